@@ -1,0 +1,151 @@
+"""Throughput: N simulated owners complete the report flow; wuye against a bare echo bot, same run.
+
+    .venv/bin/python bench/throughput.py                    # 200 owners, PTB and aiogram, polling and webhook
+    .venv/bin/python bench/throughput.py --owners 50 --framework ptb --door polling
+
+For each framework and door: the owners (all at once, each like a person: the next step only after the
+bot answered the last) first join the estate (not timed), then report a problem: /report, a category
+button, a description, skip photos, skip the place, urgency, privacy, submit — 8 updates each. The echo
+bot of the same framework and door gets the same number of updates from the same owners (8 texts each,
+each after the previous echo came back). Printed: updates/s, p50/p95 latency from an update reaching the
+server to the bot's answer being recorded there, and wuye's rate as a fraction of the echo's
+(target: at least 0.5 on SQLite). Wall-clock figures depend on the machine; compare the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    DOORS,
+    FRAMEWORKS,
+    Running,
+    percentile,
+    stand_in,
+    start_echo,
+    start_wuye,
+    table,
+    workdir,
+)
+
+INVITE = "EHAIBIN2026"
+FIRST_OWNER = 300_000
+STEP_TIMEOUT = 120.0
+
+
+def _has_button(message: dict[str, Any], prefix: str) -> bool:
+    markup = message.get("reply_markup") or {}
+    return any(
+        str(b.get("callback_data", "")).startswith(prefix)
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    )
+
+
+class Owner:
+    def __init__(self, run: Running, user_id: int, latencies: list[float]) -> None:
+        self.run, self.server, self.id, self.latencies = run, run.server, user_id, latencies
+
+    async def _after(self, update: dict[str, Any], button: str | None, timed: bool) -> dict[str, Any]:
+        """Feed one update; wait for the bot's next new message here (with a button starting ``button``)."""
+        mark = self.server.mark()
+        start = time.perf_counter()
+        self.run.feed(update)
+
+        def answered() -> dict[str, Any] | None:
+            for record in self.server._records[mark:]:  # messages recorded since the update went in
+                if record.chat_id == self.id:
+                    message = record.view()
+                    if button is None or _has_button(message, button):
+                        return message
+            return None
+
+        message = await self.server.wait_until(answered, timeout=STEP_TIMEOUT, what=f"owner {self.id}")
+        if timed:
+            self.latencies.append(time.perf_counter() - start)
+        return message
+
+    def text(self, text: str) -> dict[str, Any]:
+        return self.server.make_message(self.id, text, first_name=f"业主{self.id}", language_code="zh-hans")
+
+    def press(self, message: dict[str, Any], data: str) -> dict[str, Any]:
+        return self.server.make_callback(self.id, message, data)
+
+    async def join(self) -> None:
+        await self._after(self.text(f"/start {INVITE}"), None, False)
+        unit = f"{self.id % 30 + 1}栋1单元{self.id % 900 + 101}"
+        language = await self._after(self.text(unit), "lg:", False)
+        await self._after(self.press(language, "lg:zh_Hans"), None, False)
+
+    async def report(self) -> int:
+        m = await self._after(self.text("/report"), "r:cat:", True)
+        await self._after(self.press(m, "r:cat:lift"), None, True)
+        m = await self._after(self.text("3号楼B梯停在8楼不动，按钮没有反应。"), "r:skip", True)
+        m = await self._after(self.press(m, "r:skip"), "r:skip", True)
+        m = await self._after(self.press(m, "r:skip"), "r:urg:", True)
+        m = await self._after(self.press(m, "r:urg:ordinary"), "r:prv:", True)
+        m = await self._after(self.press(m, "r:prv:nobody"), "r:ok", True)
+        await self._after(self.press(m, "r:ok"), None, True)
+        return 8
+
+    async def echo(self) -> int:
+        for i in range(8):
+            await self._after(self.text(f"echo {i}"), None, True)
+        return 8
+
+
+async def measure(framework: str, door: str, owners: int) -> list[list[Any]]:
+    rows = []
+    for kind in ("echo", "wuye"):
+        async with stand_in() as server:
+            with workdir() as tmp:
+                run = await (start_wuye(server, framework, door, Path(tmp)) if kind == "wuye"
+                             else start_echo(server, framework, door))
+                try:
+                    latencies: list[float] = []
+                    people = [Owner(run, FIRST_OWNER + i, latencies) for i in range(owners)]
+                    if kind == "wuye":
+                        await asyncio.gather(*(p.join() for p in people))
+                    started = time.perf_counter()
+                    flows = [p.report() if kind == "wuye" else p.echo() for p in people]
+                    counts = await asyncio.gather(*flows)
+                    elapsed = time.perf_counter() - started
+                finally:
+                    await run.stop()
+        updates = sum(counts)
+        rows.append([framework, door, kind, owners, updates, round(elapsed, 2), updates / elapsed,
+                     1000 * percentile(latencies, 50), 1000 * percentile(latencies, 95)])
+    echo_rate, wuye_rate = rows[0][6], rows[1][6]
+    rows[0].append("")
+    rows[1].append(f"{wuye_rate / echo_rate:.2f}")
+    for row in rows:
+        row[6], row[7], row[8] = f"{row[6]:.1f}", f"{row[7]:.0f}", f"{row[8]:.0f}"
+    return rows
+
+
+async def main(argv: list[str] | None = None) -> int:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--owners", type=int, default=200)
+    parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
+    parser.add_argument("--door", choices=DOORS, action="append")
+    args = parser.parse_args(argv)
+    rows: list[list[Any]] = []
+    for framework in args.framework or FRAMEWORKS:
+        for door in args.door or DOORS:
+            rows += await measure(framework, door, args.owners)
+            print(f"  measured {framework}/{door}", file=sys.stderr, flush=True)
+    print(table(["framework", "door", "bot", "owners", "updates", "seconds", "updates/s", "p50 ms", "p95 ms",
+                 "ratio to echo"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,1 @@
+"""The running program: config, CLI, wiring, front ends, scheduler, outbox sender, translator."""

@@ -1,0 +1,308 @@
+"""The `wuye` command: load a setup file, print invites, migrate, play the demo, run the bot."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.config import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="wuye (物业): a Telegram front desk for residential estates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+invite_app = typer.Typer(help="Invite codes and links for staff, officials and owners.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(invite_app, name="invite")
+app.add_typer(__import__("bot.cli_revenue", fromlist=["revenue_app"]).revenue_app, name="revenue")
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one line naming the problem and exit non-zero."""
+    typer.echo(f"wuye: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+
+
+DatabaseOpt = Annotated[str | None, typer.Option("--database-url", help="Overrides WUYE_DATABASE_URL.")]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOpt = None) -> None:
+    """Bring the database schema up to date (the bot also does this on start)."""
+    from storage.engine import make_engine
+    from storage.migrate import current_revision, upgrade
+
+    settings = settings_or_exit(database_url=database_url)
+    engine = _engine_or_exit(make_engine, settings.url)
+    try:
+        upgrade(engine)
+    except Exception as exc:  # a database that cannot be reached or migrated: say which
+        raise fail(
+            f"cannot upgrade {_safe(settings.url)}: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        ) from None
+    typer.echo(f"database {_safe(settings.url)} at revision {current_revision(engine)}")
+
+
+def _engine_or_exit(factory, url: str):  # type: ignore[no-untyped-def]
+    try:
+        return factory(url)
+    except Exception as exc:
+        raise fail(f"WUYE_DATABASE_URL: {exc}".splitlines()[0]) from None
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="The setup YAML file (see README: setup-file format).")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create or update offices, companies, estates, people and policies from a setup file."""
+    from bot.setup_file import SetupFileError, read_setup
+    from bot.wiring import build_app
+    from handlers.services.setup import SetupError, apply_setup
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        doc = read_setup(path)
+    except SetupFileError as exc:
+        raise fail(str(exc)) from None
+    application = _app_or_exit(build_app, settings)
+    try:
+        report = apply_setup(application.ctx, doc)
+    except SetupError as exc:
+        raise fail(f"{path}:{exc.line}: {exc.where}: {exc.message} (nothing was written)") from None
+    created = ", ".join(f"{n} {k}" for k, n in report.created.items()) or "nothing"
+    updated = ", ".join(f"{n} {k}" for k, n in report.updated.items()) or "nothing"
+    typer.echo(f"loaded {path}: created {created}; updated {updated}")
+    for key, role, code in report.invites:
+        typer.echo(f"  invite for {key} ({role}): {code}  {_link(settings, code)}")
+
+
+def _app_or_exit(build, settings: Settings):  # type: ignore[no-untyped-def]
+    try:
+        return build(settings)
+    except Exception as exc:
+        raise fail(f"cannot open the database {_safe(settings.url)}: {exc}".splitlines()[0]) from None
+
+
+def _link(settings: Settings, code: str) -> str:
+    return f"https://t.me/{settings.bot_username.lstrip('@')}?start={code}"
+
+
+@invite_app.command("staff")
+def invite_staff(
+    role: Annotated[str, typer.Option(help="staff, manager, committee or official.")] = "staff",
+    estate: Annotated[str | None, typer.Option(help="Estate key (staff, manager, committee).")] = None,
+    office: Annotated[str | None, typer.Option(help="Office key (official).")] = None,
+    duty: Annotated[str | None, typer.Option(help="service, repair, security or cleaning (staff).")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Print a one-time code and its t.me link for a person whose Telegram id you do not know."""
+    from bot.wiring import build_app
+    from handlers.domain import RoleKind
+    from handlers.rules.categories import Duty
+    from handlers.services.errors import UserError
+    from handlers.services.people import create_invite
+
+    try:
+        kind = RoleKind(role)
+    except ValueError:
+        raise fail(f"--role: unknown role {role!r} (staff, manager, committee, official)") from None
+    if kind is RoleKind.OWNER:
+        raise fail("--role: owners join with the estate's code: use `wuye invite owners --estate KEY`")
+    try:
+        duty_value = Duty(duty) if duty else (Duty.SERVICE if kind is RoleKind.STAFF else None)
+    except ValueError:
+        raise fail(f"--duty: unknown duty {duty!r} (service, repair, security, cleaning)") from None
+    if kind is RoleKind.OFFICIAL and not office:
+        raise fail("--office: an official's invite needs the office key")
+    if kind is not RoleKind.OFFICIAL and not estate:
+        raise fail("--estate: this invite needs the estate key")
+    settings = settings_or_exit(database_url=database_url)
+    application = _app_or_exit(build_app, settings)
+    try:
+        invite = create_invite(application.ctx, kind, estate_key=estate, office_key=office, duty=duty_value)
+    except UserError as exc:
+        what = "--estate" if "estate" in exc.code else "--office"
+        raise fail(f"{what}: unknown key {exc.params.get('key')!r}") from None
+    typer.echo(
+        f"one-time code {invite.code} ({kind.value}), valid until "
+        f"{invite.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M} ({settings.timezone})"
+    )
+    typer.echo(_link(settings, invite.code))
+
+
+@invite_app.command("owners")
+def invite_owners(
+    estate: Annotated[str, typer.Option(help="Estate key.")],
+    qr: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write a printable PNG (A5 at 150 dpi): the link's QR code and the estate's name."
+        ),
+    ] = None,
+    bot_username: Annotated[
+        str | None, typer.Option(help="The bot's @username for the link. WUYE_BOT_USERNAME.")
+    ] = None,
+    lang: Annotated[
+        str, typer.Option(help="Language of the printed words: zh_Hans, zh_Hant or en.")
+    ] = "zh_Hans",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Print the estate's owner code and link (for the notice board); --qr draws it for printing."""
+    from bot.wiring import build_app
+
+    if lang not in ("zh_Hans", "zh_Hant", "en"):
+        raise fail(f"--lang: unknown language {lang!r} (zh_Hans, zh_Hant, en)")
+    settings = settings_or_exit(database_url=database_url, bot_username=bot_username)
+    if qr is not None:
+        _check_printable_username(settings)
+    application = _app_or_exit(build_app, settings)
+    with application.ctx.uow() as uow:
+        found = uow.estates.by_key(estate)
+    if found is None:
+        raise fail(f"--estate: unknown estate {estate!r}")
+    typer.echo(f"{found.name}: owners join with code {found.invite_code}")
+    typer.echo(_link(settings, found.invite_code))
+    if qr is not None:
+        _write_qr(qr, settings, found.name, found.invite_code, lang)
+
+
+def _check_printable_username(settings: Settings) -> None:
+    """A printed code outlives a wrong setting: the bot's username must be given and look like one."""
+    from bot.qr_invite import valid_username
+
+    if "bot_username" not in settings.model_fields_set:
+        raise fail(
+            "WUYE_BOT_USERNAME: not set; a printed QR code must point at your bot "
+            "(set it, or pass --bot-username)"
+        )
+    if not valid_username(settings.bot_username):
+        raise fail(f"WUYE_BOT_USERNAME: {settings.bot_username!r} is not a Telegram username")
+
+
+def _write_qr(path: Path, settings: Settings, estate_name: str, code: str, lang: str) -> None:
+    from bot.fonts import FontMissing
+    from bot.i18n import load_translations
+    from bot.qr_invite import draw_invite, write_invite
+
+    if not path.parent.is_dir():
+        raise fail(f"--qr: no such directory {str(path.parent)!r}")
+    try:
+        image = draw_invite(
+            load_translations().for_lang(lang),  # type: ignore[arg-type]
+            estate_name,
+            code,
+            settings.bot_username.lstrip("@"),
+        )
+        write_invite(path, image)
+    except FontMissing as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"--qr: cannot write {str(path)!r}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path} ({image.size[0]}x{image.size[1]} px, A5 at 150 dpi)")
+
+
+@app.command("demo")
+def demo(
+    lang: Annotated[str, typer.Option(help="zh_Hans, zh_Hant or en.")] = "zh_Hans",
+    keep: Annotated[Path | None, typer.Option(help="Keep the demo database at this path.")] = None,
+) -> None:
+    """Play the main story offline on a temporary SQLite database and a controlled clock."""
+    from bot.demo import run_demo
+
+    if lang not in ("zh_Hans", "zh_Hant", "en"):
+        raise fail(f"--lang: unknown language {lang!r} (zh_Hans, zh_Hant, en)")
+    run_demo(lang=lang, keep=keep, out=sys.stdout)
+
+
+@app.command("run")
+def run(
+    framework: Annotated[str | None, typer.Option(help="ptb (default) or aiogram. WUYE_FRAMEWORK.")] = None,
+    api_url: Annotated[str | None, typer.Option(help="A self-hosted Bot API server. WUYE_API_URL.")] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="Take updates by webhook at this https URL. WUYE_WEBHOOK_URL.")
+    ] = None,
+    listen: Annotated[
+        str | None, typer.Option(help="HOST:PORT the webhook server binds. WUYE_LISTEN.")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Run the bot on Telegram (WUYE_BOT_TOKEN): long polling, or a webhook with WUYE_WEBHOOK_SECRET."""
+    import asyncio
+
+    from bot.serve import StartError, run_polling
+
+    settings = settings_or_exit(
+        framework=framework,
+        api_url=api_url,
+        database_url=database_url,
+        webhook_url=webhook_url,
+        listen=listen,
+    )
+    try:
+        asyncio.run(run_polling(settings))
+    except StartError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("chat")
+def chat(
+    as_: Annotated[
+        int, typer.Option("--as", help="Whose Telegram id to chat as (e.g. 200001 in the example).")
+    ],
+    name: Annotated[str, typer.Option(help="Display name if this person is new.")] = "Console user",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Talk to the bot in the terminal; buttons are numbered choices."""
+    import asyncio
+
+    from bot.serve import run_console
+
+    settings = settings_or_exit(database_url=database_url)
+    try:
+        asyncio.run(run_console(settings, as_, name))
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("status")
+def status(database_url: DatabaseOpt = None) -> None:
+    """The outbox backlog, the oldest undelivered message and the next ladder actions."""
+    from bot.status import status_lines
+    from bot.wiring import build_app
+
+    settings = settings_or_exit(database_url=database_url)
+    application = _app_or_exit(build_app, settings)
+    for line in status_lines(application.ctx):
+        typer.echo(line)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""The default command menu, per client language; each known person's chat gets its own (see
+handlers/conversations/menus.py: the core decides, the front ends apply its SetMenu)."""
+
+from __future__ import annotations
+
+from handlers.conversations.menus import stranger_menu
+from handlers.text import Translator
+
+# Telegram chooses a default menu by the client's two-letter language code only, so Traditional Chinese
+# readers see the Simplified one until the bot knows them; then their chat gets a menu of its own, in
+# the language they chose.
+MENU_LANGUAGES: dict[str | None, str] = {None: "zh_Hans", "zh": "zh_Hans", "en": "en"}
+
+
+def menu(tr: Translator) -> list[tuple[str, str]]:
+    """The default menu (for strangers) in the translator's language."""
+    return stranger_menu(tr)

@@ -1,0 +1,131 @@
+"""Settings from environment variables (WUYE_*) and a .env file, read when asked, never at import."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from handlers.rules.worktime import OfficeHours
+
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+_PLACEHOLDERS = {
+    "changeme",
+    "changemechangeme",
+    "secretsecretsecret",
+    "your-token-here",
+    "token",
+    "xxx",
+    "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11",
+}
+
+
+def default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WUYE_", env_file=".env", extra="ignore")
+
+    database_url: str = ""
+    data_dir: Path = Field(default_factory=default_data_dir)
+    bot_token: str | None = None
+    api_url: str | None = None
+    timezone: str = "Asia/Shanghai"
+    office_hours: str = "09:00-18:00"
+    framework: Literal["ptb", "aiogram"] = "ptb"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    listen: str = "127.0.0.1:8080"
+    bot_username: str = "wuye_bot"
+    invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        OfficeHours.parse(value)
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.strip().lower() in _PLACEHOLDERS or not _TOKEN.match(value.strip()):
+            raise ValueError("not a bot token from @BotFather (looks like 123456789:AA...)")
+        return value.strip()
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith("https://") and not value.startswith("http://127.0.0.1"):
+            raise ValueError("Telegram only calls https:// webhook URLs")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.lower() in _PLACEHOLDERS or not _SECRET.match(value):
+            raise ValueError(
+                "16-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule), not a placeholder"
+            )
+        return value
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("HOST:PORT, e.g. 0.0.0.0:8080")
+        return value
+
+    @property
+    def listen_host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host, int(port)
+
+    @property
+    def url(self) -> str:
+        """The database URL: the configured one, else a SQLite file in the data directory."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'wuye.db').resolve()}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def hours(self) -> OfficeHours:
+        return OfficeHours.parse(self.office_hours)
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message is one line naming it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "WUYE_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name}: {message}") from None

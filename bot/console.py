@@ -1,0 +1,207 @@
+"""The core in a terminal: buttons shown as numbered choices, so every flow can be tried offline."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from bot.outbox import Outbox
+from handlers.conversations.core import Core
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send
+
+
+@dataclass
+class Shown:
+    id: int
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+class ConsoleChats:
+    """Keeps what each private chat shows, performs the core's outputs and prints them."""
+
+    def __init__(self, core: Core, out: TextIO, names: dict[int, str] | None = None, width: int = 88) -> None:
+        self.core = core
+        self.out = out
+        self.names = names or {}
+        self.width = width
+        self.chats: dict[int, list[Shown]] = {}
+        self._ids = itertools.count(1)
+        self._files = itertools.count(1)
+        self.outbox: Outbox | None = None
+        self.save_dir: Path | None = None  # where pictures and files sent in chats are saved, if anywhere
+        self.saved: list[Path] = []
+
+    # -- what people type -------------------------------------------------------------
+    def incoming(
+        self, user_id: int, typed: str, name: str | None = None, language_code: str | None = None
+    ) -> Incoming:
+        """Read a typed line: '/cmd args', a number for a button, 'photo [caption]', or text."""
+        base = dict(
+            chat_id=user_id,
+            user_id=user_id,
+            user_name=name or self.names.get(user_id, str(user_id)),
+            language_code=language_code,
+        )
+        typed = typed.strip()
+        if typed.startswith("/"):
+            command, _, args = typed[1:].partition(" ")
+            return Incoming(
+                kind=Kind.COMMAND, command=command.split("@")[0].lower(), text=args.strip(), **base
+            )  # type: ignore[arg-type]
+        if typed.isdigit() and self._button(user_id, int(typed)) is not None:
+            shown, button = self._button(user_id, int(typed))  # type: ignore[misc]
+            return Incoming(
+                kind=Kind.BUTTON,
+                data=button.data,
+                callback_id=f"cb{next(self._ids)}",
+                message_id=shown.id,
+                **base,
+            )  # type: ignore[arg-type]
+        if typed.lower().startswith("file "):
+            path, _, caption = typed[5:].strip().partition(" ")
+            file = Path(path).expanduser()
+            return self.document(user_id, file.read_bytes(), file.name, caption, name)
+        if typed.lower().startswith("photo"):
+            n = next(self._files)
+            return Incoming(
+                kind=Kind.PHOTO,
+                file_id=f"console-photo-{n}",
+                file_unique_id=f"cp{n}",
+                text=typed[5:].strip(),
+                **base,
+            )  # type: ignore[arg-type]
+        return Incoming(kind=Kind.TEXT, text=typed, **base)  # type: ignore[arg-type]
+
+    def document(
+        self, user_id: int, data: bytes, filename: str, caption: str = "", name: str | None = None
+    ) -> Incoming:
+        """A document sent by `user_id` ('file PATH [caption]' when typed)."""
+        n = next(self._files)
+        return Incoming(
+            chat_id=user_id,
+            user_id=user_id,
+            user_name=name or self.names.get(user_id, str(user_id)),
+            kind=Kind.DOCUMENT,
+            text=caption,
+            file_id=f"console-file-{n}",
+            file_unique_id=f"cf{n}",
+            file_size=len(data),
+            file_name=filename,
+            fetch=lambda: data,
+        )
+
+    def press(self, user_id: int, data_prefix: str, name: str | None = None, suffix: str = "") -> Incoming:
+        """Press the newest button in the user's chat whose data starts with `data_prefix`."""
+        for shown in reversed(self.chats.get(user_id, [])):
+            for row in shown.buttons:
+                for button in row:
+                    if button.data.startswith(data_prefix) and button.data.endswith(suffix):
+                        self._print_line(user_id, f"▶ [{button.text}]")
+                        return Incoming(
+                            chat_id=user_id,
+                            user_id=user_id,
+                            kind=Kind.BUTTON,
+                            data=button.data,
+                            callback_id=f"cb{next(self._ids)}",
+                            message_id=shown.id,
+                            user_name=name or self.names.get(user_id, str(user_id)),
+                        )
+        raise LookupError(f"no button {data_prefix!r} in chat {user_id}")
+
+    def _button(self, chat_id: int, number: int) -> tuple[Shown, Button] | None:
+        for shown in reversed(self.chats.get(chat_id, [])):
+            flat = [b for row in shown.buttons for b in row]
+            if flat:
+                return (shown, flat[number - 1]) if 1 <= number <= len(flat) else None
+        return None
+
+    # -- handling -------------------------------------------------------------------------
+    async def handle(self, inc: Incoming, echo: bool = True) -> None:
+        if echo and inc.kind is not Kind.BUTTON:
+            shown = f"/{inc.command} {inc.text}".strip() if inc.kind is Kind.COMMAND else inc.text
+            if inc.kind is Kind.PHOTO:
+                shown = f"📷 ({inc.file_id}) {inc.text}".strip()
+            self._print_line(inc.user_id, f"▶ {shown}")
+        self.perform(self.core.handle(inc))
+        if self.outbox is not None:
+            await self.outbox.drain()
+
+    def perform(self, outputs: list[Output]) -> None:
+        for output in outputs:
+            if isinstance(output, Send):
+                self._show(output.chat_id, self._attachment(output), output.buttons, photo=output.photo)
+            elif isinstance(output, Edit):
+                for shown in self.chats.get(output.chat_id, []):
+                    if shown.id == output.message_id:
+                        shown.text, shown.buttons = output.text, output.buttons
+                if output.text.startswith("🔄"):  # a card edited in place: one line is enough here
+                    lines = [ln for ln in output.text.splitlines() if ln.strip() and not ln.startswith("🏛")]
+                    self._print_line(output.chat_id, f"✎ {lines[0]} — {lines[1] if len(lines) > 1 else ''}")
+                else:
+                    self._print_block(output.chat_id, "✎ " + output.text, output.buttons)
+            elif isinstance(output, Answer) and output.text:
+                self._print_line(self._last_chat, f"ⓘ {output.text}")
+
+    async def deliver(self, part: Send | Edit) -> int | None:
+        """The outbox's way out: notifications land in the recipient's console chat."""
+        if isinstance(part, Edit):
+            self.perform([part])
+            return part.message_id
+        return self._show(part.chat_id, self._attachment(part), part.buttons, photo=part.photo, pushed=True)
+
+    def _attachment(self, send: Send) -> str:
+        """The text of a message, after a note of the picture or file it carries (saved if asked)."""
+        data, name = (send.image, "chart.png") if send.image is not None else (send.document, send.filename)
+        if data is None:
+            return send.text
+        n = next(self._files)
+        label = f"{len(data) // 1024 + 1} KB"
+        if self.save_dir is not None:
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            path = self.save_dir / f"{n:02d}-{name or 'file'}"
+            path.write_bytes(data)
+            self.saved.append(path)
+            label = str(path)
+        icon = "🖼" if send.image is not None else "📎"
+        return f"{icon} [{name}: {label}] {send.text}".rstrip()
+
+    # -- printing -------------------------------------------------------------------------
+    _last_chat = 0
+
+    def _show(
+        self,
+        chat_id: int,
+        text: str,
+        buttons: list[list[Button]],
+        photo: str | None = None,
+        pushed: bool = False,
+    ) -> int:
+        shown = Shown(next(self._ids), text, buttons)
+        self.chats.setdefault(chat_id, []).append(shown)
+        prefix = "🔔 " if pushed else ""
+        if photo:
+            text = f"📷 [{photo}] {text}"
+        self._print_block(chat_id, prefix + text, buttons)
+        return shown.id
+
+    def _print_line(self, chat_id: int, line: str) -> None:
+        self._header(chat_id)
+        self.out.write(textwrap.indent(line, "   ") + "\n")
+
+    def _header(self, chat_id: int) -> None:
+        if chat_id != self._last_chat:
+            who = self.names.get(chat_id, str(chat_id))
+            self.out.write(f"\n── {who} " + "─" * max(4, self.width - len(who) * 2 - 4) + "\n")
+            self._last_chat = chat_id
+
+    def _print_block(self, chat_id: int, text: str, buttons: list[list[Button]]) -> None:
+        self._header(chat_id)
+        for i, line in enumerate(text.splitlines() or [""]):
+            self.out.write(("   ◀ " if i == 0 else "     ") + line + "\n")
+        flat = [b for row in buttons for b in row]
+        for i, button in enumerate(flat, 1):
+            self.out.write(f"       [{i}] {button.text}\n")

@@ -1,0 +1,305 @@
+"""Sends owed notifications within Telegram's limits, and never loses one.
+
+Each notification row is leased (so two dispatchers never send the same one), rendered in its
+recipient's language, and sent part by part (a card, then its photos); each delivered part is
+committed at once, so a restart resumes after the last part that went out. Telegram's answers decide
+what happens next: 429 waits the `retry_after` it gave, 5xx and network errors back off exponentially
+with jitter, 403 marks the person unreachable and hands the message to the next person up, and a
+request that timed out — it may have been delivered — is counted as uncertain, not blindly resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.conversations import notices
+from handlers.conversations.io import Edit, Send
+from handlers.domain import CardMessage, Notification
+from handlers.ports import UnitOfWork
+from handlers.services.context import Context
+from handlers.services.notify import next_up, queue
+from handlers.text import Lang, Translator
+
+log = logging.getLogger("wuye.outbox")
+
+MAX_ATTEMPTS = 12
+LEASE = timedelta(minutes=2)
+BACKOFF_CAP = 300.0
+
+
+class DeliveryError(Exception):
+    """A send that failed; `kind` says what to do about it."""
+
+    def __init__(self, kind: str, detail: str = "", retry_after: float = 0.0) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind  # blocked | retry_after | transient | bad_request | uncertain
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+Deliver = Callable[[Send | Edit], Awaitable[int | None]]
+SendFn = Deliver
+# Where database work runs: a thread, so the event loop never waits on the database (on SQLite the
+# runtime passes its single database thread, so writers queue instead of sleeping on the file lock).
+RunDb = Callable[..., Awaitable[Any]]
+
+
+class RateLimiter:
+    """Telegram's limits: about 30 messages a second overall, one a second per private chat and
+    twenty a minute per group. Slots are reserved before waiting, so concurrent senders queue fairly."""
+
+    def __init__(
+        self,
+        per_second: float = 30.0,
+        private_interval: float = 1.0,
+        group_interval: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self.private_interval = private_interval
+        self.group_interval = group_interval
+        self.clock = clock
+        self._next_global = 0.0
+        self._next_chat: dict[int, float] = {}
+
+    def reserve(self, chat_id: int) -> float:
+        """Book the next slot for `chat_id`; returns how long to wait for it."""
+        now = self.clock()
+        start = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
+        self._next_global = start + self.interval
+        self._next_chat[chat_id] = start + (self.group_interval if chat_id < 0 else self.private_interval)
+        if len(self._next_chat) > 50_000:  # forget chats whose slot is long past
+            self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+        return start - now
+
+    async def wait(self, chat_id: int) -> None:
+        delay = self.reserve(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: nobody sends before `seconds` have passed."""
+        self._next_global = max(self._next_global, self.clock() + seconds)
+
+
+@dataclass
+class OutboxStats:
+    sent: int = 0
+    uncertain: int = 0
+    blocked: int = 0
+    retried: int = 0
+    failed: int = 0
+    rate_limited: int = 0
+
+
+@dataclass
+class Outbox:
+    ctx: Context
+    translators: Callable[[Lang], Translator]
+    deliver: Deliver
+    batch: int = 200
+    concurrency: int = 32
+    limiter: RateLimiter = field(default_factory=RateLimiter)
+    stats: OutboxStats = field(default_factory=OutboxStats)
+    run_db: RunDb = asyncio.to_thread
+    _leases: dict[int, datetime] = field(default_factory=dict)  # notification id -> our lease's end
+
+    def _claim(self) -> list[Notification]:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            claimed = uow.notifications.claim(now, self.batch, now + LEASE)
+            uow.commit()
+        self._leases = {n.id: n.claimed_until for n in claimed if n.id is not None and n.claimed_until}
+        return claimed
+
+    def _load(self, notification_id: int) -> tuple[Notification | None, list[Send | Edit] | None]:
+        """The notification and its parts; (None, []) when it is finished, (n, None) when our lease on
+        it was lost (a chat's queue outlasted the lease and another dispatcher took it over)."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            n = self._open(uow, notification_id)
+            if n is None:
+                return None, []
+            held = self._leases.get(notification_id)
+            # Renew the lease before sending, only if it is still ours (compare-and-set).
+            if held is None or not uow.notifications.renew(notification_id, held, now + LEASE):
+                return n, None
+            uow.commit()
+            self._leases[notification_id] = now + LEASE
+            parts: list[Send | Edit] = list(notices.render(uow, self.translators, n))
+            return n, parts
+
+    async def drain(self) -> int:
+        """Deliver everything due now; returns how many notifications were finished."""
+        finished = 0
+        while True:
+            claimed = await self.run_db(self._claim)
+            if not claimed:
+                return finished
+            by_chat: dict[int, list[Notification]] = {}
+            for n in claimed:
+                by_chat.setdefault(self._chat_key(n), []).append(n)
+            gate = asyncio.Semaphore(self.concurrency)
+
+            async def one_chat(items: list[Notification], gate: asyncio.Semaphore = gate) -> int:
+                async with gate:
+                    done = 0
+                    for item in items:  # one chat's messages in order
+                        if await self._deliver(item.id or 0):
+                            done += 1
+                        else:
+                            break  # keep the chat's order: the rest wait for the next round
+                    return done
+
+            results = await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
+            finished += sum(results)
+            if sum(results) == 0:
+                return finished
+
+    @staticmethod
+    def _chat_key(n: Notification) -> int:
+        return n.chat_id or n.person_id
+
+    async def _deliver(self, notification_id: int) -> bool:
+        """Send what is left of one notification; True when it is finished (either way)."""
+        n, parts = await self.run_db(self._load, notification_id)
+        if n is None:
+            return True
+        if parts is None:
+            log.warning("notification %s: lease lost to another dispatcher; leaving it to them", n.id)
+            return False
+        if not parts:
+            gone = "nothing to send (recipient or ticket gone)"
+            await self.run_db(self._finish, notification_id, "failed", gone)
+            return True
+        uncertain = False
+        for index in range(n.parts_sent, len(parts)):
+            part = parts[index]
+            await self.limiter.wait(part.chat_id)
+            try:
+                message_id = await self.deliver(part)
+            except DeliveryError as exc:
+                if exc.kind == "uncertain":  # it may have arrived: count it, do not send it twice
+                    self.stats.uncertain += 1
+                    uncertain = True
+                    await self.run_db(self._progress, n, index, part, None, str(exc))
+                    continue
+                return bool(await self.run_db(self._failure, notification_id, exc))
+            await self.run_db(self._progress, n, index, part, message_id)
+        await self.run_db(self._finish, notification_id, "uncertain" if uncertain else "sent")
+        self.stats.sent += 1
+        return True
+
+    @staticmethod
+    def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:
+        n = uow.notifications.get(notification_id)
+        return n if n is not None and n.sent_at is None and n.failed_at is None else None
+
+    def _progress(
+        self, n: Notification, index: int, part: Send | Edit, message_id: int | None, note: str | None = None
+    ) -> None:
+        """Record at once that one part went out, so a restart does not send it again."""
+        with self.ctx.uow() as uow:
+            row = self._open(uow, n.id or 0)
+            if row is None:
+                return
+            row.parts_sent = index + 1
+            if note:
+                row.last_error = note[:500]
+            uow.notifications.save(row)
+            if isinstance(part, Send) and part.card_key and message_id and n.ticket_id:
+                uow.cards.add(
+                    CardMessage(n.ticket_id, n.person_id, part.chat_id, message_id, self.ctx.clock.now())
+                )
+            uow.commit()
+
+    def _finish(self, notification_id: int, outcome: str, error: str | None = None) -> None:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            row = self._open(uow, notification_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.outcome = outcome
+            row.claimed_until = None
+            if outcome in ("sent", "uncertain"):  # uncertain: it may have arrived, so it is not resent
+                row.sent_at = now
+            else:
+                row.failed_at = now
+                row.last_error = (error or row.last_error or "")[:500]
+            uow.notifications.save(row)
+            uow.commit()
+
+    def _failure(self, notification_id: int, exc: DeliveryError) -> bool:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            row = self._open(uow, notification_id)
+            if row is None:
+                return True
+            row.attempts += 1
+            row.last_error = str(exc)[:500]
+            row.claimed_until = None
+            finished = True
+            if exc.kind == "blocked":
+                self.stats.blocked += 1
+                row.failed_at, row.outcome = now, "blocked"
+                person = uow.people.get(row.person_id)
+                if person is not None and not person.unreachable:
+                    person.unreachable = True
+                    uow.people.save(person)
+                    log.warning(
+                        "person %s blocked the bot; their messages go to the next person up", row.person_id
+                    )
+                for stand_in in next_up(uow, row):
+                    ticket = uow.tickets.get(row.ticket_id) if row.ticket_id else None
+                    queue(
+                        uow,
+                        now,
+                        row.kind,
+                        stand_in,
+                        ticket=ticket,
+                        tag=f"up{row.id}",
+                        params={**row.params, "instead_of": row.person_id},
+                    )
+                    row.outcome = "rerouted"
+            elif exc.kind == "bad_request" or row.attempts >= MAX_ATTEMPTS:
+                self.stats.failed += 1
+                row.failed_at, row.outcome = now, "failed"
+                log.error("notification %s failed for good: %s", row.id, exc)
+            else:
+                finished = False
+                if exc.kind == "retry_after":
+                    self.stats.rate_limited += 1
+                    self.limiter.pause(exc.retry_after)
+                    wait = exc.retry_after
+                else:
+                    self.stats.retried += 1
+                    # Capped exponential backoff with jitter, so a recovering server is not stampeded.
+                    wait = min(BACKOFF_CAP, 2.0 ** min(row.attempts, 10)) * random.uniform(0.5, 1.0)
+                row.not_before = now + timedelta(seconds=wait)
+            uow.notifications.save(row)
+            uow.commit()
+            return finished
+
+    async def run_forever(self, wake: asyncio.Event, idle: float = 2.0) -> None:
+        """Drain whenever woken (after each update or sweep) or every `idle` seconds."""
+        while True:
+            try:
+                # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that arrives as the wake-up
+                # does, and the task never stops (seen as `wuye run` hanging on shutdown).
+                async with asyncio.timeout(idle):
+                    await wake.wait()
+            except TimeoutError:
+                pass
+            wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # one bad round must not stop delivery for good
+                log.exception("outbox round failed")

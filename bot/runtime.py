@@ -1,0 +1,99 @@
+"""What every front end shares: per-chat ordering, the core off the event loop, the outbox loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.outbox import Deliver, Outbox
+from bot.scheduler import LadderScheduler
+from handlers.conversations.core import Core
+from handlers.conversations.io import Incoming, Output
+from handlers.services.context import Context
+from handlers.text import Lang, Translator
+
+log = logging.getLogger("wuye.runtime")
+
+Perform = Callable[[list[Output]], Awaitable[None]]
+
+
+@dataclass
+class Runtime:
+    ctx: Context
+    core: Core
+    translators: Callable[[Lang], Translator]
+    engine: Engine | None = None  # for the webhook's health check
+    _locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
+    _holders: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _outbox_task: asyncio.Task[None] | None = None
+    _ladder: LadderScheduler | None = None
+    _db: ThreadPoolExecutor | None = None
+
+    def __post_init__(self) -> None:
+        # SQLite has one writer at a time, and a thread that finds the file locked sleeps and retries:
+        # with one database thread the turns, the outbox and the sweep queue up instead. PostgreSQL
+        # takes concurrent transactions, so it gets a pool.
+        sqlite = self.engine is not None and self.engine.dialect.name == "sqlite"
+        self._db = ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="wuye-db")
+
+    async def run_db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking database work off the event loop, on the runtime's database thread(s)."""
+        return await asyncio.get_running_loop().run_in_executor(self._db, functools.partial(fn, *args))
+
+    async def handle(self, inc: Incoming, perform: Perform) -> None:
+        """Handle one update: updates of one chat one at a time, in order; other chats meanwhile."""
+        chat = inc.chat_id
+        self._holders[chat] += 1
+        try:
+            async with self._locks[chat]:
+                try:
+                    outputs = await self.run_db(self.core.handle, inc)
+                except Exception:
+                    log.exception("update from chat %s failed", chat)
+                    return
+                await perform(outputs)
+        finally:
+            self._holders[chat] -= 1
+            if self._holders[chat] == 0:  # nobody waiting: forget the lock, so idle chats cost nothing
+                del self._holders[chat], self._locks[chat]
+            self._wake.set()
+
+    def start_outbox(self, deliver: Deliver, idle: float = 2.0) -> Outbox:
+        if self.engine is not None and self.engine.dialect.name == "sqlite":
+            # One process per SQLite file (bot/instance.py): a lease found now was left by a process
+            # that died; waiting for it to expire would hold its messages back for minutes.
+            with self.ctx.uow() as uow:
+                if released := uow.notifications.release_leases():
+                    log.info("released %d notification leases left by a stopped process", released)
+                uow.commit()
+        outbox = Outbox(self.ctx, self.translators, deliver, run_db=self.run_db)
+        self._outbox_task = asyncio.create_task(outbox.run_forever(self._wake, idle), name="wuye-outbox")
+        self._wake.set()  # drain whatever was left from before a restart
+        return outbox
+
+    def start_ladder(self, every_seconds: float = 5.0) -> LadderScheduler:
+        """Sweep for due reminders and escalations; what it queues is sent by the outbox at once."""
+        self._ladder = LadderScheduler(self.ctx, self._wake.set, every_seconds, run_db=self.run_db)
+        self._ladder.start()
+        return self._ladder
+
+    async def stop_background(self) -> None:
+        if self._ladder is not None:
+            self._ladder.stop()
+            self._ladder = None
+        if self._outbox_task is not None:
+            self._outbox_task.cancel()
+            try:
+                await self._outbox_task
+            except asyncio.CancelledError:
+                pass
+            self._outbox_task = None

@@ -1,0 +1,98 @@
+"""APScheduler drives the sweep; the database, not the job store, says what is due.
+
+APScheduler 3 keeps jobs in memory and cannot share a job store between processes, and its default
+misfire grace of one second would drop a run after downtime. So there is exactly one job, an
+interval sweep over stored timestamps (`next_action_at`), which catches up on everything that came
+due while the bot was down the first time it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from handlers.services.context import Context
+from handlers.services.ladder import SweepReport, prune_processed_updates, sweep
+
+log = logging.getLogger("wuye.scheduler")
+
+
+class LadderScheduler:
+    def __init__(
+        self,
+        ctx: Context,
+        after_sweep: Callable[[], None],
+        every_seconds: float = 5.0,
+        run_db: Callable[..., Awaitable[Any]] = asyncio.to_thread,
+    ) -> None:
+        self.ctx = ctx
+        self.run_db = run_db
+        self.after_sweep = after_sweep
+        self.every_seconds = every_seconds
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.last: SweepReport | None = None
+
+    async def run_once(self) -> SweepReport | None:
+        try:
+            report = await self.run_db(sweep, self.ctx)
+        except asyncio.CancelledError:
+            # Stopping: the sweep's own transaction finishes or rolls back in its thread; nothing is lost.
+            log.debug("sweep cancelled by shutdown")
+            return None
+        self.last = report
+        if report.steps:
+            log.info("sweep: %d steps on %d tickets", len(report.steps), report.looked_at)
+            self.after_sweep()
+        return report
+
+    async def prune_once(self) -> int:
+        return int(await self.run_db(prune_processed_updates, self.ctx))
+
+    async def disclosures_once(self) -> None:
+        """Disclosure reminders and warnings (handlers/services/revenue_deadlines.py)."""
+        from handlers.services.revenue_deadlines import sweep_deadlines
+
+        report = await self.run_db(sweep_deadlines, self.ctx)
+        if report.reminded or report.missed:
+            log.info("disclosures: %d reminded, %d missed", len(report.reminded), len(report.missed))
+            self.after_sweep()
+
+    def start(self) -> None:
+        self.scheduler.add_job(
+            self.run_once,
+            "interval",
+            seconds=self.every_seconds,
+            id="wuye-sweep",
+            max_instances=1,  # a slow sweep is never overlapped by the next one
+            coalesce=True,  # runs missed while busy collapse into one
+            misfire_grace_time=None,  # late is better than never
+            next_run_time=self.ctx.clock.now(),  # catch up at once after a restart
+        )
+        self.scheduler.add_job(
+            self.prune_once,
+            "interval",
+            hours=6,
+            id="wuye-prune-updates",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+        self.scheduler.add_job(
+            self.disclosures_once,
+            "interval",
+            minutes=15,
+            id="wuye-disclosure-deadlines",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.ctx.clock.now(),
+        )
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)

@@ -1,0 +1,133 @@
+"""`wuye run` and `wuye chat`: start a front end on the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from typing import TextIO
+
+from bot.config import Settings
+from bot.console import ConsoleChats
+from bot.i18n import load_translations
+from bot.instance import AlreadyRunning, SingleInstance
+from bot.outbox import Outbox
+from bot.runtime import Runtime
+from bot.wiring import build_app
+from handlers.conversations.core import Core
+
+
+class StartError(Exception):
+    """Start-up failed for a reason the operator can fix; the message is one line."""
+
+
+def make_runtime(settings: Settings) -> Runtime:
+    app = build_app(settings)
+    translations = load_translations(tz=settings.zone)
+    return Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)
+
+
+async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM, or until ``stop`` is set (an embedding program or a test)."""
+    if not settings.bot_token:
+        raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
+    guard = SingleInstance(settings.url)
+    try:
+        guard.acquire()
+    except AlreadyRunning as exc:
+        raise StartError(str(exc)) from None
+    try:
+        await _serve(settings, stop)
+    finally:
+        guard.release()
+
+
+async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    if settings.webhook_url and not settings.webhook_secret:
+        raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
+    runtime = make_runtime(settings)
+    front = _front_end(settings, runtime)
+    server = None
+    if settings.webhook_url:
+        from urllib.parse import urlparse
+
+        from bot.webhook import WebhookServer
+
+        host, port = settings.listen_host_port
+        path = urlparse(settings.webhook_url).path or "/"
+        server = WebhookServer(
+            front.feed_raw, settings.webhook_secret or "", path, runtime.engine, host, port
+        )
+        try:
+            await server.start()
+        except OSError as exc:
+            raise StartError(f"--listen {settings.listen}: {exc.strerror or exc}") from None
+    try:
+        await front.start(webhook_url=settings.webhook_url, secret=settings.webhook_secret)
+    except Exception as exc:
+        if server is not None:
+            await server.stop()
+        raise StartError(_explain_start_failure(settings, exc)) from None
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    how = f"by webhook on {settings.listen}" if settings.webhook_url else "by long polling"
+    print(f"wuye: running as @{front.username} with {settings.framework} {how}; Ctrl+C stops", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
+        try:
+            if server is not None:  # take no more updates first; Telegram redelivers what got no 200
+                await server.stop()
+        finally:
+            await front.stop()
+
+
+def _front_end(settings: Settings, runtime: Runtime):  # type: ignore[no-untyped-def]
+    if settings.framework == "aiogram":
+        from bot.front_aiogram import AiogramFrontEnd
+
+        return AiogramFrontEnd(runtime, settings.bot_token or "", settings.api_url)
+    from bot.front_ptb import PtbFrontEnd
+
+    return PtbFrontEnd(runtime, settings.bot_token or "", settings.api_url)
+
+
+def _explain_start_failure(settings: Settings, exc: Exception) -> str:
+    name = type(exc).__name__
+    text = str(exc).splitlines()[0] if str(exc) else name
+    if (
+        name in ("InvalidToken", "TelegramUnauthorizedError", "Unauthorized")
+        or "unauthorized" in text.lower()
+    ):
+        return "WUYE_BOT_TOKEN: Telegram rejected this token (revoked or mistyped?)"
+    where = settings.api_url or "https://api.telegram.org"
+    return f"cannot reach the Bot API at {where}: {name}: {text}"
+
+
+async def run_console(
+    settings: Settings, telegram_id: int, name: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> None:
+    runtime = make_runtime(settings)
+    chats = ConsoleChats(runtime.core, stdout, {telegram_id: name})
+    chats.outbox = Outbox(runtime.ctx, runtime.translators, chats.deliver)
+    stdout.write(
+        f"wuye chat as {name} ({telegram_id}). Type /start, /report, text, 'photo', or a button's "
+        "number. Ctrl+D ends.\n"
+    )
+    await chats.outbox.drain()
+    while True:
+        stdout.write("> ")
+        stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            stdout.write("\n")
+            return
+        if line.strip():
+            await chats.handle(chats.incoming(telegram_id, line, name=name), echo=False)

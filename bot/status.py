@@ -1,0 +1,47 @@
+"""`wuye status`: the outbox backlog, the oldest undelivered message, and the next ladder actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.rules.ladder import plan
+from handlers.rules.policy import Policy
+from handlers.services.context import Context
+from handlers.services.ladder import ladder_state
+
+
+def status_lines(ctx: Context, limit: int = 10) -> list[str]:
+    now = ctx.clock.now()
+    tz = ctx.tz
+    with ctx.uow() as uow:
+        counts = uow.notifications.counts(now)
+        oldest = uow.notifications.oldest_waiting()
+        calendar = ctx.calendar(uow)
+        upcoming = uow.tickets.due(datetime.max.replace(tzinfo=now.tzinfo), limit)
+        lines = [
+            "outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            if counts
+            else "outbox: empty",
+        ]
+        if oldest is not None:
+            age = now - oldest.created_at
+            lines.append(
+                f"oldest undelivered: #{oldest.id} {oldest.kind} to person {oldest.person_id}, waiting "
+                f"{int(age.total_seconds() // 60)} min, attempts {oldest.attempts}"
+                + (f", last error: {oldest.last_error}" if oldest.last_error else "")
+            )
+        else:
+            lines.append("oldest undelivered: none")
+        lines.append(f"next ladder actions (times in {tz.key}):")
+        if not upcoming:
+            lines.append("  none")
+        for ticket in upcoming:
+            steps = plan(ladder_state(ticket), Policy.from_dict(ticket.policy), calendar)
+            what = (
+                ", ".join(s.action.value + (f"/{s.rung.value}" if s.rung else "") for s in steps[:2])
+                or "re-plan"
+            )
+            when = ticket.next_action_at.astimezone(tz) if ticket.next_action_at else None
+            mark = " (overdue)" if when and ticket.next_action_at and ticket.next_action_at < now else ""
+            lines.append(f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{mark}")
+    return lines

@@ -1,0 +1,1 @@
+"""What the bot does, free of frameworks: conversations, use cases and the pure rules."""

@@ -1,0 +1,194 @@
+"""How a ticket looks to each reader: the card, the one-line summary and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.conversations import labels
+from handlers.conversations.io import Button
+from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.ports import UnitOfWork
+from handlers.rules.categories import Privacy
+from handlers.rules.lifecycle import OPEN_STATUSES, Status
+from handlers.services.access import Actor, official_over
+from handlers.text import Translator
+
+
+def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
+    """The reporter as the privacy choice allows this viewer to see them."""
+    if ticket.reporter_id is None:
+        return tr.gettext("An owner (data deleted)")
+    if viewer is not None and viewer.id == ticket.reporter_id:
+        return tr.gettext("You")
+    government = viewer is not None and _is_government(uow, viewer, ticket)
+    shown = ticket.privacy is Privacy.EVERYONE or (ticket.privacy is Privacy.GOVERNMENT and government)
+    if not shown:
+        return tr.gettext("An owner (name withheld at their request)")
+    person = uow.people.get(ticket.reporter_id)
+    name = person.display_name if person else "?"
+    return f"{name} ({ticket.reporter_unit})" if ticket.reporter_unit else name
+
+
+def _is_government(uow: UnitOfWork, viewer: Actor, ticket: Ticket) -> bool:
+    estate = uow.estates.get(ticket.estate_id)
+    if estate is None:
+        return False
+    if ticket.department_office_id and ticket.department_office_id in viewer.office_ids():
+        return True
+    return official_over(uow, viewer, estate) is not None
+
+
+def when(tr: Translator, moment: datetime | None) -> str:
+    return tr.format_datetime(moment) if moment else "—"
+
+
+def headline(tr: Translator, ticket: Ticket) -> str:
+    icon = labels.CATEGORY_ICON.get(ticket.category, "")
+    return f"{icon} {ticket.number} · {labels.label(tr, labels.CATEGORY, ticket.category)}"
+
+
+def ticket_line(tr: Translator, ticket: Ticket, now: datetime) -> str:
+    """One line for lists: number, status, deadline, overdue mark."""
+    status = labels.label(tr, labels.STATUS, ticket.status)
+    line = f"{ticket.number} · {status}"
+    if ticket.status in OPEN_STATUSES and ticket.due_at:
+        line += " · " + tr.gettext("due {when}").format(when=when(tr, ticket.due_at))
+        if ticket.due_at < now and ticket.status is not Status.WAITING_OWNER:
+            line = "🔴 " + line + " · " + tr.gettext("OVERDUE")
+    if ticket.supervised:
+        line = "🏛 " + line
+    return line
+
+
+def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
+    estate = uow.estates.get(ticket.estate_id)
+    lines = [headline(tr, ticket)]
+    if ticket.supervised:
+        lines.append("🏛 " + tr.gettext("Under listed supervision by the district (挂牌督办)"))
+    lines.append(
+        tr.gettext("Status: {status} · {urgency}").format(
+            status=labels.label(tr, labels.STATUS, ticket.status),
+            urgency=labels.label(tr, labels.URGENCY, ticket.urgency),
+        )
+    )
+    if estate:
+        lines.append(tr.gettext("Estate: {name}").format(name=estate.name))
+    if ticket.location:
+        lines.append(tr.gettext("Place: {place}").format(place=ticket.location))
+    lines.append(tr.gettext("Reporter: {who}").format(who=reporter_label(uow, tr, ticket, viewer)))
+    lines.append("")
+    lines.append(ticket.description)
+    lines.append("")
+    if ticket.status in (Status.NEW, Status.ASSIGNED, Status.REOPENED) and ticket.ack_due_at:
+        lines.append(tr.gettext("Acknowledge by: {when}").format(when=when(tr, ticket.ack_due_at)))
+    if ticket.status in OPEN_STATUSES and ticket.due_at:
+        deadline = tr.gettext("Deadline: {when}").format(when=when(tr, ticket.due_at))
+        if ticket.deadline_provisional:
+            deadline += " " + tr.gettext("(provisional: holidays for that year not yet published)")
+        lines.append(deadline)
+    if ticket.status is Status.WAITING_OWNER:
+        lines.append(tr.gettext("The clock is paused until the owner answers."))
+    if ticket.assignee_id:
+        assignee = uow.people.get(ticket.assignee_id)
+        if assignee:
+            lines.append(tr.gettext("Handled by: {name}").format(name=assignee.display_name))
+    if ticket.rung > 0:
+        from handlers.rules.policy import RUNG_ORDER
+
+        rung = RUNG_ORDER[min(ticket.rung, len(RUNG_ORDER) - 1)]
+        lines.append(tr.gettext("Escalated to: {rung}").format(rung=labels.label(tr, labels.RUNG, rung)))
+    if ticket.extension_requested_until is not None:
+        lines.append(
+            tr.gettext("More time requested until {when}; the community decides.").format(
+                when=when(tr, ticket.extension_requested_until)
+            )
+        )
+    if ticket.reject_reason and ticket.status is Status.REJECTED:
+        lines.append(tr.gettext("Company's reason: {reason}").format(reason=ticket.reject_reason))
+    if ticket.reopen_count:
+        lines.append(tr.gettext("Reopened {n} time(s)").format(n=ticket.reopen_count))
+    return "\n".join(lines).strip()
+
+
+def card_buttons(
+    uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor, now: datetime | None = None
+) -> list[list[Button]]:
+    """The actions this viewer may take on the ticket now."""
+    tid = ticket.id
+    rows: list[list[Button]] = []
+    handler = viewer.has(RoleKind.MANAGER, ticket.estate_id) or (
+        viewer.has(RoleKind.STAFF, ticket.estate_id) and ticket.assignee_id == viewer.id
+    )
+    if handler:
+        if ticket.status in (Status.ASSIGNED, Status.REOPENED):
+            rows.append([Button("✅ " + tr.gettext("Acknowledge"), f"ak:{tid}")])
+        if ticket.status is Status.ACKNOWLEDGED:
+            rows.append([Button("🔧 " + tr.gettext("Start work"), f"st:{tid}")])
+        if ticket.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS):
+            rows.append(
+                [
+                    Button("❓ " + tr.gettext("Ask the owner"), f"as:{tid}"),
+                    Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}"),
+                ]
+            )
+        if ticket.status in (Status.ASSIGNED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
+            row = [Button("↪️ " + tr.gettext("Transfer"), f"tr:{tid}")]
+            if (
+                ticket.extension_requested_until is None
+                and ticket.due_at
+                and now is not None
+                and ticket.due_at > now
+            ):
+                row.append(Button("⏳ " + tr.gettext("Ask for more time"), f"xq:{tid}"))
+            rows.append(row)
+    elif ticket.status is Status.TRANSFERRED and ticket.department_office_id in viewer.office_ids():
+        rows.append([Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}")])
+    estate = uow.estates.get(ticket.estate_id)
+    office = official_over(uow, viewer, estate) if estate else None
+    if office is not None and office.kind is not OfficeKind.DEPARTMENT and ticket.status in OPEN_STATUSES:
+        if ticket.status is Status.REJECTED:
+            rows.append([Button("↩️ " + tr.gettext("Send back to the company"), f"ob:{tid}")])
+        if ticket.status is not Status.TRANSFERRED:
+            rows.append([Button("📣 " + tr.gettext("Transfer to a department"), f"td:{tid}")])
+        rows.append(
+            [
+                Button("📢 " + tr.gettext("Urge the company"), f"ug:{tid}"),
+                Button("💬 " + tr.gettext("Comment"), f"cm:{tid}"),
+            ]
+        )
+        if ticket.extension_requested_until is not None:
+            rows.append(
+                [
+                    Button("⏳ " + tr.gettext("Grant more time"), f"xg:{tid}"),
+                    Button("✖️ " + tr.gettext("Refuse more time"), f"xr:{tid}"),
+                ]
+            )
+    rows.append([Button("🕘 " + tr.gettext("Timeline"), f"tl:{tid}")])
+    return rows
+
+
+def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
+    """Every step of the ticket, oldest first, with who did it as far as the viewer may know."""
+    lines = [headline(tr, ticket), ""]
+    for event in uow.events.of_ticket(ticket.id or 0):
+        who = _actor_name(uow, tr, ticket, event.actor_id, viewer)
+        line = f"{when(tr, event.at)} · {labels.label(tr, labels.EVENT, event.event)}"
+        if who:
+            line += f" · {who}"
+        if event.data.get("stars"):
+            line += " · " + "⭐" * int(event.data["stars"])
+        if event.note:
+            line += f"\n    “{event.note}”"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _actor_name(
+    uow: UnitOfWork, tr: Translator, ticket: Ticket, actor_id: int | None, viewer: Actor | None
+) -> str:
+    if actor_id is None:
+        return tr.gettext("system")
+    if actor_id == ticket.reporter_id:
+        return reporter_label(uow, tr, ticket, viewer)
+    person = uow.people.get(actor_id)
+    return person.display_name if person else ""

@@ -1,0 +1,269 @@
+"""The conversation core: one entry point, `Core.handle`, shared by every front end."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from handlers.conversations import group, menus, official, owner, report, revenue, staff
+from handlers.conversations.errors import explain
+from handlers.conversations.io import Button, ChatState, Incoming, Kind, Output, SetMenu
+from handlers.conversations.turn import Turn
+from handlers.domain import RoleKind
+from handlers.services import people
+from handlers.services.access import Actor
+from handlers.services.context import Context
+from handlers.services.errors import NotFound, UserError
+from handlers.text import LANGUAGES, Lang, Translator, resolve_language
+
+log = logging.getLogger("wuye.core")
+
+Step = Callable[[Turn], None]
+MAX_TEXT = 4000  # anything longer is refused before any flow sees it
+
+
+class TranslatorFactory(Protocol):
+    def for_lang(self, lang: Lang) -> Translator: ...
+
+
+LANGUAGE_NAMES: dict[str, str] = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+
+def start(turn: Turn) -> None:
+    code = turn.inc.text.strip()
+    if code:
+        try:
+            found = people.look_up_code(turn.ctx, code)
+        except UserError as exc:
+            turn.say(explain(turn.tr, exc))
+            return
+        if found.kind == "owner":
+            owner.begin_join(turn, code, found.estate_name or "")
+            return
+        role = people.redeem_invite(turn.ctx, turn.person_id, code)
+        turn.say(
+            turn.t(
+                "Welcome! You are now registered as {role}{where}.",
+                role=_role_name(turn, role.kind),
+                where=f" · {found.estate_name}" if found.estate_name else "",
+            )
+        )
+        help_(turn)
+        return
+    turn.say(
+        turn.t(
+            "Hello, I am the estate's front desk. I take owners' reports to the property "
+            "company, keep the deadlines and tell the community, street and district when "
+            "a problem is not dealt with in time."
+        )
+    )
+    help_(turn)
+
+
+def _role_name(turn: Turn, kind: RoleKind) -> str:
+    from handlers.conversations.labels import ROLE, label
+
+    return label(turn.tr, ROLE, kind)
+
+
+def help_(turn: Turn) -> None:
+    actor = turn.actor()
+    lines = []
+    if actor.owner_roles():
+        lines += [turn.t("/report – report a problem"), turn.t("/my – my reports and their progress")]
+    if any(r.kind in (RoleKind.STAFF, RoleKind.MANAGER) for r in actor.roles):
+        lines.append(turn.t("/tasks – my open tickets by deadline"))
+    if actor.has(RoleKind.MANAGER):
+        lines.append(turn.t("/team – every open ticket of the estate; assign and reassign"))
+    if actor.office_ids():
+        lines.append(turn.t("/area – open tickets in my area"))
+        lines.append(turn.t("/overdue – what is overdue in my area"))
+        lines.append(turn.t("/supervision – what is under listed supervision in my area"))
+    if not actor.roles:
+        lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
+    lines += revenue.help_lines(turn, actor)
+    lines += [
+        turn.t("/language – change the language"),
+        turn.t("/privacy – what I store about you; delete it"),
+        turn.t("/cancel – leave what you are doing"),
+    ]
+    turn.say("\n".join(lines))
+
+
+def cancel(turn: Turn) -> None:
+    had = turn.state is not None
+    turn.clear_state()
+    turn.say(turn.t("Cancelled. Nothing was saved.") if had else turn.t("There is nothing to cancel."))
+
+
+def language(turn: Turn) -> None:
+    turn.say(
+        turn.t("Choose your language:"),
+        [[Button(LANGUAGE_NAMES[lang], f"lg:{lang}")] for lang in LANGUAGES],
+    )
+
+
+def choose_language(turn: Turn) -> None:
+    code = (turn.inc.data or "").partition(":")[2]
+    if code not in LANGUAGES:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    people.set_language(turn.ctx, turn.person_id, code)
+    turn.switch_language(code)  # type: ignore[arg-type]
+    turn.toast()
+    turn.edit_pressed(turn.t("Language set to English.") if code == "en" else turn.t("Language changed."))
+    if turn.state and turn.state.flow == "join":
+        owner.finish_join(turn)
+
+
+COMMANDS: dict[str, Step] = {
+    "start": start,
+    "help": help_,
+    "cancel": cancel,
+    "language": language,
+    "join": owner.join_command,
+    "report": report.begin,
+    "my": owner.my_tickets,
+    "privacy": owner.privacy,
+    "tasks": staff.tasks,
+    "team": staff.team,
+    "area": official.area,
+    "supervision": official.supervision_list,
+    "overdue": official.overdue_list,
+    "revenue": revenue.show,
+    "revenue_template": revenue.template,
+    "disclosure": revenue.disclosure_overview,
+}
+
+COMMANDS_IN_GROUPS: dict[str, Step] = {"bind": group.bind, "unbind": group.unbind, "help": group.help_}
+
+BUTTONS: dict[str, Step] = {
+    "lg": choose_language,
+    **report.BUTTONS,
+    **owner.BUTTONS,
+    **staff.BUTTONS,
+    **official.BUTTONS,
+    **revenue.BUTTONS,
+}
+FLOWS: dict[str, Step] = {**report.FLOWS, **owner.FLOWS, **staff.FLOWS, **official.FLOWS, **revenue.FLOWS}
+
+
+# What can change who a person is or their language: then their chat's command menu is set anew.
+MENU_COMMANDS = frozenset({"start", "join"})
+MENU_BUTTONS = frozenset({"lg", "pd"})  # language chosen; data deleted
+MENU_FLOWS = frozenset({"join"})
+
+
+def _menu_may_change(inc: Incoming, state: ChatState | None) -> bool:
+    if inc.chat_type != "private":
+        return False
+    if inc.kind is Kind.COMMAND:
+        return inc.command in MENU_COMMANDS
+    if inc.kind is Kind.BUTTON:
+        return (inc.data or "").partition(":")[0] in MENU_BUTTONS
+    return state is not None and state.flow in MENU_FLOWS
+
+
+def _menu(turn: Turn) -> SetMenu:
+    """The person's menu as they are after this update (a stranger's if they deleted their data)."""
+    try:
+        actor: Actor | None = turn.actor()
+    except NotFound:
+        actor = None
+    return menus.set_menu(turn.inc.chat_id, actor, turn.tr)
+
+
+class Core:
+    """Turns one incoming update into the outputs a front end must perform."""
+
+    def __init__(self, ctx: Context, translations: TranslatorFactory) -> None:
+        self.ctx = ctx
+        self.translations = translations
+
+    def handle(self, inc: Incoming) -> list[Output]:
+        """Handle one update; a redelivered one (same update id) changes nothing and says nothing."""
+        if inc.update_id is not None:
+            with self.ctx.uow() as uow:
+                if uow.updates.seen(inc.bot_id, inc.update_id):
+                    log.info("update %s was already handled; ignored", inc.update_id)
+                    return []
+        outputs = self._handle(inc)
+        if inc.update_id is not None:
+            with self.ctx.uow() as uow:
+                uow.updates.mark(inc.bot_id, inc.update_id, self.ctx.clock.now())
+                uow.commit()
+        return outputs
+
+    def _handle(self, inc: Incoming) -> list[Output]:
+        person = people.touch_person(
+            self.ctx, inc.user_id, inc.user_name, resolve_language(inc.language_code)
+        )
+        lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)  # type: ignore[assignment]
+        turn = Turn(
+            self.ctx,
+            inc,
+            person,
+            lang,
+            self.translations.for_lang(lang),
+            translators=self.translations.for_lang,
+        )
+        with self.ctx.uow() as uow:
+            turn.state = uow.conversations.get(inc.chat_id, inc.user_id)
+        menu_may_change = _menu_may_change(inc, turn.state)
+        try:
+            self._dispatch(turn)
+        except UserError as exc:
+            turn.toast(explain(turn.tr, exc), alert=True) if inc.kind is Kind.BUTTON else turn.say(
+                explain(turn.tr, exc)
+            )
+        turn.toast()  # every button press gets an answer, or the client spins
+        if menu_may_change:
+            turn.out.append(_menu(turn))
+        return turn.out
+
+    def _dispatch(self, turn: Turn) -> None:
+        inc = turn.inc
+        if inc.chat_type != "private":
+            group.handle(turn, COMMANDS_IN_GROUPS, BUTTONS, FLOWS)
+            return
+        if inc.kind is Kind.BUTTON:
+            prefix = (inc.data or "").partition(":")[0]
+            step = BUTTONS.get(prefix)
+            if step is None:
+                turn.toast(turn.t("This button is no longer valid."), alert=True)
+                return
+            step(turn)
+            return
+        if len(inc.text) > MAX_TEXT:
+            turn.say(
+                turn.t(
+                    "That message is too long ({length} characters). Please keep it under {maximum}.",
+                    length=len(inc.text),
+                    maximum=MAX_TEXT,
+                )
+            )
+            return
+        if inc.kind is Kind.COMMAND:
+            command = COMMANDS.get(inc.command or "")
+            if command is None:
+                turn.say(turn.t("I do not know that command."))
+                help_(turn)
+                return
+            if inc.command not in ("cancel", "language", "help", "privacy") and turn.state is not None:
+                turn.clear_state()  # a new command leaves the old conversation
+            command(turn)
+            return
+        if turn.state is not None:
+            flow = FLOWS.get(turn.state.flow)
+            if flow is not None:
+                flow(turn)
+                return
+            turn.clear_state()
+        if revenue.wants_document(turn):
+            return
+        if inc.kind is Kind.OTHER:
+            turn.say(turn.t("I can only read text, photos and documents."))
+            return
+        turn.say(turn.t("I did not understand that."))
+        help_(turn)

@@ -1,0 +1,71 @@
+"""What to tell a person when a use case refuses: one translated sentence per error code."""
+
+from __future__ import annotations
+
+from handlers.conversations import labels
+from handlers.rules.lifecycle import Status
+from handlers.services.errors import UserError
+from handlers.text import N_, Translator
+
+FIELD: dict[str, str] = {
+    "description": N_("The description"),
+    "location": N_("The place"),
+    "unit": N_("The unit"),
+    "question": N_("The question"),
+    "answer": N_("The answer"),
+    "note": N_("The note"),
+    "reason": N_("The reason"),
+    "comment": N_("The comment"),
+}
+
+MESSAGES: dict[str, str] = {
+    "text_too_short": N_("{field} is too short: please write at least {minimum} characters."),
+    "text_too_long": N_("{field} is too long ({length} characters): please keep it under {maximum}."),
+    "too_many_photos": N_("At most {maximum} photos, please."),
+    "join_first": N_(
+        "You have not joined an estate yet. Scan the QR code on your estate's notice board, "
+        "or send /join followed by the estate's code."
+    ),
+    "estate_unknown": N_("That estate is not known."),
+    "office_unknown": N_("That office is not known."),
+    "person_unknown": N_("I do not know you yet: send /start first."),
+    "ticket_unknown": N_("That ticket does not exist."),
+    "code_unknown": N_("That code is not valid. Check it on the notice board or ask the property office."),
+    "code_used": N_("That invite code has already been used. Ask for a new one."),
+    "code_expired": N_("That invite code has expired. Ask for a new one."),
+    "not_your_ticket": N_("Ticket {number} is not yours to handle."),
+    "not_your_report": N_("Only the owner who reported {number} can do that."),
+    "managers_only": N_("Only the project manager can do that."),
+    "officials_only": N_("Only the community, street or district office can do that."),
+    "assignee_not_staff": N_("That person is not staff at this estate."),
+    "same_assignee": N_("{number} is already with that person."),
+    "ticket_changed": N_("Ticket {number} was changed by someone else just now. Please look at it again."),
+    "already_acknowledged": N_("Ticket {number} has already been acknowledged by {by}."),
+    "reporter_gone": N_("The reporter has deleted their data, so they cannot be asked."),
+    "rating_range": N_("Please choose from 1 to 5 stars."),
+    "already_rated": N_("You have already rated {number}."),
+    "department_unknown": N_("That department is not known."),
+    "invite_role_unsupported": N_("That role cannot be invited."),
+    "extension_range": N_("More time must be between 1 and {maximum} working days."),
+    "extension_too_late": N_("More time can only be asked for before the deadline."),
+    "extension_pending": N_("A request for more time on {number} is already waiting for the community."),
+    "extension_none": N_("There is no pending request for more time on {number}."),
+    "bind_in_group": N_("Send /bind in the group you want to bind, not here."),
+    "bind_not_member": N_("Only members of the property company or of a government office can bind a group."),
+    "illegal_transition": N_("This cannot be done now: the ticket is {status}."),
+}
+
+
+def explain(tr: Translator, error: UserError) -> str:
+    template = MESSAGES.get(error.code)
+    if template is None:
+        return tr.gettext("Sorry, that did not work.")
+    params = dict(error.params)
+    if "field" in params:
+        params["field"] = tr.gettext(FIELD.get(str(params["field"]), str(params["field"])))
+    if error.code == "illegal_transition":
+        params["status"] = labels.label(tr, labels.STATUS, Status(params["status"]))
+    try:
+        return tr.gettext(template).format(**params)
+    except (KeyError, IndexError):
+        return tr.gettext(template)

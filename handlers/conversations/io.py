@@ -1,0 +1,100 @@
+"""What a front end hands the core, and what the core asks a front end to do. No framework types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    COMMAND = "command"
+    TEXT = "text"
+    BUTTON = "button"
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    OTHER = "other"  # sticker, voice, location, contact, ...
+    MEMBERSHIP = "membership"  # the bot was added to (text "added") or removed from ("removed") a group
+
+
+@dataclass(frozen=True)
+class Incoming:
+    chat_id: int
+    user_id: int
+    user_name: str
+    kind: Kind
+    language_code: str | None = None
+    chat_type: str = "private"
+    chat_title: str | None = None
+    text: str = ""  # message text, caption, or the command's arguments
+    command: str | None = None  # without the slash and any @botname
+    data: str | None = None  # callback data of a pressed button
+    callback_id: str | None = None
+    message_id: int | None = None  # the message the pressed button sits on
+    file_id: str | None = None
+    file_unique_id: str | None = None
+    file_size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None  # a document's name as the sender's device gave it
+    other: str | None = None  # what kind of unsupported content, for the answer
+    update_id: int | None = None  # Telegram's id, so a redelivered update is handled once
+    bot_id: int = 0
+    # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
+    fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass
+class Send:
+    chat_id: int
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    photo: str | None = None  # a Telegram file id; the text becomes the caption
+    document: bytes | None = None
+    filename: str | None = None
+    card_key: str | None = None  # remember the sent message id under this key, to edit it later
+    image: bytes | None = None  # a picture made here (a chart); the text becomes the caption
+
+
+@dataclass
+class Edit:
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+@dataclass
+class Answer:
+    """Answer a button press (the small toast or alert in the client)."""
+
+    callback_id: str
+    text: str = ""
+    alert: bool = False
+
+
+@dataclass
+class SetMenu:
+    """Set the command menu of one private chat: (command, description) pairs, already translated."""
+
+    chat_id: int
+    commands: list[tuple[str, str]] = field(default_factory=list)
+
+
+Output = Send | Edit | Answer | SetMenu
+
+
+@dataclass
+class ChatState:
+    """Where a person is in a conversation in one chat; stored, so restarts carry on."""
+
+    chat_id: int
+    user_id: int
+    flow: str
+    step: str
+    data: dict[str, object] = field(default_factory=dict)

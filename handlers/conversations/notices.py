@@ -1,0 +1,254 @@
+"""Turn an owed notification into the messages its recipient reads, in their own language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handlers.conversations import cards
+from handlers.conversations.io import Button, Edit, Send
+from handlers.domain import Notification, Person, Ticket
+from handlers.ports import UnitOfWork
+from handlers.services.access import load_actor
+from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang, Translator
+
+Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
+
+
+def _chat(n: Notification, person: Person) -> int:
+    return n.chat_id or person.telegram_id or 0
+
+
+def _card(
+    uow: UnitOfWork, tr: Translator, n: Notification, ticket: Ticket, person: Person, intro: str
+) -> list[Send]:
+    actor = load_actor(uow, person.id or 0)
+    text = intro + "\n\n" + cards.card_text(uow, tr, ticket, actor)
+    sends = [
+        Send(
+            _chat(n, person),
+            text,
+            cards.card_buttons(uow, tr, ticket, actor, n.created_at),
+            card_key=f"t{ticket.id}",
+        )
+    ]
+    for a in uow.attachments.of_ticket(ticket.id or 0):
+        if a.kind == "photo" and a.event_id is not None:
+            sends.append(Send(_chat(n, person), ticket.number, photo=a.file_id))
+    return sends
+
+
+def _say(n: Notification, person: Person, text: str, buttons: list[list[Button]] | None = None) -> list[Send]:
+    return [Send(_chat(n, person), text, buttons or [])]
+
+
+def _short(tr: Translator, n: Notification, person: Person, t: Ticket, text: str) -> list[Send]:
+    """A short message with a button to the card, instead of another copy of the card."""
+    return _say(n, person, text, [[Button("📋 " + tr.gettext("Open the ticket"), f"cd:{t.id}")]])
+
+
+def assigned(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = "🆕 " + (
+        tr.gettext("Reopened ticket for you:") if t.reopen_count else tr.gettext("New ticket for you:")
+    )
+    return _card(uow, tr, n, t, p, intro)
+
+
+def simple(message: str) -> Renderer:
+    def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+        params = {k: v for k, v in n.params.items() if isinstance(v, str | int)}
+        params.update(number=t.number, due=cards.when(tr, t.due_at))
+        return _say(
+            n,
+            p,
+            tr.gettext(message).format(**params),
+            [[Button("🕘 " + tr.gettext("Timeline"), f"tl:{t.id}")]],
+        )
+
+    return render
+
+
+def question(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    text = tr.gettext(
+        "❓ Property staff ask about {number}:\n“{question}”\n\nThe clock is paused until you answer."
+    ).format(number=t.number, question=n.params.get("question", ""))
+    return _say(n, p, text, [[Button("✍️ " + tr.gettext("Reply"), f"rp:{t.id}")]])
+
+
+def answer(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = tr.gettext("💬 The owner answered about {number}:\n“{answer}”").format(
+        number=t.number, answer=n.params.get("answer", "")
+    )
+    return _short(tr, n, p, t, intro)
+
+
+def resolved(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    text = tr.gettext(
+        "✔️ {number} is marked resolved:\n“{note}”\n\nIs it fixed? If you do not answer, it closes "
+        "unconfirmed on {close_at}."
+    ).format(number=t.number, note=n.params.get("note", ""), close_at=_iso(tr, n.params.get("close_at")))
+    sends = _say(
+        n,
+        p,
+        text,
+        [
+            [
+                Button("👍 " + tr.gettext("Yes, fixed"), f"cf:{t.id}"),
+                Button("👎 " + tr.gettext("No, not fixed"), f"nf:{t.id}"),
+            ]
+        ],
+    )
+    photos = [
+        a for a in uow.attachments.of_ticket(t.id or 0) if a.kind == "photo" and a.added_by != t.reporter_id
+    ]
+    if photos:
+        sends.insert(0, Send(_chat(n, p), t.number, photo=photos[-1].file_id))
+    return sends
+
+
+def _iso(tr: Translator, value: object) -> str:
+    from datetime import datetime
+
+    try:
+        return cards.when(tr, datetime.fromisoformat(str(value)))
+    except ValueError:
+        return "—"
+
+
+def rejection_review(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = tr.gettext("⚖️ The company declined {number} as not its responsibility. Please decide.").format(
+        number=t.number
+    )
+    return _card(uow, tr, n, t, p, intro)
+
+
+def department(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = tr.gettext("📣 A case is transferred to your department (吹哨报到):\n“{note}”").format(
+        note=n.params.get("note", "")
+    )
+    return _card(uow, tr, n, t, p, intro)
+
+
+REMINDER: dict[str, str] = {
+    "remind_half": N_("⏰ Half the time for {number} has passed. Deadline: {due}."),
+    "remind_before": N_("⏰ {number} is due soon: {due}."),
+    "remind_deadline": N_("⏰ {number} is due now ({due}). The community committee is being told."),
+    "remind_overdue": N_("🔴 {number} is overdue since {due}."),
+}
+ESCALATION_REASON: dict[str, str] = {
+    "manager": N_("not acknowledged in time"),
+    "community": N_("the deadline passed"),
+    "street": N_("still open 3 working days after the deadline"),
+    "bureau": N_("still open 5 working days after the deadline: now under listed supervision (挂牌督办)"),
+}
+
+
+def reminder(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    template = REMINDER.get(str(n.params.get("action")), REMINDER["remind_overdue"])
+    return _short(tr, n, p, t, tr.gettext(template).format(number=t.number, due=cards.when(tr, t.due_at)))
+
+
+def escalated(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    rung = str(n.params.get("rung"))
+    reason = tr.gettext(ESCALATION_REASON.get(rung, ESCALATION_REASON["community"]))
+    intro = tr.gettext("⬆️ {number} is escalated to you: {reason}.").format(number=t.number, reason=reason)
+    return _card(uow, tr, n, t, p, intro)
+
+
+def urged(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = tr.gettext("📢 {office} urges action on {number} (督办):\n“{note}”").format(
+        office=n.params.get("office", ""), number=t.number, note=n.params.get("note", "")
+    )
+    return _short(tr, n, p, t, intro)
+
+
+def extension_requested(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = tr.gettext(
+        "⏳ The company asks for {days} more working day(s) on {number}, until {until}."
+    ).format(days=n.params.get("days", "?"), number=t.number, until=_iso(tr, n.params.get("until")))
+    return _card(uow, tr, n, t, p, intro)[:1]
+
+
+def extension_decided(message: str) -> Renderer:
+    def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+        text = tr.gettext(message).format(number=t.number, until=_iso(tr, n.params.get("until")))
+        return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), f"tl:{t.id}")]])
+
+    return render
+
+
+def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:  # type: ignore[misc]
+    """Edit each card of this ticket in the person's chats to show the ticket as it is now."""
+    actor = load_actor(uow, p.id or 0)
+    text = "🔄 " + cards.card_text(uow, tr, t, actor)
+    buttons = cards.card_buttons(uow, tr, t, actor, n.created_at)
+    return [
+        Edit(c.chat_id, c.message_id, text, buttons)
+        for c in uow.cards.of_ticket(t.id or 0)
+        if c.person_id == p.id
+    ]
+
+
+RENDERERS: dict[str, Renderer] = {
+    "card.refresh": refresh,  # type: ignore[dict-item]
+    "ticket.reminder": reminder,
+    "ticket.escalated": escalated,
+    "ticket.supervised": simple(
+        N_("🏛 {number} is now under listed supervision by the district housing bureau (挂牌督办).")
+    ),
+    "ticket.urged": urged,
+    "ticket.extension_requested": extension_requested,
+    "ticket.extension_granted": extension_decided(
+        N_("⏳ The community granted more time for {number}: the new deadline is {until}.")
+    ),
+    "ticket.extension_refused": extension_decided(
+        N_("The community refused more time for {number}; the deadline stays.")
+    ),
+    "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
+    "ticket.assigned": assigned,
+    "ticket.unassigned": simple(N_("↪️ {number} was handed to someone else. No action needed from you.")),
+    "ticket.acknowledged": simple(
+        N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")
+    ),
+    "ticket.started": simple(N_("🔧 Work has started on {number}.")),
+    "ticket.question": question,
+    "ticket.answer": answer,
+    "ticket.resolved": resolved,
+    "ticket.confirmed": simple(N_("🎉 The owner confirmed {number} is fixed. Closed.")),
+    "ticket.rated": simple(N_("⭐ The owner rated {number}: {stars} of 5.")),
+    "ticket.closed_unconfirmed": simple(
+        N_(
+            "{number} was closed without your confirmation after the quiet period. "
+            "If it is not fixed, open it from /my and say so."
+        )
+    ),
+    "ticket.rejected": simple(
+        N_(
+            "The property company says {number} is not its responsibility:\n“{reason}”\n"
+            "The community committee will decide."
+        )
+    ),
+    "ticket.rejection_review": rejection_review,
+    "ticket.department": department,
+    "ticket.transferred": simple(
+        N_("📣 {number} was transferred to a government department, which must report on it.")
+    ),
+    "ticket.withdrawn": simple(N_("{number} was withdrawn by the owner. No action needed.")),
+}
+
+
+def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification) -> list[Send]:
+    """The messages for one notification; empty when its recipient or ticket is gone."""
+    person = uow.people.get(n.person_id)
+    if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
+        return []
+    lang: Lang = person.language if person.language in LANGUAGES else DEFAULT_LANG  # type: ignore[assignment]
+    tr = tr_for(lang)
+    from handlers.conversations import revenue_notices  # disclosures: notices without a ticket
+
+    if n.kind in revenue_notices.KINDS:
+        return revenue_notices.render(uow, tr, n, person)
+    renderer = RENDERERS.get(n.kind)
+    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
+    if renderer is None or ticket is None:
+        return []
+    return renderer(uow, tr, n, ticket, person)

@@ -1,0 +1,277 @@
+"""Owners: join an estate, follow reports, close the loop (confirm, rate, reopen), answer staff, privacy.
+
+/start CODE ─▶ join:unit ─▶ language ─▶ done
+"Fixed?" ─▶ yes ─▶ stars ─▶ rate:comment ─▶ closed      no ─▶ reopen:reason ─▶ reopened
+"Reply" ─▶ reply:text ─▶ relayed to staff
+"""
+
+from __future__ import annotations
+
+from handlers.conversations import cards
+from handlers.conversations.errors import explain
+from handlers.conversations.io import Button, Kind
+from handlers.conversations.turn import Turn
+from handlers.services import access, people, tickets
+from handlers.services.errors import UserError
+from handlers.text import LANGUAGES, resolve_language
+
+
+def join_command(turn: Turn) -> None:
+    code = turn.inc.text.strip()
+    if not code:
+        turn.say(turn.t("Send /join followed by your estate's code, e.g. /join EHAIBIN2026."))
+        return
+    try:
+        found = people.look_up_code(turn.ctx, code)
+    except UserError as exc:
+        turn.say(explain(turn.tr, exc))
+        return
+    if found.kind != "owner":
+        from handlers.conversations.core import start
+
+        start(turn)
+        return
+    begin_join(turn, code, found.estate_name or "")
+
+
+def begin_join(turn: Turn, code: str, estate_name: str) -> None:
+    turn.set_state("join", "unit", code=code.strip().upper(), estate=estate_name)
+    turn.say(turn.t("Welcome to {estate}! Which unit is yours? (e.g. 3栋2单元501)", estate=estate_name))
+
+
+def on_join_message(turn: Turn) -> None:
+    assert turn.state is not None
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please write your unit, e.g. 3栋2单元501."))
+        return
+    try:
+        role = people.join_estate(turn.ctx, turn.person_id, str(turn.state.data["code"]), turn.inc.text)
+    except UserError as exc:
+        turn.say(explain(turn.tr, exc))
+        return
+    turn.set_state("join", "language", unit=role.unit)
+    suggested = resolve_language(turn.inc.language_code)
+    from handlers.conversations.core import LANGUAGE_NAMES
+
+    rows = [
+        [Button(("✓ " if lang == suggested else "") + LANGUAGE_NAMES[lang], f"lg:{lang}")]
+        for lang in LANGUAGES
+    ]
+    turn.say(turn.t("Registered as the owner of {unit}. Which language do you prefer?", unit=role.unit), rows)
+
+
+def finish_join(turn: Turn) -> None:
+    turn.clear_state()
+    turn.say(turn.t("All set. Send /report to report a problem, /my to follow your reports."))
+
+
+def my_tickets(turn: Turn) -> None:
+    now = turn.ctx.clock.now()
+    with turn.ctx.uow() as uow:
+        mine = uow.tickets.of_reporter(turn.person_id, limit=10)
+    if not mine:
+        turn.say(turn.t("You have no reports yet. Send /report to make one."))
+        return
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), f"mt:{t.id}")] for t in mine]
+    turn.say(turn.t("Your reports, newest first. Tap one for its timeline:"), rows)
+
+
+def _ticket_arg(turn: Turn) -> int | None:
+    parts = (turn.inc.data or "").split(":")
+    return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+
+
+def show_ticket(turn: Turn) -> None:
+    """The timeline of a ticket the person may see (reporter, staff, officials)."""
+    tid = _ticket_arg(turn)
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(tid) if tid else None
+        actor = access.load_actor(uow, turn.person_id)
+        if ticket is None or not access.can_see(uow, actor, ticket):
+            turn.toast(turn.t("This button is no longer valid."), alert=True)
+            return
+        text = (
+            cards.card_text(uow, turn.tr, ticket, actor)
+            + "\n\n"
+            + cards.timeline(uow, turn.tr, ticket, actor)
+        )
+        buttons = (
+            []
+            if ticket.reporter_id == actor.id
+            else cards.card_buttons(uow, turn.tr, ticket, actor, turn.ctx.clock.now())[:-1]
+        )
+    turn.toast()
+    turn.say(text[:4000], buttons)
+
+
+def confirm_fixed(turn: Turn) -> None:
+    tid = _ticket_arg(turn)
+    if tid is None:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    ticket = tickets.confirm(turn.ctx, turn.person_id, tid)
+    turn.toast()
+    turn.edit_pressed(turn.t("Thank you: {number} is closed as fixed.", number=ticket.number))
+    turn.say(
+        turn.t("How satisfied are you with how it was handled?"),
+        [[Button("⭐" * n, f"rt:{tid}:{n}") for n in range(1, 6)]],
+    )
+
+
+def not_fixed(turn: Turn) -> None:
+    tid = _ticket_arg(turn)
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(tid) if tid else None
+    if ticket is None or ticket.reporter_id != turn.person_id:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    turn.toast()
+    turn.set_state("reopen", "reason", ticket_id=tid)
+    turn.say(turn.t("Sorry to hear that. What is still wrong with {number}?", number=ticket.number))
+
+
+def on_reopen_message(turn: Turn) -> None:
+    assert turn.state is not None
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please describe in words what is still wrong."))
+        return
+    ticket = tickets.reopen(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
+    turn.clear_state()
+    turn.say(
+        turn.t(
+            "{number} is reopened with a new deadline: {due}. The staff have been told.",
+            number=ticket.number,
+            due=cards.when(turn.tr, ticket.due_at),
+        )
+    )
+
+
+def rate_stars(turn: Turn) -> None:
+    parts = (turn.inc.data or "").split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    tid, stars = int(parts[1]), int(parts[2])
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(tid)
+    if ticket is None or ticket.reporter_id != turn.person_id:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    if not 1 <= stars <= 5:
+        raise UserError("rating_range")
+    if ticket.rating is not None:
+        raise UserError("already_rated", number=ticket.number)
+    turn.toast()
+    turn.edit_pressed("⭐" * stars)
+    turn.set_state("rate", "comment", ticket_id=tid, stars=stars)
+    turn.say(
+        turn.t("Any comment for the property company? Write it, or press Skip."),
+        [[Button(turn.t("Skip"), f"rc:{tid}")]],
+    )
+
+
+def rate_skip(turn: Turn) -> None:
+    if turn.state is None or turn.state.flow != "rate":
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    _finish_rating(turn, None)
+
+
+def on_rate_message(turn: Turn) -> None:
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please write a comment, or press Skip."))
+        return
+    _finish_rating(turn, turn.inc.text)
+
+
+def _finish_rating(turn: Turn, comment: str | None) -> None:
+    assert turn.state is not None
+    data = turn.state.data
+    tickets.rate(turn.ctx, turn.person_id, int(data["ticket_id"]), int(data["stars"]), comment)  # type: ignore[call-overload]
+    turn.clear_state()
+    turn.toast()
+    turn.say(turn.t("Thank you for your rating."))
+
+
+def reply_button(turn: Turn) -> None:
+    tid = _ticket_arg(turn)
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(tid) if tid else None
+    if ticket is None or ticket.reporter_id != turn.person_id:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    turn.toast()
+    turn.set_state("reply", "text", ticket_id=tid)
+    turn.say(turn.t("Write your answer for {number}:", number=ticket.number))
+
+
+def on_reply_message(turn: Turn) -> None:
+    assert turn.state is not None
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please write your answer in words."))
+        return
+    ticket = tickets.owner_reply(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
+    turn.clear_state()
+    turn.say(
+        turn.t(
+            "Sent. The deadline of {number} runs again: {due}.",
+            number=ticket.number,
+            due=cards.when(turn.tr, ticket.due_at),
+        )
+    )
+
+
+def privacy(turn: Turn) -> None:
+    data = people.my_data(turn.ctx, turn.person_id)
+    lines = [
+        turn.t("What I store about you:"),
+        turn.t("• Telegram id: {id}", id=data["telegram_id"]),
+        turn.t("• Name: {name}", name=data["display_name"]),
+        turn.t("• Language: {lang}", lang=data["language"] or "—"),
+        turn.t(
+            "• Homes: {units}", units=", ".join(str(r[2]) for r in data["roles"] if r[0] == "owner") or "—"
+        ),
+        turn.t("• Reports: {numbers}", numbers=", ".join(data["tickets"]) or "—"),
+        "",
+        turn.t(
+            "Deleting removes your name, Telegram id, language and units. Your reports stay on record "
+            "for the estate, with the reporter shown as deleted."
+        ),
+    ]
+    turn.say("\n".join(lines), [[Button("🗑 " + turn.t("Delete my data"), "pd:ask")]])
+
+
+def delete_data(turn: Turn) -> None:
+    action = (turn.inc.data or "").partition(":")[2]
+    turn.toast()
+    if action == "ask":
+        turn.edit_pressed(
+            turn.t("Really delete your data? This cannot be undone."),
+            [[Button(turn.t("Yes, delete"), "pd:yes"), Button(turn.t("No"), "pd:no")]],
+        )
+    elif action == "yes":
+        count = people.delete_my_data(turn.ctx, turn.person_id)
+        turn.clear_state()
+        turn.edit_pressed(
+            turn.t("Your data is deleted. {n} report(s) remain on record anonymously.", n=count)
+        )
+    else:
+        turn.edit_pressed(turn.t("Nothing was deleted."))
+
+
+BUTTONS = {
+    "mt": show_ticket,
+    "tl": show_ticket,
+    "cf": confirm_fixed,
+    "nf": not_fixed,
+    "rt": rate_stars,
+    "rc": rate_skip,
+    "rp": reply_button,
+    "pd": delete_data,
+}
+FLOWS = {
+    "join": on_join_message,
+    "reopen": on_reopen_message,
+    "rate": on_rate_message,
+    "reply": on_reply_message,
+}

@@ -1,0 +1,317 @@
+"""An owner reports a problem: category, description, photos, place, urgency, privacy, confirm.
+
+begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ location ─▶ urgency ─▶ privacy ─▶ confirm
+                      │                                                    edit ─▶ (one step) ─▶ confirm
+                      └ 🚨 emergency: call 119 / 110 / 96333 first, then offer to record
+"""
+
+from __future__ import annotations
+
+from handlers.conversations import files, labels
+from handlers.conversations.errors import explain
+from handlers.conversations.io import Button, Kind
+from handlers.conversations.turn import Turn
+from handlers.rules.categories import Category, Privacy, Urgency
+from handlers.rules.worktime import DurationUnit
+from handlers.services import tickets
+from handlers.services.errors import UserError
+
+FLOW = "report"
+EDITABLE = ("description", "photos", "location", "urgency", "privacy")
+
+
+def begin(turn: Turn) -> None:
+    actor = turn.actor()
+    homes = actor.owner_roles()
+    if not homes:
+        turn.say(explain(turn.tr, UserError("join_first")))
+        return
+    estates = sorted({r.estate_id for r in homes if r.estate_id})
+    if len(estates) > 1:
+        with turn.ctx.uow() as uow:
+            rows = [[Button(uow.estates.get(e).name, f"r:est:{e}")] for e in estates]  # type: ignore[union-attr]
+        turn.set_state(FLOW, "estate")
+        turn.say(turn.t("Which estate is it about?"), rows)
+        return
+    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[])
+    ask_category(turn)
+
+
+def ask_category(turn: Turn) -> None:
+    rows = [[Button("🚨 " + turn.t("Emergency: fire, someone trapped in a lift, gas smell"), "r:emg")]]
+    rows += [
+        [Button(f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}", f"r:cat:{c.value}")]
+        for c in Category
+    ]
+    turn.say(turn.t("What is the problem about? (/cancel to stop)"), rows)
+
+
+def emergency_text(turn: Turn) -> str:
+    return turn.t(
+        "🚨 In an emergency call now:\n"
+        "• Fire: 119\n• Police, gas leak, danger to people: 110\n• Someone trapped in a lift: 96333 "
+        "(the lift rescue line), or the number inside the lift\n\n"
+        "Only after you are safe: I can record the problem so the property company must follow up."
+    )
+
+
+def on_button(turn: Turn) -> None:
+    _, action, arg = ((turn.inc.data or "") + "::").split(":", 3)[:3]
+    state = turn.state
+    if state is None or state.flow != FLOW:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    turn.toast()
+    step = state.step
+    if action == "est" and step == "estate":
+        owned = {r.estate_id for r in turn.actor().owner_roles()}
+        if not arg.isdigit() or int(arg) not in owned:
+            turn.toast(turn.t("This button is no longer valid."), alert=True)
+            return
+        turn.set_state(FLOW, "category", estate_id=int(arg), photos=[])
+        ask_category(turn)
+    elif action == "emg" and step == "category":
+        turn.edit_pressed(emergency_text(turn), [[Button(turn.t("Record it too"), "r:rec")]])
+        turn.set_state(FLOW, "emergency")
+    elif action == "rec" and step == "emergency":
+        turn.set_state(FLOW, "category", urgency=Urgency.EMERGENCY.value)
+        ask_category(turn)
+    elif action == "cat" and step == "category" and arg in Category.__members__.values():
+        turn.edit_pressed(
+            turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(arg)))
+        )
+        turn.set_state(FLOW, "description", category=arg)
+        turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
+    elif action in ("done", "skip") and step == "photos":
+        _after(turn, "photos")
+    elif action == "skip" and step == "location":
+        turn.set_state(FLOW, "location", location=None)
+        _after(turn, "location")
+    elif action == "urg" and step == "urgency" and arg in Urgency.__members__.values():
+        turn.set_state(FLOW, "urgency", urgency=arg)
+        turn.edit_pressed(turn.t("Urgency: {name}", name=labels.label(turn.tr, labels.URGENCY, Urgency(arg))))
+        _after(turn, "urgency")
+    elif action == "prv" and step == "privacy" and arg in Privacy.__members__.values():
+        turn.set_state(FLOW, "privacy", privacy=arg)
+        turn.edit_pressed(labels.label(turn.tr, labels.PRIVACY, Privacy(arg)))
+        _after(turn, "privacy")
+    elif action == "ok" and step == "confirm":
+        submit(turn)
+    elif action == "edit" and step == "confirm":
+        names = {
+            "description": turn.t("Description"),
+            "photos": turn.t("Photos"),
+            "location": turn.t("Place"),
+            "urgency": turn.t("Urgency"),
+            "privacy": turn.t("Who sees my name"),
+        }
+        turn.say(turn.t("What do you want to change?"), [[Button(names[f], f"r:ed:{f}")] for f in EDITABLE])
+    elif action == "ed" and step == "confirm" and arg in EDITABLE:
+        turn.set_state(FLOW, arg, editing=True, **({"photos": []} if arg == "photos" else {}))
+        ASK[arg](turn)
+    else:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+
+
+def on_message(turn: Turn) -> None:
+    state = turn.state
+    assert state is not None
+    inc = turn.inc
+    if state.step == "description":
+        if inc.kind is not Kind.TEXT:
+            turn.say(turn.t("Please describe the problem in words; photos come next."))
+            return
+        try:
+            text = tickets.check_text(
+                inc.text,
+                field_name="description",
+                minimum=tickets.DESCRIPTION_MIN,
+                maximum=tickets.DESCRIPTION_MAX,
+            )
+        except UserError as exc:
+            turn.say(explain(turn.tr, exc))
+            return
+        turn.set_state(FLOW, "description", description=text)
+        _after(turn, "description")
+    elif state.step == "photos":
+        problem = files.photo_problem(turn)
+        if problem is not None:
+            turn.say(problem, _photo_buttons(turn))
+            return
+        if inc.kind is Kind.PHOTO and inc.file_id:
+            photos = list(state.data.get("photos") or [])  # type: ignore[call-overload]
+            if len(photos) >= tickets.MAX_PHOTOS:
+                turn.say(turn.t("At most {maximum} photos, please.", maximum=tickets.MAX_PHOTOS))
+                return
+            photos.append([inc.file_id, inc.file_unique_id])
+            turn.set_state(FLOW, "photos", photos=photos)
+            if len(photos) >= tickets.MAX_PHOTOS:
+                _after(turn, "photos")
+            else:
+                turn.say(
+                    turn.t(
+                        "Photo {n} of at most {maximum} received.", n=len(photos), maximum=tickets.MAX_PHOTOS
+                    ),
+                    [[Button(turn.t("Done"), "r:done")]],
+                )
+        else:
+            turn.say(turn.t("Send a photo, or press Done / Skip."), _photo_buttons(turn))
+    elif state.step == "location":
+        if inc.kind is not Kind.TEXT:
+            turn.say(turn.t("Please write where it is, or press Skip."), [[Button(turn.t("Skip"), "r:skip")]])
+            return
+        try:
+            place = tickets.check_text(inc.text, field_name="location", maximum=200)
+        except UserError as exc:
+            turn.say(explain(turn.tr, exc))
+            return
+        turn.set_state(FLOW, "location", location=place)
+        _after(turn, "location")
+    else:
+        turn.say(turn.t("Please use the buttons above, or /cancel."))
+
+
+def _photo_buttons(turn: Turn) -> list[list[Button]]:
+    return [[Button(turn.t("Skip"), "r:skip"), Button(turn.t("Done"), "r:done")]]
+
+
+def ask_description(turn: Turn) -> None:
+    turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
+
+
+def ask_photos(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Send up to {maximum} photos if they help, then press Done. Or Skip.", maximum=tickets.MAX_PHOTOS
+        ),
+        _photo_buttons(turn),
+    )
+
+
+def ask_location(turn: Turn) -> None:
+    turn.say(
+        turn.t("Where exactly? (e.g. building 3, lift B; the underground car park, row C)"),
+        [[Button(turn.t("Skip"), "r:skip")]],
+    )
+
+
+def ask_urgency(turn: Turn) -> None:
+    if (
+        turn.state
+        and turn.state.data.get("urgency") == Urgency.EMERGENCY.value
+        and not turn.state.data.get("editing")
+    ):
+        _after(turn, "urgency")
+        return
+    rows = [
+        [Button(labels.label(turn.tr, labels.URGENCY, u), f"r:urg:{u.value}")]
+        for u in (Urgency.URGENT, Urgency.ORDINARY)
+    ]
+    turn.say(turn.t("How urgent is it?"), rows)
+
+
+def ask_privacy(turn: Turn) -> None:
+    lines = [
+        turn.t("Who may see your name? Complainants are protected: choose what you are comfortable with.")
+    ]
+    for p in Privacy:
+        choice = labels.label(turn.tr, labels.PRIVACY, p)
+        lines.append(f"\n• {choice}\n  {labels.label(turn.tr, labels.PRIVACY_EXPLAINED, p)}")
+    turn.say(
+        "\n".join(lines),
+        [[Button(labels.label(turn.tr, labels.PRIVACY, p), f"r:prv:{p.value}")] for p in Privacy],
+    )
+
+
+ASK = {
+    "description": ask_description,
+    "photos": ask_photos,
+    "location": ask_location,
+    "urgency": ask_urgency,
+    "privacy": ask_privacy,
+}
+ORDER = ("description", "photos", "location", "urgency", "privacy")
+
+
+def _after(turn: Turn, done: str) -> None:
+    """Go to the step after `done`, or back to the summary when editing."""
+    assert turn.state is not None
+    if turn.state.data.get("editing") or done == ORDER[-1]:
+        turn.set_state(FLOW, "confirm", editing=False)
+        summary(turn)
+        return
+    following = ORDER[ORDER.index(done) + 1]
+    turn.set_state(FLOW, following)
+    ASK[following](turn)
+
+
+def summary(turn: Turn) -> None:
+    assert turn.state is not None
+    d = turn.state.data
+    photos = d.get("photos") or []
+    lines = [
+        turn.t("Please check your report:"),
+        "",
+        turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(str(d["category"])))),
+        turn.t(
+            "Urgency: {name}",
+            name=labels.label(turn.tr, labels.URGENCY, Urgency(str(d.get("urgency") or "ordinary"))),
+        ),
+        turn.t("Place: {place}", place=d.get("location") or "—"),
+        turn.t("Photos: {n}", n=len(photos)),  # type: ignore[arg-type]
+        turn.t(
+            "Who sees my name: {choice}",
+            choice=labels.label(turn.tr, labels.PRIVACY, Privacy(str(d["privacy"]))),
+        ),
+        "",
+        str(d.get("description", "")),
+    ]
+    turn.say(
+        "\n".join(lines),
+        [[Button("📨 " + turn.t("Submit"), "r:ok"), Button("✏️ " + turn.t("Edit"), "r:edit")]],
+    )
+
+
+def submit(turn: Turn) -> None:
+    assert turn.state is not None
+    d = turn.state.data
+    draft = tickets.TicketDraft(
+        category=Category(str(d["category"])),
+        urgency=Urgency(str(d.get("urgency") or Urgency.ORDINARY.value)),
+        description=str(d.get("description", "")),
+        location=d.get("location") or None,  # type: ignore[arg-type]
+        privacy=Privacy(str(d.get("privacy") or Privacy.GOVERNMENT.value)),
+        photos=[(p[0], p[1]) for p in d.get("photos") or []],  # type: ignore[union-attr]
+        estate_id=d.get("estate_id"),  # type: ignore[arg-type]
+    )
+    ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)
+    turn.clear_state()
+    limit = ticket.policy.get("resolve_within", "")
+    turn.edit_pressed(turn.t("Report sent."))
+    turn.say(
+        turn.t(
+            "Your report number is {number}. Keep it: you can quote it on the phone.\n"
+            "It must be resolved by {due} ({limit}). I will tell you every step; /my shows its progress.",
+            number=ticket.number,
+            due=turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—",
+            limit=_limit_text(turn, limit),
+        )
+    )
+
+
+def _limit_text(turn: Turn, compact: str) -> str:
+    from handlers.rules.worktime import Duration
+
+    try:
+        d = Duration.parse(compact)
+    except ValueError:
+        return compact
+    if d.unit is DurationUnit.WORKING_DAYS:
+        return turn.tr.ngettext("{n} working day", "{n} working days", d.amount).format(n=d.amount)
+    if d.unit is DurationUnit.WORKING_HOURS:
+        return turn.tr.ngettext("{n} working hour", "{n} working hours", d.amount).format(n=d.amount)
+    return turn.tr.ngettext("{n} hour", "{n} hours", d.amount).format(n=d.amount)
+
+
+BUTTONS = {"r": on_button}
+FLOWS = {FLOW: on_message}

@@ -1,0 +1,76 @@
+"""One update being handled: who sent it, in which language, and what to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.conversations.io import Answer, Button, ChatState, Edit, Incoming, Output, Send
+from handlers.domain import Person
+from handlers.services.access import Actor, load_actor
+from handlers.services.context import Context
+from handlers.text import Lang, Translator
+
+
+@dataclass
+class Turn:
+    ctx: Context
+    inc: Incoming
+    person: Person
+    lang: Lang
+    tr: Translator
+    state: ChatState | None = None
+    out: list[Output] = field(default_factory=list)
+    answered: bool = False
+    translators: Callable[[Lang], Translator] | None = None
+
+    def switch_language(self, lang: Lang) -> None:
+        self.lang = lang
+        if self.translators is not None:
+            self.tr = self.translators(lang)
+
+    @property
+    def person_id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    def t(self, message: str, **params: Any) -> str:
+        """Translate and fill in named placeholders."""
+        text = self.tr.gettext(message)
+        return text.format(**params) if params else text
+
+    def say(self, text: str, buttons: list[list[Button]] | None = None, **kw: Any) -> None:
+        self.out.append(Send(self.inc.chat_id, text, buttons or [], **kw))
+
+    def edit_pressed(self, text: str, buttons: list[list[Button]] | None = None) -> None:
+        """Replace the message whose button was pressed (or say it anew if there is none)."""
+        if self.inc.message_id is not None:
+            self.out.append(Edit(self.inc.chat_id, self.inc.message_id, text, buttons or []))
+        else:
+            self.say(text, buttons)
+
+    def toast(self, text: str = "", alert: bool = False) -> None:
+        if self.inc.callback_id and not self.answered:
+            self.out.append(Answer(self.inc.callback_id, text, alert))
+            self.answered = True
+
+    def actor(self) -> Actor:
+        with self.ctx.uow() as uow:
+            return load_actor(uow, self.person_id)
+
+    def set_state(self, flow: str, step: str, **data: Any) -> None:
+        merged = dict(self.state.data) if self.state and self.state.flow == flow else {}
+        merged.update(data)
+        self.state = ChatState(self.inc.chat_id, self.inc.user_id, flow, step, merged)
+        with self.ctx.uow() as uow:
+            uow.conversations.put(self.state, self.ctx.clock.now())
+            uow.commit()
+
+    def clear_state(self) -> None:
+        if self.state is None:
+            return
+        self.state = None
+        with self.ctx.uow() as uow:
+            uow.conversations.clear(self.inc.chat_id, self.inc.user_id)
+            uow.commit()

@@ -1,0 +1,1 @@
+"""Pure rules: ticket states, deadlines in working time, the ladder, reconciliation."""

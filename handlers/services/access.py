@@ -1,0 +1,112 @@
+"""Who a person is in the bot and what they may do with a ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from handlers.domain import Estate, Office, OfficeKind, Person, Role, RoleKind, Ticket
+from handlers.ports import UnitOfWork
+from handlers.services.errors import NotAllowed, NotFound
+
+
+@dataclass
+class Actor:
+    person: Person
+    roles: list[Role] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    def has(self, kind: RoleKind, estate_id: int | None = None) -> bool:
+        return any(r.kind is kind and (estate_id is None or r.estate_id == estate_id) for r in self.roles)
+
+    def owner_roles(self) -> list[Role]:
+        return [r for r in self.roles if r.kind is RoleKind.OWNER]
+
+    def is_staff_at(self, estate_id: int) -> bool:
+        return self.has(RoleKind.STAFF, estate_id) or self.has(RoleKind.MANAGER, estate_id)
+
+    def office_ids(self) -> set[int]:
+        return {r.office_id for r in self.roles if r.kind is RoleKind.OFFICIAL and r.office_id}
+
+
+def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
+    person = uow.people.get(person_id)
+    if person is None or person.deleted_at is not None:
+        raise NotFound("person_unknown")
+    return Actor(person, uow.roles.of_person(person_id))
+
+
+def office_chain(uow: UnitOfWork, office_id: int) -> list[Office]:
+    """The office and its ancestors, nearest first (community → street → bureau)."""
+    chain: list[Office] = []
+    seen: set[int] = set()
+    current = uow.offices.get(office_id)
+    while current is not None and current.id not in seen:
+        chain.append(current)
+        seen.add(current.id or 0)
+        current = uow.offices.get(current.parent_id) if current.parent_id else None
+    return chain
+
+
+def supervising_offices(uow: UnitOfWork, estate: Estate) -> list[Office]:
+    """The community, street and bureau above an estate, in ladder order."""
+    return office_chain(uow, estate.community_id)
+
+
+def official_over(uow: UnitOfWork, actor: Actor, estate: Estate) -> Office | None:
+    """The nearest office of the actor's that supervises the estate, if any."""
+    mine = actor.office_ids()
+    for office in supervising_offices(uow, estate):
+        if office.id in mine:
+            return office
+    return None
+
+
+def estate_of(uow: UnitOfWork, ticket: Ticket) -> Estate:
+    estate = uow.estates.get(ticket.estate_id)
+    if estate is None:
+        raise NotFound("estate_unknown")
+    return estate
+
+
+def require_handler(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> None:
+    """Staff must belong to the ticket's estate; line staff must be its assignee or a manager."""
+    if actor.has(RoleKind.MANAGER, ticket.estate_id):
+        return
+    if actor.has(RoleKind.STAFF, ticket.estate_id) and ticket.assignee_id in (None, actor.id):
+        return
+    if ticket.department_office_id and ticket.department_office_id in actor.office_ids():
+        return
+    raise NotAllowed("not_your_ticket", number=ticket.number)
+
+
+def require_manager(actor: Actor, ticket: Ticket) -> None:
+    if not actor.has(RoleKind.MANAGER, ticket.estate_id):
+        raise NotAllowed("managers_only")
+
+
+def require_reporter(actor: Actor, ticket: Ticket) -> None:
+    if ticket.reporter_id != actor.id:
+        raise NotAllowed("not_your_report", number=ticket.number)
+
+
+def require_official(
+    uow: UnitOfWork, actor: Actor, ticket: Ticket, kinds: set[OfficeKind] | None = None
+) -> Office:
+    office = official_over(uow, actor, estate_of(uow, ticket))
+    if office is None or (kinds is not None and office.kind not in kinds):
+        raise NotAllowed("officials_only")
+    return office
+
+
+def can_see(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> bool:
+    if ticket.reporter_id == actor.id or actor.is_staff_at(ticket.estate_id):
+        return True
+    if actor.has(RoleKind.COMMITTEE, ticket.estate_id):
+        return True
+    if ticket.department_office_id and ticket.department_office_id in actor.office_ids():
+        return True
+    return official_over(uow, actor, estate_of(uow, ticket)) is not None

@@ -1,0 +1,42 @@
+"""Everything a use case needs from outside: storage, the clock and the working-time calendar."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from handlers.clock import Clock
+from handlers.ports import UnitOfWork
+from handlers.rules.policy import Policy, merge_policies
+from handlers.rules.worktime import HolidaySource, OfficeHours, WorkCalendar
+
+if TYPE_CHECKING:
+    from handlers.services.revenue_import import DocumentTools
+
+
+@dataclass
+class Context:
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    holidays: HolidaySource
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    on_unknown_day: Callable[[date], None] | None = None
+    invite_ttl_days: int = 14
+    documents: DocumentTools | None = None  # spreadsheets and charts (bot/revenue_files.py); None: none
+
+    def calendar(self, uow: UnitOfWork) -> WorkCalendar:
+        """The working-time calendar with the admins' overrides as stored now."""
+        return WorkCalendar(
+            self.holidays,
+            self.tz,
+            self.office_hours,
+            overrides=uow.calendar.overrides(),
+            on_unknown=self.on_unknown_day,
+        )
+
+    def policies(self, uow: UnitOfWork) -> list[Policy]:
+        return merge_policies([Policy.from_dict(d) for d in uow.policies.all()])

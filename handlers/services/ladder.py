@@ -1,0 +1,228 @@
+"""The sweep: find tickets whose next action has come, carry it out, and note when to look again."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from handlers.domain import RoleKind, Ticket, TicketEvent
+from handlers.ports import StaleTicket, UnitOfWork
+from handlers.rules.ladder import REMINDER_BITS, Action, Due, LadderState, Step, due_steps, plan
+from handlers.rules.lifecycle import Event, Status
+from handlers.rules.policy import RUNG_ORDER, Policy, Rung
+from handlers.rules.worktime import WorkCalendar
+from handlers.services.access import supervising_offices
+from handlers.services.context import Context
+from handlers.services.notify import queue, queue_groups, refresh_cards
+
+log = logging.getLogger("wuye.ladder")
+
+
+def ladder_state(ticket: Ticket) -> LadderState:
+    return LadderState(
+        status=ticket.status,
+        cycle_started_at=ticket.cycle_started_at or ticket.created_at,
+        ack_due_at=ticket.ack_due_at,
+        due_at=ticket.due_at,
+        acknowledged=ticket.acknowledged_at is not None,
+        rung=ticket.rung,
+        reminders_sent=ticket.reminders_sent,
+        overdue_reminded_at=ticket.overdue_reminded_at,
+        resolved_at=ticket.resolved_at,
+    )
+
+
+def reschedule(ticket: Ticket, calendar: WorkCalendar) -> None:
+    """Set the moment the sweep must next look at the ticket, from its plan."""
+    steps = plan(ladder_state(ticket), Policy.from_dict(ticket.policy), calendar)
+    ticket.next_action_at = min((s.at for s in steps), default=None)
+
+
+def rung_recipients(uow: UnitOfWork, ticket: Ticket, rung: Rung) -> list[int]:
+    """Who is pinged at a rung: the assignee, the estate's managers, or the office's officials."""
+    if rung is Rung.ASSIGNEE:
+        return [ticket.assignee_id] if ticket.assignee_id else rung_recipients(uow, ticket, Rung.MANAGER)
+    if rung is Rung.MANAGER:
+        return [r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)]
+    estate = uow.estates.get(ticket.estate_id)
+    if estate is None:
+        return []
+    chain = supervising_offices(uow, estate)  # community, street, bureau
+    index = {Rung.COMMUNITY: 0, Rung.STREET: 1, Rung.BUREAU: 2}[rung]
+    if index >= len(chain):
+        return []
+    return [r.person_id for r in uow.roles.at_office(chain[index].id or 0)]
+
+
+def rung_office(uow: UnitOfWork, ticket: Ticket, rung: Rung) -> int | None:
+    """The office at a government rung: the estate's community, street or bureau."""
+    estate = uow.estates.get(ticket.estate_id)
+    if estate is None or rung not in (Rung.COMMUNITY, Rung.STREET, Rung.BUREAU):
+        return None
+    chain = supervising_offices(uow, estate)
+    index = {Rung.COMMUNITY: 0, Rung.STREET: 1, Rung.BUREAU: 2}[rung]
+    return chain[index].id if index < len(chain) else None
+
+
+@dataclass
+class SweepReport:
+    looked_at: int = 0
+    steps: list[tuple[str, str]] = field(default_factory=list)  # (ticket number, action[/rung])
+    failed: int = 0
+
+
+def sweep(ctx: Context, limit: int = 1000) -> SweepReport:
+    """One pass over the tickets that are due; each in its own transaction, failures isolated."""
+    report = SweepReport()
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        due_ids = uow.tickets.due_ids(now, limit)
+    for ticket_id in due_ids:
+        report.looked_at += 1
+        try:
+            for step in advance(ctx, ticket_id, now):
+                report.steps.append((step[0], step[1]))
+        except StaleTicket:
+            pass  # another instance (or a person) got there first; it will be looked at again
+        except Exception:
+            report.failed += 1
+            log.exception("ladder step failed for ticket %s", ticket_id)
+    return report
+
+
+def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]]:
+    """Carry out every step of one ticket that has come due, exactly once."""
+    done: list[tuple[str, str]] = []
+    with ctx.uow() as uow:
+        ticket = uow.tickets.claim(ticket_id, now)
+        if ticket is None:
+            return done
+        calendar = ctx.calendar(uow)
+        policy = Policy.from_dict(ticket.policy)
+        due = due_steps(plan(ladder_state(ticket), policy, calendar), now)
+        working_start = calendar.next_working_start(now)
+        deferred = working_start > now and any(s.action is Action.REMIND_OVERDUE for s in due.send)
+        if deferred:
+            # Caught up at night or on a holiday (after downtime): the daily reminder waits for morning.
+            keep = [s for s in due.send if s.action is not Action.REMIND_OVERDUE]
+            due = Due(keep, [s for s in due.done if s.action is not Action.REMIND_OVERDUE], due.next_at)
+        for step in due.send:
+            _apply(uow, ticket, step, now)
+            done.append((ticket.number, step.action.value + (f"/{step.rung.value}" if step.rung else "")))
+        for step in due.done:
+            if step.action in REMINDER_BITS:
+                ticket.reminders_sent |= REMINDER_BITS[step.action]
+        if any(s.action in (Action.REMIND_DEADLINE, Action.REMIND_OVERDUE) for s in due.send):
+            ticket.overdue_reminded_at = now
+        reschedule(ticket, calendar)
+        if deferred and ticket.next_action_at is not None and ticket.next_action_at <= now:
+            later = [st.at for st in plan(ladder_state(ticket), policy, calendar) if st.at > now]
+            ticket.next_action_at = min([*later, working_start])
+        uow.tickets.save(ticket)
+        if any(s.action in (Action.ESCALATE, Action.CLOSE_UNCONFIRMED) for s in due.send):
+            # After the save: the card refresh is keyed by the ticket's version, and the version the
+            # ticket was claimed at is the one the last change's refresh already used.
+            refresh_cards(uow, ticket, now)
+        uow.commit()
+    return done
+
+
+def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
+    if step.action is Action.CLOSE_UNCONFIRMED:
+        before = ticket.status
+        ticket.status, ticket.closed_at = Status.CLOSED_UNCONFIRMED, now
+        uow.events.add(TicketEvent(ticket.id or 0, now, Event.CLOSE_UNCONFIRMED, before, ticket.status))
+        queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
+        return
+    if step.action is Action.ESCALATE and step.rung is not None:
+        index = RUNG_ORDER.index(step.rung)
+        ticket.rung = max(ticket.rung, index)
+        if step.rung is Rung.BUREAU:
+            ticket.supervised = True  # 挂牌督办
+        event = uow.events.add(
+            TicketEvent(
+                ticket.id or 0,
+                now,
+                Event.ESCALATE,
+                ticket.status,
+                ticket.status,
+                data={"rung": step.rung.value},
+            )
+        )
+        for person_id in rung_recipients(uow, ticket, step.rung):
+            queue(
+                uow,
+                now,
+                "ticket.escalated",
+                person_id,
+                ticket=ticket,
+                rung=index,
+                tag=event.id,
+                params={"rung": step.rung.value},
+            )
+        params = {"rung": step.rung.value}
+        if step.rung is Rung.MANAGER:
+            queue_groups(
+                uow,
+                now,
+                "ticket.escalated",
+                ticket,
+                estate_id=ticket.estate_id,
+                rung=index,
+                tag=event.id,
+                params=params,
+            )
+        else:
+            office = rung_office(uow, ticket, step.rung)
+            if office is not None:
+                queue_groups(
+                    uow,
+                    now,
+                    "ticket.escalated",
+                    ticket,
+                    office_id=office,
+                    rung=index,
+                    tag=event.id,
+                    params=params,
+                )
+        if step.rung is Rung.BUREAU:
+            queue(uow, now, "ticket.supervised", ticket.reporter_id, ticket=ticket, rung=index)
+        return
+    # A reminder: to the assignee, or to the managers while nobody is assigned.
+    tag = step.action.value
+    if step.action is Action.REMIND_OVERDUE:
+        tag += ":" + now.date().isoformat()
+    elif ticket.due_at is not None:
+        # An extension starts the reminders over against the new deadline: one message per deadline.
+        tag += ":" + ticket.due_at.strftime("%Y%m%dT%H%M")
+    uow.events.add(
+        TicketEvent(
+            ticket.id or 0,
+            now,
+            Event.REMIND,
+            ticket.status,
+            ticket.status,
+            data={"action": step.action.value},
+        )
+    )
+    for person_id in rung_recipients(uow, ticket, Rung.ASSIGNEE):
+        queue(
+            uow,
+            now,
+            "ticket.reminder",
+            person_id,
+            ticket=ticket,
+            tag=tag,
+            params={"action": step.action.value},
+        )
+
+
+def prune_processed_updates(ctx: Context, keep_days: int = 7) -> int:
+    """Forget update ids older than Telegram would ever redeliver."""
+    from datetime import timedelta
+
+    with ctx.uow() as uow:
+        removed = uow.updates.prune(ctx.clock.now() - timedelta(days=keep_days))
+        uow.commit()
+    return removed

@@ -1,0 +1,113 @@
+"""Queue the messages a state change owes people, in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.domain import Notification, Ticket
+from handlers.ports import UnitOfWork
+
+
+def notification_key(
+    kind: str, person_id: int, ticket: Ticket | None = None, rung: int = 0, tag: str | int | None = None
+) -> str:
+    """One key per (ticket, kind, rung, cycle, recipient[, event]): the outbox sends each once."""
+    parts = [kind]
+    if ticket is not None:
+        parts += [f"t{ticket.id}", f"c{ticket.cycle}", f"r{rung}"]
+    parts.append(f"p{person_id}")
+    if tag is not None:
+        parts.append(f"e{tag}")
+    return ":".join(parts)
+
+
+def queue(
+    uow: UnitOfWork,
+    now: datetime,
+    kind: str,
+    person_id: int | None,
+    *,
+    ticket: Ticket | None = None,
+    rung: int = 0,
+    tag: str | int | None = None,
+    params: dict[str, Any] | None = None,
+) -> bool:
+    """Owe `person_id` a message of `kind`; False if it was already owed (or nobody to tell)."""
+    if person_id is None:
+        return False
+    person = uow.people.get(person_id)
+    if person is None or person.deleted_at is not None:
+        return False
+    return uow.notifications.add(
+        Notification(
+            key=notification_key(kind, person_id, ticket, rung, tag),
+            person_id=person_id,
+            kind=kind,
+            params=dict(params or {}),
+            created_at=now,
+            ticket_id=ticket.id if ticket else None,
+        )
+    )
+
+
+def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
+    """Who gets a message instead of a recipient who blocked the bot: staff → the estate's managers,
+    a manager → the community, an official → the office above. Owners' messages have no stand-in."""
+    ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
+    if ticket is None:
+        return []
+    from handlers.domain import RoleKind
+    from handlers.services.access import office_chain
+
+    person_id = notification.person_id
+    roles = uow.roles.of_person(person_id)
+    estate = uow.estates.get(ticket.estate_id)
+    if estate is None or person_id == ticket.reporter_id:
+        return []
+    managers = [r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)]
+    if any(r.kind is RoleKind.STAFF for r in roles) and not any(r.kind is RoleKind.MANAGER for r in roles):
+        candidates = managers
+    elif any(r.kind is RoleKind.MANAGER for r in roles):
+        candidates = [r.person_id for r in uow.roles.at_office(estate.community_id)]
+    else:
+        chain = office_chain(uow, estate.community_id)
+        mine = {r.office_id for r in roles if r.office_id}
+        above = [o for i, o in enumerate(chain) if i > 0 and chain[i - 1].id in mine]
+        candidates = [r.person_id for r in uow.roles.at_office(above[0].id or 0)] if above else []
+    return [p for p in candidates if p != person_id]
+
+
+def refresh_cards(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+    """Ask the outbox to edit every card of this ticket in place, once per change."""
+    holders = sorted({c.person_id for c in uow.cards.of_ticket(ticket.id or 0)})
+    for person_id in holders:
+        queue(uow, now, "card.refresh", person_id, ticket=ticket, tag=f"v{ticket.version}")
+
+
+def queue_groups(
+    uow: UnitOfWork,
+    now: datetime,
+    kind: str,
+    ticket: Ticket,
+    *,
+    estate_id: int | None = None,
+    office_id: int | None = None,
+    rung: int = 0,
+    tag: str | int | None = None,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Also post a card to the groups bound to the estate's company staff or to an office."""
+    bindings = uow.groups.for_estate(estate_id) if estate_id else uow.groups.for_office(office_id or 0)
+    for binding in bindings:
+        uow.notifications.add(
+            Notification(
+                key=notification_key(kind, binding.person_id, ticket, rung, f"g{binding.chat_id}:{tag}"),
+                person_id=binding.person_id,
+                kind=kind,
+                params=dict(params or {}),
+                created_at=now,
+                ticket_id=ticket.id,
+                chat_id=binding.chat_id,
+            )
+        )

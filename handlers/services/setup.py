@@ -1,0 +1,402 @@
+"""Apply a setup document (offices, companies, estates, people, policies, calendar) all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from handlers.domain import (
+    CalendarOverride,
+    Company,
+    Estate,
+    Invite,
+    Office,
+    OfficeKind,
+    Person,
+    Role,
+    RoleKind,
+)
+from handlers.ports import UnitOfWork
+from handlers.rules.categories import Duty
+from handlers.rules.numbering import valid_prefix
+from handlers.rules.policy import Policy
+from handlers.services.context import Context
+from handlers.services.people import new_code
+
+
+@dataclass
+class Entry:
+    """One item of a section, with the line of the item and of each of its fields."""
+
+    data: dict[str, Any]
+    line: int
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, self.line)
+
+
+class SetupError(Exception):
+    def __init__(self, line: int, where: str, message: str) -> None:
+        super().__init__(f"line {line}: {where}: {message}")
+        self.line, self.where, self.message = line, where, message
+
+
+SECTIONS: dict[str, set[str]] = {
+    "offices": {"key", "name", "kind", "parent", "department"},
+    "companies": {"key", "name", "phone"},
+    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code"},
+    "people": {"key", "name", "telegram_id", "language", "roles"},
+    "policies": {
+        "key",
+        "category",
+        "urgency",
+        "acknowledge_within",
+        "resolve_within",
+        "quiet_period",
+        "remind_at_fraction",
+        "remind_before",
+        "ladder",
+    },
+    "calendar": {"date", "working", "note"},
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "offices": ("key", "name", "kind"),
+    "companies": ("key", "name"),
+    "estates": ("key", "name", "prefix", "community", "company"),
+    "people": ("key", "name", "roles"),
+    "policies": ("acknowledge_within", "resolve_within"),
+    "calendar": ("date", "working"),
+}
+ROLE_FIELDS = {"role", "estate", "office", "unit", "duty"}
+DEPARTMENTS = {"city_management", "market_regulation", "planning", "fire"}
+
+
+@dataclass
+class SetupReport:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    invites: list[tuple[str, str, str]] = field(default_factory=list)  # (person key, role, code)
+
+    def count(self, what: str, created: bool) -> None:
+        target = self.created if created else self.updated
+        target[what] = target.get(what, 0) + 1
+
+
+def _text(entry: Entry, name: str, section: str, maximum: int = 200) -> str:
+    value = entry.data.get(name)
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise SetupError(entry.line_of(name), f"{section}.{name}", "must be a non-empty text")
+    text = str(value).strip()
+    if len(text) > maximum:
+        raise SetupError(entry.line_of(name), f"{section}.{name}", f"longer than {maximum} characters")
+    return text
+
+
+def validate(doc: dict[str, list[Entry]]) -> None:
+    """Shape checks that need no database: sections, unknown and missing fields, duplicate keys."""
+    for section, entries in doc.items():
+        if section not in SECTIONS:
+            line = entries[0].line if entries else 1
+            raise SetupError(line, section, f"unknown section (expected one of: {', '.join(SECTIONS)})")
+        seen: dict[str, int] = {}
+        for entry in entries:
+            for name in entry.data:
+                if name not in SECTIONS[section]:
+                    raise SetupError(entry.line_of(name), f"{section}.{name}", "unknown field")
+            for name in REQUIRED[section]:
+                if name not in entry.data or entry.data[name] in (None, ""):
+                    raise SetupError(entry.line, f"{section}.{name}", "missing")
+            ident = str(entry.data.get("key") or entry.data.get("date") or "")
+            if section == "policies":
+                ident = f"{entry.data.get('category') or '*'}/{entry.data.get('urgency') or '*'}"
+            if ident in seen:
+                raise SetupError(
+                    entry.line, f"{section}.key", f"duplicate {ident!r} (first on line {seen[ident]})"
+                )
+            seen[ident] = entry.line
+
+
+def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
+    """Create or update everything by stable keys in one transaction; any error writes nothing."""
+    validate(doc)
+    report = SetupReport()
+    with ctx.uow() as uow:
+        offices = _apply_offices(uow, doc.get("offices", []), report)
+        companies = _apply_companies(uow, doc.get("companies", []), report)
+        _apply_estates(uow, doc.get("estates", []), offices, companies, report)
+        _apply_people(ctx, uow, doc.get("people", []), report)
+        _apply_policies(uow, doc.get("policies", []), report)
+        _apply_calendar(uow, doc.get("calendar", []), report)
+        uow.commit()
+    return report
+
+
+def _apply_offices(uow: UnitOfWork, entries: list[Entry], report: SetupReport) -> dict[str, Office]:
+    by_key: dict[str, Office] = {o.key: o for o in uow.offices.all()}
+    declared: dict[str, Entry] = {}
+    for entry in entries:
+        key = _text(entry, "key", "offices", 64)
+        try:
+            kind = OfficeKind(entry.data["kind"])
+        except ValueError:
+            raise SetupError(
+                entry.line_of("kind"),
+                "offices.kind",
+                f"unknown kind {entry.data['kind']!r} (bureau, street, community, department)",
+            ) from None
+        department = entry.data.get("department")
+        if kind is OfficeKind.DEPARTMENT and department not in DEPARTMENTS:
+            raise SetupError(
+                entry.line_of("department"),
+                "offices.department",
+                f"a department needs one of: {', '.join(sorted(DEPARTMENTS))}",
+            )
+        declared[key] = entry
+        office = by_key.get(key)
+        created = office is None
+        office = office or Office(key=key, name="", kind=kind)
+        office.name, office.kind = _text(entry, "name", "offices"), kind
+        office.department = department if kind is OfficeKind.DEPARTMENT else None
+        by_key[key] = uow.offices.add(office) if created else uow.offices.save(office)
+        report.count("offices", created)
+    expected_parent = {
+        OfficeKind.STREET: OfficeKind.BUREAU,
+        OfficeKind.COMMUNITY: OfficeKind.STREET,
+        OfficeKind.DEPARTMENT: OfficeKind.BUREAU,
+    }
+    for key, entry in declared.items():
+        parent_key = entry.data.get("parent")
+        office = by_key[key]
+        if parent_key is None:
+            if office.kind in (OfficeKind.STREET, OfficeKind.COMMUNITY):
+                raise SetupError(entry.line, "offices.parent", f"a {office.kind.value} needs a parent office")
+            office.parent_id = None
+        else:
+            parent = by_key.get(str(parent_key))
+            if parent is None:
+                raise SetupError(entry.line_of("parent"), "offices.parent", f"unknown office {parent_key!r}")
+            wanted = expected_parent.get(office.kind)
+            if wanted is not None and parent.kind is not wanted:
+                raise SetupError(
+                    entry.line_of("parent"),
+                    "offices.parent",
+                    f"a {office.kind.value}'s parent must be a {wanted.value}, not a {parent.kind.value}",
+                )
+            office.parent_id = parent.id
+        uow.offices.save(office)
+    _check_no_cycle(by_key, declared)
+    return by_key
+
+
+def _check_no_cycle(by_key: dict[str, Office], declared: dict[str, Entry]) -> None:
+    by_id = {o.id: o for o in by_key.values()}
+    for key, entry in declared.items():
+        seen: set[int | None] = set()
+        office: Office | None = by_key[key]
+        while office is not None and office.parent_id is not None:
+            if office.id in seen:
+                raise SetupError(
+                    entry.line_of("parent"), "offices.parent", f"the office tree has a cycle through {key!r}"
+                )
+            seen.add(office.id)
+            office = by_id.get(office.parent_id)
+
+
+def _apply_companies(uow: UnitOfWork, entries: list[Entry], report: SetupReport) -> dict[str, Company]:
+    by_key = {c.key: c for c in uow.companies.all()}
+    for entry in entries:
+        key = _text(entry, "key", "companies", 64)
+        company = by_key.get(key)
+        created = company is None
+        company = company or Company(key=key, name="")
+        company.name = _text(entry, "name", "companies")
+        company.phone = str(entry.data["phone"]) if entry.data.get("phone") else None
+        by_key[key] = uow.companies.add(company) if created else uow.companies.save(company)
+        report.count("companies", created)
+    return by_key
+
+
+def _apply_estates(
+    uow: UnitOfWork,
+    entries: list[Entry],
+    offices: dict[str, Office],
+    companies: dict[str, Company],
+    report: SetupReport,
+) -> None:
+    existing = {e.key: e for e in uow.estates.all()}
+    prefixes = {e.prefix: e.key for e in existing.values()}
+    for entry in entries:
+        key = _text(entry, "key", "estates", 64)
+        prefix = _text(entry, "prefix", "estates", 6)
+        if not valid_prefix(prefix):
+            raise SetupError(
+                entry.line_of("prefix"), "estates.prefix", "must be 2-6 capital Latin letters, e.g. HB"
+            )
+        if prefixes.get(prefix, key) != key:
+            raise SetupError(
+                entry.line_of("prefix"),
+                "estates.prefix",
+                f"{prefix!r} is already used by {prefixes[prefix]!r}",
+            )
+        prefixes[prefix] = key
+        community = offices.get(str(entry.data["community"]))
+        if community is None or community.kind is not OfficeKind.COMMUNITY:
+            raise SetupError(
+                entry.line_of("community"),
+                "estates.community",
+                f"{entry.data['community']!r} is not a community office",
+            )
+        company = companies.get(str(entry.data["company"]))
+        if company is None:
+            raise SetupError(
+                entry.line_of("company"), "estates.company", f"unknown company {entry.data['company']!r}"
+            )
+        estate = existing.get(key)
+        created = estate is None
+        code = str(
+            entry.data.get("invite_code") or (estate.invite_code if estate else new_code("E", 8))
+        ).upper()
+        other = uow.estates.by_invite_code(code)
+        if other is not None and other.key != key:
+            raise SetupError(
+                entry.line_of("invite_code"), "estates.invite_code", "already used by another estate"
+            )
+        estate = estate or Estate(
+            key=key, name="", prefix=prefix, community_id=0, company_id=0, invite_code=code
+        )
+        estate.name, estate.prefix, estate.invite_code = _text(entry, "name", "estates"), prefix, code
+        estate.community_id, estate.company_id = community.id or 0, company.id or 0
+        estate.address = str(entry.data["address"]) if entry.data.get("address") else None
+        existing[key] = uow.estates.add(estate) if created else uow.estates.save(estate)
+        report.count("estates", created)
+
+
+def _parse_role(uow: UnitOfWork, entry: Entry, raw: Any) -> Role:
+    line = entry.line_of("roles")
+    if not isinstance(raw, dict):
+        raise SetupError(line, "people.roles", "each role is a mapping like {role: staff, estate: KEY}")
+    unknown = set(raw) - ROLE_FIELDS
+    if unknown:
+        raise SetupError(line, f"people.roles.{sorted(unknown)[0]}", "unknown field")
+    try:
+        kind = RoleKind(raw.get("role"))
+    except ValueError:
+        raise SetupError(line, "people.roles.role", f"unknown role {raw.get('role')!r}") from None
+    role = Role(person_id=0, kind=kind)
+    if kind in (RoleKind.OWNER, RoleKind.STAFF, RoleKind.MANAGER, RoleKind.COMMITTEE):
+        estate = uow.estates.by_key(str(raw.get("estate")))
+        if estate is None:
+            raise SetupError(line, "people.roles.estate", f"unknown estate {raw.get('estate')!r}")
+        role.estate_id = estate.id
+        role.company_id = estate.company_id if kind in (RoleKind.STAFF, RoleKind.MANAGER) else None
+    if kind is RoleKind.OFFICIAL:
+        office = uow.offices.by_key(str(raw.get("office")))
+        if office is None:
+            raise SetupError(line, "people.roles.office", f"unknown office {raw.get('office')!r}")
+        role.office_id = office.id
+    if kind is RoleKind.STAFF:
+        try:
+            role.duty = Duty(raw.get("duty", "service"))
+        except ValueError:
+            raise SetupError(line, "people.roles.duty", f"unknown duty {raw.get('duty')!r}") from None
+    if kind is RoleKind.OWNER:
+        if not raw.get("unit"):
+            raise SetupError(line, "people.roles.unit", "an owner needs a unit, e.g. 3栋2单元501")
+        role.unit = str(raw["unit"])[:60]
+    return role
+
+
+def _apply_people(ctx: Context, uow: UnitOfWork, entries: list[Entry], report: SetupReport) -> None:
+    now = ctx.clock.now()
+    for entry in entries:
+        key = _text(entry, "key", "people", 64)
+        name = _text(entry, "name", "people")
+        raw_roles = entry.data.get("roles")
+        if not isinstance(raw_roles, list) or not raw_roles:
+            raise SetupError(entry.line_of("roles"), "people.roles", "a list of at least one role")
+        roles = [_parse_role(uow, entry, raw) for raw in raw_roles]
+        telegram_id = entry.data.get("telegram_id")
+        if telegram_id is None:
+            for role in roles:
+                if role.kind is RoleKind.OWNER:
+                    continue  # owners join with the estate's code themselves
+                report.invites.append((key, role.kind.value, _invite_for(uow, key, name, role, now).code))
+            continue
+        if not isinstance(telegram_id, int) or isinstance(telegram_id, bool) or telegram_id <= 0:
+            raise SetupError(
+                entry.line_of("telegram_id"), "people.telegram_id", "must be a positive whole number"
+            )
+        person = uow.people.by_telegram_id(telegram_id)
+        created = person is None
+        person = person or Person(display_name=name, telegram_id=telegram_id, created_at=now)
+        person.display_name = name
+        if entry.data.get("language"):
+            person.language = str(entry.data["language"])
+        person = uow.people.add(person) if created else uow.people.save(person)
+        report.count("people", created)
+        held = {
+            (r.kind, r.estate_id, r.office_id, r.unit): r for r in uow.roles.of_person(person.id or 0, False)
+        }
+        for role in roles:
+            found = held.get((role.kind, role.estate_id, role.office_id, role.unit))
+            if found is None:
+                role.person_id, role.created_at = person.id or 0, now
+                uow.roles.add(role)
+                report.count("roles", True)
+            elif not found.active or found.duty != role.duty:
+                found.active, found.duty = True, role.duty
+                uow.roles.save(found)
+                report.count("roles", False)
+
+
+def _invite_for(uow: UnitOfWork, key: str, name: str, role: Role, now: Any) -> Invite:
+    """The same unused invite on every load, so reloading the file does not multiply codes."""
+    for invite in uow.invites.pending_for(key):
+        if (invite.role, invite.estate_id, invite.office_id) == (role.kind, role.estate_id, role.office_id):
+            return invite
+    code = new_code("S")
+    return uow.invites.add(
+        Invite(
+            code=code,
+            role=role.kind,
+            estate_id=role.estate_id,
+            company_id=role.company_id,
+            office_id=role.office_id,
+            duty=role.duty,
+            person_key=key,
+            display_name=name,
+            created_at=now,
+        )
+    )
+
+
+def _apply_policies(uow: UnitOfWork, entries: list[Entry], report: SetupReport) -> None:
+    for entry in entries:
+        try:
+            policy = Policy.from_dict(entry.data)
+        except ValueError as exc:
+            field_name = str(exc).split(":", 1)[0]
+            raise SetupError(
+                entry.line_of(field_name), f"policies.{field_name}", str(exc).split(": ", 1)[-1]
+            ) from None
+        known = {d.get("key") for d in uow.policies.all()}
+        uow.policies.put(policy.key, policy.to_dict())
+        report.count("policies", policy.key not in known)
+
+
+def _apply_calendar(uow: UnitOfWork, entries: list[Entry], report: SetupReport) -> None:
+    for entry in entries:
+        raw = entry.data["date"]
+        try:
+            day = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+        except ValueError:
+            raise SetupError(
+                entry.line_of("date"), "calendar.date", f"{raw!r} is not a date like 2027-01-01"
+            ) from None
+        working = entry.data["working"]
+        if not isinstance(working, bool):
+            raise SetupError(entry.line_of("working"), "calendar.working", "must be true or false")
+        uow.calendar.put(CalendarOverride(day=day, working=working, note=entry.data.get("note")))
+        report.count("calendar", True)

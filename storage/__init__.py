@@ -1,0 +1,1 @@
+"""SQLModel tables, repositories, the unit of work and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations over SQLModel.metadata."""

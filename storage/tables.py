@@ -1,0 +1,313 @@
+"""The database tables. Codes and enums are stored as short strings; no display text is stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Named constraints: SQLite can only alter a table by copying it (Alembic's batch mode), and the copy
+# can drop or change a constraint only if it has a name. The same names on both databases, too.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class OfficeRow(SQLModel, table=True):
+    __tablename__ = "office"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    parent_id: int | None = Field(default=None, foreign_key="office.id", index=True)
+    department: str | None = Field(default=None, max_length=32)
+
+
+class CompanyRow(SQLModel, table=True):
+    __tablename__ = "company"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+
+
+class EstateRow(SQLModel, table=True):
+    __tablename__ = "estate"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=6, unique=True)
+    community_id: int = Field(foreign_key="office.id", index=True)
+    company_id: int = Field(foreign_key="company.id", index=True)
+    invite_code: str = Field(max_length=32, unique=True)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "person"
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    display_name: str = Field(max_length=200)
+    language: str | None = Field(default=None, max_length=8)
+    unreachable: bool = False
+    deleted_at: datetime | None = _ts()
+    created_at: datetime | None = _ts()
+
+
+class RoleRow(SQLModel, table=True):
+    __tablename__ = "role"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=16)
+    estate_id: int | None = Field(default=None, foreign_key="estate.id", index=True)
+    company_id: int | None = Field(default=None, foreign_key="company.id")
+    office_id: int | None = Field(default=None, foreign_key="office.id", index=True)
+    unit: str | None = Field(default=None, max_length=100)
+    duty: str | None = Field(default=None, max_length=16)
+    active: bool = True
+    created_at: datetime | None = _ts()
+
+
+class InviteRow(SQLModel, table=True):
+    __tablename__ = "invite"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    role: str = Field(max_length=16)
+    estate_id: int | None = Field(default=None, foreign_key="estate.id")
+    company_id: int | None = Field(default=None, foreign_key="company.id")
+    office_id: int | None = Field(default=None, foreign_key="office.id")
+    duty: str | None = Field(default=None, max_length=16)
+    person_key: str | None = Field(default=None, max_length=64)
+    display_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime | None = _ts()
+    expires_at: datetime | None = _ts()
+    used_at: datetime | None = _ts()
+    used_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class TicketRow(SQLModel, table=True):
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_status_estate", "estate_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=24, unique=True)
+    estate_id: int = Field(foreign_key="estate.id")
+    category: str = Field(max_length=32)
+    urgency: str = Field(max_length=16)
+    description: str = Field(max_length=2000)
+    status: str = Field(max_length=24)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    reporter_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    reporter_unit: str | None = Field(default=None, max_length=100)
+    location: str | None = Field(default=None, max_length=200)
+    privacy: str = Field(max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    department_office_id: int | None = Field(default=None, foreign_key="office.id")
+    ack_due_at: datetime | None = _ts()
+    due_at: datetime | None = _ts()
+    deadline_provisional: bool = False
+    paused_at: datetime | None = _ts()
+    acknowledged_at: datetime | None = _ts()
+    resolved_at: datetime | None = _ts()
+    closed_at: datetime | None = _ts()
+    cycle: int = 1
+    reopen_count: int = 0
+    rung: int = 0
+    supervised: bool = False
+    next_action_at: datetime | None = _ts(index=True)
+    rating: int | None = None
+    rating_comment: str | None = Field(default=None, max_length=1000)
+    reject_reason: str | None = Field(default=None, max_length=1000)
+    updated_at: datetime | None = _ts()
+    cycle_started_at: datetime | None = _ts()
+    reminders_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    overdue_reminded_at: datetime | None = _ts()
+    extension_requested_until: datetime | None = _ts()
+    version: int = 1
+
+
+class TicketSequenceRow(SQLModel, table=True):
+    __tablename__ = "ticket_sequence"
+    estate_id: int = Field(foreign_key="estate.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class TicketEventRow(SQLModel, table=True):
+    __tablename__ = "ticket_event"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    event: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    note: str | None = Field(default=None, max_length=2000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AttachmentRow(SQLModel, table=True):
+    __tablename__ = "attachment"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    kind: str = Field(max_length=16)
+    file_id: str = Field(max_length=200)
+    file_unique_id: str | None = Field(default=None, max_length=100)
+    event_id: int | None = Field(default=None, foreign_key="ticket_event.id")
+    added_by: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime | None = _ts()
+
+
+class NotificationRow(SQLModel, table=True):
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_pending", "sent_at", "failed_at", "not_before"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=48)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    not_before: datetime | None = _ts()
+    attempts: int = 0
+    sent_at: datetime | None = _ts()
+    failed_at: datetime | None = _ts()
+    last_error: str | None = Field(default=None, max_length=500)
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    claimed_until: datetime | None = _ts()
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+class CardMessageRow(SQLModel, table=True):
+    """Which message in which chat shows a ticket's card, so it can be edited in place."""
+
+    __tablename__ = "card_message"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_card_message_chat_message"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class GroupBindingRow(SQLModel, table=True):
+    """A Telegram group that also receives the ticket cards of an estate's company or of an office."""
+
+    __tablename__ = "group_binding"
+    chat_id: int = Field(sa_type=BigInteger, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    estate_id: int | None = Field(default=None, foreign_key="estate.id", index=True)
+    office_id: int | None = Field(default=None, foreign_key="office.id", index=True)
+    title: str | None = Field(default=None, max_length=200)
+
+
+class PolicyRow(SQLModel, table=True):
+    __tablename__ = "escalation_policy"
+    key: str = Field(max_length=80, primary_key=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class CalendarOverrideRow(SQLModel, table=True):
+    __tablename__ = "calendar_override"
+    day: date = Field(primary_key=True)
+    working: bool
+    note: str | None = Field(default=None, max_length=200)
+
+
+class ConversationRow(SQLModel, table=True):
+    """Where each chat is in a conversation, so a restart or another process carries on."""
+
+    __tablename__ = "conversation"
+    chat_id: int = Field(sa_type=BigInteger, primary_key=True)
+    user_id: int = Field(sa_type=BigInteger, primary_key=True)
+    flow: str = Field(max_length=32)
+    step: str = Field(max_length=32)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """Telegram update ids already handled, so a redelivered update changes nothing."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    bot_id: int = Field(sa_type=BigInteger)
+    update_id: int = Field(sa_type=BigInteger)
+    processed_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class DisclosureRow(SQLModel, table=True):
+    """A quarterly disclosure (公共收益, 专项维修资金, 公摊水电): a draft, or published and then immutable."""
+
+    __tablename__ = "disclosure"
+    __table_args__ = (
+        UniqueConstraint("estate_id", "kind", "quarter", "revision", name="uq_disclosure_revision"),
+        Index("ix_disclosure_estate_kind_quarter", "estate_id", "kind", "quarter"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="estate.id")
+    kind: str = Field(max_length=24)
+    quarter: str = Field(max_length=8)
+    revision: int
+    status: str = Field(max_length=16)
+    account_bank: str = Field(max_length=200)
+    account_number: str = Field(max_length=40)
+    opening_fen: int = Field(sa_type=BigInteger)
+    closing_fen: int = Field(sa_type=BigInteger)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    published_at: datetime | None = _ts()
+    published_by: int | None = Field(default=None, foreign_key="person.id")
+    reason: str | None = Field(default=None, max_length=1000)
+    source: str | None = Field(default=None, max_length=200)
+
+
+class DisclosureLineRow(SQLModel, table=True):
+    __tablename__ = "disclosure_line"
+    id: int | None = Field(default=None, primary_key=True)
+    disclosure_id: int = Field(foreign_key="disclosure.id", index=True)
+    position: int = 0
+    section: str = Field(max_length=16)
+    item: str = Field(max_length=32)
+    amount_fen: int = Field(sa_type=BigInteger)
+    reference: str = Field(default="", max_length=200)
+    note: str = Field(default="", max_length=500)
+
+
+class DisclosureDeadlineRow(SQLModel, table=True):
+    """One estate's due date for one quarter's disclosure, and the reminders and mark the sweep made."""
+
+    __tablename__ = "disclosure_deadline"
+    estate_id: int = Field(foreign_key="estate.id", primary_key=True)
+    kind: str = Field(max_length=24, primary_key=True)
+    quarter: str = Field(max_length=8, primary_key=True)
+    due_on: date
+    reminded: int = 0
+    missed_at: datetime | None = _ts()
+    published_at: datetime | None = _ts()
+
+
+class DisclosureQuestionRow(SQLModel, table=True):
+    """A ticket opened by an owner about one line of a disclosure."""
+
+    __tablename__ = "disclosure_question"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    disclosure_id: int = Field(foreign_key="disclosure.id", index=True)
+    line_id: int = Field(foreign_key="disclosure_line.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

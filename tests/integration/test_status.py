@@ -1,0 +1,89 @@
+"""`wuye status` on a seeded database: the outbox backlog, the oldest undelivered message, the next
+ladder actions. Run as the real command, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from handlers.services.ladder import advance, sweep
+from tests.support import processes as P
+
+
+def wuye_status(database_url: str, cwd: Path) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
+    env["WUYE_DATABASE_URL"] = database_url
+    done = subprocess.run(
+        [str(P.WUYE), "status"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_status_prints_backlog_oldest_waiting_and_next_ladder_actions(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Two tickets reported 30 days ago (every rung overdue), one reported just now (nothing due yet).
+    # Each is planned once by the sweep, as a running bot does within seconds of a change.
+    app, clock = P.world_app(database_url, P.days_ago(30))
+    old = P.open_tickets(app, 2)
+    sweep(app.ctx)
+    clock.set(datetime.now(UTC))
+    [fresh] = P.open_tickets(app, 1)
+    advance(app.ctx, fresh, clock.now())
+    with app.ctx.uow() as uow:
+        queued = sorted(
+            uow.notifications.pending(datetime.now(UTC) + timedelta(days=1), 100), key=lambda n: n.id or 0
+        )
+        assert len(queued) == 3  # one assignment card per ticket
+        sent, failing = queued[0], queued[1]
+        sent.sent_at, sent.outcome = datetime.now(UTC), "sent"
+        failing.attempts, failing.last_error = 3, "transient: Bad Gateway"
+        uow.notifications.save(sent)
+        uow.notifications.save(failing)
+        uow.commit()
+        numbers = {t: (uow.tickets.get(t) or _missing()).number for t in [*old, fresh]}
+    app.engine.dispose()
+
+    lines = wuye_status(database_url, tmp_path)
+
+    assert lines[0] == "outbox: sent 1, waiting 2", lines
+    oldest = lines[1]
+    assert oldest.startswith(
+        f"oldest undelivered: #{failing.id} ticket.assigned to person {failing.person_id}, "
+    )
+    waiting = re.search(r"waiting (\d+) min", oldest)
+    assert waiting is not None and int(waiting[1]) >= 30 * 24 * 60 - 1
+    assert oldest.endswith("attempts 3, last error: transient: Bad Gateway")
+    assert lines[2] == "next ladder actions (times in Asia/Shanghai):"
+    actions = lines[3:]
+    assert len(actions) == 3
+    # the overdue tickets first (earliest next action first), marked overdue; the fresh one last, not
+    for line, ticket in zip(actions, [*old, fresh], strict=True):
+        assert numbers[ticket] in line
+    assert all(line.endswith("(overdue)") for line in actions[:2])
+    assert "  assigned  escalate/manager, " in actions[0]  # not acknowledged in time: rung 1 comes first
+    assert not actions[2].endswith("(overdue)")
+    stamp = re.match(r"\s+(\d{4}-\d\d-\d\d \d\d:\d\d)\s", actions[2])
+    assert stamp is not None
+    shown = datetime.strptime(stamp[1], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert shown > datetime.now(UTC) - timedelta(minutes=1)
+
+
+def test_status_of_an_empty_database(database_url: str, tmp_path: Path) -> None:
+    lines = wuye_status(database_url, tmp_path)
+    assert lines == [
+        "outbox: empty",
+        "oldest undelivered: none",
+        "next ladder actions (times in Asia/Shanghai):",
+        "  none",
+    ]
+
+
+def _missing() -> NoReturn:
+    raise AssertionError("ticket vanished")

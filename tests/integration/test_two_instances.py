@@ -1,0 +1,187 @@
+"""Two `wuye run` processes on one PostgreSQL database share the work and do nothing twice; on SQLite a
+second `wuye run` refuses to start.
+
+Real processes (the `wuye` console script), a fresh PostgreSQL schema per test (as tests/conftest.py
+makes), and the stand-in Bot API on this test's event loop. The world is seeded with tickets reported
+30 days ago, so at start every rung of every ticket is due and both sweeps race for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import uuid
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from handlers.rules.policy import RUNG_ORDER, Rung
+from storage.engine import make_engine
+from tests.support import processes as P
+from tests.support.botapi import StandInBotAPI
+
+RUNGS = [r.value for r in RUNG_ORDER if r is not Rung.ASSIGNEE]
+OTHER_TOKEN = "654321:AAsecond-instance-token-0123456789abcd"
+
+
+def _started(workdir: Path) -> bool:
+    return "running as" in P.output_of(workdir)
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL schema of its own, dropped afterwards (skipped when no server answers)."""
+    server: str = request.getfixturevalue("postgres_server")
+    schema = f"wuye_test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(server, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(server)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+async def test_two_processes_on_postgresql_never_escalate_a_ticket_twice_nor_send_a_message_twice(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    app, _ = P.world_app(postgres_url, P.days_ago(30))
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    async with StandInBotAPI() as server:
+        P.know_everyone(server)
+        # One bot, two processes behind a (notional) webhook load balancer, one on each framework.
+        first = P.start_wuye(
+            postgres_url, server, tmp_path / "a", framework="ptb", **P.webhook_settings(P.free_port())
+        )
+        second = P.start_wuye(
+            postgres_url, server, tmp_path / "b", framework="aiogram", **P.webhook_settings(P.free_port())
+        )
+        with P.reaped(first, second):
+            for proc, where in ((first, tmp_path / "a"), (second, tmp_path / "b")):
+                await P.wait_for(partial(_started, where), 60, "start-up", proc, where)
+            # Both are sweeping and dispatching now; tickets that are 30 days overdue arrive while they do.
+            tickets: list[int] = []
+            for _ in range(6):
+                tickets += await asyncio.to_thread(P.open_tickets, app, 5)
+                await asyncio.sleep(1.5)
+            app.engine.dispose()
+            await P.wait_for(
+                lambda: sum(P.escalations(engine).values()) == len(tickets) * len(RUNGS),
+                90,
+                "every rung of every ticket",
+                first,
+                tmp_path / "a",
+            )
+            await P.wait_for(
+                lambda: P.undelivered(engine) == 0, 240, "the outbox to drain", second, tmp_path / "b"
+            )
+            assert await P.stop(first) == 0, P.output_of(tmp_path / "a")
+            assert await P.stop(second) == 0, P.output_of(tmp_path / "b")
+
+        # each due rung of each ticket escalated exactly once, though both sweeps saw it due
+        assert P.escalations(engine) == {(t, r): 1 for t in tickets for r in RUNGS}
+        outcomes = dict(P.rows(engine, "SELECT outcome, count(*) FROM notification GROUP BY outcome"))
+        assert set(outcomes) == {"sent"}, outcomes
+        # each message the outbox owed arrived exactly once, from one bot or the other
+        committed = P.committed_parts_by_chat(engine)
+        received: dict[int, int] = {}
+        for chat, _ in P.delivered_messages(server):
+            received[chat] = received.get(chat, 0) + 1
+        assert received == committed
+        assert not P.doubled(server)
+        # Both processes were up the whole time (each printed its start line and stopped cleanly);
+        # how close two messages to one chat came shows whether both dispatched to it (each process
+        # keeps its own rate limiter: README says "one a second per private chat" per process).
+        gaps: list[float] = []
+        last: dict[int, float] = {}
+        for at, chat, _ in sorted(server.stats.deliveries):
+            if chat in last:
+                gaps.append(at - last[chat])
+            last[chat] = at
+        print(f"two instances: {sum(committed.values())} messages, closest two to one chat {min(gaps):.3f} s")
+    engine.dispose()
+
+
+async def test_a_second_process_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    app.engine.dispose()
+    async with StandInBotAPI() as server:
+        first = P.start_wuye(url, server, tmp_path / "a")
+        with P.reaped(first):
+            await P.wait_for(
+                lambda: "running as" in P.output_of(tmp_path / "a"),
+                60,
+                "the first to start",
+                first,
+                tmp_path / "a",
+            )
+            env = P.wuye_env(url, server, token=OTHER_TOKEN)
+            second = await asyncio.to_thread(
+                subprocess.run,
+                [str(P.WUYE), "run"],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert first.poll() is None  # the first one is unharmed
+            assert await P.stop(first) == 0
+    assert second.returncode == 2
+    [line] = second.stderr.strip().splitlines()
+    assert line == (
+        f"wuye: another wuye process (pid {first.pid}) is running on this SQLite database; SQLite allows "
+        "one process — stop it, or use PostgreSQL (WUYE_DATABASE_URL) to run several"
+    )
+    assert "running as" not in second.stdout
+    assert server.calls_to("getMe", token=OTHER_TOKEN) == []  # refused before it touched Telegram
+
+
+def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_it_over(
+    database_url: str,
+) -> None:
+    """A chat's queue can outlast the two-minute lease (one message a second per chat); when another
+    dispatcher re-claims what is left, the first must not send it too."""
+    from datetime import timedelta
+
+    from bot.i18n import load_translations
+    from bot.outbox import LEASE, Outbox
+
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 3)
+    translators = load_translations().for_lang
+
+    async def never(part: object) -> int:
+        raise AssertionError("nothing is sent in this test")
+
+    first, second = Outbox(app.ctx, translators, never), Outbox(app.ctx, translators, never)
+    taken = first._claim()
+    assert len(taken) == 3
+    [one, *rest] = taken
+    clock.advance(LEASE - timedelta(seconds=10))  # a long queue: the first is still busy...
+    n, parts = first._load(one.id or 0)  # ... and starts on this one, renewing its lease
+    assert n is not None and parts
+    clock.advance(timedelta(seconds=11))  # the leases it took at the start have now run out
+    retaken = second._claim()
+    assert {r.id for r in retaken} == {r.id for r in rest}  # the renewed one is still the first's
+    for item in rest:
+        n, parts = first._load(item.id or 0)
+        assert n is not None and parts is None  # lost: the first leaves it alone
+        n, parts = second._load(item.id or 0)
+        assert n is not None and parts  # the second sends it
+    app.engine.dispose()

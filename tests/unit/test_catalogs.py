@@ -1,0 +1,340 @@
+"""The catalogs keep up with the source: every message translated, placeholders intact, .pot current."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+
+from bot.catalogs import (
+    FIX_HINT,
+    Source,
+    extract_source,
+    find_catalog_problems,
+    locale_problems,
+    po_path,
+    refresh,
+    source_problems,
+    template_path,
+    template_problems,
+)
+from handlers.text import LANGUAGES, Lang
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _report(problems: list[str]) -> str:
+    return f"{len(problems)} catalog problem(s):\n  " + "\n  ".join(problems) + "\n\n" + FIX_HINT
+
+
+@pytest.fixture(scope="module")
+def source() -> Source:
+    return extract_source(ROOT)
+
+
+def test_the_source_has_messages_to_translate(source: Source) -> None:
+    assert "Choose your language" in source.template
+    assert any(name.startswith("handlers/") for name in source.files)
+    assert not any(name.startswith(("tests/", "storage/", ".venv/")) for name in source.files)
+
+
+def test_text_in_the_source_is_marked_so_extraction_sees_it(source: Source) -> None:
+    problems = source_problems(ROOT, source)
+    assert not problems, _report(problems)
+
+
+def test_the_template_lists_exactly_the_messages_in_the_source(source: Source) -> None:
+    problems = template_problems(ROOT, source)
+    assert not problems, _report(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_message_has_a_reviewed_translation_with_the_same_placeholders(
+    source: Source, lang: Lang
+) -> None:
+    problems = locale_problems(ROOT, lang, source)
+    assert not problems, _report(problems)
+
+
+# --- the checker checks: a tiny repository of its own ------------------------------------------------
+
+GREET = '''"""A stand-in conversation."""
+
+from handlers.text import N_
+
+TITLE = N_("Hello {name}")
+
+
+def render(tr, n):
+    _ = tr.gettext
+    title = _(TITLE).format(name="Li")
+    # Translators: a count of open tickets
+    count = tr.ngettext("{n} ticket", "{n} tickets", n).format(n=n)
+    return title + count
+'''
+
+TRANSLATIONS: dict[str, dict[str, str | tuple[str, ...]]] = {
+    "zh_Hans": {"Hello {name}": "你好，{name}", "{n} ticket": ("{n} 个工单",)},
+    "zh_Hant": {"Hello {name}": "你好，{name}", "{n} ticket": ("{n} 張工單",)},
+}
+
+
+def _repo(tmp_path: Path, code: str = GREET) -> Path:
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "greet.py").write_text(code, encoding="utf-8")
+    (tmp_path / "locales").mkdir()
+    shutil.copy(ROOT / "locales" / "babel.cfg", tmp_path / "locales" / "babel.cfg")
+    refresh(tmp_path)
+    return tmp_path
+
+
+def _edit(root: Path, lang: str, strings: dict[str, str | tuple[str, ...]], *, fuzzy: bool = False) -> None:
+    path = po_path(root, lang)
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=lang, domain="wuye")
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        if key in strings:
+            message.string = strings[key]
+            (message.flags.add if fuzzy else message.flags.discard)("fuzzy")
+    with path.open("wb") as f:
+        write_po(f, catalog, include_lineno=False)
+
+
+def _translated_repo(tmp_path: Path) -> Path:
+    root = _repo(tmp_path)
+    for lang, strings in TRANSLATIONS.items():
+        _edit(root, lang, strings)
+    return root
+
+
+def test_a_fresh_refresh_lists_each_untranslated_message_per_language(tmp_path: Path) -> None:
+    problems = find_catalog_problems(_repo(tmp_path))
+    assert sorted(problems) == [
+        'zh_Hans: untranslated: "Hello {name}"',
+        'zh_Hans: untranslated: "{n} ticket" / "{n} tickets"',
+        'zh_Hant: untranslated: "Hello {name}"',
+        'zh_Hant: untranslated: "{n} ticket" / "{n} tickets"',
+    ]
+
+
+def test_refresh_fills_english_and_carries_translator_comments(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    en = po_path(root, "en").read_text(encoding="utf-8")
+    assert 'msgid "Hello {name}"\nmsgstr "Hello {name}"' in en
+    assert 'msgstr[0] "{n} ticket"\nmsgstr[1] "{n} tickets"' in en
+    assert "#. Translators: a count of open tickets" in template_path(root).read_text(encoding="utf-8")
+    zh = po_path(root, "zh_Hans").read_text(encoding="utf-8")
+    assert '"Plural-Forms: nplurals=1; plural=0;\\n"' in zh
+    assert '"Language: zh_Hans\\n"' in zh
+    assert "#: handlers/greet.py\n" in zh
+
+
+def test_fully_translated_catalogs_pass(tmp_path: Path) -> None:
+    assert find_catalog_problems(_translated_repo(tmp_path)) == []
+
+
+def test_a_string_added_to_the_code_but_not_to_the_catalogs_is_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    (root / "handlers" / "more.py").write_text('def f(_):\n    return _("Brand new")\n', encoding="utf-8")
+    problems = find_catalog_problems(root)
+    assert 'wuye.pot: out of date, lacks "Brand new" (in the source)' in problems
+    for lang in LANGUAGES:
+        assert f'{lang}: not in the catalog: "Brand new"' in problems
+    refresh(root)
+    assert sorted(find_catalog_problems(root)) == [
+        'zh_Hans: untranslated: "Brand new"',
+        'zh_Hant: untranslated: "Brand new"',
+    ]
+
+
+def test_a_string_removed_from_the_code_is_caught_until_refreshed(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    (root / "handlers" / "greet.py").write_text(GREET.replace("Hello {name}", "Hi"), encoding="utf-8")
+    problems = find_catalog_problems(root)
+    assert 'wuye.pot: out of date, still has "Hello {name}" (gone from the source)' in problems
+    assert 'zh_Hant: stale entry, gone from the source: "Hello {name}"' in problems
+
+
+def test_a_placeholder_mismatch_is_caught_in_singular_and_plural_entries(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    _edit(root, "zh_Hant", {"Hello {name}": "你好，{nmae}", "{n} ticket": ("張工單",)})
+    _edit(root, "en", {"{n} ticket": ("one ticket", "{count} tickets")})
+    problems = find_catalog_problems(root)
+    assert sorted(problems) == [
+        'en: placeholders differ, msgstr[0] lacks {n}: "{n} ticket" / "{n} tickets"',
+        'en: placeholders differ, msgstr[1] lacks {n}, has unknown {count}: "{n} ticket" / "{n} tickets"',
+        'zh_Hant: placeholders differ, msgstr lacks {name}, has unknown {nmae}: "Hello {name}"',
+        'zh_Hant: placeholders differ, msgstr[0] lacks {n}: "{n} ticket" / "{n} tickets"',
+    ]
+
+
+def test_a_broken_brace_and_a_missing_plural_form_are_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    _edit(root, "zh_Hans", {"Hello {name}": "你好，{name"})
+    path = po_path(root, "en")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('msgstr[1] "{n} tickets"\n', ""), encoding="utf-8"
+    )
+    assert sorted(find_catalog_problems(root)) == [
+        'en: untranslated: "{n} ticket" / "{n} tickets"',
+        'zh_Hans: msgstr is not a valid format string (stray brace?): "Hello {name}"',
+    ]
+
+
+def test_more_plural_forms_than_the_language_has_is_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    path = po_path(root, "zh_Hans")
+    text = path.read_text(encoding="utf-8").replace(
+        'msgstr[0] "{n} 个工单"', 'msgstr[0] "{n} 个工单"\nmsgstr[1] "{n} 个"'
+    )
+    path.write_text(text, encoding="utf-8")
+    problems = find_catalog_problems(root)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "zh_Hans: wuye.po cannot be parsed: msg has more translations than num_plurals"
+    )
+
+
+def test_a_fuzzy_translation_is_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    _edit(root, "zh_Hans", {"Hello {name}": "你好，{name}"}, fuzzy=True)
+    assert find_catalog_problems(root) == ['zh_Hans: fuzzy (needs review): "Hello {name}"']
+
+
+def test_an_edited_msgid_comes_back_fuzzy_with_the_old_translation_as_a_hint(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    (root / "handlers" / "greet.py").write_text(
+        GREET.replace("Hello {name}", "Hello, {name}!"), encoding="utf-8"
+    )
+    refresh(root)
+    zh = po_path(root, "zh_Hans").read_text(encoding="utf-8")
+    hint = '#| msgid "Hello {name}"\nmsgid "Hello, {name}!"\nmsgstr "你好，{name}"'
+    assert "#, fuzzy, python-brace-format\n" + hint in zh
+    assert sorted(find_catalog_problems(root)) == [
+        'zh_Hans: fuzzy (needs review): "Hello, {name}!"',
+        'zh_Hant: fuzzy (needs review): "Hello, {name}!"',
+    ]
+    assert 'msgid "Hello, {name}!"\nmsgstr "Hello, {name}!"' in po_path(root, "en").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_a_po_file_that_does_not_parse_is_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    path = po_path(root, "zh_Hant")
+    path.write_text(
+        path.read_text(encoding="utf-8") + '\nmsgid "x"\nmsgstr[7] "y"\nthis is not po\n', encoding="utf-8"
+    )
+    problems = find_catalog_problems(root)
+    assert len(problems) == 1
+    assert problems[0].startswith("zh_Hant: wuye.po cannot be parsed")
+
+
+def test_a_wrong_plural_forms_header_is_caught(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    path = po_path(root, "zh_Hans")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("nplurals=1; plural=0;", "nplurals=2; plural=(n != 1);"),
+        encoding="utf-8",
+    )
+    problems = find_catalog_problems(root)
+    assert "zh_Hans: Plural-Forms header has nplurals=2, zh_Hans needs nplurals=1; plural=0;" in problems
+
+
+def test_text_that_extraction_cannot_see_is_caught(tmp_path: Path) -> None:
+    code = (
+        "def f(_, tr, name, n):\n"
+        '    a = _(f"Hello {name}")\n'
+        '    b = tr.gettext("Hi {x}".format(x=name))\n'
+        '    c = tr.ngettext("one", "many " + name, n)\n'
+        '    d = _("Ticket {} of {}")\n'
+        "    return _(a)\n"
+    )
+    problems = source_problems(tmp_path, extract_source(_repo(tmp_path, code)))
+    assert [p.split(":")[:2] for p in problems[:3]] == [
+        ["handlers/greet.py", "2"],
+        ["handlers/greet.py", "3"],
+        ["handlers/greet.py", "4"],
+    ]
+    assert "an f-string" in problems[0]
+    assert "an already formatted string" in problems[1]
+    assert "built with + or %" in problems[2]
+    assert problems[3] == 'source: positional field in "Ticket {} of {}"; name it, like {name}'
+    assert len(problems) == 4
+
+
+def test_refreshing_twice_rewrites_nothing(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    before = {p: p.read_bytes() for p in (root / "locales").rglob("*.po*")}
+    assert not any(s.written for s in refresh(root))
+    assert {p: p.read_bytes() for p in (root / "locales").rglob("*.po*")} == before
+
+
+def test_the_documented_pybabel_command_extracts_the_same_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _repo(tmp_path)
+    monkeypatch.chdir(root)
+    out = tmp_path / "cli.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", "-F", "locales/babel.cfg", "--no-default-keywords",
+         "-k", "_", "-k", "gettext", "-k", "ngettext:1,2", "-k", "N_", "-k", "t", "-c", "Translators:",
+         "--add-location=file", "--sort-output", "--project=wuye", "-o", str(out), "."]
+    )  # fmt: skip
+    with out.open("rb") as cli, template_path(root).open("rb") as ours:
+        cli_catalog, our_catalog = read_po(cli), read_po(ours)
+    assert [(m.id, m.locations, m.auto_comments) for m in cli_catalog] == [
+        (m.id, m.locations, m.auto_comments) for m in our_catalog
+    ]
+
+
+def test_refresh_refuses_to_overwrite_a_po_file_it_cannot_read(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    path = po_path(root, "zh_Hant")
+    broken = path.read_text(encoding="utf-8") + "\nthis is not po\n"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ValueError, match="zh_Hant/LC_MESSAGES/wuye.po cannot be parsed"):
+        refresh(root)
+    assert path.read_text(encoding="utf-8") == broken
+
+
+def test_turn_t_is_extracted_like_gettext(tmp_path: Path) -> None:
+    code = 'def step(turn):\n    turn.say(turn.t("Sent to the owner of {number}.", number=1))\n'
+    assert "Sent to the owner of {number}." in extract_source(_repo(tmp_path, code)).template
+
+
+def test_a_string_inside_a_marked_expression_is_caught_as_a_stray_message(tmp_path: Path) -> None:
+    code = (
+        "LABELS = {}\n"
+        "def f(tr, turn, key, x):\n"
+        '    a = tr.gettext(LABELS["income"])\n'
+        '    b = turn.t("A" if x else "B")\n'
+        "    c = tr.gettext(LABELS[key])\n"
+        '    d = turn.t("A") if x else turn.t("B")\n'
+        '    e = turn.t(LABELS.get(key, "") or key)\n'
+        "    return a, b, c, d, e\n"
+    )
+    problems = source_problems(tmp_path, extract_source(_repo(tmp_path, code)))
+    assert [p.split(":")[:2] for p in problems] == [["handlers/greet.py", "3"], ["handlers/greet.py", "4"]]
+    assert 'holding "income"' in problems[0]
+    assert 'holding "A"' in problems[1]
+
+
+def test_the_old_msgid_hint_stays_while_fuzzy_and_goes_once_reviewed(tmp_path: Path) -> None:
+    root = _translated_repo(tmp_path)
+    greet = GREET.replace("Hello {name}", "Hello, {name}!")
+    (root / "handlers" / "greet.py").write_text(greet, encoding="utf-8")
+    refresh(root)
+    refresh(root)  # a second refresh must neither lose the hint nor turn it into a comment
+    zh = po_path(root, "zh_Hans").read_text(encoding="utf-8")
+    assert zh.count('#| msgid "Hello {name}"\n') == 1
+    assert "# |" not in zh
+    _edit(root, "zh_Hans", {"Hello, {name}!": "你好，{name}！"})  # reviewed: no longer fuzzy
+    refresh(root)
+    zh = po_path(root, "zh_Hans").read_text(encoding="utf-8")
+    assert "Hello {name}" not in zh
+    assert 'zh_Hans: fuzzy (needs review): "Hello, {name}!"' not in find_catalog_problems(root)
