@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, delete, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
@@ -467,18 +468,28 @@ class UpdateLog:
         self.session = session
 
     def seen(self, bot_id: int, update_id: int) -> bool:
-        stmt = select(ProcessedUpdateRow.id).where(
-            col(ProcessedUpdateRow.bot_id) == bot_id, col(ProcessedUpdateRow.update_id) == update_id
-        )
-        return self.session.exec(stmt).first() is not None
+        if ("update", "seen") not in _STATEMENTS:
+            t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+            _STATEMENTS["update", "seen"] = (
+                sa_select(t.c.id)
+                .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
+                .limit(1)
+            )
+        stmt = _STATEMENTS["update", "seen"]
+        return self.session.execute(stmt, {"bot_id": bot_id, "update_id": update_id}).first() is not None
 
     def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
-        stmt = (
-            _insert(self.session, ProcessedUpdateRow)
-            .values(bot_id=bot_id, update_id=update_id, processed_at=now)
-            .on_conflict_do_nothing(index_elements=[ProcessedUpdateRow.bot_id, ProcessedUpdateRow.update_id])
+        dialect = self.session.get_bind().dialect.name
+        if ("update", dialect) not in _STATEMENTS:
+            t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+            _STATEMENTS["update", dialect] = (
+                _insert(self.session, ProcessedUpdateRow)
+                .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
+                .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id])
+            )
+        self.session.execute(
+            _STATEMENTS["update", dialect], {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
         )
-        self.session.execute(stmt)
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(

@@ -182,23 +182,18 @@ class Core:
         self.translations = translations
 
     def handle(self, inc: Incoming) -> list[Output]:
-        """Handle one update; a redelivered one (same update id) changes nothing and says nothing."""
-        if inc.update_id is not None:
-            with self.ctx.uow() as uow:
-                if uow.updates.seen(inc.bot_id, inc.update_id):
-                    log.info("update %s was already handled; ignored", inc.update_id)
-                    return []
-        outputs = self._handle(inc)
-        if inc.update_id is not None:
-            with self.ctx.uow() as uow:
-                uow.updates.mark(inc.bot_id, inc.update_id, self.ctx.clock.now())
-                uow.commit()
-        return outputs
+        """Handle one update; a redelivered one (same update id) changes nothing and says nothing.
 
-    def _handle(self, inc: Incoming) -> list[Output]:
-        person = people.touch_person(
-            self.ctx, inc.user_id, inc.user_name, resolve_language(inc.language_code)
-        )
+        Two transactions of bookkeeping per update, whatever the flow does in between: one to check the
+        update id, know the person and load the chat's state; one to write the chat's new state and
+        mark the update handled."""
+        with self.ctx.uow() as uow:
+            if inc.update_id is not None and uow.updates.seen(inc.bot_id, inc.update_id):
+                log.info("update %s was already handled; ignored", inc.update_id)
+                return []
+            person = people.touch_person_in(uow, self.ctx.clock.now(), inc.user_id, inc.user_name)
+            state = uow.conversations.get(inc.chat_id, inc.user_id)
+            uow.commit()
         lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)  # type: ignore[assignment]
         turn = Turn(
             self.ctx,
@@ -206,10 +201,27 @@ class Core:
             person,
             lang,
             self.translations.for_lang(lang),
+            state=state,
             translators=self.translations.for_lang,
         )
+        try:
+            outputs = self._handle(turn)
+        except BaseException:
+            # A flow that failed half-way: the chat keeps the steps it completed; the update is not
+            # marked handled, so a redelivery gets another try.
+            with self.ctx.uow() as uow:
+                turn.save_state(uow)
+                uow.commit()
+            raise
         with self.ctx.uow() as uow:
-            turn.state = uow.conversations.get(inc.chat_id, inc.user_id)
+            turn.save_state(uow)
+            if inc.update_id is not None:
+                uow.updates.mark(inc.bot_id, inc.update_id, self.ctx.clock.now())
+            uow.commit()
+        return outputs
+
+    def _handle(self, turn: Turn) -> list[Output]:
+        inc = turn.inc
         menu_may_change = _menu_may_change(inc, turn.state)
         try:
             self._dispatch(turn)

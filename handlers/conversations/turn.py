@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.conversations.io import Answer, Button, ChatState, Edit, Incoming, Output, Send
 from handlers.domain import Person
+from handlers.ports import UnitOfWork
 from handlers.services.access import Actor, load_actor
 from handlers.services.context import Context
 from handlers.text import Lang, Translator
@@ -24,6 +25,9 @@ class Turn:
     out: list[Output] = field(default_factory=list)
     answered: bool = False
     translators: Callable[[Lang], Translator] | None = None
+    # The conversation state is written once, when the turn ends (Core.handle, in the transaction that
+    # marks the update handled), however many steps the turn moved through.
+    state_changed: bool = False
 
     def switch_language(self, lang: Lang) -> None:
         self.lang = lang
@@ -63,14 +67,20 @@ class Turn:
         merged = dict(self.state.data) if self.state and self.state.flow == flow else {}
         merged.update(data)
         self.state = ChatState(self.inc.chat_id, self.inc.user_id, flow, step, merged)
-        with self.ctx.uow() as uow:
-            uow.conversations.put(self.state, self.ctx.clock.now())
-            uow.commit()
+        self.state_changed = True
 
     def clear_state(self) -> None:
         if self.state is None:
             return
         self.state = None
-        with self.ctx.uow() as uow:
+        self.state_changed = True
+
+    def save_state(self, uow: UnitOfWork) -> None:
+        """Write where the chat now is (the caller commits)."""
+        if not self.state_changed:
+            return
+        if self.state is None:
             uow.conversations.clear(self.inc.chat_id, self.inc.user_id)
-            uow.commit()
+        else:
+            uow.conversations.put(self.state, self.ctx.clock.now())
+        self.state_changed = False

@@ -25,23 +25,29 @@ def new_code(prefix: str = "", length: int = 10) -> str:
 def touch_person(ctx: Context, telegram_id: int, display_name: str, language: str | None = None) -> Person:
     """The person behind a Telegram account, created on first contact; the name kept up to date."""
     with ctx.uow() as uow:
-        person = uow.people.by_telegram_id(telegram_id)
-        if person is None:
-            person = uow.people.add(
-                Person(
-                    display_name=display_name[:200] or str(telegram_id),
-                    telegram_id=telegram_id,
-                    language=None,
-                    created_at=ctx.clock.now(),
-                )
-            )
-            uow.commit()
-        elif person.display_name != display_name[:200] and display_name or person.unreachable:
-            person.display_name = display_name[:200] or person.display_name
-            person.unreachable = False  # they wrote to us, so they can be reached again
-            uow.people.save(person)
-            uow.commit()
+        person = touch_person_in(uow, ctx.clock.now(), telegram_id, display_name)
+        uow.commit()
         return person
+
+
+def touch_person_in(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> Person:
+    """touch_person inside the caller's unit of work (the caller commits): the conversation core looks
+    the person up in the same transaction as the update's other bookkeeping."""
+    person = uow.people.by_telegram_id(telegram_id)
+    if person is None:
+        person = uow.people.add(
+            Person(
+                display_name=display_name[:200] or str(telegram_id),
+                telegram_id=telegram_id,
+                language=None,
+                created_at=now,
+            )
+        )
+    elif person.display_name != display_name[:200] and display_name or person.unreachable:
+        person.display_name = display_name[:200] or person.display_name
+        person.unreachable = False  # they wrote to us, so they can be reached again
+        uow.people.save(person)
+    return person
 
 
 @dataclass
