@@ -26,7 +26,10 @@ def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Acto
         return tr.gettext("An owner (name withheld at their request)")
     person = uow.people.get(ticket.reporter_id)
     name = person.display_name if person else "?"
-    return f"{name} ({ticket.reporter_unit})" if ticket.reporter_unit else name
+    if not ticket.reporter_unit:
+        return name
+    # TRANSLATORS: the reporter's name and their unit; Chinese uses full-width brackets.
+    return tr.gettext("{name} ({unit})").format(name=name, unit=ticket.reporter_unit)
 
 
 def _is_government(uow: UnitOfWork, viewer: Actor, ticket: Ticket) -> bool:

@@ -56,6 +56,10 @@ MESSAGES: dict[str, str] = {
 }
 
 
+# A disclosure's stored status, as a word in the sentences that name it.
+DISCLOSURE_STATUS = {"draft": N_("draft"), "published": N_("published"), "discarded": N_("discarded")}
+
+
 def explain(tr: Translator, error: UserError) -> str:
     template = MESSAGES.get(error.code)
     if template is None:
@@ -63,6 +67,9 @@ def explain(tr: Translator, error: UserError) -> str:
     params = dict(error.params)
     if "field" in params:
         params["field"] = tr.gettext(FIELD.get(str(params["field"]), str(params["field"])))
+    if error.code == "disclosure_not_draft":
+        status = str(params["status"])
+        params["status"] = tr.gettext(DISCLOSURE_STATUS.get(status, status))
     if error.code == "illegal_transition":
         params["status"] = labels.label(tr, labels.STATUS, Status(params["status"]))
     try:

@@ -222,12 +222,15 @@ def on_reply_message(turn: Turn) -> None:
 
 
 def privacy(turn: Turn) -> None:
+    from handlers.conversations.core import LANGUAGE_NAMES
+
     data = people.my_data(turn.ctx, turn.person_id)
+    language = LANGUAGE_NAMES.get(data["language"] or "", data["language"] or "—")
     lines = [
         turn.t("What I store about you:"),
         turn.t("• Telegram id: {id}", id=data["telegram_id"]),
         turn.t("• Name: {name}", name=data["display_name"]),
-        turn.t("• Language: {lang}", lang=data["language"] or "—"),
+        turn.t("• Language: {lang}", lang=language),
         turn.t(
             "• Homes: {units}", units=", ".join(str(r[2]) for r in data["roles"] if r[0] == "owner") or "—"
         ),
