@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,12 +25,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.serve import _front_end, make_runtime  # noqa: E402
 from bot.setup_file import read_setup  # noqa: E402
-from bot.webhook import WebhookServer  # noqa: E402
+from bot.wiring import build_app  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402
-from tests.support.echo_bots import AiogramEchoBot, PTBEchoBot  # noqa: E402
 
 SETUP = ROOT / "examples" / "setup.yaml"
 SECRET = "bench-secret-0123456789"
@@ -54,8 +55,6 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -63,11 +62,13 @@ def free_port() -> int:
 
 @dataclass
 class Running:
-    """A bot under test: how to feed it one update (push for polling, POST for webhook) and stop it."""
+    """A bot under test, in its own process: how to feed it one update (push for polling, POST for
+    webhook), how much CPU it has used, and how to stop it."""
 
     server: StandInBotAPI
     door: str
-    stop: Callable[[], Awaitable[None]]
+    process: subprocess.Popen[bytes]
+    log: Path
     background: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def feed(self, update: dict[str, Any]) -> None:
@@ -78,106 +79,77 @@ class Running:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the bot's process so far (all its threads)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    async def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            for _ in range(200):
+                if self.process.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                self.process.kill()
+        self.process.wait()
+
+
+async def _started(server: StandInBotAPI, door: str, process: subprocess.Popen[bytes], log: Path,
+                   port: int) -> Running:
+    """Wait until the bot takes updates (polls, or set its webhook and listens); fail with its output."""
+    method = "getUpdates" if door == "polling" else "setWebhook"
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise RuntimeError(f"the bot exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        if any(c.method == method for c in server.calls) and (door == "polling" or _listening(port)):
+            return Running(server, door, process, log)
+        await asyncio.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"the bot did not start within a minute:\n{log.read_text()[-3000:]}")
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _spawn(
+    args: list[str], env: dict[str, str], workdir: Path, name: str
+) -> tuple[subprocess.Popen[bytes], Path]:
+    log = workdir / f"{name}.out"
+    with open(log, "ab") as out:
+        process = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return process, log
+
 
 async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
-    """wuye on a fresh SQLite file loaded with the example setup, as `wuye run` starts it."""
+    """`wuye run` as its own process, exactly as an operator starts it, on a fresh SQLite file loaded
+    with the example setup, pointed at the stand-in's loopback URL."""
     url = f"sqlite:///{workdir / 'wuye.db'}"
+    app = build_app(Settings(database_url=url))
+    apply_setup(app.ctx, read_setup(SETUP))
+    app.engine.dispose()
     port = free_port()
-    settings = Settings(
-        database_url=url,
-        bot_token=server.token,
-        api_url=server.url,
-        framework="aiogram" if framework == "aiogram" else "ptb",
-        webhook_url=f"http://127.0.0.1:{port}/tg" if door == "webhook" else None,
-        webhook_secret=SECRET if door == "webhook" else None,
-        listen=f"127.0.0.1:{port}",
-    )
-    runtime = make_runtime(settings)
-    apply_setup(runtime.ctx, read_setup(SETUP))
-    front = _front_end(settings, runtime)
-    front.poll_timeout = 1
-    hook: WebhookServer | None = None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
+    env.update(WUYE_DATABASE_URL=url, WUYE_BOT_TOKEN=server.token, WUYE_API_URL=server.url,
+               WUYE_FRAMEWORK=framework, WUYE_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     if door == "webhook":
-        hook = WebhookServer(front.feed_raw, SECRET, "/tg", runtime.engine, "127.0.0.1", port)
-        await hook.start()
-    await front.start(webhook_url=settings.webhook_url, secret=settings.webhook_secret)
-
-    async def stop() -> None:
-        await front.stop()
-        if hook is not None:
-            await hook.stop()
-        if runtime.engine is not None:
-            runtime.engine.dispose()
-
-    return Running(server, door, stop)
+        env.update(WUYE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg", WUYE_WEBHOOK_SECRET=SECRET,
+                   WUYE_LISTEN=f"127.0.0.1:{port}")
+    process, log = _spawn([sys.executable, "-m", "bot.cli", "run"], env, workdir, "wuye")
+    return await _started(server, door, process, log, port)
 
 
-async def start_echo(server: StandInBotAPI, framework: str, door: str) -> Running:
-    """A bare echo bot of the same framework, by the same door (webhook: the same aiohttp server class)."""
-    if door == "polling":
-        bot: Any = PTBEchoBot(server.url, server.token, poll_timeout=1, concurrent_updates=True) \
-            if framework == "ptb" else AiogramEchoBot(server.url, server.token, poll_timeout=1)
-        await bot.start()
-        return Running(server, door, bot.stop)
+async def start_echo(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
+    """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py)."""
     port = free_port()
-    if framework == "ptb":
-        from telegram import Update
-        from telegram.ext import ApplicationBuilder, MessageHandler, filters
-
-        app = (ApplicationBuilder().token(server.token).base_url(f"{server.url}/bot")
-               .base_file_url(f"{server.url}/file/bot").concurrent_updates(True).updater(None).build())
-
-        async def echo(update: Update, _: Any) -> None:
-            message = update.effective_message
-            if message is not None and message.text is not None:
-                await message.get_bot().send_message(message.chat_id, message.text)
-
-        app.add_handler(MessageHandler(filters.TEXT, echo))
-        await app.initialize()
-        await app.start()
-
-        async def feed(data: dict[str, Any]) -> None:
-            update = Update.de_json(data, app.bot)
-            if update is not None:
-                await app.process_update(update)
-
-        async def stop_app() -> None:
-            await app.stop()
-            await app.shutdown()
-
-        await app.bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
-    else:
-        from aiogram import Bot, Dispatcher, F
-        from aiogram.client.session.aiohttp import AiohttpSession
-        from aiogram.client.telegram import TelegramAPIServer
-        from aiogram.types import Message
-
-        abot = Bot(server.token, session=AiohttpSession(api=TelegramAPIServer.from_base(server.url)))
-        dispatcher = Dispatcher()
-
-        async def aecho(message: Message) -> None:
-            if message.text is not None:
-                await message.answer(message.text)
-
-        dispatcher.message.register(aecho, F.text)
-
-        async def feed(data: dict[str, Any]) -> None:
-            await dispatcher.feed_raw_update(abot, data)
-
-        async def stop_app() -> None:
-            await abot.session.close()
-
-        await abot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
-    from sqlalchemy import create_engine
-
-    hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", port)
-    await hook.start()
-
-    async def stop() -> None:
-        await hook.stop()
-        await stop_app()
-
-    return Running(server, door, stop)
+    args = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), "--framework", framework, "--door", door,
+            "--api-url", server.url, "--token", server.token, "--port", str(port)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process, log = _spawn(args, env, workdir, "echo")
+    return await _started(server, door, process, log, port)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,134 @@
+"""A bare echo bot, as its own process: the baseline the throughput benchmark compares wuye with.
+
+    python bench/echo_bot.py --framework ptb --door polling --api-url URL --token TOKEN
+    python bench/echo_bot.py --framework aiogram --door webhook --api-url URL --token TOKEN --port 8443
+
+It replies to every text with the same text (sendMessage), nothing else, and runs until SIGTERM. By
+webhook it listens on 127.0.0.1:PORT behind the same aiohttp server class wuye uses (bot/webhook.py),
+with the same secret check, so the two differ only in what they do with an update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-0123456789"
+
+
+async def _ptb(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
+    """(feed, stop) of a PTB echo bot; polling starts here when port is None."""
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    builder = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot")
+               .base_file_url(f"{api_url}/file/bot").concurrent_updates(True))
+    if port is not None:
+        builder = builder.updater(None)
+    app = builder.build()
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text is not None:
+            await context.bot.send_message(message.chat_id, message.text)
+
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    await app.initialize()
+    await app.start()
+    if port is None:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=10)
+    else:
+        await app.bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
+
+    async def feed(data: dict[str, Any]) -> None:
+        update = Update.de_json(data, app.bot)
+        if update is not None:
+            await app.process_update(update)
+
+    async def stop() -> None:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    return feed, stop
+
+
+async def _aiogram(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
+    from aiogram import Bot, Dispatcher, F
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+
+    bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)))
+    dispatcher = Dispatcher()
+
+    async def echo(message: Message) -> None:
+        if message.text is not None:
+            await message.answer(message.text)
+
+    dispatcher.message.register(echo, F.text)
+    polling: asyncio.Task[None] | None = None
+    if port is None:
+        polling = asyncio.create_task(dispatcher.start_polling(
+            bot, handle_signals=False, polling_timeout=10, handle_as_tasks=True, close_bot_session=False))
+    else:
+        await bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
+
+    async def feed(data: dict[str, Any]) -> None:
+        await dispatcher.feed_raw_update(bot, data)
+
+    async def stop() -> None:
+        if polling is not None:
+            await dispatcher.stop_polling()
+            await polling
+        await bot.session.close()
+
+    return feed, stop
+
+
+async def main(argv: list[str] | None = None) -> int:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--framework", choices=("ptb", "aiogram"), required=True)
+    parser.add_argument("--door", choices=("polling", "webhook"), required=True)
+    parser.add_argument("--api-url", required=True)
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--port", type=int, help="the webhook's port on 127.0.0.1 (webhook door)")
+    args = parser.parse_args(argv)
+    if args.door == "webhook" and args.port is None:
+        parser.error("--port is needed for the webhook door")
+    port = args.port if args.door == "webhook" else None
+    start = _ptb if args.framework == "ptb" else _aiogram
+    feed, stop_bot = await start(args.api_url.rstrip("/"), args.token, port)
+    hook = None
+    if port is not None:
+        from sqlalchemy import create_engine
+
+        from bot.webhook import WebhookServer
+
+        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", port)
+        await hook.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    print("echo bot running", flush=True)
+    await stopping.wait()
+    if hook is not None:
+        await hook.stop()
+    await stop_bot()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
