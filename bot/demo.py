@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.config import load_settings
 from bot.console import ConsoleChats
 from bot.i18n import load_translations
-from bot.outbox import Outbox
+from bot.outbox import Outbox, console_pace
 from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.clock import FixedClock
@@ -82,7 +82,7 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
         }
         uow.commit()
     chats = ConsoleChats(core, out, names)
-    chats.outbox = Outbox(app.ctx, translations.for_lang, chats.deliver)
+    chats.outbox = Outbox(app.ctx, translations.for_lang, chats.deliver, limiter=console_pace())
     s = SCRIPT[lang]
 
     def stage(title: str) -> None:

@@ -89,6 +89,12 @@ class RateLimiter:
         self._next_global = max(self._next_global, self.clock() + seconds)
 
 
+def console_pace() -> RateLimiter:
+    """No waiting: the terminal (`wuye chat`, `wuye demo`) is not Telegram and has no rate limits."""
+    return RateLimiter(per_second=1e9, private_interval=0.0, group_interval=0.0)
+
+
+
 @dataclass
 class OutboxStats:
     sent: int = 0

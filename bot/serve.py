@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.console import ConsoleChats
 from bot.i18n import load_translations
 from bot.instance import AlreadyRunning, SingleInstance
-from bot.outbox import Outbox
+from bot.outbox import Outbox, console_pace
 from bot.runtime import Runtime
 from bot.wiring import build_app
 from handlers.conversations.core import Core
@@ -116,7 +116,7 @@ async def run_console(
 ) -> None:
     runtime = make_runtime(settings)
     chats = ConsoleChats(runtime.core, stdout, {telegram_id: name})
-    chats.outbox = Outbox(runtime.ctx, runtime.translators, chats.deliver)
+    chats.outbox = Outbox(runtime.ctx, runtime.translators, chats.deliver, limiter=console_pace())
     stdout.write(
         f"wuye chat as {name} ({telegram_id}). Type /start, /report, text, 'photo', or a button's "
         "number. Ctrl+D ends.\n"
