@@ -31,7 +31,8 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
 
         template = REMINDER if n.kind == "revenue.reminder" else MISSED
         text = tr.gettext(template).format(
-            kind=tr.gettext(rt.KIND_LABELS.get(str(p.get("kind")), "")),
+            # gettext("") would return the catalog's header, so an unknown kind is shown as stored.
+            kind=tr.gettext(rt.KIND_LABELS[kind]) if (kind := str(p.get("kind"))) in rt.KIND_LABELS else kind,
             estate=estate.name,
             quarter=p.get("quarter", ""),
             due=tr.format_date(date.fromisoformat(str(p.get("due")))),
