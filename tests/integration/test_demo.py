@@ -1,0 +1,60 @@
+"""`wuye demo`, the quick start's first command, as a user runs it: a process, in each language."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import load_translations
+from handlers.conversations.labels import STATUS
+from handlers.rules.lifecycle import Status
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = load_translations()
+
+
+def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},  # no WUYE_* from the developer's shell
+    )
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+def test_the_demo_tells_all_three_acts_in_each_language(tmp_path: Path, lang: str) -> None:
+    result = demo(tmp_path, "--lang", lang)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    tr = TRANSLATIONS.for_lang(lang)  # type: ignore[arg-type]
+    # Act one: the lift is fixed and the owner confirms.
+    assert "HB-2026-000001" in out
+    assert tr.gettext(STATUS[Status.CLOSED]) in out
+    # Act two: the ladder climbs to the district's listed supervision.
+    assert "HB-2026-000002" in out
+    assert tr.gettext("Under listed supervision by the district (挂牌督办)") in out
+    # Act three: the disclosure is published and charted; the chart is a real PNG.
+    chart = tmp_path / "wuye-demo" / "05-chart.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_zh_hans_chats_show_no_english_interface_text(tmp_path: Path) -> None:
+    out = demo(tmp_path).stdout
+    chat_lines = [line for line in out.splitlines() if line.lstrip().startswith(("◀", "✎", "[", "▶ ["))]
+    assert chat_lines
+    for english in ("Status:", "Urgency:", "Deadline", "Category:", "Please "):
+        assert not [line for line in chat_lines if english in line], english
+
+
+def test_an_unknown_language_is_one_line_naming_it(tmp_path: Path) -> None:
+    result = demo(tmp_path, "--lang", "xx")
+    assert result.returncode != 0
+    expected = "wuye: --lang: unknown language 'xx' (zh_Hans, zh_Hant, en)"
+    assert result.stderr.strip().splitlines() == [expected]
