@@ -42,8 +42,8 @@ def spec_in(lang: Lang) -> ChartSpec:
 
 @pytest.fixture(scope="module")
 def cmap() -> set[int]:
-    font = TTFont(str(cjk_font_path()), fontNumber=0, lazy=True)
-    return set(font.getBestCmap())
+    with TTFont(str(cjk_font_path()), fontNumber=0, lazy=True) as font:
+        return set(font.getBestCmap())
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
