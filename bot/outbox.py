@@ -94,7 +94,6 @@ def console_pace() -> RateLimiter:
     return RateLimiter(per_second=1e9, private_interval=0.0, group_interval=0.0)
 
 
-
 @dataclass
 class OutboxStats:
     sent: int = 0

@@ -15,7 +15,7 @@ from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import NotFound, UserError
-from handlers.text import LANGUAGES, Lang, Translator, resolve_language
+from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, Translator, resolve_language
 
 log = logging.getLogger("wuye.core")
 
@@ -25,9 +25,6 @@ MAX_TEXT = 4000  # anything longer is refused before any flow sees it
 
 class TranslatorFactory(Protocol):
     def for_lang(self, lang: Lang) -> Translator: ...
-
-
-LANGUAGE_NAMES: dict[str, str] = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
 
 def start(turn: Turn) -> None:
@@ -204,20 +201,18 @@ class Core:
             state=state,
             translators=self.translations.for_lang,
         )
+        handled = False
         try:
             outputs = self._handle(turn)
-        except BaseException:
-            # A flow that failed half-way: the chat keeps the steps it completed; the update is not
-            # marked handled, so a redelivery gets another try.
+            handled = True
+        finally:
+            # The chat keeps the steps it completed even when the flow failed half-way; only a handled
+            # update is marked, so a redelivery of a failed one gets another try.
             with self.ctx.uow() as uow:
                 turn.save_state(uow)
+                if handled and inc.update_id is not None:
+                    uow.updates.mark(inc.bot_id, inc.update_id, self.ctx.clock.now())
                 uow.commit()
-            raise
-        with self.ctx.uow() as uow:
-            turn.save_state(uow)
-            if inc.update_id is not None:
-                uow.updates.mark(inc.bot_id, inc.update_id, self.ctx.clock.now())
-            uow.commit()
         return outputs
 
     def _handle(self, turn: Turn) -> list[Output]:

@@ -66,10 +66,9 @@ def explain(tr: Translator, error: UserError) -> str:
         return tr.gettext("Sorry, that did not work.")
     params = dict(error.params)
     if "field" in params:
-        params["field"] = tr.gettext(FIELD.get(str(params["field"]), str(params["field"])))
+        params["field"] = labels.label(tr, FIELD, str(params["field"]))
     if error.code == "disclosure_not_draft":
-        status = str(params["status"])
-        params["status"] = tr.gettext(DISCLOSURE_STATUS.get(status, status))
+        params["status"] = labels.label(tr, DISCLOSURE_STATUS, params["status"])
     if error.code == "illegal_transition":
         params["status"] = labels.label(tr, labels.STATUS, Status(params["status"]))
     try:

@@ -13,7 +13,7 @@ from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
 from handlers.services import access, people, tickets
 from handlers.services.errors import UserError
-from handlers.text import LANGUAGES, resolve_language
+from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language
 
 
 def join_command(turn: Turn) -> None:
@@ -51,7 +51,6 @@ def on_join_message(turn: Turn) -> None:
         return
     turn.set_state("join", "language", unit=role.unit)
     suggested = resolve_language(turn.inc.language_code)
-    from handlers.conversations.core import LANGUAGE_NAMES
 
     rows = [
         [Button(("✓ " if lang == suggested else "") + LANGUAGE_NAMES[lang], f"lg:{lang}")]
@@ -222,10 +221,8 @@ def on_reply_message(turn: Turn) -> None:
 
 
 def privacy(turn: Turn) -> None:
-    from handlers.conversations.core import LANGUAGE_NAMES
-
     data = people.my_data(turn.ctx, turn.person_id)
-    language = LANGUAGE_NAMES.get(data["language"] or "", data["language"] or "—")
+    language = LANGUAGE_NAMES.get(data["language"], data["language"] or "—")
     lines = [
         turn.t("What I store about you:"),
         turn.t("• Telegram id: {id}", id=data["telegram_id"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.conversations import labels
 from handlers.conversations import revenue_text as rt
 from handlers.conversations.io import Button, Send
 from handlers.domain import Notification, Person
@@ -31,8 +32,7 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
 
         template = REMINDER if n.kind == "revenue.reminder" else MISSED
         text = tr.gettext(template).format(
-            # gettext("") would return the catalog's header, so an unknown kind is shown as stored.
-            kind=tr.gettext(rt.KIND_LABELS[kind]) if (kind := str(p.get("kind"))) in rt.KIND_LABELS else kind,
+            kind=labels.label(tr, rt.KIND_LABELS, p.get("kind")),
             estate=estate.name,
             quarter=p.get("quarter", ""),
             due=tr.format_date(date.fromisoformat(str(p.get("due")))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.conversations import labels
 from handlers.rules import revenue as rules
 from handlers.services.revenue_import import FileProblem
 from handlers.text import N_, Translator
@@ -185,7 +186,7 @@ def changes_text(tr: Translator, changes: list[tuple[str, int, int]]) -> str:
 
 def title(tr: Translator, kind: str, estate: str, quarter: str) -> str:
     return tr.gettext("{kind} of {estate}, {quarter}").format(
-        kind=tr.gettext(KIND_LABELS.get(kind, kind)), estate=estate, quarter=quarter
+        kind=labels.label(tr, KIND_LABELS, kind), estate=estate, quarter=quarter
     )
 
 

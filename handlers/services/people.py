@@ -22,7 +22,7 @@ def new_code(prefix: str = "", length: int = 10) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
-def touch_person(ctx: Context, telegram_id: int, display_name: str, language: str | None = None) -> Person:
+def touch_person(ctx: Context, telegram_id: int, display_name: str) -> Person:
     """The person behind a Telegram account, created on first contact; the name kept up to date."""
     with ctx.uow() as uow:
         person = touch_person_in(uow, ctx.clock.now(), telegram_id, display_name)
