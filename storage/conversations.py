@@ -9,23 +9,17 @@ from sqlalchemy import bindparam
 from sqlmodel import Session
 
 from handlers.conversations.io import ChatState
-from storage.repositories import _insert
+from storage.repositories import _insert, _prepared
 from storage.tables import ConversationRow
 
-_UPSERTS: dict[str, Any] = {}
 
-
-def _upsert(session: Session) -> Any:
-    """Built once per dialect and reused with fresh values (every step of every chat writes one)."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _UPSERTS:
-        t = ConversationRow.__table__  # type: ignore[attr-defined]
-        stmt = _insert(session, ConversationRow).values({c.name: bindparam(c.name) for c in t.columns})
-        _UPSERTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=[t.c.chat_id, t.c.user_id],
-            set_={k: stmt.excluded[k] for k in ("flow", "step", "data", "updated_at")},
-        )
-    return _UPSERTS[dialect]
+def _build_upsert(session: Session) -> Any:
+    t = ConversationRow.__table__  # type: ignore[attr-defined]
+    stmt = _insert(session, ConversationRow).values({c.name: bindparam(c.name) for c in t.columns})
+    return stmt.on_conflict_do_update(
+        index_elements=[t.c.chat_id, t.c.user_id],
+        set_={k: stmt.excluded[k] for k in ("flow", "step", "data", "updated_at")},
+    )
 
 
 class ConversationRepository:
@@ -48,7 +42,7 @@ class ConversationRepository:
             data=dict(state.data),
             updated_at=now,
         )
-        self.session.execute(_upsert(self.session), values)
+        self.session.execute(_prepared(self.session, "conversation upsert", _build_upsert), values)
         self.session.expire_all()  # a row loaded earlier in this session must not shadow the new state
 
     def clear(self, chat_id: int, user_id: int) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -88,17 +88,24 @@ def _ticket_update() -> Any:
     return _STATEMENTS["ticket", "update"]
 
 
+def _prepared(session: Session, name: str, build: Callable[[Session], Any]) -> Any:
+    """The statement `name` for this session's dialect, built by `build` the first time only."""
+    key = (name, session.get_bind().dialect.name)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build(session)
+    return _STATEMENTS[key]
+
+
 def _notification_insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    if ("notification", dialect) not in _STATEMENTS:
-        t = NotificationRow.__table__  # type: ignore[attr-defined]
-        _STATEMENTS["notification", dialect] = (
-            _insert(session, NotificationRow)
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-            .on_conflict_do_nothing(index_elements=[NotificationRow.key])
-            .returning(t.c.id)
-        )
-    return _STATEMENTS["notification", dialect]
+    t = NotificationRow.__table__  # type: ignore[attr-defined]
+    return _prepared(
+        session,
+        "notification insert",
+        lambda s: _insert(s, NotificationRow)
+        .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+        .on_conflict_do_nothing(index_elements=[NotificationRow.key])
+        .returning(t.c.id),
+    )
 
 
 class _Repository(Generic[D, R]):
@@ -468,28 +475,26 @@ class UpdateLog:
         self.session = session
 
     def seen(self, bot_id: int, update_id: int) -> bool:
-        if ("update", "seen") not in _STATEMENTS:
-            t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-            _STATEMENTS["update", "seen"] = (
-                sa_select(t.c.id)
-                .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
-                .limit(1)
-            )
-        stmt = _STATEMENTS["update", "seen"]
+        t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+        stmt = _prepared(
+            self.session,
+            "update seen",
+            lambda _: sa_select(t.c.id)
+            .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
+            .limit(1),
+        )
         return self.session.execute(stmt, {"bot_id": bot_id, "update_id": update_id}).first() is not None
 
     def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
-        dialect = self.session.get_bind().dialect.name
-        if ("update", dialect) not in _STATEMENTS:
-            t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-            _STATEMENTS["update", dialect] = (
-                _insert(self.session, ProcessedUpdateRow)
-                .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
-                .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id])
-            )
-        self.session.execute(
-            _STATEMENTS["update", dialect], {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+        t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+        stmt = _prepared(
+            self.session,
+            "update mark",
+            lambda s: _insert(s, ProcessedUpdateRow)
+            .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
+            .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id]),
         )
+        self.session.execute(stmt, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(
