@@ -21,19 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import create_engine  # noqa: E402
+
+from bot.webhook import WebhookServer  # noqa: E402
+from tests.support.echo_bots import AiogramEchoBot, PTBEchoBot  # noqa: E402
+
 SECRET = "bench-secret-0123456789"
 
 
-async def _ptb(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
-    """(feed, stop) of a PTB echo bot; polling starts here when port is None."""
+async def _ptb_webhook(api_url: str, token: str, port: int) -> tuple[Any, Any]:
+    """(feed, stop) of a PTB echo bot taking updates by webhook."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-    builder = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot")
-               .base_file_url(f"{api_url}/file/bot").concurrent_updates(True))
-    if port is not None:
-        builder = builder.updater(None)
-    app = builder.build()
+    app = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
+           .concurrent_updates(True).updater(None).build())
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -43,11 +45,7 @@ async def _ptb(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
     app.add_handler(MessageHandler(filters.TEXT, echo))
     await app.initialize()
     await app.start()
-    if port is None:
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=10)
-    else:
-        await app.bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
+    await app.bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
 
     async def feed(data: dict[str, Any]) -> None:
         update = Update.de_json(data, app.bot)
@@ -55,15 +53,14 @@ async def _ptb(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
             await app.process_update(update)
 
     async def stop() -> None:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         await app.stop()
         await app.shutdown()
 
     return feed, stop
 
 
-async def _aiogram(api_url: str, token: str, port: int | None) -> tuple[Any, Any]:
+async def _aiogram_webhook(api_url: str, token: str, port: int) -> tuple[Any, Any]:
+    """(feed, stop) of an aiogram echo bot taking updates by webhook."""
     from aiogram import Bot, Dispatcher, F
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -77,20 +74,12 @@ async def _aiogram(api_url: str, token: str, port: int | None) -> tuple[Any, Any
             await message.answer(message.text)
 
     dispatcher.message.register(echo, F.text)
-    polling: asyncio.Task[None] | None = None
-    if port is None:
-        polling = asyncio.create_task(dispatcher.start_polling(
-            bot, handle_signals=False, polling_timeout=10, handle_as_tasks=True, close_bot_session=False))
-    else:
-        await bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
+    await bot.set_webhook(f"http://127.0.0.1:{port}/tg", secret_token=SECRET)
 
     async def feed(data: dict[str, Any]) -> None:
         await dispatcher.feed_raw_update(bot, data)
 
     async def stop() -> None:
-        if polling is not None:
-            await dispatcher.stop_polling()
-            await polling
         await bot.session.close()
 
     return feed, stop
@@ -107,16 +96,17 @@ async def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.door == "webhook" and args.port is None:
         parser.error("--port is needed for the webhook door")
-    port = args.port if args.door == "webhook" else None
-    start = _ptb if args.framework == "ptb" else _aiogram
-    feed, stop_bot = await start(args.api_url.rstrip("/"), args.token, port)
+    api_url = args.api_url.rstrip("/")
     hook = None
-    if port is not None:
-        from sqlalchemy import create_engine
-
-        from bot.webhook import WebhookServer
-
-        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", port)
+    if args.door == "polling":  # the echo bots the stand-in server's own tests use
+        bot = (PTBEchoBot(api_url, args.token, poll_timeout=10, concurrent_updates=True)
+               if args.framework == "ptb" else AiogramEchoBot(api_url, args.token, poll_timeout=10))
+        await bot.start()
+        stop_bot = bot.stop
+    else:
+        start = _ptb_webhook if args.framework == "ptb" else _aiogram_webhook
+        feed, stop_bot = await start(api_url, args.token, args.port)
+        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", args.port)
         await hook.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

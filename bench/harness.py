@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -29,6 +28,8 @@ from bot.setup_file import read_setup  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
+from tests.support.processes import stop as stop_process  # noqa: E402
 
 SETUP = ROOT / "examples" / "setup.yaml"
 SECRET = "bench-secret-0123456789"
@@ -52,12 +53,6 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
            for r in cells]
     return "\n".join([out[0], line, *out[1:]])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -85,15 +80,7 @@ class Running:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            for _ in range(200):
-                if self.process.poll() is not None:
-                    break
-                await asyncio.sleep(0.1)
-            else:
-                self.process.kill()
-        self.process.wait()
+        await stop_process(self.process)
 
 
 async def _started(server: StandInBotAPI, door: str, process: subprocess.Popen[bytes], log: Path,

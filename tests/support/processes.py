@@ -194,7 +194,7 @@ async def stop(proc: subprocess.Popen[bytes]) -> int:
     except subprocess.TimeoutExpired:
         proc.kill()
         await asyncio.to_thread(proc.wait, 10)
-        raise AssertionError("wuye did not stop within 20 s of SIGTERM") from None
+        raise AssertionError(f"{proc.args} did not stop within 20 s of SIGTERM") from None
 
 
 @contextmanager
