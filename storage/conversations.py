@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from handlers.conversations.io import ChatState
-from storage.repositories import _insert, _prepared
+from storage.repositories import _connection, _insert, _prepared
 from storage.tables import ConversationRow
+
+_T = ConversationRow.__table__  # type: ignore[attr-defined]
+_KEY = (_T.c.chat_id == bindparam("chat_id"), _T.c.user_id == bindparam("user_id"))
+# Read, written and deleted with plain statements on the session's connection (same transaction), never
+# as ORM objects: every update does this, and the ORM's identity map and flush cost more than the SQL.
+_GET = select(_T.c.flow, _T.c.step, _T.c.data).where(*_KEY)
+_DELETE = delete(_T).where(*_KEY)
 
 
 def _build_upsert(session: Session) -> Any:
-    t = ConversationRow.__table__  # type: ignore[attr-defined]
-    stmt = _insert(session, ConversationRow).values({c.name: bindparam(c.name) for c in t.columns})
+    t = _T
+    stmt = _insert(session, t).values({c.name: bindparam(c.name) for c in t.columns})
     return stmt.on_conflict_do_update(
         index_elements=[t.c.chat_id, t.c.user_id],
         set_={k: stmt.excluded[k] for k in ("flow", "step", "data", "updated_at")},
@@ -27,10 +34,10 @@ class ConversationRepository:
         self.session = session
 
     def get(self, chat_id: int, user_id: int) -> ChatState | None:
-        row = self.session.get(ConversationRow, (chat_id, user_id))
+        row = _connection(self.session).execute(_GET, {"chat_id": chat_id, "user_id": user_id}).first()
         if row is None:
             return None
-        return ChatState(row.chat_id, row.user_id, row.flow, row.step, dict(row.data))
+        return ChatState(chat_id, user_id, row.flow, row.step, dict(row.data))
 
     def put(self, state: ChatState, now: datetime) -> None:
         """Insert or replace in one statement: two processes answering one chat cannot both insert."""
@@ -42,11 +49,8 @@ class ConversationRepository:
             data=dict(state.data),
             updated_at=now,
         )
-        self.session.execute(_prepared(self.session, "conversation upsert", _build_upsert), values)
-        self.session.expire_all()  # a row loaded earlier in this session must not shadow the new state
+        statement = _prepared(self.session, "conversation upsert", _build_upsert)
+        _connection(self.session).execute(statement, values)
 
     def clear(self, chat_id: int, user_id: int) -> None:
-        row = self.session.get(ConversationRow, (chat_id, user_id))
-        if row is not None:
-            self.session.delete(row)
-            self.session.flush()
+        _connection(self.session).execute(_DELETE, {"chat_id": chat_id, "user_id": user_id})

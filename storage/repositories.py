@@ -62,14 +62,22 @@ D = TypeVar("D")
 R = TypeVar("R", bound=SQLModel)
 
 
-def _insert(session: Session, table: type[SQLModel]) -> Any:
-    """An INSERT that knows ON CONFLICT: both databases have it, SQLAlchemy spells it per dialect."""
+def _insert(session: Session, table: Any) -> Any:
+    """`table`: a table class or its Table (then the statement bypasses the ORM's bulk-insert path)."""
+    # An INSERT that knows ON CONFLICT: both databases have it, SQLAlchemy spells it per dialect.
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for {dialect}")
+
+
+def _connection(session: Session) -> Any:
+    """The session's connection (its transaction) for a plain statement, once the ORM's pending changes
+    are written, as `session.execute` would: the hottest reads and writes skip the ORM's own machinery."""
+    session.flush()
+    return session.connection()
 
 
 # Statements built once and reused with fresh parameters: building an UPDATE or INSERT of a wide row
@@ -180,7 +188,15 @@ class PersonRepository(_Repository[Person, PersonRow]):
     row, domain = PersonRow, Person
 
     def by_telegram_id(self, telegram_id: int) -> Person | None:
-        return self._one(col(PersonRow.telegram_id) == telegram_id)
+        """Every update starts here, so a plain statement on the session's connection, not the ORM."""
+        t = PersonRow.__table__  # type: ignore[attr-defined]
+        stmt = _prepared(
+            self.session,
+            "person by telegram id",
+            lambda _: sa_select(*t.columns).where(t.c.telegram_id == bindparam("telegram_id")),
+        )
+        row = _connection(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
+        return Person(**row._asdict()) if row is not None else None
 
 
 class RoleRepository(_Repository[Role, RoleRow]):
@@ -423,7 +439,7 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
             .on_conflict_do_nothing(index_elements=[NotificationRow.key])
             .returning(table.c.id)
         )
-        return len(self.session.connection().execute(stmt, rows).all())
+        return len(_connection(self.session).execute(stmt, rows).all())
 
 
 class CardRepository(_Repository[CardMessage, CardMessageRow]):
@@ -483,18 +499,20 @@ class UpdateLog:
             .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
             .limit(1),
         )
-        return self.session.execute(stmt, {"bot_id": bot_id, "update_id": update_id}).first() is not None
+        params = {"bot_id": bot_id, "update_id": update_id}
+        return _connection(self.session).execute(stmt, params).first() is not None
 
     def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
         t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
         stmt = _prepared(
             self.session,
             "update mark",
-            lambda s: _insert(s, ProcessedUpdateRow)
+            lambda s: _insert(s, t)
             .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
             .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id]),
         )
-        self.session.execute(stmt, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
+        params = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+        _connection(self.session).execute(stmt, params)
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(
