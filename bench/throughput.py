@@ -56,17 +56,27 @@ class Owner:
         self.run, self.server, self.id, self.latencies = run, run.server, user_id, latencies
 
     async def _after(self, update: dict[str, Any], button: str | None, timed: bool) -> dict[str, Any]:
-        """Feed one update; wait for the bot's next new message here (with a button starting ``button``)."""
+        """Feed one update; wait for the bot's next new message here (with a button starting ``button``),
+        or, for a button press, for the pressed message edited into one (a form moving on in place)."""
         mark = self.server.mark()
+        records, position = self.server._records, mark
+        pressed = None
+        if "callback_query" in update:
+            message_id = update["callback_query"]["message"]["message_id"]
+            pressed = next(r for r in reversed(records)
+                           if r.chat_id == self.id and r.message["message_id"] == message_id)
+        edits_before = len(pressed.edits) if pressed is not None else 0
         start = time.perf_counter()
         self.run.feed(update)
-
-        records, position = self.server._records, mark
 
         def answered() -> dict[str, Any] | None:
             # Messages recorded since the update went in, each looked at once (re-scanning them all for
             # every waiting owner at every change would make the benchmark, not the bot, the bottleneck).
             nonlocal position
+            if pressed is not None and len(pressed.edits) > edits_before:
+                message = pressed.view()
+                if button is None or _has_button(message, button):
+                    return message
             while position < len(records):
                 record = records[position]
                 position += 1

@@ -226,6 +226,14 @@ class AiogramFrontEnd:
                     )
                 elif isinstance(output, SetMenu):
                     await self.set_chat_menu(output)
+                elif isinstance(output, Edit):
+                    try:
+                        await self.deliver(output)
+                    except DeliveryError as exc:  # deleted, or too old to edit: the words still reach them
+                        if exc.kind != "bad_request":
+                            raise
+                        log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
+                        await self.deliver(Send(output.chat_id, output.text, output.buttons))
                 else:
                     await self.deliver(output)
             except (DeliveryError, TelegramAPIError) as exc:

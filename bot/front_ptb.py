@@ -184,7 +184,11 @@ class PtbFrontEnd:
                 if isinstance(output, Send):
                     await self.send(output)
                 elif isinstance(output, Edit):
-                    await self._edit(output)
+                    try:
+                        await self._edit(output)
+                    except BadRequest as exc:  # deleted, or too old to edit: the words still reach them
+                        log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
+                        await self.send(Send(output.chat_id, output.text, output.buttons))
                 elif isinstance(output, Answer):
                     await self.application.bot.answer_callback_query(
                         output.callback_id, output.text[:200] or None, show_alert=output.alert

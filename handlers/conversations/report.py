@@ -63,6 +63,8 @@ def on_button(turn: Turn) -> None:
         return
     turn.toast()
     step = state.step
+    # A press that answers the current question turns its message into the next question (Turn.say).
+    turn.in_place = action in ("cat", "done", "skip", "urg", "prv", "ok")
     if action == "est" and step == "estate":
         owned = {r.estate_id for r in turn.actor().owner_roles()}
         if not arg.isdigit() or int(arg) not in owned:
@@ -93,8 +95,7 @@ def on_button(turn: Turn) -> None:
         _after(turn, "urgency")
     elif action == "prv" and step == "privacy" and arg in Privacy.__members__.values():
         turn.set_state(FLOW, "privacy", privacy=arg)
-        turn.edit_pressed(labels.label(turn.tr, labels.PRIVACY, Privacy(arg)))
-        _after(turn, "privacy")
+        _after(turn, "privacy")  # the summary, in the pressed message, says the choice
     elif action == "ok" and step == "confirm":
         submit(turn)
     elif action == "edit" and step == "confirm":
@@ -246,12 +247,18 @@ def _after(turn: Turn, done: str) -> None:
 
 
 def summary(turn: Turn) -> None:
+    turn.say(
+        turn.t("Please check your report:") + "\n\n" + _draft_text(turn),
+        [[Button("📨 " + turn.t("Submit"), "r:ok"), Button("✏️ " + turn.t("Edit"), "r:edit")]],
+    )
+
+
+def _draft_text(turn: Turn) -> str:
+    """The report as the owner filled it in: the summary to check, and later the receipt."""
     assert turn.state is not None
     d = turn.state.data
     photos = d.get("photos") or []
     lines = [
-        turn.t("Please check your report:"),
-        "",
         turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(str(d["category"])))),
         turn.t(
             "Urgency: {name}",
@@ -266,10 +273,7 @@ def summary(turn: Turn) -> None:
         "",
         str(d.get("description", "")),
     ]
-    turn.say(
-        "\n".join(lines),
-        [[Button("📨 " + turn.t("Submit"), "r:ok"), Button("✏️ " + turn.t("Edit"), "r:edit")]],
-    )
+    return "\n".join(lines)
 
 
 def submit(turn: Turn) -> None:
@@ -285,9 +289,10 @@ def submit(turn: Turn) -> None:
         estate_id=d.get("estate_id"),  # type: ignore[arg-type]
     )
     ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)
+    receipt = turn.t("Report sent.") + "\n\n" + _draft_text(turn)
     turn.clear_state()
     limit = ticket.policy.get("resolve_within", "")
-    turn.edit_pressed(turn.t("Report sent."))
+    turn.edit_pressed(receipt)  # the summary stays as the receipt, and the number goes under it
     turn.say(
         turn.t(
             "Your report number is {number}. Keep it: you can quote it on the phone.\n"

@@ -28,6 +28,9 @@ class Turn:
     # The conversation state is written once, when the turn ends (Core.handle, in the transaction that
     # marks the update handled), however many steps the turn moved through.
     state_changed: bool = False
+    # Set by a step whose button moves a form on: the next `say` edits the pressed message instead of
+    # sending a new one (one Bot API request instead of two, and no stale buttons left above).
+    in_place: bool = False
 
     def switch_language(self, lang: Lang) -> None:
         self.lang = lang
@@ -45,7 +48,22 @@ class Turn:
         return text.format(**params) if params else text
 
     def say(self, text: str, buttons: list[list[Button]] | None = None, **kw: Any) -> None:
+        if self.in_place and not kw and self.inc.message_id is not None:
+            self.in_place = False
+            self._continue_pressed(text, buttons or [])
+            return
         self.out.append(Send(self.inc.chat_id, text, buttons or [], **kw))
+
+    def _continue_pressed(self, text: str, buttons: list[list[Button]]) -> None:
+        """The next question goes into the message whose button was pressed, under what that message
+        already became in this turn (the answer just recorded): a form filled in where it stands."""
+        pressed = (self.inc.chat_id, self.inc.message_id)
+        for i, out in enumerate(self.out):
+            if isinstance(out, Edit) and (out.chat_id, out.message_id) == pressed:
+                self.out[i] = Edit(out.chat_id, out.message_id, f"{out.text}\n\n{text}", buttons)
+                return
+        assert self.inc.message_id is not None
+        self.out.append(Edit(self.inc.chat_id, self.inc.message_id, text, buttons))
 
     def edit_pressed(self, text: str, buttons: list[list[Button]] | None = None) -> None:
         """Replace the message whose button was pressed (or say it anew if there is none)."""

@@ -247,17 +247,29 @@ class Wuye:
         return 200
 
     async def exchange(
-        self, update: dict[str, Any], chat_id: int, until: Until = None, *, timeout: float = 8.0
+        self,
+        update: dict[str, Any],
+        chat_id: int,
+        until: Until = None,
+        *,
+        timeout: float = 8.0,
+        pressed: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
         """Deliver ``update`` and wait for a new message in ``chat_id`` that matches ``until`` (a button
-        prefix, a predicate, or None for any); return every message sent there since, oldest first."""
+        prefix, a predicate, or None for any); return every message sent there since, oldest first.
+        With ``pressed`` (the message whose button the update presses), that message counts too once the
+        bot edited it (a form moves on in place); it then comes first."""
         match = matcher(until)
         mark = self.botapi.mark()
+        key = (chat_id, pressed["message_id"]) if pressed is not None else None
+        edits_before = len(self._latest(key)["edits"]) if key else 0
         status = await self.deliver(update)
         assert status == 200, f"webhook answered {status}"
 
         def probe() -> list[dict[str, Any]]:
             new = [m for m in self.botapi.sent()[mark:] if m["chat"]["id"] == chat_id]
+            if key is not None and len((edited := self._latest(key))["edits"]) > edits_before:
+                new.insert(0, edited)
             return new if any(match(m) for m in new) else []
 
         return await self.botapi.wait_until(probe, timeout=timeout, what=f"a reply in chat {chat_id}")
@@ -290,9 +302,14 @@ class Wuye:
         self, user: int, message: dict[str, Any], prefix: str, until: Until = None
     ) -> list[dict[str, Any]]:
         """Press the button whose data starts with ``prefix`` on ``message``; wait for a new message in
-        the message's chat matching ``until``."""
+        the message's chat matching ``until``, or for ``message`` edited to match it."""
         update = self.botapi.make_callback(user, message, button(message, prefix)["callback_data"])
-        return await self.exchange(update, message["chat"]["id"], until)
+        return await self.exchange(update, message["chat"]["id"], until, pressed=message)
+
+    def _latest(self, key: tuple[int, int]) -> dict[str, Any]:
+        """A sent message as it is now (after any edits)."""
+        chat_id, message_id = key
+        return next(m for m in reversed(self.botapi.sent(chat_id)) if m["message_id"] == message_id)
 
     async def tap(self, user: int, message: dict[str, Any], data: str) -> dict[str, Any]:
         """Press a button with exactly ``data`` (forged data too) and wait until the press is answered;

@@ -305,10 +305,9 @@ async def test_a_replayed_update_changes_nothing(wuye: Wuye, botapi: StandInBotA
     seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:urg:")
     seen += await wuye.press(owner, with_button(seen, "r:urg:"), "r:urg:ordinary", until="r:prv:")
     seen += await wuye.press(owner, with_button(seen, "r:prv:"), "r:prv:everyone", until="r:ok")
-    submit = botapi.make_callback(
-        owner, with_button(seen, "r:ok"), button_data(with_button(seen, "r:ok"), "r:ok")
-    )
-    await wuye.exchange(submit, owner, until=lambda m: bool(NUMBER.search(text_of(m))))
+    summary = with_button(seen, "r:ok")
+    submit = botapi.make_callback(owner, summary, button_data(summary, "r:ok"))
+    await wuye.exchange(submit, owner, until=lambda m: bool(NUMBER.search(text_of(m))), pressed=summary)
     report_again = botapi.make_command(owner, "report")
     await wuye.exchange(report_again, owner, until="r:cat:")
     assert wuye.ticket_count() == 1 and wuye.seen(submit["update_id"])
@@ -363,6 +362,27 @@ async def test_the_webhook_refuses_calls_without_the_right_secret(wuye: Wuye, bo
     assert botapi.webhook()["secret_token"] == SECRET  # type: ignore[index]
     [prompt] = await wuye.exchange(update, owner, until="r:cat:")
     assert wuye.seen(update["update_id"]) and has_button(prompt, "r:cat:lift")
+
+
+# ---- a form filled in where it stands -------------------------------------------------------------------
+async def test_the_report_moves_on_in_the_pressed_message_and_is_sent_anew_when_that_is_gone(
+    wuye: Wuye, botapi: StandInBotAPI
+) -> None:
+    owner = OWNER_HANS
+    seen = await start_report(wuye, owner, "地下车库C排的灯坏了三盏，晚上很暗。")
+    photos = with_button(seen, "r:skip")
+    [place] = await wuye.press(owner, photos, "r:skip", until="r:skip")
+    assert place["message_id"] == photos["message_id"] and place["edits"]  # the same message, edited
+    assert "具体在哪里" in text_of(place) and "照片" not in text_of(place)
+
+    botapi.delete_as_user(owner, place["message_id"])  # deleted as the press went out
+    mark = botapi.mark()
+    [urgency] = await wuye.press(owner, place, "r:skip", until="r:urg:")
+    assert urgency["message_id"] != place["message_id"] and "紧急" in text_of(urgency)
+    assert new_in(botapi, mark, owner) == [urgency]
+    with wuye.uow() as uow:
+        state = uow.conversations.get(owner, owner)
+        assert state is not None and state.step == "urgency"
 
 
 # ---- bad input ---------------------------------------------------------------------------------------

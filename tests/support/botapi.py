@@ -207,6 +207,11 @@ class StandInBotAPI(UpdateFactory):
         self._touch()
         return update
 
+    def delete_as_user(self, chat_id: int, message_id: int, *, token: str | None = None) -> None:
+        """The person deletes a bot's message in their private chat: the bot can no longer edit it."""
+        self.world.bot(token or self.token).records[(chat_id, message_id)].deleted = True
+        self._touch()
+
     def pending_updates(self, token: str | None = None) -> list[dict[str, Any]]:
         """Updates queued and not yet confirmed by a getUpdates offset."""
         return list(self.world.bot(token or self.token).updates)
