@@ -36,6 +36,7 @@ from aiogram.types import (
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime
+from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
@@ -221,9 +222,10 @@ class AiogramFrontEnd:
         for output in outputs:
             try:
                 if isinstance(output, Answer):
-                    await self.bot.answer_callback_query(
-                        output.callback_id, text=output.text[:200] or None, show_alert=output.alert
-                    )
+                    if not reply_by_webhook("answerCallbackQuery", answer_params(output)):
+                        await self.bot.answer_callback_query(
+                            output.callback_id, text=output.text[:200] or None, show_alert=output.alert
+                        )
                 elif isinstance(output, SetMenu):
                     await self.set_chat_menu(output)
                 elif isinstance(output, Edit):

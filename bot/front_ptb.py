@@ -24,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime
+from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.ptb")
@@ -190,9 +191,10 @@ class PtbFrontEnd:
                         log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
                         await self.send(Send(output.chat_id, output.text, output.buttons))
                 elif isinstance(output, Answer):
-                    await self.application.bot.answer_callback_query(
-                        output.callback_id, output.text[:200] or None, show_alert=output.alert
-                    )
+                    if not reply_by_webhook("answerCallbackQuery", answer_params(output)):
+                        await self.application.bot.answer_callback_query(
+                            output.callback_id, output.text[:200] or None, show_alert=output.alert
+                        )
                 elif isinstance(output, SetMenu):
                     await self.set_chat_menu(output)
             except (DeliveryError, TelegramError) as exc:

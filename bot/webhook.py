@@ -6,17 +6,41 @@ import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from handlers.conversations.io import Answer
+
 log = logging.getLogger("wuye.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1024 * 1024  # Telegram's updates are small; anything bigger is not from Telegram
 
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
+
+# Telegram lets the answer to its POST carry one Bot API call ("reply to a webhook"): handling an update,
+# a front end may leave here a call whose result nobody needs (a button press's answerCallbackQuery),
+# and it goes back in the HTTP answer instead of as a request of its own.
+_reply: ContextVar[dict[str, Any] | None] = ContextVar("wuye_webhook_reply", default=None)
+
+
+def answer_params(answer: Answer) -> dict[str, Any]:
+    """answerCallbackQuery's parameters for a button press's answer."""
+    return {"callback_query_id": answer.callback_id, "text": answer.text[:200] or None,
+            "show_alert": answer.alert or None}
+
+
+def reply_by_webhook(method: str, params: dict[str, Any]) -> bool:
+    """Put the call ``method(params)`` in the answer to the webhook request being handled, if there is
+    one and it has no call yet; False: the caller makes the request itself."""
+    slot = _reply.get()
+    if slot is None or slot:
+        return False
+    slot.update({k: v for k, v in params.items() if v is not None}, method=method)
+    return True
 
 
 class WebhookServer:
@@ -47,8 +71,13 @@ class WebhookServer:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.json_response({"ok": False, "error": "not an update"}, status=400)
         # Handled before answering: if we crash, Telegram has no 200 and delivers the update again.
-        await self.feed(data)
-        return web.json_response({"ok": True})
+        slot: dict[str, Any] = {}
+        token = _reply.set(slot)
+        try:
+            await self.feed(data)
+        finally:
+            _reply.reset(token)
+        return web.json_response(slot or {"ok": True})
 
     async def _health(self, _: web.Request) -> web.Response:
         try:
