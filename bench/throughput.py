@@ -4,20 +4,24 @@
     .venv/bin/python bench/throughput.py --owners 50 --framework ptb --door polling
 
 For each framework and door: the owners (all at once, each like a person: the next step only after the
-bot answered the last) first join the estate (not timed), then report a problem: /report, a category
+bot answered the last, by a new message or by editing the pressed one into the next question) first join
+the estate (not timed), then report a problem: /report, a category
 button, a description, skip photos, skip the place, urgency, privacy, submit — 8 updates each. The echo
 bot of the same framework and door gets the same number of updates from the same owners (8 texts each,
 each after the previous echo came back). Each bot runs in its own process (`wuye run`, bench/echo_bot.py);
 the stand-in Bot API and the owners stay in this one. Printed: updates/s, p50/p95 latency from an update
 reaching the server to the bot's answer being recorded there, the bot process's CPU time per update,
-and wuye's rate as a fraction of the echo's (target: at least 0.5 on SQLite). Wall-clock figures depend
-on the machine; compare the ratio.
+and wuye's rate as a fraction of the echo's (target: at least 0.5 on SQLite). A round measures the echo
+and then wuye, back to back; figures are medians over the rounds (--rounds, default 3), the ratio the
+median of the rounds' own ratios with the lowest and highest beside it: at 200 owners python-telegram-bot's
+HTTP pool makes single runs vary by a third. Wall-clock figures depend on the machine; compare ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -120,8 +124,12 @@ class Owner:
         return 8
 
 
-async def measure(framework: str, door: str, owners: int) -> list[list[Any]]:
-    rows = []
+Round = dict[str, dict[str, float]]  # "echo" / "wuye" -> figure -> value
+
+
+async def measure(framework: str, door: str, owners: int) -> Round:
+    """One round: the echo bot, then wuye, each fresh; their figures by kind."""
+    figures: Round = {}
     for kind in ("echo", "wuye"):
         async with stand_in() as server:
             with workdir() as tmp:
@@ -139,14 +147,26 @@ async def measure(framework: str, door: str, owners: int) -> list[list[Any]]:
                 finally:
                     await run.stop()
         updates = sum(counts)
-        rows.append([framework, door, kind, owners, updates, round(elapsed, 2), updates / elapsed,
-                     1000 * percentile(latencies, 50), 1000 * percentile(latencies, 95),
-                     1000 * cpu / updates])
-    echo_rate, wuye_rate = rows[0][6], rows[1][6]
-    rows[0].append("")
-    rows[1].append(f"{wuye_rate / echo_rate:.2f}")
-    for row in rows:
-        row[6], row[7], row[8], row[9] = f"{row[6]:.1f}", f"{row[7]:.0f}", f"{row[8]:.0f}", f"{row[9]:.1f}"
+        figures[kind] = {"updates": updates, "seconds": elapsed, "rate": updates / elapsed,
+                         "p50": 1000 * percentile(latencies, 50), "p95": 1000 * percentile(latencies, 95),
+                         "cpu": 1000 * cpu / updates}
+    return figures
+
+
+def rows_for(framework: str, door: str, owners: int, rounds: list[Round]) -> list[list[Any]]:
+    """Each figure is the median over the rounds; the ratio is the median of each round's own ratio
+    (echo and wuye measured back to back), with the lowest and highest beside it."""
+    ratios = sorted(r["wuye"]["rate"] / r["echo"]["rate"] for r in rounds)
+    rows = []
+    for kind in ("echo", "wuye"):
+        def med(key: str) -> float:
+            return statistics.median(r[kind][key] for r in rounds)  # noqa: B023
+
+        ratio = "" if kind == "echo" else f"{statistics.median(ratios):.2f}"
+        spread = "" if kind == "echo" or len(ratios) == 1 else f"{ratios[0]:.2f}–{ratios[-1]:.2f}"
+        rows.append([framework, door, kind, owners, int(med("updates")), len(rounds), f"{med('seconds'):.2f}",
+                     f"{med('rate'):.1f}", f"{med('p50'):.0f}", f"{med('p95'):.0f}", f"{med('cpu'):.1f}",
+                     ratio, spread])
     return rows
 
 
@@ -154,16 +174,24 @@ async def main(argv: list[str] | None = None) -> int:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--owners", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="echo-then-wuye rounds per framework and door; medians are printed (default 3)")
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
     parser.add_argument("--door", choices=DOORS, action="append")
     args = parser.parse_args(argv)
+    if args.rounds < 1 or args.owners < 1:
+        parser.error("--rounds and --owners must be at least 1")
     rows: list[list[Any]] = []
     for framework in args.framework or FRAMEWORKS:
         for door in args.door or DOORS:
-            rows += await measure(framework, door, args.owners)
-            print(f"  measured {framework}/{door}", file=sys.stderr, flush=True)
-    print(table(["framework", "door", "bot", "owners", "updates", "seconds", "updates/s", "p50 ms", "p95 ms",
-                 "bot CPU ms/update", "ratio to echo"], rows))
+            rounds = []
+            for i in range(args.rounds):
+                rounds.append(await measure(framework, door, args.owners))
+                print(f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
+                      file=sys.stderr, flush=True)
+            rows += rows_for(framework, door, args.owners, rounds)
+    print(table(["framework", "door", "bot", "owners", "updates", "rounds", "seconds", "updates/s", "p50 ms",
+                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max"], rows))
     return 0
 
 
