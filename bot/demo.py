@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -17,7 +18,10 @@ from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
+from handlers.conversations.labels import RUNG, label
+from handlers.rules.ladder import Action, Rung
 from handlers.services.setup import apply_setup
+from handlers.text import N_, Translator
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "setup.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -56,6 +60,45 @@ SCRIPT: dict[str, dict[str, str]] = {
 }
 
 
+# What the example setup creates, as the demo's first lines count it.
+SETUP_KINDS = {
+    "offices": N_("offices"),
+    "companies": N_("companies"),
+    "estates": N_("estates"),
+    "people": N_("people"),
+    "roles": N_("roles"),
+    "policies": N_("policies"),
+    "calendar": N_("calendar"),
+}
+ACTIONS = {
+    Action.REMIND_HALF: N_("reminder: half the time has passed"),
+    Action.REMIND_BEFORE: N_("reminder: the deadline is near"),
+    Action.REMIND_DEADLINE: N_("reminder: the deadline is reached"),
+    Action.REMIND_OVERDUE: N_("reminder: overdue"),
+    Action.ESCALATE: N_("escalated"),
+    Action.CLOSE_UNCONFIRMED: N_("closed, the owner did not answer"),
+}
+
+
+def narrator(tr: Translator) -> Callable[..., str]:
+    """The demo's own lines in the chosen language (the chats are the bot's, already translated)."""
+
+    def t(message: str, **params: object) -> str:
+        text = tr.gettext(message)
+        return text.format(**params) if params else text
+
+    return t
+
+
+def action_text(tr: Translator, action: str) -> str:
+    """A sweep step (``escalate/street``) as a reader says it: "escalated → Street office"."""
+    code, _, rung = action.partition("/")
+    text = label(tr, ACTIONS, Action(code)) if code in Action.__members__.values() else code
+    if rung in Rung.__members__.values():
+        text += " → " + label(tr, RUNG, Rung(rung))
+    return text
+
+
 def run_demo(lang: str, keep: Path | None, out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="wuye-demo-") as tmp:
         db = keep or Path(tmp) / "demo.db"
@@ -90,10 +133,16 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
         out.write(f"\n\n════ {local:%Y-%m-%d %H:%M} (Asia/Shanghai) · {title} ════\n")
         chats._last_chat = 0
 
-    out.write("wuye demo: an owner reports a broken lift; staff acknowledge, ask, fix; the owner confirms.\n")
-    out.write(f"Example setup loaded: {', '.join(f'{n} {k}' for k, n in report.created.items())}.\n")
+    tr = translations.for_lang(lang)  # type: ignore[arg-type]
+    t = narrator(tr)
+    out.write(
+        t("wuye demo: an owner reports a broken lift; staff acknowledge, ask, fix; the owner confirms.")
+        + "\n"
+    )
+    counted = [t("{n} {kind}", n=n, kind=label(tr, SETUP_KINDS, k)) for k, n in report.created.items()]
+    out.write(t("Example setup loaded: {what}.", what=t(", ").join(counted)) + "\n")
 
-    stage("the owner reports")
+    stage(t("the owner reports"))
     await chats.handle(chats.incoming(OWNER, "/report"))
     await chats.handle(chats.press(OWNER, "r:cat:lift"))
     await chats.handle(chats.incoming(OWNER, s["description"]))
@@ -105,12 +154,12 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
     await chats.handle(chats.press(OWNER, "r:ok"))
 
     clock.advance(timedelta(minutes=20))
-    stage("the repair technician acknowledges (签收) and starts")
+    stage(t("the repair technician acknowledges (签收) and starts"))
     await chats.handle(chats.press(REPAIR, "ak:"))
     await chats.handle(chats.press(REPAIR, "st:"))
 
     clock.advance(timedelta(minutes=10))
-    stage("staff ask the owner; the clock pauses")
+    stage(t("staff ask the owner; the clock pauses"))
     await chats.handle(chats.press(REPAIR, "as:"))
     await chats.handle(chats.incoming(REPAIR, s["question"]))
     clock.advance(timedelta(minutes=45))
@@ -118,34 +167,45 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
     await chats.handle(chats.incoming(OWNER, s["answer"]))
 
     clock.advance(timedelta(minutes=30))
-    stage("who sees whom: the community sees the owner's name, the company does not")
+    stage(t("who sees whom: the community sees the owner's name, the company does not"))
     await chats.handle(chats.incoming(COMMUNITY, "/area"))
     await chats.handle(chats.press(COMMUNITY, "cd:"))
 
     clock.advance(timedelta(hours=2, minutes=30))
-    stage("staff resolve with a note and a photo")
+    stage(t("staff resolve with a note and a photo"))
     await chats.handle(chats.press(REPAIR, "rs:"))
     await chats.handle(chats.incoming(REPAIR, s["note"]))
     await chats.handle(chats.incoming(REPAIR, "photo"))
 
     clock.advance(timedelta(minutes=30))
-    stage("the owner confirms and rates")
+    stage(t("the owner confirms and rates"))
     await chats.handle(chats.press(OWNER, "cf:"))
     await chats.handle(chats.press(OWNER, "rt:", suffix=":5"))
     await chats.handle(chats.incoming(OWNER, s["comment"]))
 
-    stage("the record: the owner's /my and the ticket's timeline")
+    stage(t("the record: the owner's /my and the ticket's timeline"))
     await chats.handle(chats.incoming(OWNER, "/my"))
     await chats.handle(chats.press(OWNER, "mt:"))
-    await _ladder_act(lang, clock, chats, app.ctx, stage, out)
+    await _ladder_act(lang, clock, chats, app.ctx, stage, out, tr)
     from bot.demo_revenue import revenue_act
 
     await revenue_act(
-        lang, clock, chats, app.ctx, stage, out, translations.for_lang(lang), Path.cwd() / "wuye-demo"  # type: ignore[arg-type]
+        lang,
+        clock,
+        chats,
+        app.ctx,
+        stage,
+        out,
+        tr,
+        Path.cwd() / "wuye-demo",
     )
     out.write(
-        "\nEverything above was stored in a SQLite database and went through the same core the "
-        "Telegram front ends use.\n"
+        "\n"
+        + t(
+            "Everything above was stored in a SQLite database and went through the same core the "
+            "Telegram front ends use."
+        )
+        + "\n"
     )
 
 
@@ -171,26 +231,32 @@ LADDER_SCRIPT: dict[str, dict[str, str]] = {
 }
 
 
-async def _ladder_act(lang, clock, chats, ctx, stage, out) -> None:  # type: ignore[no-untyped-def]
+async def _ladder_act(lang, clock, chats, ctx, stage, out, tr) -> None:  # type: ignore[no-untyped-def]
     """Act two: nobody acts on a report, and the ladder climbs until the district supervises it."""
     from handlers.services.ladder import sweep
 
     s = LADDER_SCRIPT[lang]
+    t = narrator(tr)
     out.write(
-        "\n\nAct two: a report nobody acknowledges. The clock runs fast; the sweep runs as it would "
-        "every few seconds in `wuye run`.\n"
+        "\n\n"
+        + t(
+            "Act two: a report nobody acknowledges. The clock runs fast; the sweep runs as it would "
+            "every few seconds in `wuye run`."
+        )
+        + "\n"
     )
 
     async def at(moment: datetime, title: str) -> None:
         clock.set(moment)
-        stage(title)
+        stage(t(title))
         done = sweep(ctx)
         for number, action in done.steps:
-            chats._print_line(0, f"⚙ {number}: {action}")
+            chats._print_line(0, f"⚙ {number}: {action_text(tr, action)}")
         await chats.outbox.drain()
 
     await at(
-        datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI), "an owner reports common space let out without a vote"
+        datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI),
+        N_("an owner reports common space let out without a vote"),
     )
     await chats.handle(chats.incoming(NEIGHBOUR, "/report"))
     await chats.handle(chats.press(NEIGHBOUR, "r:cat:common_space"))
@@ -202,20 +268,23 @@ async def _ladder_act(lang, clock, chats, ctx, stage, out) -> None:  # type: ign
     await chats.handle(chats.press(NEIGHBOUR, "r:ok"))
     await at(
         datetime(2026, 12, 1, 9, 5, tzinfo=SHANGHAI),
-        "not acknowledged within a working day: the project manager",
+        N_("not acknowledged within a working day: the project manager"),
     )
-    await at(datetime(2026, 12, 10, 9, 5, tzinfo=SHANGHAI), "half the time has passed: a reminder")
-    await at(datetime(2026, 12, 21, 9, 5, tzinfo=SHANGHAI), "the deadline passes: the community committee")
+    await at(datetime(2026, 12, 10, 9, 5, tzinfo=SHANGHAI), N_("half the time has passed: a reminder"))
+    await at(
+        datetime(2026, 12, 21, 9, 5, tzinfo=SHANGHAI), N_("the deadline passes: the community committee")
+    )
     await chats.handle(chats.press(COMMUNITY, "ug:"))
     await chats.handle(chats.incoming(COMMUNITY, s["urge"]))
     await chats.outbox.drain()
-    await at(datetime(2026, 12, 22, 9, 0, tzinfo=SHANGHAI), "overdue: a reminder each working morning")
+    await at(datetime(2026, 12, 22, 9, 0, tzinfo=SHANGHAI), N_("overdue: a reminder each working morning"))
     await at(
-        datetime(2026, 12, 24, 9, 5, tzinfo=SHANGHAI), "3 working days after the deadline: the street office"
+        datetime(2026, 12, 24, 9, 5, tzinfo=SHANGHAI),
+        N_("3 working days after the deadline: the street office"),
     )
     await at(
         datetime(2026, 12, 28, 9, 5, tzinfo=SHANGHAI),
-        "5 working days after: listed supervision by the district",
+        N_("5 working days after: listed supervision by the district"),
     )
     await chats.handle(chats.incoming(BUREAU, "/supervision"))
     await chats.handle(chats.press(BUREAU, "cd:"))
@@ -224,12 +293,12 @@ async def _ladder_act(lang, clock, chats, ctx, stage, out) -> None:  # type: ign
     await chats.handle(chats.incoming(BUREAU, s["transfer"]))
     await chats.outbox.drain()
     clock.set(datetime(2026, 12, 29, 15, 0, tzinfo=SHANGHAI))
-    stage("the department reports back and resolves")
+    stage(t("the department reports back and resolves"))
     await chats.handle(chats.press(CHENGGUAN, "rs:"))
     await chats.handle(chats.incoming(CHENGGUAN, s["note"]))
     await chats.handle(chats.press(CHENGGUAN, "rz:skip"))
     clock.set(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
-    stage("the owner confirms: 销号")
+    stage(t("the owner confirms: 销号"))
     await chats.handle(chats.press(NEIGHBOUR, "cf:"))
     await chats.handle(chats.press(NEIGHBOUR, "rt:", suffix=":4"))
     await chats.handle(chats.press(NEIGHBOUR, "rc:"))

@@ -38,30 +38,43 @@ async def revenue_act(
 ) -> None:
     """Act three. The clock moves to January 2027: 2026Q4 is due on 15 January."""
     assert chats.outbox is not None
+    from bot.demo import narrator
+
+    t = narrator(tr)
     out.write(
-        "\n\nAct three: public revenue in the open (公共收益公示). The quarter's disclosure is due on the "
-        "15th of the month after it; the sweep reminds the project manager on working days.\n"
+        "\n\n"
+        + t(
+            "Act three: public revenue in the open (公共收益公示). The quarter's disclosure is due on the "
+            "15th of the month after it; the sweep reminds the project manager on working days."
+        )
+        + "\n"
     )
     chats.save_dir = save_dir
     clock.set(datetime(2027, 1, 8, 9, 30, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
-    stage("five working days before the due date: a reminder to the project manager")
+    stage(t("five working days before the due date: a reminder to the project manager"))
     report = sweep_deadlines(ctx)
     for key, quarter, days in report.reminded:
-        chats._print_line(0, f"⚙ {key} {quarter}: reminder, {days} working days before")
+        line = t(
+            "{estate} {quarter}: reminder, {days} working days before the due date",
+            estate=key,
+            quarter=quarter,
+            days=days,
+        )
+        chats._print_line(0, f"⚙ {line}")
     await chats.outbox.drain()
 
     clock.set(datetime(2027, 1, 11, 10, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
-    stage("the project manager fills in the template and sends it; a preview, then publish")
+    stage(t("the project manager fills in the template and sends it; a preview, then publish"))
     await chats.handle(chats.incoming(MANAGER, "/revenue_template"))
     data = write_xlsx(example_rows(tr, "2026Q4"))
     await chats.handle(chats.document(MANAGER, data, "revenue-2026Q4.xlsx", "2026Q4"))
     await chats.handle(chats.press(MANAGER, "rv:pub:"))
 
     clock.set(datetime(2027, 1, 11, 19, 40, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
-    stage("an owner opens it: the chart, the statement, on time or late")
+    stage(t("an owner opens it: the chart, the statement, on time or late"))
     await chats.handle(chats.press(OWNER, "rv:v:"))
 
-    stage("the owner questions a line: it becomes a ticket for the project manager")
+    stage(t("the owner questions a line: it becomes a ticket for the project manager"))
     await chats.handle(chats.press(OWNER, "rv:q:"))
     with ctx.uow() as uow:
         estate = uow.estates.by_key("haibin")
@@ -71,15 +84,18 @@ async def revenue_act(
     await chats.handle(chats.incoming(OWNER, QUESTION[lang]))
 
     clock.set(datetime(2027, 1, 18, 9, 30, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
-    stage("after the due date: the sweep marks who did not publish; the street office sees the area")
+    stage(t("after the due date: the sweep marks who did not publish; the street office sees the area"))
     report = sweep_deadlines(ctx)
     for key, quarter in report.missed:
-        chats._print_line(
-            0, f"⚙ {key} {quarter}: not published by the due date — marked, community and street told"
+        line = t(
+            "{estate} {quarter}: not published by the due date — marked, community and street told",
+            estate=key,
+            quarter=quarter,
         )
+        chats._print_line(0, f"⚙ {line}")
     await chats.outbox.drain()
     await chats.handle(chats.incoming(STREET, "/disclosure 2026Q4"))
     if chats.saved:
-        out.write("\nFiles the bot sent in this act were saved to:\n")
+        out.write("\n" + t("Files the bot sent in this act were saved to:") + "\n")
         for path in chats.saved:
             out.write(f"  {path}\n")

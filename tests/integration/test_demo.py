@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,14 @@ def test_the_demo_tells_all_three_acts_in_each_language(tmp_path: Path, lang: st
     chart = tmp_path / "wuye-demo" / "05-chart.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Traceback" not in result.stderr
+    # The narration between the chats speaks the chosen language too: every scene's title and every
+    # step the ladder took (English words would show as runs of Latin letters; /my is a command).
+    titles = re.findall(r"· (.+) ════", out)
+    steps = [line.partition(": ")[2] for line in out.splitlines() if "⚙ HB-" in line]
+    assert len(titles) >= 20 and len(steps) >= 5
+    if lang != "en":
+        english = [t for t in titles + steps if re.search(r"[A-Za-z]{3,}", t.replace("/my", ""))]
+        assert not english
 
 
 def test_zh_hans_chats_show_no_english_interface_text(tmp_path: Path) -> None:
