@@ -15,6 +15,7 @@ from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import RUNG_ORDER, Rung
 from handlers.services import supervision, tickets
 from handlers.services.context import Context
+from handlers.services.errors import UserError
 from handlers.services.ladder import SweepReport, sweep
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
@@ -229,7 +230,7 @@ def test_resolving_stops_the_ladder_and_the_quiet_period_closes_it(
         Status.CLOSED_UNCONFIRMED,
     )
     assert run(world) == []
-    with pytest.raises(tickets.UserError):
+    with pytest.raises(UserError):
         tickets.confirm(world.ctx, zhang, tid)
 
 

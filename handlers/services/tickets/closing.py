@@ -1,0 +1,113 @@
+"""The loop closes: the owner confirms, rates or reopens; quiet owners are closed for; the owner withdraws."""
+
+from __future__ import annotations
+
+from handlers.domain import Ticket
+from handlers.rules.deadlines import deadlines_for
+from handlers.rules.lifecycle import (
+    Event,
+)
+from handlers.services import access
+from handlers.services.context import Context
+from handlers.services.errors import UserError
+from handlers.services.notify import queue
+from handlers.services.tickets.opening import assign_to
+from handlers.services.tickets.records import (
+    check_text,
+    get_ticket,
+    policy_of,
+    record_event,
+    schedule_next_action,
+)
+
+
+def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
+    """The owner confirms the fix: 销号."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        ticket.closed_at = now
+        record_event(uow, ticket, Event.CONFIRM, now, reporter_id)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(uow, now, "ticket.confirmed", ticket.assignee_id, ticket=ticket)
+        uow.commit()
+        return ticket
+
+
+def rate(ctx: Context, reporter_id: int, ticket_id: int, stars: int, comment: str | None = None) -> Ticket:
+    if not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise UserError("rating_range")
+    now = ctx.clock.now()
+    comment = check_text(comment, field_name="comment") if comment else None
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        if ticket.rating is not None:
+            raise UserError("already_rated", number=ticket.number)
+        ticket.rating, ticket.rating_comment = stars, comment
+        record_event(uow, ticket, Event.RATE, now, reporter_id, note=comment, data={"stars": stars})
+        queue(uow, now, "ticket.rated", ticket.assignee_id, ticket=ticket, params={"stars": stars})
+        uow.commit()
+        return ticket
+
+
+def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticket:
+    """ "Not fixed": a fresh cycle, a fresh deadline, back to the same assignee; counts against them."""
+    now = ctx.clock.now()
+    reason = check_text(reason, field_name="reason", minimum=2)
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        cycle = {"cycle": ticket.cycle + 1}
+        record_event(uow, ticket, Event.REOPEN, now, reporter_id, note=reason, data=cycle)
+        limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
+        ticket.cycle += 1
+        ticket.reopen_count += 1
+        ticket.rung, ticket.supervised = 0, False
+        ticket.ack_due_at, ticket.due_at = limits.ack_due_at, limits.due_at
+        ticket.deadline_provisional = limits.provisional
+        ticket.acknowledged_at = ticket.resolved_at = ticket.closed_at = None
+        ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
+        ticket.extension_requested_until = None
+        uow.tickets.save(ticket)
+        if ticket.assignee_id is not None:
+            assign_to(uow, ticket, ticket.assignee_id, now, actor_id=None)
+        else:
+            schedule_next_action(ticket)
+            uow.tickets.save(ticket)
+        uow.commit()
+        return ticket
+
+
+def close_unconfirmed(ctx: Context, ticket_id: int) -> Ticket:
+    """The quiet period passed without an answer: closed, counted apart from confirmed closures."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        ticket = get_ticket(uow, ticket_id)
+        ticket.closed_at = now
+        record_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
+        uow.commit()
+        return ticket
+
+
+def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        ticket.closed_at = now
+        record_event(uow, ticket, Event.WITHDRAW, now, reporter_id)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(uow, now, "ticket.withdrawn", ticket.assignee_id, ticket=ticket)
+        uow.commit()
+        return ticket

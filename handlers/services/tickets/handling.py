@@ -1,0 +1,238 @@
+"""Staff work a ticket: acknowledge (签收), start, ask the owner, resolve, reject, hand it to a department."""
+
+from __future__ import annotations
+
+from handlers.domain import Attachment, Ticket
+from handlers.rules.deadlines import deadlines_for, shift_for_pause
+from handlers.rules.lifecycle import (
+    Event,
+    Status,
+)
+from handlers.services import access
+from handlers.services.context import Context
+from handlers.services.errors import Conflict, UserError
+from handlers.services.notify import queue
+from handlers.services.tickets.records import (
+    check_text,
+    get_ticket,
+    policy_of,
+    record_event,
+    schedule_next_action,
+)
+
+
+def acknowledge(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
+    """签收: stops the acknowledgement clock, never the deadline clock."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_handler(uow, actor, ticket)
+        if (
+            ticket.status is Status.ACKNOWLEDGED
+            or ticket.acknowledged_at is not None
+            and ticket.status
+            in (
+                Status.IN_PROGRESS,
+                Status.WAITING_OWNER,
+            )
+        ):
+            taker = uow.people.get(ticket.assignee_id or 0)
+            raise Conflict(
+                "already_acknowledged", number=ticket.number, by=taker.display_name if taker else ""
+            )
+        ticket.assignee_id = ticket.assignee_id or actor_id
+        ticket.acknowledged_at = now
+        record_event(uow, ticket, Event.ACKNOWLEDGE, now, actor_id)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(uow, now, "ticket.acknowledged", ticket.reporter_id, ticket=ticket, params={"by": actor_id})
+        uow.commit()
+        return ticket
+
+
+def start_work(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_handler(uow, actor, ticket)
+        record_event(uow, ticket, Event.START, now, actor_id)
+        queue(uow, now, "ticket.started", ticket.reporter_id, ticket=ticket)
+        uow.commit()
+        return ticket
+
+
+def ask_owner(ctx: Context, actor_id: int, ticket_id: int, question: str) -> Ticket:
+    """Staff ask the owner for details; the deadline clock pauses until the owner answers."""
+    now = ctx.clock.now()
+    question = check_text(question, field_name="question")
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_handler(uow, actor, ticket)
+        if ticket.reporter_id is None:
+            raise UserError("reporter_gone")
+        ticket.paused_at = now
+        event = record_event(uow, ticket, Event.ASK_OWNER, now, actor_id, note=question)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(
+            uow,
+            now,
+            "ticket.question",
+            ticket.reporter_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"question": question, "from": actor_id},
+        )
+        uow.commit()
+        return ticket
+
+
+def owner_reply(ctx: Context, reporter_id: int, ticket_id: int, answer: str) -> Ticket:
+    """The owner answers; the deadline moves on by the time spent waiting."""
+    now = ctx.clock.now()
+    answer = check_text(answer, field_name="answer")
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        if ticket.paused_at and ticket.due_at:
+            calendar = ctx.calendar(uow)
+            ticket.due_at = shift_for_pause(policy_of(ticket), ticket.due_at, ticket.paused_at, now, calendar)
+            # Moved into a year without holiday data: the card must say the deadline is provisional.
+            ticket.deadline_provisional = ticket.deadline_provisional or not calendar.is_known(
+                ticket.due_at.astimezone(ctx.tz).date()
+            )
+        ticket.paused_at = None
+        event = record_event(uow, ticket, Event.OWNER_REPLY, now, reporter_id, note=answer)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(
+            uow,
+            now,
+            "ticket.answer",
+            ticket.assignee_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"answer": answer},
+        )
+        uow.commit()
+        return ticket
+
+
+def resolve(
+    ctx: Context, actor_id: int, ticket_id: int, note: str, photo: tuple[str, str | None] | None = None
+) -> Ticket:
+    """Staff resolve with a note (and a photo); the owner is asked to confirm."""
+    now = ctx.clock.now()
+    note = check_text(note, field_name="note", minimum=2)
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_handler(uow, actor, ticket)
+        ticket.resolved_at = now
+        event = record_event(uow, ticket, Event.RESOLVE, now, actor_id, note=note)
+        if photo is not None:
+            uow.attachments.add(
+                Attachment(ticket.id or 0, "photo", photo[0], photo[1], event.id, actor_id, now)
+            )
+        quiet = ctx.calendar(uow).add_working_time(now, policy_of(ticket).quiet_period)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(
+            uow,
+            now,
+            "ticket.resolved",
+            ticket.reporter_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"note": note, "close_at": quiet.at.isoformat()},
+        )
+        uow.commit()
+        return ticket
+
+
+def reject(ctx: Context, actor_id: int, ticket_id: int, reason: str) -> Ticket:
+    """ "Not ours": the owner and the community see the reason; the community decides."""
+    now = ctx.clock.now()
+    reason = check_text(reason, field_name="reason", minimum=5)
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_handler(uow, actor, ticket)
+        ticket.reject_reason = reason
+        event = record_event(uow, ticket, Event.REJECT, now, actor_id, note=reason)
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        queue(
+            uow,
+            now,
+            "ticket.rejected",
+            ticket.reporter_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"reason": reason},
+        )
+        estate = access.estate_of(uow, ticket)
+        for role in uow.roles.at_office(estate.community_id):
+            queue(
+                uow,
+                now,
+                "ticket.rejection_review",
+                role.person_id,
+                ticket=ticket,
+                tag=event.id,
+                params={"reason": reason},
+            )
+        uow.commit()
+        return ticket
+
+
+def transfer_department(ctx: Context, actor_id: int, ticket_id: int, office_key: str, note: str) -> Ticket:
+    """吹哨报到: an official hands the case to a department, which must report on it."""
+    now = ctx.clock.now()
+    note = check_text(note, field_name="note", minimum=2)
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, actor_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_official(uow, actor, ticket)
+        department = uow.offices.by_key(office_key)
+        if department is None or department.kind.value != "department":
+            raise UserError("department_unknown", key=office_key)
+        ticket.department_office_id = department.id
+        event = record_event(
+            uow,
+            ticket,
+            Event.TRANSFER_DEPARTMENT,
+            now,
+            actor_id,
+            note=note,
+            data={"office_id": department.id},
+        )
+        limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
+        ticket.due_at, ticket.deadline_provisional = limits.due_at, limits.provisional
+        schedule_next_action(ticket)
+        uow.tickets.save(ticket)
+        for role in uow.roles.at_office(department.id or 0):
+            queue(
+                uow,
+                now,
+                "ticket.department",
+                role.person_id,
+                ticket=ticket,
+                tag=event.id,
+                params={"note": note},
+            )
+        queue(
+            uow,
+            now,
+            "ticket.transferred",
+            ticket.reporter_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"office_id": department.id},
+        )
+        uow.commit()
+        return ticket

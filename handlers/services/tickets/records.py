@@ -1,0 +1,86 @@
+"""What every ticket use case shares: limits on text, loading a ticket, applying an event and logging it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from handlers.domain import Ticket, TicketEvent
+from handlers.ports import StaleTicket, UnitOfWork
+from handlers.rules.lifecycle import (
+    FINAL_STATUSES,
+    Event,
+    IllegalTransition,
+    next_status,
+)
+from handlers.rules.policy import Policy
+from handlers.services.errors import Conflict, NotFound, UserError
+from handlers.services.notify import refresh_cards
+
+DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
+NOTE_MAX = 1000
+MAX_PHOTOS = 5
+
+
+def check_text(text: str | None, *, field_name: str, minimum: int = 1, maximum: int = NOTE_MAX) -> str:
+    """Trimmed text within limits, or a UserError naming the field."""
+    cleaned = (text or "").strip()
+    if len(cleaned) < minimum:
+        raise UserError("text_too_short", field=field_name, minimum=minimum)
+    if len(cleaned) > maximum:
+        raise UserError("text_too_long", field=field_name, maximum=maximum, length=len(cleaned))
+    return cleaned
+
+
+def get_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    ticket = uow.tickets.get(ticket_id)
+    if ticket is None:
+        raise NotFound("ticket_unknown")
+    return ticket
+
+
+def record_event(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    event: Event,
+    now: datetime,
+    actor_id: int | None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """Apply `event` (IllegalTransition if the status forbids it), save the ticket, log the event."""
+    before = ticket.status
+    try:
+        after = next_status(before, event)
+    except IllegalTransition as exc:
+        raise UserError("illegal_transition", status=exc.status.value, event=exc.event.value) from None
+    ticket.status = after
+    ticket.updated_at = now
+    try:
+        uow.tickets.save(ticket)
+    except StaleTicket:
+        raise Conflict("ticket_changed", number=ticket.number) from None
+    recorded = uow.events.add(
+        TicketEvent(
+            ticket_id=ticket.id or 0,
+            at=now,
+            event=event,
+            from_status=before,
+            to_status=after,
+            actor_id=actor_id,
+            note=note,
+            data=data or {},
+        )
+    )
+    if after is not before:
+        refresh_cards(uow, ticket, now)
+    return recorded
+
+
+def policy_of(ticket: Ticket) -> Policy:
+    return Policy.from_dict(ticket.policy)
+
+
+def schedule_next_action(ticket: Ticket) -> None:
+    """Ask the sweep to re-plan the ticket at once: the ladder knows its next moment."""
+    ticket.next_action_at = None if ticket.status in FINAL_STATUSES else ticket.updated_at
