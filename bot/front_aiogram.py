@@ -35,8 +35,7 @@ from aiogram.types import (
 
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
-from bot.runtime import Runtime
-from bot.webhook import answer_params, reply_by_webhook
+from bot.runtime import Runtime, perform_outputs
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
@@ -219,27 +218,18 @@ class AiogramFrontEnd:
         await self.runtime.handle(inc, self.perform)
 
     async def perform(self, outputs: list[Output]) -> None:
-        for output in outputs:
-            try:
-                if isinstance(output, Answer):
-                    if not reply_by_webhook("answerCallbackQuery", answer_params(output)):
-                        await self.bot.answer_callback_query(
-                            output.callback_id, text=output.text[:200] or None, show_alert=output.alert
-                        )
-                elif isinstance(output, SetMenu):
-                    await self.set_chat_menu(output)
-                elif isinstance(output, Edit):
-                    try:
-                        await self.deliver(output)
-                    except DeliveryError as exc:  # deleted, or too old to edit: the words still reach them
-                        if exc.kind != "bad_request":
-                            raise
-                        log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
-                        await self.deliver(Send(output.chat_id, output.text, output.buttons))
-                else:
-                    await self.deliver(output)
-            except (DeliveryError, TelegramAPIError) as exc:
-                log.warning("could not perform %s: %s", type(output).__name__, exc)
+        await perform_outputs(
+            outputs,
+            deliver=self.deliver,
+            answer=self._answer,
+            set_menu=self.set_chat_menu,
+            refused=(TelegramAPIError,),
+        )
+
+    async def _answer(self, answer: Answer) -> None:
+        await self.bot.answer_callback_query(
+            answer.callback_id, text=answer.text[:200] or None, show_alert=answer.alert
+        )
 
     async def deliver(self, part: Send | Edit) -> int | None:
         """Send or edit one message; Telegram's refusals become DeliveryError kinds the outbox knows."""

@@ -23,8 +23,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
-from bot.runtime import Runtime
-from bot.webhook import answer_params, reply_by_webhook
+from bot.runtime import Runtime, perform_outputs
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.ptb")
@@ -180,25 +179,18 @@ class PtbFrontEnd:
         return fetch
 
     async def perform(self, outputs: list[Output]) -> None:
-        for output in outputs:
-            try:
-                if isinstance(output, Send):
-                    await self.send(output)
-                elif isinstance(output, Edit):
-                    try:
-                        await self._edit(output)
-                    except BadRequest as exc:  # deleted, or too old to edit: the words still reach them
-                        log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
-                        await self.send(Send(output.chat_id, output.text, output.buttons))
-                elif isinstance(output, Answer):
-                    if not reply_by_webhook("answerCallbackQuery", answer_params(output)):
-                        await self.application.bot.answer_callback_query(
-                            output.callback_id, output.text[:200] or None, show_alert=output.alert
-                        )
-                elif isinstance(output, SetMenu):
-                    await self.set_chat_menu(output)
-            except (DeliveryError, TelegramError) as exc:
-                log.warning("could not perform %s: %s", type(output).__name__, exc)
+        await perform_outputs(
+            outputs,
+            deliver=self.deliver,
+            answer=self._answer,
+            set_menu=self.set_chat_menu,
+            refused=(TelegramError,),
+        )
+
+    async def _answer(self, answer: Answer) -> None:
+        await self.application.bot.answer_callback_query(
+            answer.callback_id, answer.text[:200] or None, show_alert=answer.alert
+        )
 
     async def _edit(self, edit: Edit) -> None:
         try:

@@ -13,16 +13,50 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox import Deliver, Outbox
+from bot.outbox import Deliver, DeliveryError, Outbox
 from bot.scheduler import LadderScheduler
+from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.core import Core
-from handlers.conversations.io import Incoming, Output
+from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
 from handlers.services.context import Context
 from handlers.text import Lang, Translator
 
 log = logging.getLogger("wuye.runtime")
 
 Perform = Callable[[list[Output]], Awaitable[None]]
+
+
+async def perform_outputs(
+    outputs: list[Output],
+    *,
+    deliver: Deliver,
+    answer: Callable[[Answer], Awaitable[object]],
+    set_menu: Callable[[SetMenu], Awaitable[object]],
+    refused: tuple[type[Exception], ...],
+) -> None:
+    """What every Telegram front end does with a turn's outputs, in order. A press's answer rides on the
+    webhook reply when there is one; an edit Telegram refuses (the message deleted, or too old) is sent
+    as a new message, so the words still arrive; any other refusal (`refused`: the framework's errors)
+    is logged and the rest go on."""
+    for output in outputs:
+        try:
+            if isinstance(output, Answer):
+                if not reply_by_webhook("answerCallbackQuery", answer_params(output)):
+                    await answer(output)
+            elif isinstance(output, SetMenu):
+                await set_menu(output)
+            elif isinstance(output, Edit):
+                try:
+                    await deliver(output)
+                except DeliveryError as exc:
+                    if exc.kind != "bad_request":
+                        raise
+                    log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
+                    await deliver(Send(output.chat_id, output.text, output.buttons))
+            else:
+                await deliver(output)
+        except (DeliveryError, *refused) as exc:
+            log.warning("could not perform %s: %s", type(output).__name__, exc)
 
 
 @dataclass
