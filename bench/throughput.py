@@ -157,16 +157,16 @@ def rows_for(framework: str, door: str, owners: int, rounds: list[Round]) -> lis
     """Each figure is the median over the rounds; the ratio is the median of each round's own ratio
     (echo and wuye measured back to back), with the lowest and highest beside it."""
     ratios = sorted(r["wuye"]["rate"] / r["echo"]["rate"] for r in rounds)
+    def med(kind: str, key: str) -> float:
+        return statistics.median(r[kind][key] for r in rounds)
+
     rows = []
     for kind in ("echo", "wuye"):
-        def med(key: str) -> float:
-            return statistics.median(r[kind][key] for r in rounds)  # noqa: B023
-
         ratio = "" if kind == "echo" else f"{statistics.median(ratios):.2f}"
         spread = "" if kind == "echo" or len(ratios) == 1 else f"{ratios[0]:.2f}–{ratios[-1]:.2f}"
-        rows.append([framework, door, kind, owners, int(med("updates")), len(rounds), f"{med('seconds'):.2f}",
-                     f"{med('rate'):.1f}", f"{med('p50'):.0f}", f"{med('p95'):.0f}", f"{med('cpu'):.1f}",
-                     ratio, spread])
+        rows.append([framework, door, kind, owners, int(med(kind, "updates")), len(rounds),
+                     f"{med(kind, 'seconds'):.2f}", f"{med(kind, 'rate'):.1f}", f"{med(kind, 'p50'):.0f}",
+                     f"{med(kind, 'p95'):.0f}", f"{med(kind, 'cpu'):.1f}", ratio, spread])
     return rows
 
 

@@ -196,7 +196,7 @@ class PersonRepository(_Repository[Person, PersonRow]):
             lambda _: sa_select(*t.columns).where(t.c.telegram_id == bindparam("telegram_id")),
         )
         row = _connection(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
-        return Person(**row._asdict()) if row is not None else None
+        return to_domain(row, Person) if row is not None else None
 
 
 class RoleRepository(_Repository[Role, RoleRow]):
