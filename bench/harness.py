@@ -131,17 +131,33 @@ async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: 
 
 async def start_echo(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
     """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py)."""
+    return await _start_script("echo_bot", server, framework, door, workdir)
+
+
+async def start_floor(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
+    """The report flow's Bot API calls with no wuye behind them, as its own process (bench/floor_bot.py)."""
+    return await _start_script("floor_bot", server, framework, door, workdir)
+
+
+async def _start_script(
+    name: str, server: StandInBotAPI, framework: str, door: str, workdir: Path
+) -> Running:
     port = free_port()
-    args = [sys.executable, str(ROOT / "bench" / "echo_bot.py"), "--framework", framework, "--door", door,
+    args = [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--framework", framework, "--door", door,
             "--api-url", server.url, "--token", server.token, "--port", str(port)]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    process, log = _spawn(args, env, workdir, "echo")
+    process, log = _spawn(args, env, workdir, name)
     return await _started(server, door, process, log, port)
 
 
 @contextlib.asynccontextmanager
 async def stand_in() -> Any:
+    """The stand-in Bot API, knowing the example setup's people (staff, managers, officials) as Telegram
+    users who have started the bot, so the ticket cards sent to them are delivered, not refused."""
     async with StandInBotAPI() as server:
+        for entry in read_setup(SETUP).get("people", []):
+            if isinstance(entry.data.get("telegram_id"), int):
+                server.add_user(entry.data["telegram_id"], str(entry.data.get("name") or ""))
         yield server
 
 

@@ -5,16 +5,24 @@
 
 For each framework and door: the owners (all at once, each like a person: the next step only after the
 bot answered the last, by a new message or by editing the pressed one into the next question) first join
-the estate (not timed), then report a problem: /report, a category
-button, a description, skip photos, skip the place, urgency, privacy, submit — 8 updates each. The echo
-bot of the same framework and door gets the same number of updates from the same owners (8 texts each,
-each after the previous echo came back). Each bot runs in its own process (`wuye run`, bench/echo_bot.py);
-the stand-in Bot API and the owners stay in this one. Printed: updates/s, p50/p95 latency from an update
-reaching the server to the bot's answer being recorded there, the bot process's CPU time per update,
-and wuye's rate as a fraction of the echo's (target: at least 0.5 on SQLite). A round measures the echo
-and then wuye, back to back; figures are medians over the rounds (--rounds, default 3), the ratio the
-median of the rounds' own ratios with the lowest and highest beside it: at 200 owners python-telegram-bot's
-HTTP pool makes single runs vary by a third. Wall-clock figures depend on the machine; compare ratios.
+the estate (not timed), then report a problem: /report, a category button, a description, skip photos,
+skip the place, urgency, privacy, submit — 8 updates each. Three bots of the same framework and door
+take turns, each fresh and in its own process, while the stand-in Bot API and the owners stay in this one:
+
+- echo (bench/echo_bot.py): the same number of updates from the same owners, 8 texts each, each after the
+  previous echo came back; one sendMessage per update. The baseline the target is set against.
+- floor (bench/floor_bot.py): the report flow with the Bot API calls wuye makes (15 per 8 updates: a press
+  is answered and its message edited, the submit sends a ticket card to staff), but chosen from the
+  update alone, with no database or state behind them. Its ratio to the echo is the most any
+  implementation of this flow can reach on that framework and door.
+- wuye: `wuye run`, exactly as an operator starts it, on SQLite.
+
+Printed: updates/s, p50/p95 latency from an update reaching the server to the bot's answer being recorded
+there, the bot process's CPU time per update, the rates as fractions of the echo's (target for wuye: at
+least 0.5 on SQLite) and wuye's as a fraction of the floor's. A round measures the three back to back;
+figures are medians over the rounds (--rounds, default 3), a ratio the median of the rounds' own ratios
+with the lowest and highest beside it: at 200 owners python-telegram-bot's HTTP pool makes single runs
+vary by a third. Wall-clock figures depend on the machine; compare ratios.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from bench.harness import (  # noqa: E402
     percentile,
     stand_in,
     start_echo,
+    start_floor,
     start_wuye,
     table,
     workdir,
@@ -124,24 +133,25 @@ class Owner:
         return 8
 
 
-Round = dict[str, dict[str, float]]  # "echo" / "wuye" -> figure -> value
+Round = dict[str, dict[str, float]]  # "echo" / "floor" / "wuye" -> figure -> value
+KINDS = ("echo", "floor", "wuye")
+STARTERS = {"echo": start_echo, "floor": start_floor, "wuye": start_wuye}
 
 
 async def measure(framework: str, door: str, owners: int) -> Round:
-    """One round: the echo bot, then wuye, each fresh; their figures by kind."""
+    """One round: the echo bot, the floor bot, then wuye, each fresh; their figures by kind."""
     figures: Round = {}
-    for kind in ("echo", "wuye"):
+    for kind in KINDS:
         async with stand_in() as server:
             with workdir() as tmp:
-                start = start_wuye if kind == "wuye" else start_echo
-                run = await start(server, framework, door, Path(tmp))
+                run = await STARTERS[kind](server, framework, door, Path(tmp))
                 try:
                     latencies: list[float] = []
                     people = [Owner(run, FIRST_OWNER + i, latencies) for i in range(owners)]
-                    if kind == "wuye":
+                    if kind != "echo":
                         await asyncio.gather(*(p.join() for p in people))
                     cpu_before, started = run.cpu_seconds(), time.perf_counter()
-                    flows = [p.report() if kind == "wuye" else p.echo() for p in people]
+                    flows = [p.echo() if kind == "echo" else p.report() for p in people]
                     counts = await asyncio.gather(*flows)
                     elapsed, cpu = time.perf_counter() - started, run.cpu_seconds() - cpu_before
                 finally:
@@ -154,19 +164,25 @@ async def measure(framework: str, door: str, owners: int) -> Round:
 
 
 def rows_for(framework: str, door: str, owners: int, rounds: list[Round]) -> list[list[Any]]:
-    """Each figure is the median over the rounds; the ratio is the median of each round's own ratio
-    (echo and wuye measured back to back), with the lowest and highest beside it."""
-    ratios = sorted(r["wuye"]["rate"] / r["echo"]["rate"] for r in rounds)
+    """Each figure is the median over the rounds; a ratio is the median of each round's own ratio
+    (the bots measured back to back), with the lowest and highest beside it. The floor's ratio to the
+    echo is the most this flow can reach on that framework and door; wuye's to the floor, what wuye's
+    own work costs."""
     def med(kind: str, key: str) -> float:
         return statistics.median(r[kind][key] for r in rounds)
 
+    def ratio(kind: str, base: str) -> tuple[str, str]:
+        values = sorted(r[kind]["rate"] / r[base]["rate"] for r in rounds)
+        spread = "" if len(values) == 1 else f"{values[0]:.2f}–{values[-1]:.2f}"
+        return f"{statistics.median(values):.2f}", spread
+
     rows = []
-    for kind in ("echo", "wuye"):
-        ratio = "" if kind == "echo" else f"{statistics.median(ratios):.2f}"
-        spread = "" if kind == "echo" or len(ratios) == 1 else f"{ratios[0]:.2f}–{ratios[-1]:.2f}"
+    for kind in KINDS:
+        to_echo = ("", "") if kind == "echo" else ratio(kind, "echo")
+        to_floor = ratio(kind, "floor")[0] if kind == "wuye" else ""
         rows.append([framework, door, kind, owners, int(med(kind, "updates")), len(rounds),
                      f"{med(kind, 'seconds'):.2f}", f"{med(kind, 'rate'):.1f}", f"{med(kind, 'p50'):.0f}",
-                     f"{med(kind, 'p95'):.0f}", f"{med(kind, 'cpu'):.1f}", ratio, spread])
+                     f"{med(kind, 'p95'):.0f}", f"{med(kind, 'cpu'):.1f}", *to_echo, to_floor])
     return rows
 
 
@@ -191,7 +207,7 @@ async def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr, flush=True)
             rows += rows_for(framework, door, args.owners, rounds)
     print(table(["framework", "door", "bot", "owners", "updates", "rounds", "seconds", "updates/s", "p50 ms",
-                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max"], rows))
+                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max", "wuye / floor"], rows))
     return 0
 
 
