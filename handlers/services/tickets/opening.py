@@ -14,6 +14,7 @@ from handlers.rules.lifecycle import (
     HANDLING_STATUSES,
     Event,
     Status,
+    next_status,
 )
 from handlers.rules.numbering import format_number
 from handlers.rules.policy import choose_policy
@@ -69,27 +70,32 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
         limits = deadlines_for(policy, calendar, now)
         local_year = now.astimezone(ctx.tz).year
         seq = uow.tickets.next_sequence(estate.id or 0, local_year)
-        ticket = uow.tickets.add(
-            Ticket(
-                number=format_number(estate.prefix, local_year, seq),
-                estate_id=estate.id or 0,
-                category=draft.category,
-                urgency=draft.urgency,
-                description=description,
-                status=Status.NEW,
-                policy=policy.to_dict(),
-                created_at=now,
-                updated_at=now,
-                cycle_started_at=now,
-                reporter_id=reporter_id,
-                reporter_unit=home.unit,
-                location=location,
-                privacy=draft.privacy,
-                ack_due_at=limits.ack_due_at,
-                due_at=limits.due_at,
-                deadline_provisional=limits.provisional,
-            )
+        assignee = _route(uow, estate.id or 0, draft.category, seq)
+        ticket = Ticket(
+            number=format_number(estate.prefix, local_year, seq),
+            estate_id=estate.id or 0,
+            category=draft.category,
+            urgency=draft.urgency,
+            description=description,
+            status=Status.NEW,
+            policy=policy.to_dict(),
+            created_at=now,
+            updated_at=now,
+            cycle_started_at=now,
+            reporter_id=reporter_id,
+            reporter_unit=home.unit,
+            location=location,
+            privacy=draft.privacy,
+            ack_due_at=limits.ack_due_at,
+            due_at=limits.due_at,
+            deadline_provisional=limits.provisional,
         )
+        # Routed before it is stored, so the ticket is written once: opened (NEW) and, when someone
+        # at the estate takes that category, assigned (ASSIGNED) at the same moment, both events logged.
+        if assignee is not None:
+            ticket.status, ticket.assignee_id = next_status(Status.NEW, Event.ASSIGN), assignee
+        schedule_next_action(ticket)
+        ticket = uow.tickets.add(ticket)
         opened = uow.events.add(
             TicketEvent(ticket.id or 0, now, Event.OPEN, None, Status.NEW, actor_id=reporter_id)
         )
@@ -97,8 +103,13 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", file_id, unique_id, opened.id, reporter_id, now)
             )
-        assignee = _route(uow, estate.id or 0, draft.category, seq)
-        assign_to(uow, ticket, assignee, now, actor_id=None)
+        if assignee is not None:
+            assigned = uow.events.add(
+                TicketEvent(ticket.id or 0, now, Event.ASSIGN, Status.NEW, ticket.status, actor_id=None,
+                            data={"assignee_id": assignee})
+            )
+            queue(uow, now, "ticket.assigned", assignee, ticket=ticket, tag=assigned.id)
+            queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=assigned.id)
         uow.commit()
         return ticket
 
