@@ -85,9 +85,10 @@ async def _aiogram_webhook(api_url: str, token: str, port: int) -> tuple[Any, An
     return feed, stop
 
 
-async def main(argv: list[str] | None = None) -> int:
+def bot_arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The command line the benchmark starts its bare bots with (this one and bench/floor_bot.py)."""
     raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser = argparse.ArgumentParser(description=description, formatter_class=raw)
     parser.add_argument("--framework", choices=("ptb", "aiogram"), required=True)
     parser.add_argument("--door", choices=("polling", "webhook"), required=True)
     parser.add_argument("--api-url", required=True)
@@ -96,27 +97,40 @@ async def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.door == "webhook" and args.port is None:
         parser.error("--port is needed for the webhook door")
-    api_url = args.api_url.rstrip("/")
+    args.api_url = args.api_url.rstrip("/")
+    return args
+
+
+async def serve(name: str, feed: Any, stop_bot: Any, port: int | None) -> None:
+    """Take updates by webhook through wuye's own server class when there is a `feed`, say so, and run
+    until SIGTERM or SIGINT; then stop the bot."""
     hook = None
-    if args.door == "polling":  # the echo bots the stand-in server's own tests use
-        bot = (PTBEchoBot(api_url, args.token, poll_timeout=10, concurrent_updates=True)
-               if args.framework == "ptb" else AiogramEchoBot(api_url, args.token, poll_timeout=10))
-        await bot.start()
-        stop_bot = bot.stop
-    else:
-        start = _ptb_webhook if args.framework == "ptb" else _aiogram_webhook
-        feed, stop_bot = await start(api_url, args.token, args.port)
-        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", args.port)
+    if feed is not None:
+        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", port or 0)
         await hook.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    print("echo bot running", flush=True)
+    print(f"{name} running", flush=True)
     await stopping.wait()
     if hook is not None:
         await hook.stop()
     await stop_bot()
+
+
+async def main(argv: list[str] | None = None) -> int:
+    args = bot_arguments(__doc__ or "", argv)
+    feed = None
+    if args.door == "polling":  # the echo bots the stand-in server's own tests use
+        bot = (PTBEchoBot(args.api_url, args.token, poll_timeout=10, concurrent_updates=True)
+               if args.framework == "ptb" else AiogramEchoBot(args.api_url, args.token, poll_timeout=10))
+        await bot.start()
+        stop_bot = bot.stop
+    else:
+        start = _ptb_webhook if args.framework == "ptb" else _aiogram_webhook
+        feed, stop_bot = await start(args.api_url, args.token, args.port)
+    await serve("echo bot", feed, stop_bot, args.port)
     return 0
 
 

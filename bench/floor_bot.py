@@ -16,9 +16,7 @@ costs. Same framework set-up as bench/echo_bot.py (concurrent updates; the same 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,11 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine  # noqa: E402
+from bench.echo_bot import SECRET, bot_arguments, serve  # noqa: E402
+from bot.webhook import reply_by_webhook  # noqa: E402
 
-from bot.webhook import WebhookServer, reply_by_webhook  # noqa: E402
-
-SECRET = "bench-secret-0123456789"
 STAFF = (100002, 100003)  # the example setup's two repair staff, who get the cards in turn
 
 Rows = list[list[tuple[str, str]]]  # (text, callback data)
@@ -225,31 +221,10 @@ async def _aiogram(api_url: str, token: str, door: str, port: int | None) -> tup
 
 
 async def main(argv: list[str] | None = None) -> int:
-    raw = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--framework", choices=("ptb", "aiogram"), required=True)
-    parser.add_argument("--door", choices=("polling", "webhook"), required=True)
-    parser.add_argument("--api-url", required=True)
-    parser.add_argument("--token", required=True)
-    parser.add_argument("--port", type=int, help="the webhook's port on 127.0.0.1 (webhook door)")
-    args = parser.parse_args(argv)
-    if args.door == "webhook" and args.port is None:
-        parser.error("--port is needed for the webhook door")
+    args = bot_arguments(__doc__ or "", argv)
     start = _ptb if args.framework == "ptb" else _aiogram
-    feed, stop_bot = await start(args.api_url.rstrip("/"), args.token, args.door, args.port)
-    hook = None
-    if feed is not None:
-        hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", args.port)
-        await hook.start()
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    print("floor bot running", flush=True)
-    await stopping.wait()
-    if hook is not None:
-        await hook.stop()
-    await stop_bot()
+    feed, stop_bot = await start(args.api_url, args.token, args.door, args.port)
+    await serve("floor bot", feed, stop_bot, args.port)
     return 0
 
 
