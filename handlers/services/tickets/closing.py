@@ -29,9 +29,7 @@ def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
         ticket.closed_at = now
-        record_event(uow, ticket, Event.CONFIRM, now, reporter_id)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        record_event(uow, ticket, Event.CONFIRM, now, reporter_id, reschedule=True)
         queue(uow, now, "ticket.confirmed", ticket.assignee_id, ticket=ticket)
         uow.commit()
         return ticket
@@ -90,9 +88,7 @@ def close_unconfirmed(ctx: Context, ticket_id: int) -> Ticket:
     with ctx.uow() as uow:
         ticket = get_ticket(uow, ticket_id)
         ticket.closed_at = now
-        record_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        record_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None, reschedule=True)
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         uow.commit()
         return ticket
@@ -105,9 +101,7 @@ def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
         ticket.closed_at = now
-        record_event(uow, ticket, Event.WITHDRAW, now, reporter_id)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        record_event(uow, ticket, Event.WITHDRAW, now, reporter_id, reschedule=True)
         queue(uow, now, "ticket.withdrawn", ticket.assignee_id, ticket=ticket)
         uow.commit()
         return ticket

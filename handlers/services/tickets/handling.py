@@ -43,9 +43,7 @@ def acknowledge(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
             )
         ticket.assignee_id = ticket.assignee_id or actor_id
         ticket.acknowledged_at = now
-        record_event(uow, ticket, Event.ACKNOWLEDGE, now, actor_id)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        record_event(uow, ticket, Event.ACKNOWLEDGE, now, actor_id, reschedule=True)
         queue(uow, now, "ticket.acknowledged", ticket.reporter_id, ticket=ticket, params={"by": actor_id})
         uow.commit()
         return ticket
@@ -74,9 +72,7 @@ def ask_owner(ctx: Context, actor_id: int, ticket_id: int, question: str) -> Tic
         if ticket.reporter_id is None:
             raise UserError("reporter_gone")
         ticket.paused_at = now
-        event = record_event(uow, ticket, Event.ASK_OWNER, now, actor_id, note=question)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        event = record_event(uow, ticket, Event.ASK_OWNER, now, actor_id, note=question, reschedule=True)
         queue(
             uow,
             now,
@@ -106,9 +102,7 @@ def owner_reply(ctx: Context, reporter_id: int, ticket_id: int, answer: str) -> 
                 ticket.due_at.astimezone(ctx.tz).date()
             )
         ticket.paused_at = None
-        event = record_event(uow, ticket, Event.OWNER_REPLY, now, reporter_id, note=answer)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        event = record_event(uow, ticket, Event.OWNER_REPLY, now, reporter_id, note=answer, reschedule=True)
         queue(
             uow,
             now,
@@ -133,14 +127,12 @@ def resolve(
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
         ticket.resolved_at = now
-        event = record_event(uow, ticket, Event.RESOLVE, now, actor_id, note=note)
+        event = record_event(uow, ticket, Event.RESOLVE, now, actor_id, note=note, reschedule=True)
         if photo is not None:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", photo[0], photo[1], event.id, actor_id, now)
             )
         quiet = ctx.calendar(uow).add_working_time(now, policy_of(ticket).quiet_period)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
         queue(
             uow,
             now,
@@ -163,9 +155,7 @@ def reject(ctx: Context, actor_id: int, ticket_id: int, reason: str) -> Ticket:
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
         ticket.reject_reason = reason
-        event = record_event(uow, ticket, Event.REJECT, now, actor_id, note=reason)
-        schedule_next_action(ticket)
-        uow.tickets.save(ticket)
+        event = record_event(uow, ticket, Event.REJECT, now, actor_id, note=reason, reschedule=True)
         queue(
             uow,
             now,

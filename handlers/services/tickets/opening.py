@@ -152,9 +152,7 @@ def assign_to(
     data: dict[str, Any] = {"assignee_id": assignee_id}
     if previous_id is not None and previous_id != assignee_id:
         data["previous_id"] = previous_id
-    event = record_event(uow, ticket, Event.ASSIGN, now, actor_id, data=data)
-    schedule_next_action(ticket)
-    uow.tickets.save(ticket)
+    event = record_event(uow, ticket, Event.ASSIGN, now, actor_id, data=data, reschedule=True)
     queue(uow, now, "ticket.assigned", assignee_id, ticket=ticket, tag=event.id)
     queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=event.id)
 

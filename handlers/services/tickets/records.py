@@ -47,8 +47,10 @@ def record_event(
     actor_id: int | None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    reschedule: bool = False,
 ) -> TicketEvent:
-    """Apply `event` (IllegalTransition if the status forbids it), save the ticket, log the event."""
+    """Apply `event` (IllegalTransition if the status forbids it), save the ticket, log the event.
+    `reschedule`: also ask the sweep to re-plan the ticket, in the same save."""
     before = ticket.status
     try:
         after = next_status(before, event)
@@ -56,6 +58,8 @@ def record_event(
         raise UserError("illegal_transition", status=exc.status.value, event=exc.event.value) from None
     ticket.status = after
     ticket.updated_at = now
+    if reschedule:
+        schedule_next_action(ticket)
     try:
         uow.tickets.save(ticket)
     except StaleTicket:
