@@ -11,6 +11,7 @@ request that timed out — it may have been delivered — is counted as uncertai
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import time
@@ -92,6 +93,19 @@ class RateLimiter:
 def console_pace() -> RateLimiter:
     """No waiting: the terminal (`wuye chat`, `wuye demo`) is not Telegram and has no rate limits."""
     return RateLimiter(per_second=1e9, private_interval=0.0, group_interval=0.0)
+
+
+class Queued:
+    """Ticks when a unit of work commits new notifications (called on the committing thread). The
+    runtime wakes the outbox after a turn only when it has ticked since the last wake: most updates
+    queue nothing, and looking for due notifications after each of them cost a transaction each."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count(1)
+        self.last = 0
+
+    def __call__(self) -> None:
+        self.last = next(self._ticks)  # atomic in CPython: concurrent commits each move it on
 
 
 @dataclass

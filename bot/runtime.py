@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox import Deliver, DeliveryError, Outbox
+from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
 from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.core import Core
@@ -65,12 +65,14 @@ class Runtime:
     core: Core
     translators: Callable[[Lang], Translator]
     engine: Engine | None = None  # for the webhook's health check
+    queued: Queued | None = None  # None: wake the outbox after every update
     _locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _holders: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _outbox_task: asyncio.Task[None] | None = None
     _ladder: LadderScheduler | None = None
     _db: ThreadPoolExecutor | None = None
+    _woken_for: int = 0  # the `queued` tick the outbox was last woken for
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time, and a thread that finds the file locked sleeps and retries:
@@ -99,7 +101,11 @@ class Runtime:
             self._holders[chat] -= 1
             if self._holders[chat] == 0:  # nobody waiting: forget the lock, so idle chats cost nothing
                 del self._holders[chat], self._locks[chat]
-            self._wake.set()
+            # After the turn's own answers: what it queued follows them. The ladder wakes the outbox
+            # itself, and the outbox looks every couple of seconds anyway (other processes queue too).
+            if self.queued is None or self.queued.last != self._woken_for:
+                self._woken_for = self.queued.last if self.queued is not None else 0
+                self._wake.set()
 
     def start_outbox(self, deliver: Deliver, idle: float = 2.0) -> Outbox:
         if self.engine is not None and self.engine.dialect.name == "sqlite":

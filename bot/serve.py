@@ -25,7 +25,9 @@ class StartError(Exception):
 def make_runtime(settings: Settings) -> Runtime:
     app = build_app(settings)
     translations = load_translations(tz=settings.zone)
-    return Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)
+    return Runtime(
+        app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine, queued=app.queued
+    )
 
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.holidays import ChineseCalendarSource
+from bot.outbox import Queued
 from bot.revenue_files import RevenueDocuments
 from handlers.clock import Clock, SystemClock
 from handlers.services.context import Context
@@ -45,14 +46,16 @@ class App:
     settings: Settings
     engine: Engine
     ctx: Context
+    queued: Queued  # ticks when a commit queued notifications
 
 
 def build_app(settings: Settings, clock: Clock | None = None, migrate: bool = True) -> App:
     engine = make_engine(settings.url)
     if migrate:
         upgrade(engine)
+    queued = Queued()
     ctx = Context(
-        uow=lambda: SqlUnitOfWork(engine),
+        uow=lambda: SqlUnitOfWork(engine, on_queued=queued),
         clock=clock or SystemClock(),
         holidays=ChineseCalendarSource(),
         tz=settings.zone,
@@ -61,4 +64,4 @@ def build_app(settings: Settings, clock: Clock | None = None, migrate: bool = Tr
         invite_ttl_days=settings.invite_ttl_days,
         documents=RevenueDocuments(),
     )
-    return App(settings, engine, ctx)
+    return App(settings, engine, ctx, queued)

@@ -9,6 +9,7 @@ from typing import Any, Generic, Self, TypeVar, overload
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from handlers.domain import Notification
 from storage import repositories as r
 from storage.conversations import ConversationRepository
 
@@ -42,7 +43,21 @@ class _OnFirstUse(Generic[R]):
         uow.repositories[self.name] = repository
 
 
+class _CountingNotifications(r.NotificationRepository):
+    """Notifications that also counts what this unit of work queued, for the commit's signal."""
+
+    queued = 0
+
+    def add(self, item: Notification) -> bool:
+        added = super().add(item)
+        self.queued += added
+        return added
+
+
 class SqlUnitOfWork:
+    """One session, one transaction. `on_queued` is called after a commit that queued notifications
+    (on the committing thread), so whoever sends them knows there is something to send."""
+
     offices = _OnFirstUse(r.OfficeRepository)
     companies = _OnFirstUse(r.CompanyRepository)
     estates = _OnFirstUse(r.EstateRepository)
@@ -52,7 +67,7 @@ class SqlUnitOfWork:
     tickets = _OnFirstUse(r.TicketRepository)
     events = _OnFirstUse(r.EventRepository)
     attachments = _OnFirstUse(r.AttachmentRepository)
-    notifications = _OnFirstUse(r.NotificationRepository)
+    notifications = _OnFirstUse(_CountingNotifications)
     policies = _OnFirstUse(r.PolicyRepository)
     calendar = _OnFirstUse(r.CalendarRepository)
     conversations = _OnFirstUse(ConversationRepository)
@@ -61,8 +76,9 @@ class SqlUnitOfWork:
     groups = _OnFirstUse(r.GroupRepository)
     disclosures = _OnFirstUse(r.DisclosureRepository)
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine
+        self.on_queued = on_queued
         self.repositories: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
@@ -78,6 +94,11 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        notifications = self.repositories.get("notifications")
+        if notifications is not None and notifications.queued:
+            notifications.queued = 0
+            if self.on_queued is not None:
+                self.on_queued()
 
     def rollback(self) -> None:
         self.session.rollback()
