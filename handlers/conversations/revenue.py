@@ -17,7 +17,7 @@ from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
 from handlers.rules import revenue as rules
 from handlers.rules.categories import Privacy
-from handlers.services import revenue
+from handlers.services import revenue, revenue_oversight, revenue_reading
 from handlers.services.access import Actor
 from handlers.services.errors import UserError
 from handlers.services.revenue_import import MAX_FILE_BYTES, FileProblem, RevenueFileError
@@ -222,7 +222,7 @@ def on_flow(turn: Turn) -> None:
 
 def show(turn: Turn) -> None:
     """/revenue: the latest quarter of the person's estate, with the chart."""
-    estates = revenue.reader_estates(turn.ctx, turn.person_id)
+    estates = revenue_reading.reader_estates(turn.ctx, turn.person_id)
     manages = revenue.managed_estates(turn.ctx, turn.person_id)
     if not estates:
         if turn.actor().office_ids():  # an official: the area's view is theirs
@@ -241,7 +241,7 @@ def show(turn: Turn) -> None:
 
 
 def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
-    view = revenue.owner_view(turn.ctx, turn.person_id, estate_id, disclosure_id=disclosure_id)
+    view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id, disclosure_id=disclosure_id)
     status = turn.t(rt.TIMELINESS[view.timeliness.value])
     if view.current is None or view.figures is None:
         turn.say(
@@ -285,7 +285,7 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
     if len(view.history) > 1:
         buttons.append([Button("🗂 " + turn.t("Earlier quarters"), f"rv:h:{view.estate.id}")])
     if d.kind == rules.DisclosureKind.REVENUE.value:
-        for other in revenue.other_kinds(turn.ctx, turn.person_id, view.estate.id or 0):
+        for other in revenue_reading.other_kinds(turn.ctx, turn.person_id, view.estate.id or 0):
             label = f"{turn.t(rt.KIND_LABELS[other.kind])} {other.quarter}"
             buttons.append([Button("📄 " + label, f"rv:v:{other.id}")])
     turn.say("\n".join(lines), buttons)
@@ -329,7 +329,7 @@ def on_button(turn: Turn) -> None:
 
 
 def _history(turn: Turn, estate_id: int) -> None:
-    view = revenue.owner_view(turn.ctx, turn.person_id, estate_id)
+    view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id)
     rows = [
         [Button(f"{h.quarter} · {turn.tr.format_money(h.closing_fen)}", f"rv:v:{h.id}")] for h in view.history
     ]
@@ -339,7 +339,7 @@ def _history(turn: Turn, estate_id: int) -> None:
 def _choose_line(turn: Turn, disclosure_id: int) -> None:
     p = revenue.preview(turn.ctx, disclosure_id)
     # Reading it as an owner checks that the person may, and that it is published.
-    revenue.owner_view(turn.ctx, turn.person_id, p.stored.estate_id, disclosure_id=disclosure_id)
+    revenue_reading.owner_view(turn.ctx, turn.person_id, p.stored.estate_id, disclosure_id=disclosure_id)
     rows = [
         [Button(f"{rt.item_label(turn.tr, x.item)} · {turn.tr.format_money(x.amount_fen)}", f"rv:ql:{x.id}")]
         for x in p.stored.lines
@@ -354,7 +354,9 @@ def on_question(turn: Turn) -> None:
         return
     line_id = int(str(turn.state.data["line_id"]))
     try:
-        ticket = revenue.question_line(turn.ctx, turn.person_id, line_id, turn.inc.text, Privacy.GOVERNMENT)
+        ticket = revenue_reading.question_line(
+            turn.ctx, turn.person_id, line_id, turn.inc.text, Privacy.GOVERNMENT
+        )
     except UserError as exc:
         turn.say(_explain(turn, exc))
         return
@@ -383,7 +385,7 @@ def disclosure_overview(turn: Turn) -> None:
     if not actor.office_ids() and not actor.has(RoleKind.ADMIN):
         turn.say(explain(turn.tr, UserError("officials_only")))
         return
-    view = revenue.area_view(turn.ctx, turn.person_id, quarter)
+    view = revenue_oversight.area_view(turn.ctx, turn.person_id, quarter)
     icon = {"on_time": "🟢", "late": "🟡", "missing": "🔴", "pending": "⚪"}
     lines = [
         "🏛 "
