@@ -78,7 +78,8 @@ def load(
     """Create or update offices, companies, estates, people and policies from a setup file."""
     from bot.setup_file import SetupFileError, read_setup
     from bot.wiring import build_app
-    from handlers.services.setup import SetupError, apply_setup
+    from handlers.services.setup import apply_setup
+    from handlers.services.setup_document import SetupError
 
     settings = settings_or_exit(database_url=database_url)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from handlers.services.setup import Entry, SetupError
+from handlers.services.setup_document import Entry, SetupError
 
 
 class SetupFileError(Exception):

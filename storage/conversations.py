@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from handlers.conversations.io import ChatState
-from storage.repositories import _connection, _insert, _prepared
+from storage.repositories.statements import _connection, _insert, _prepared
 from storage.tables import ConversationRow
 
 _T = ConversationRow.__table__  # type: ignore[attr-defined]

@@ -6,7 +6,18 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from handlers.conversations import group, menus, official, owner, report, revenue, staff
+from handlers.conversations import (
+    group,
+    menus,
+    official,
+    owner,
+    report,
+    revenue,
+    revenue_manager,
+    revenue_official,
+    revenue_owner,
+    staff,
+)
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, ChatState, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
@@ -128,9 +139,9 @@ COMMANDS: dict[str, Step] = {
     "area": official.area,
     "supervision": official.supervision_list,
     "overdue": official.overdue_list,
-    "revenue": revenue.show,
-    "revenue_template": revenue.template,
-    "disclosure": revenue.disclosure_overview,
+    "revenue": revenue_owner.show,
+    "revenue_template": revenue_manager.template,
+    "disclosure": revenue_official.disclosure_overview,
 }
 
 COMMANDS_IN_GROUPS: dict[str, Step] = {"bind": group.bind, "unbind": group.unbind, "help": group.help_}
@@ -267,7 +278,7 @@ class Core:
                 flow(turn)
                 return
             turn.clear_state()
-        if revenue.wants_document(turn):
+        if revenue_manager.wants_document(turn):
             return
         if inc.kind is Kind.OTHER:
             turn.say(turn.t("I can only read text, photos and documents."))

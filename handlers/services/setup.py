@@ -23,54 +23,7 @@ from handlers.rules.numbering import valid_prefix
 from handlers.rules.policy import Policy
 from handlers.services.context import Context
 from handlers.services.people import new_code
-
-
-@dataclass
-class Entry:
-    """One item of a section, with the line of the item and of each of its fields."""
-
-    data: dict[str, Any]
-    line: int
-    lines: dict[str, int] = field(default_factory=dict)
-
-    def line_of(self, name: str) -> int:
-        return self.lines.get(name, self.line)
-
-
-class SetupError(Exception):
-    def __init__(self, line: int, where: str, message: str) -> None:
-        super().__init__(f"line {line}: {where}: {message}")
-        self.line, self.where, self.message = line, where, message
-
-
-SECTIONS: dict[str, set[str]] = {
-    "offices": {"key", "name", "kind", "parent", "department"},
-    "companies": {"key", "name", "phone"},
-    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code"},
-    "people": {"key", "name", "telegram_id", "language", "roles"},
-    "policies": {
-        "key",
-        "category",
-        "urgency",
-        "acknowledge_within",
-        "resolve_within",
-        "quiet_period",
-        "remind_at_fraction",
-        "remind_before",
-        "ladder",
-    },
-    "calendar": {"date", "working", "note"},
-}
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "offices": ("key", "name", "kind"),
-    "companies": ("key", "name"),
-    "estates": ("key", "name", "prefix", "community", "company"),
-    "people": ("key", "name", "roles"),
-    "policies": ("acknowledge_within", "resolve_within"),
-    "calendar": ("date", "working"),
-}
-ROLE_FIELDS = {"role", "estate", "office", "unit", "duty"}
-DEPARTMENTS = {"city_management", "market_regulation", "planning", "fire"}
+from handlers.services.setup_document import DEPARTMENTS, ROLE_FIELDS, Entry, SetupError, validate
 
 
 @dataclass
@@ -92,30 +45,6 @@ def _text(entry: Entry, name: str, section: str, maximum: int = 200) -> str:
     if len(text) > maximum:
         raise SetupError(entry.line_of(name), f"{section}.{name}", f"longer than {maximum} characters")
     return text
-
-
-def validate(doc: dict[str, list[Entry]]) -> None:
-    """Shape checks that need no database: sections, unknown and missing fields, duplicate keys."""
-    for section, entries in doc.items():
-        if section not in SECTIONS:
-            line = entries[0].line if entries else 1
-            raise SetupError(line, section, f"unknown section (expected one of: {', '.join(SECTIONS)})")
-        seen: dict[str, int] = {}
-        for entry in entries:
-            for name in entry.data:
-                if name not in SECTIONS[section]:
-                    raise SetupError(entry.line_of(name), f"{section}.{name}", "unknown field")
-            for name in REQUIRED[section]:
-                if name not in entry.data or entry.data[name] in (None, ""):
-                    raise SetupError(entry.line, f"{section}.{name}", "missing")
-            ident = str(entry.data.get("key") or entry.data.get("date") or "")
-            if section == "policies":
-                ident = f"{entry.data.get('category') or '*'}/{entry.data.get('urgency') or '*'}"
-            if ident in seen:
-                raise SetupError(
-                    entry.line, f"{section}.key", f"duplicate {ident!r} (first on line {seen[ident]})"
-                )
-            seen[ident] = entry.line
 
 
 def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:

@@ -20,7 +20,7 @@ from handlers.conversations.io import Incoming, Kind, Send
 from handlers.domain import Notification, Person, Role, RoleKind
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import Status
-from handlers.services import revenue
+from handlers.services import revenue, revenue_oversight, revenue_reading
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
 from handlers.services.revenue_deadlines import sweep_deadlines
@@ -123,7 +123,7 @@ def test_import_previews_then_publish_tells_every_owner_once(ctx: Context) -> No
     assert again.value.code == "disclosure_not_draft"
     assert len(notifications(ctx, "revenue.published")) == 3
 
-    view = revenue.owner_view(ctx, person(ctx, OWNER), estate_id(ctx))
+    view = revenue_reading.owner_view(ctx, person(ctx, OWNER), estate_id(ctx))
     assert view.current is not None and view.current.id == preview.stored.id
     assert view.timeliness.value == "on_time" and [h.quarter for h in view.history] == ["2026Q3"]
 
@@ -171,7 +171,7 @@ def test_a_correction_is_a_new_revision_with_a_reason_and_owners_see_what_change
     done = revenue.publish(ctx, manager, second.stored.id or 0, "电梯广告合同补充协议漏记")
     assert done.correction and done.on_time  # timeliness counts from the first publication
 
-    view = revenue.owner_view(ctx, person(ctx, OWNER), eid)
+    view = revenue_reading.owner_view(ctx, person(ctx, OWNER), eid)
     assert view.current is not None and view.current.revision == 2
     assert view.revision_reason == "电梯广告合同补充协议漏记" and view.changes == second.changes
     assert [h.revision for h in view.history] == [2]
@@ -207,7 +207,7 @@ def test_an_owner_questions_a_line_and_a_ticket_is_opened_linked_to_it(ctx: Cont
     preview = revenue.import_draft(ctx, manager, estate_id(ctx), grid())
     revenue.publish(ctx, manager, preview.stored.id or 0)
     share = next(x for x in preview.stored.lines if x.item == "management_share")
-    ticket = revenue.question_line(
+    ticket = revenue_reading.question_line(
         ctx, person(ctx, OWNER), share.id or 0, "管理费分成比例依据是什么？", Privacy.GOVERNMENT
     )
     assert ticket.category is Category.REVENUE_DISCLOSURE and ticket.status is Status.ASSIGNED
@@ -220,7 +220,7 @@ def test_an_owner_questions_a_line_and_a_ticket_is_opened_linked_to_it(ctx: Cont
 def test_a_draft_cannot_be_questioned(ctx: Context) -> None:
     preview = revenue.import_draft(ctx, person(ctx, MANAGER), estate_id(ctx), grid())
     with pytest.raises(UserError):
-        revenue.question_line(
+        revenue_reading.question_line(
             ctx, person(ctx, OWNER), preview.stored.lines[0].id or 0, "这是什么收入？", Privacy.NOBODY
         )
 
@@ -259,7 +259,7 @@ def test_deadline_reminders_and_warnings_follow_working_days_and_go_out_once(ctx
         mark = uow.disclosures.deadline(estate_id(ctx), "revenue", "2026Q3")
     assert mark is not None and mark.missed_at == at(date(2026, 10, 19))
 
-    view = revenue.area_view(ctx, person(ctx, STREET))
+    view = revenue_oversight.area_view(ctx, person(ctx, STREET))
     haibin = next(s for s in view.estates if s.estate.key == "haibin")
     assert haibin.status.value == "missing" and haibin.marked
 
@@ -270,7 +270,7 @@ def test_a_disclosure_published_in_time_stops_the_reminders(ctx: Context) -> Non
     revenue.publish(ctx, manager, revenue.import_draft(ctx, manager, estate_id(ctx), grid()).stored.id or 0)
     for day in (date(2026, 10, 9), date(2026, 10, 14), date(2026, 10, 16)):
         assert sweep_on(ctx, day) == ([], [])
-    view = revenue.area_view(ctx, person(ctx, COMMUNITY))
+    view = revenue_oversight.area_view(ctx, person(ctx, COMMUNITY))
     assert [(s.estate.key, s.status.value) for s in view.estates] == [("haibin", "on_time")]
     assert view.estate_ranking[0][0] == "海滨花园"
 
@@ -322,11 +322,11 @@ def test_a_maintenance_fund_disclosure_is_imported_published_and_read_the_same_w
     assert preview.stored.kind == "maintenance_fund" and preview.figures.uses_fen == 12_500_000
     revenue.publish(ctx, manager, preview.stored.id or 0)
     owner = person(ctx, OWNER)
-    assert [d.id for d in revenue.other_kinds(ctx, owner, eid)] == [preview.stored.id]
-    view = revenue.owner_view(ctx, owner, eid, disclosure_id=preview.stored.id)
+    assert [d.id for d in revenue_reading.other_kinds(ctx, owner, eid)] == [preview.stored.id]
+    view = revenue_reading.owner_view(ctx, owner, eid, disclosure_id=preview.stored.id)
     assert view.figures is not None and view.figures.kind is DisclosureKind.MAINTENANCE_FUND
     assert [h.kind for h in view.history] == ["maintenance_fund"]
-    assert revenue.owner_view(ctx, owner, eid).current is None  # no public revenue published yet
+    assert revenue_reading.owner_view(ctx, owner, eid).current is None  # no public revenue published yet
 
 
 def chat(core: Core, user: int, **kw: object) -> list[Send]:

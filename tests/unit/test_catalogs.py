@@ -9,18 +9,15 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from bot.catalogs import (
+from bot.catalog_checks import (
     FIX_HINT,
-    Source,
-    extract_source,
     find_catalog_problems,
     locale_problems,
-    po_path,
-    refresh,
     source_problems,
-    template_path,
     template_problems,
 )
+from bot.catalog_files import Source, extract_source, po_path, template_path
+from bot.catalogs import refresh
 from handlers.text import LANGUAGES, Lang
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,0 +1,62 @@
+"""Officials watch disclosures: which estates of their area published a quarter on time, late or not at
+all, and the estates and companies ranked by their on-time rate."""
+
+from __future__ import annotations
+
+from handlers.conversations import revenue_text as rt
+from handlers.conversations.errors import explain
+from handlers.conversations.turn import Turn
+from handlers.domain import RoleKind
+from handlers.rules import revenue as rules
+from handlers.services import revenue_oversight
+from handlers.services.errors import UserError
+
+
+def disclosure_overview(turn: Turn) -> None:
+    """/disclosure [2026Q3]: which estates of the area published on time, late, or not at all."""
+    quarter = None
+    if turn.inc.text.strip():
+        try:
+            quarter = rules.Quarter.parse(turn.inc.text)
+        except ValueError:
+            turn.say(turn.t("Write the quarter like 2026Q3."))
+            return
+    actor = turn.actor()
+    if not actor.office_ids() and not actor.has(RoleKind.ADMIN):
+        turn.say(explain(turn.tr, UserError("officials_only")))
+        return
+    view = revenue_oversight.area_view(turn.ctx, turn.person_id, quarter)
+    icon = {"on_time": "🟢", "late": "🟡", "missing": "🔴", "pending": "⚪"}
+    lines = [
+        "🏛 "
+        + turn.t(
+            "Public revenue disclosures, {quarter} (due {date})",
+            quarter=str(view.quarter),
+            date=turn.tr.format_date(view.due_on),
+        ),
+        "",
+    ]
+    for s in view.estates:
+        when = f" · {turn.tr.format_date(s.published_at)}" if s.published_at else ""
+        mark = " ⚠️" if s.marked else ""
+        lines.append(
+            f"{icon[s.status.value]} {s.estate.name} ({s.company_name}): "
+            f"{turn.t(rt.TIMELINESS[s.status.value])}{when}{mark}"
+        )
+    counts = {k: sum(1 for s in view.estates if s.status.value == k) for k in icon}
+    lines += [
+        "",
+        turn.t(
+            "On time {on_time} · late {late} · not published {missing} · not due {pending}",
+            **counts,
+        ),
+        "",
+        "🏅 " + turn.t("Ranking by on-time rate (last four quarters):"),
+    ]
+    for i, (name, rank) in enumerate(view.estate_ranking, start=1):
+        lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
+    if view.company_ranking:
+        lines += ["", "🏢 " + turn.t("Companies:")]
+        for i, (name, rank) in enumerate(view.company_ranking, start=1):
+            lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
+    turn.say("\n".join(lines))

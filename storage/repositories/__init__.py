@@ -1,0 +1,44 @@
+"""Repositories over one SQLAlchemy session. They flush, never commit: the unit of work commits.
+
+One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
+the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` and `disclosures` hold the
+repositories, which the unit of work takes from here.
+"""
+
+from storage.repositories.chats import GroupRepository, UpdateLog
+from storage.repositories.disclosures import DisclosureRepository
+from storage.repositories.notifications import NotificationRepository
+from storage.repositories.organisation import (
+    CompanyRepository,
+    EstateRepository,
+    InviteRepository,
+    OfficeRepository,
+    PersonRepository,
+    RoleRepository,
+)
+from storage.repositories.policies import CalendarRepository, PolicyRepository
+from storage.repositories.tickets import (
+    AttachmentRepository,
+    CardRepository,
+    EventRepository,
+    TicketRepository,
+)
+
+__all__ = [
+    "AttachmentRepository",
+    "CalendarRepository",
+    "CardRepository",
+    "CompanyRepository",
+    "DisclosureRepository",
+    "EstateRepository",
+    "EventRepository",
+    "GroupRepository",
+    "InviteRepository",
+    "NotificationRepository",
+    "OfficeRepository",
+    "PersonRepository",
+    "PolicyRepository",
+    "RoleRepository",
+    "TicketRepository",
+    "UpdateLog",
+]

@@ -1,0 +1,139 @@
+"""The outbox: notifications queued once per key, leased to one dispatcher at a time, sent or given up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, update
+from sqlmodel import Session, col, select
+
+from handlers.domain import Notification
+from storage.mapping import to_row_values
+from storage.repositories.base import _Repository
+from storage.repositories.statements import _connection, _insert, _prepared
+from storage.tables import NotificationRow
+
+
+def _notification_insert(session: Session) -> Any:
+    t = NotificationRow.__table__  # type: ignore[attr-defined]
+    return _prepared(
+        session,
+        "notification insert",
+        lambda s: _insert(s, NotificationRow)
+        .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+        .on_conflict_do_nothing(index_elements=[NotificationRow.key])
+        .returning(t.c.id),
+    )
+
+
+class NotificationRepository(_Repository[Notification, NotificationRow]):
+    row, domain = NotificationRow, Notification
+
+    def add(self, item: Notification) -> bool:  # type: ignore[override]
+        # ON CONFLICT rather than look-then-insert: two sweeps queueing the same key at once must not
+        # abort each other's transaction with a unique violation.
+        values = to_row_values(item)
+        values.pop("id")
+        new_id = self.session.execute(_notification_insert(self.session), values).scalar_one_or_none()
+        if new_id is None:
+            return False
+        item.id = new_id
+        return True
+
+    def pending(self, now: datetime, limit: int) -> list[Notification]:
+        return self._many(
+            col(NotificationRow.sent_at).is_(None),
+            col(NotificationRow.failed_at).is_(None),
+            (col(NotificationRow.not_before).is_(None)) | (col(NotificationRow.not_before) <= now),
+            order=col(NotificationRow.id),
+            limit=limit,
+        )
+
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[Notification]:
+        """Take a lease on pending notifications that nobody else holds (SKIP LOCKED on PostgreSQL), so
+        two dispatchers never send the same one; a dispatcher that dies loses its lease when it expires."""
+        pending = (
+            select(NotificationRow.id)
+            .where(
+                col(NotificationRow.sent_at).is_(None),
+                col(NotificationRow.failed_at).is_(None),
+                (col(NotificationRow.not_before).is_(None)) | (col(NotificationRow.not_before) <= now),
+                (col(NotificationRow.claimed_until).is_(None)) | (col(NotificationRow.claimed_until) <= now),
+            )
+            .order_by(col(NotificationRow.id))
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            pending = pending.with_for_update(skip_locked=True)
+        ids = [i for i in self.session.exec(pending).all() if i is not None]
+        if not ids:
+            return []
+        self.session.execute(
+            update(NotificationRow).where(col(NotificationRow.id).in_(ids)).values(claimed_until=lease_until)
+        )
+        self.session.flush()
+        return self._many(col(NotificationRow.id).in_(ids), order=col(NotificationRow.id))
+
+    def counts(self, now: datetime) -> dict[str, int]:
+        """How many are waiting, sent, uncertain, blocked, rerouted or failed (for `wuye status`)."""
+        rows = self.session.execute(
+            select(NotificationRow.outcome, func.count()).group_by(NotificationRow.outcome)
+        ).all()
+        out = {str(outcome or "waiting"): int(n) for outcome, n in rows}
+        return out
+
+    def renew(self, notification_id: int, held_until: datetime, lease_until: datetime) -> bool:
+        """Extend a lease if it is still the one we took (nobody re-claimed it after it expired)."""
+        result = self.session.execute(
+            update(NotificationRow)
+            .where(
+                col(NotificationRow.id) == notification_id,
+                col(NotificationRow.claimed_until) == held_until,
+                col(NotificationRow.sent_at).is_(None),
+                col(NotificationRow.failed_at).is_(None),
+            )
+            .values(claimed_until=lease_until)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def release_leases(self) -> int:
+        """Drop every lease on unfinished notifications (only safe when no other dispatcher runs)."""
+        result = self.session.execute(
+            update(NotificationRow)
+            .where(
+                col(NotificationRow.sent_at).is_(None),
+                col(NotificationRow.failed_at).is_(None),
+                col(NotificationRow.claimed_until).is_not(None),
+            )
+            .values(claimed_until=None)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def oldest_waiting(self) -> Notification | None:
+        found = self._many(
+            col(NotificationRow.sent_at).is_(None),
+            col(NotificationRow.failed_at).is_(None),
+            order=col(NotificationRow.id),
+            limit=1,
+        )
+        return found[0] if found else None
+
+    def add_many(self, items: Sequence[Notification]) -> int:
+        """INSERT … ON CONFLICT DO NOTHING for many rows at once: one statement compiled once, sent by the
+        driver in batches ("insertmanyvalues"); thousands of owners in a few round trips."""
+        if not items:
+            return 0
+        rows = []
+        for item in items:
+            values = to_row_values(item)
+            values.pop("id")
+            rows.append(values)
+        table = NotificationRow.__table__  # type: ignore[attr-defined]
+        stmt = (
+            _insert(self.session, NotificationRow)
+            .on_conflict_do_nothing(index_elements=[NotificationRow.key])
+            .returning(table.c.id)
+        )
+        return len(_connection(self.session).execute(stmt, rows).all())
