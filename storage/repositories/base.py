@@ -1,12 +1,21 @@
-"""The generic repository: one domain record per table row, read and written over one session."""
+"""The generic repository: one domain record per table row, read and written over one session.
+
+Rows are read and written with plain statements on the session's connection (its transaction), straight
+into and out of the domain's dataclasses: the ORM's instances, identity map and unit-of-work flush cost
+several times the SQL they run, and every use case goes through here. The session still holds the
+transaction, and a repository that keeps ORM objects of its own (policies, group bindings, disclosures)
+finds a row written here expired, not stale."""
 
 from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col
 
-from storage.mapping import copy_into, to_domain, to_row_values
+from storage.mapping import to_domain, to_row_values
+from storage.repositories.statements import _connection, _prepared
 
 D = TypeVar("D")
 R = TypeVar("R", bound=SQLModel)
@@ -19,36 +28,65 @@ class _Repository(Generic[D, R]):
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @property
+    def _table(self) -> Any:
+        return self.row.__table__  # type: ignore[attr-defined]
+
     def _one(self, *where: Any) -> D | None:
-        row = self.session.exec(select(self.row).where(*where)).first()
-        return to_domain(row, self.domain) if row is not None else None
+        stmt = sa_select(*self._table.columns).where(*where).limit(1)
+        found = _connection(self.session).execute(stmt).first()
+        return to_domain(found, self.domain) if found is not None else None
 
     def _many(self, *where: Any, order: Any = None, limit: int | None = None) -> list[D]:
-        stmt = select(self.row).where(*where)
+        stmt = sa_select(*self._table.columns).where(*where)
         if order is not None:
             stmt = stmt.order_by(*order) if isinstance(order, tuple) else stmt.order_by(order)
         if limit is not None:
             stmt = stmt.limit(limit)
-        return [to_domain(r, self.domain) for r in self.session.exec(stmt).all()]
+        return [to_domain(r, self.domain) for r in _connection(self.session).execute(stmt)]
 
     def get(self, id: int) -> D | None:
-        row = self.session.get(self.row, id)
-        return to_domain(row, self.domain) if row is not None else None
+        t = self._table
+        stmt = _prepared(
+            self.session, f"{t.name} by id", lambda _: sa_select(*t.columns).where(t.c.id == bindparam("id"))
+        )
+        found = _connection(self.session).execute(stmt, {"id": id}).first()
+        return to_domain(found, self.domain) if found is not None else None
 
     def add(self, item: D) -> D:
-        row = self.row(**to_row_values(item))
-        self.session.add(row)
-        self.session.flush()
-        item.id = row.id  # type: ignore[attr-defined]
+        t = self._table
+        stmt = _prepared(
+            self.session,
+            f"{t.name} insert",
+            lambda _: t.insert().values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
+        )
+        values = to_row_values(item)
+        values.pop("id")
+        result = _connection(self.session).execute(stmt, values)
+        item.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
         return item
 
     def save(self, item: D) -> D:
-        row = self.session.get(self.row, item.id)  # type: ignore[attr-defined]
-        if row is None:
-            raise LookupError(f"{self.row.__tablename__} {item.id} does not exist")  # type: ignore[attr-defined]
-        copy_into(row, item)
-        self.session.flush()
+        t = self._table
+        stmt = _prepared(
+            self.session,
+            f"{t.name} update",
+            lambda _: t.update()
+            .where(t.c.id == bindparam("_id"))
+            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
+        )
+        values = to_row_values(item)
+        values["_id"] = values.pop("id")
+        if _connection(self.session).execute(stmt, values).rowcount != 1:
+            raise LookupError(f"{t.name} {values['_id']} does not exist")
+        self._forget(values["_id"])
         return item
+
+    def _forget(self, id: Any) -> None:
+        """The row changed behind the ORM's back: if this session holds it as an object, expire it."""
+        held = self.session.identity_map.get(self.session.identity_key(self.row, id))
+        if held is not None:
+            self.session.expire(held)
 
     def all(self) -> list[D]:
         return self._many(order=col(self.row.id))  # type: ignore[attr-defined]

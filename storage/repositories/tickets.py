@@ -44,10 +44,7 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleTicket(item.number)
         item.version += 1
-        # The row changed behind the ORM's back: forget it if this session holds it, and nothing else.
-        held = self.session.identity_map.get(self.session.identity_key(TicketRow, item.id))
-        if held is not None:
-            self.session.expire(held)
+        self._forget(item.id)
         return item
 
     def next_sequence(self, estate_id: int, year: int) -> int:
