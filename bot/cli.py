@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # for annotations only: the commands import these when they run
+    from sqlalchemy.engine import Engine
+
+    from bot.wiring import App
 
 app = typer.Typer(
     help="wuye (物业): a Telegram front desk for residential estates.",
@@ -57,7 +63,7 @@ def db_upgrade(database_url: DatabaseOpt = None) -> None:
     typer.echo(f"database {_safe(settings.url)} at revision {current_revision(engine)}")
 
 
-def _engine_or_exit(factory, url: str):  # type: ignore[no-untyped-def]
+def _engine_or_exit(factory: Callable[[str], Engine], url: str) -> Engine:
     try:
         return factory(url)
     except Exception as exc:
@@ -98,7 +104,7 @@ def load(
         typer.echo(f"  invite for {key} ({role}): {code}  {_link(settings, code)}")
 
 
-def _app_or_exit(build, settings: Settings):  # type: ignore[no-untyped-def]
+def _app_or_exit(build: Callable[[Settings], App], settings: Settings) -> App:
     try:
         return build(settings)
     except Exception as exc:
@@ -145,9 +151,11 @@ def invite_staff(
     except UserError as exc:
         what = "--estate" if "estate" in exc.code else "--office"
         raise fail(f"{what}: unknown key {exc.params.get('key')!r}") from None
+    expires_at = invite.expires_at
+    assert expires_at is not None  # create_invite gives every invite its expiry
     typer.echo(
         f"one-time code {invite.code} ({kind.value}), valid until "
-        f"{invite.expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M} ({settings.timezone})"
+        f"{expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M} ({settings.timezone})"
     )
     typer.echo(_link(settings, invite.code))
 

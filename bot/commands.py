@@ -4,12 +4,12 @@ handlers/conversations/menus.py: the core decides, the front ends apply its SetM
 from __future__ import annotations
 
 from handlers.conversations.menus import stranger_menu
-from handlers.text import Translator
+from handlers.text import Lang, Translator
 
 # Telegram chooses a default menu by the client's two-letter language code only, so Traditional Chinese
 # readers see the Simplified one until the bot knows them; then their chat gets a menu of its own, in
 # the language they chose.
-MENU_LANGUAGES: dict[str | None, str] = {None: "zh_Hans", "zh": "zh_Hans", "en": "en"}
+MENU_LANGUAGES: dict[str | None, Lang] = {None: "zh_Hans", "zh": "zh_Hans", "en": "en"}
 
 
 def menu(tr: Translator) -> list[tuple[str, str]]:

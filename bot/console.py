@@ -10,7 +10,7 @@ from typing import TextIO
 
 from bot.outbox import Outbox
 from handlers.conversations.core import Core
-from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender
 
 
 @dataclass
@@ -40,7 +40,7 @@ class ConsoleChats:
         self, user_id: int, typed: str, name: str | None = None, language_code: str | None = None
     ) -> Incoming:
         """Read a typed line: '/cmd args', a number for a button, 'photo [caption]', or text."""
-        base = dict(
+        base = Sender(
             chat_id=user_id,
             user_id=user_id,
             user_name=name or self.names.get(user_id, str(user_id)),
@@ -51,16 +51,16 @@ class ConsoleChats:
             command, _, args = typed[1:].partition(" ")
             return Incoming(
                 kind=Kind.COMMAND, command=command.split("@")[0].lower(), text=args.strip(), **base
-            )  # type: ignore[arg-type]
-        if typed.isdigit() and self._button(user_id, int(typed)) is not None:
-            shown, button = self._button(user_id, int(typed))  # type: ignore[misc]
+            )
+        if typed.isdigit() and (found := self._button(user_id, int(typed))) is not None:
+            shown, button = found
             return Incoming(
                 kind=Kind.BUTTON,
                 data=button.data,
                 callback_id=f"cb{next(self._ids)}",
                 message_id=shown.id,
                 **base,
-            )  # type: ignore[arg-type]
+            )
         if typed.lower().startswith("file "):
             path, _, caption = typed[5:].strip().partition(" ")
             file = Path(path).expanduser()
@@ -73,8 +73,8 @@ class ConsoleChats:
                 file_unique_id=f"cp{n}",
                 text=typed[5:].strip(),
                 **base,
-            )  # type: ignore[arg-type]
-        return Incoming(kind=Kind.TEXT, text=typed, **base)  # type: ignore[arg-type]
+            )
+        return Incoming(kind=Kind.TEXT, text=typed, **base)
 
     def document(
         self, user_id: int, data: bytes, filename: str, caption: str = "", name: str | None = None

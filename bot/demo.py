@@ -20,6 +20,7 @@ from handlers.clock import FixedClock
 from handlers.conversations.core import Core
 from handlers.conversations.labels import RUNG, label
 from handlers.rules.ladder import Action, Rung
+from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from handlers.text import N_, Translator
 
@@ -231,8 +232,18 @@ LADDER_SCRIPT: dict[str, dict[str, str]] = {
 }
 
 
-async def _ladder_act(lang, clock, chats, ctx, stage, out, tr) -> None:  # type: ignore[no-untyped-def]
+async def _ladder_act(
+    lang: str,
+    clock: FixedClock,
+    chats: ConsoleChats,
+    ctx: Context,
+    stage: Callable[[str], None],
+    out: TextIO,
+    tr: Translator,
+) -> None:
     """Act two: nobody acts on a report, and the ladder climbs until the district supervises it."""
+    outbox = chats.outbox  # set by _story, before the acts
+    assert outbox is not None
     from handlers.services.ladder import sweep
 
     s = LADDER_SCRIPT[lang]
@@ -252,7 +263,7 @@ async def _ladder_act(lang, clock, chats, ctx, stage, out, tr) -> None:  # type:
         done = sweep(ctx)
         for number, action in done.steps:
             chats._print_line(0, f"⚙ {number}: {action_text(tr, action)}")
-        await chats.outbox.drain()
+        await outbox.drain()
 
     await at(
         datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI),
@@ -276,7 +287,7 @@ async def _ladder_act(lang, clock, chats, ctx, stage, out, tr) -> None:  # type:
     )
     await chats.handle(chats.press(COMMUNITY, "ug:"))
     await chats.handle(chats.incoming(COMMUNITY, s["urge"]))
-    await chats.outbox.drain()
+    await outbox.drain()
     await at(datetime(2026, 12, 22, 9, 0, tzinfo=SHANGHAI), N_("overdue: a reminder each working morning"))
     await at(
         datetime(2026, 12, 24, 9, 5, tzinfo=SHANGHAI),
@@ -291,7 +302,7 @@ async def _ladder_act(lang, clock, chats, ctx, stage, out, tr) -> None:  # type:
     await chats.handle(chats.press(BUREAU, "td:"))
     await chats.handle(chats.press(BUREAU, "td:", suffix=""))
     await chats.handle(chats.incoming(BUREAU, s["transfer"]))
-    await chats.outbox.drain()
+    await outbox.drain()
     clock.set(datetime(2026, 12, 29, 15, 0, tzinfo=SHANGHAI))
     stage(t("the department reports back and resolves"))
     await chats.handle(chats.press(CHENGGUAN, "rs:"))

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.console import ConsoleChats
 from bot.revenue_examples import example_rows
 from bot.revenue_files import write_xlsx
+from handlers.clock import FixedClock
 from handlers.services.context import Context
 from handlers.services.revenue_deadlines import sweep_deadlines
 from handlers.text import Translator
@@ -28,7 +29,7 @@ QUESTION: dict[str, str] = {
 
 async def revenue_act(
     lang: str,
-    clock: object,
+    clock: FixedClock,
     chats: ConsoleChats,
     ctx: Context,
     stage: Callable[[str], None],
@@ -50,7 +51,7 @@ async def revenue_act(
         + "\n"
     )
     chats.save_dir = save_dir
-    clock.set(datetime(2027, 1, 8, 9, 30, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 1, 8, 9, 30, tzinfo=SHANGHAI))
     stage(t("five working days before the due date: a reminder to the project manager"))
     report = sweep_deadlines(ctx)
     for key, quarter, days in report.reminded:
@@ -63,14 +64,14 @@ async def revenue_act(
         chats._print_line(0, f"⚙ {line}")
     await chats.outbox.drain()
 
-    clock.set(datetime(2027, 1, 11, 10, 0, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 1, 11, 10, 0, tzinfo=SHANGHAI))
     stage(t("the project manager fills in the template and sends it; a preview, then publish"))
     await chats.handle(chats.incoming(MANAGER, "/revenue_template"))
     data = write_xlsx(example_rows(tr, "2026Q4"))
     await chats.handle(chats.document(MANAGER, data, "revenue-2026Q4.xlsx", "2026Q4"))
     await chats.handle(chats.press(MANAGER, "rv:pub:"))
 
-    clock.set(datetime(2027, 1, 11, 19, 40, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 1, 11, 19, 40, tzinfo=SHANGHAI))
     stage(t("an owner opens it: the chart, the statement, on time or late"))
     await chats.handle(chats.press(OWNER, "rv:v:"))
 
@@ -83,7 +84,7 @@ async def revenue_act(
     await chats.handle(chats.press(OWNER, f"rv:ql:{share.id}"))
     await chats.handle(chats.incoming(OWNER, QUESTION[lang]))
 
-    clock.set(datetime(2027, 1, 18, 9, 30, tzinfo=SHANGHAI))  # type: ignore[attr-defined]
+    clock.set(datetime(2027, 1, 18, 9, 30, tzinfo=SHANGHAI))
     stage(t("after the due date: the sweep marks who did not publish; the street office sees the area"))
     report = sweep_deadlines(ctx)
     for key, quarter in report.missed:

@@ -8,6 +8,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -19,7 +20,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.methods.base import Response
+from aiogram.methods.base import Response, TelegramMethod
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -36,7 +37,7 @@ from aiogram.types import (
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime, perform_outputs
-from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -57,20 +58,19 @@ OTHER_KINDS = (
 # aiogram reads every reply as `Response[method.__returning__]`, and pydantic keeps such a generic class
 # only while something else refers to it (a weak cache): after a garbage collection the next request
 # builds the class, its schema and validator anew, which cost wuye 7% of its CPU under load. Holding the
-# ones this front end uses keeps them built.
-_RESPONSE_TYPES = tuple(
-    Response[m.__returning__]
-    for m in (
-        methods.AnswerCallbackQuery,
-        methods.EditMessageText,
-        methods.SendMessage,
-        methods.SetMyCommands,
-        methods.GetUpdates,
-        methods.GetFile,
-        methods.GetMe,
-        methods.SetWebhook,
-    )
+# ones this front end uses keeps them built. (`Response[t]` calls `Response.__class_getitem__(t)`, spelled
+# out here because a type checker reads `Response[t]` as a type, and `t` is known only at run time.)
+_HELD_METHODS: tuple[type[TelegramMethod[Any]], ...] = (
+    methods.AnswerCallbackQuery,
+    methods.EditMessageText,
+    methods.SendMessage,
+    methods.SetMyCommands,
+    methods.GetUpdates,
+    methods.GetFile,
+    methods.GetMe,
+    methods.SetWebhook,
 )
+_RESPONSE_TYPES = tuple(Response.__class_getitem__(m.__returning__) for m in _HELD_METHODS)
 
 
 def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -87,7 +87,7 @@ def message_to_incoming(message: Message, bot_username: str | None) -> Incoming 
     user = message.from_user
     if user is None or user.is_bot:
         return None
-    base = dict(
+    base = Sender(
         chat_id=message.chat.id,
         user_id=user.id,
         user_name=user.full_name,
@@ -101,8 +101,8 @@ def message_to_incoming(message: Message, bot_username: str | None) -> Incoming 
             command, _, target = head.partition("@")
             if target and bot_username and target.lower() != bot_username.lower():
                 return None
-            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)  # type: ignore[arg-type]
-        return Incoming(kind=Kind.TEXT, text=text, **base)  # type: ignore[arg-type]
+            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)
+        return Incoming(kind=Kind.TEXT, text=text, **base)
     if message.photo:
         size = message.photo[-1]
         return Incoming(
@@ -112,7 +112,7 @@ def message_to_incoming(message: Message, bot_username: str | None) -> Incoming 
             file_unique_id=size.file_unique_id,
             file_size=size.file_size,
             **base,
-        )  # type: ignore[arg-type]
+        )
     if message.document is not None:
         doc = message.document
         return Incoming(
@@ -124,9 +124,9 @@ def message_to_incoming(message: Message, bot_username: str | None) -> Incoming 
             mime_type=doc.mime_type,
             file_name=doc.file_name,
             **base,
-        )  # type: ignore[arg-type]
+        )
     other = next((k for k in OTHER_KINDS if getattr(message, k, None)), "unknown")
-    return Incoming(kind=Kind.OTHER, other=other, **base)  # type: ignore[arg-type]
+    return Incoming(kind=Kind.OTHER, other=other, **base)
 
 
 def callback_to_incoming(query: CallbackQuery) -> Incoming:
@@ -294,10 +294,10 @@ class AiogramFrontEnd:
 
     async def set_menus(self) -> None:
         for code, lang in MENU_LANGUAGES.items():
-            commands = [BotCommand(command=c, description=d) for c, d in menu(self.runtime.translators(lang))]  # type: ignore[arg-type]
+            commands = [BotCommand(command=c, description=d) for c, d in menu(self.runtime.translators(lang))]
             await self.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
-    async def feed_raw(self, data: dict) -> None:  # type: ignore[type-arg]
+    async def feed_raw(self, data: dict[str, Any]) -> None:
         """An update that came by webhook, handled like one from polling."""
         await self.dispatcher.feed_raw_update(self.bot, data)
 

@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import httpx
 from telegram import (
@@ -24,7 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime, perform_outputs
-from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
 
 log = logging.getLogger("wuye.ptb")
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -99,7 +100,7 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
     if message is None or message.from_user is None or message.from_user.is_bot:
         return None
     user = message.from_user
-    base = dict(
+    base = Sender(
         chat_id=message.chat.id,
         user_id=user.id,
         user_name=user.full_name,
@@ -113,8 +114,8 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
             command, _, target = head.partition("@")
             if target and bot_username and target.lower() != bot_username.lower():
                 return None  # a command for another bot in a group
-            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)  # type: ignore[arg-type]
-        return Incoming(kind=Kind.TEXT, text=text, **base)  # type: ignore[arg-type]
+            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)
+        return Incoming(kind=Kind.TEXT, text=text, **base)
     if message.photo:
         size = message.photo[-1]
         return Incoming(
@@ -124,7 +125,7 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
             file_unique_id=size.file_unique_id,
             file_size=size.file_size,
             **base,
-        )  # type: ignore[arg-type]
+        )
     if message.document is not None:
         doc = message.document
         return Incoming(
@@ -136,8 +137,8 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
             mime_type=doc.mime_type,
             file_name=doc.file_name,
             **base,
-        )  # type: ignore[arg-type]
-    return Incoming(kind=Kind.OTHER, other=_other_kind(message), **base)  # type: ignore[arg-type]
+        )
+    return Incoming(kind=Kind.OTHER, other=_other_kind(message), **base)
 
 
 class PtbFrontEnd:
@@ -149,7 +150,7 @@ class PtbFrontEnd:
         if api_url:
             base = api_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
-        self.application: Application = builder.build()  # type: ignore[type-arg]
+        self.application: Application = builder.build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.poll_timeout = poll_timeout
         self.username: str | None = None
@@ -267,7 +268,7 @@ class PtbFrontEnd:
     async def set_menus(self) -> None:
         bot = self.application.bot
         for code, lang in MENU_LANGUAGES.items():
-            commands = [BotCommand(c, d) for c, d in menu(self.runtime.translators(lang))]  # type: ignore[arg-type]
+            commands = [BotCommand(c, d) for c, d in menu(self.runtime.translators(lang))]
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
@@ -294,7 +295,7 @@ class PtbFrontEnd:
         self.runtime.start_outbox(self.deliver)
         self.runtime.start_ladder()
 
-    async def feed_raw(self, data: dict) -> None:  # type: ignore[type-arg]
+    async def feed_raw(self, data: dict[str, Any]) -> None:
         """An update that came by webhook, handled like one from polling."""
         update = Update.de_json(data, self.application.bot)
         if update is not None:

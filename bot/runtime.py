@@ -38,6 +38,7 @@ async def perform_outputs(
     webhook reply when there is one; an edit Telegram refuses (the message deleted, or too old) is sent
     as a new message, so the words still arrive; any other refusal (`refused`: the framework's errors)
     is logged and the rest go on."""
+    logged: tuple[type[Exception], ...] = (DeliveryError, *refused)
     for output in outputs:
         try:
             if isinstance(output, Answer):
@@ -55,7 +56,7 @@ async def perform_outputs(
                     await deliver(Send(output.chat_id, output.text, output.buttons))
             else:
                 await deliver(output)
-        except (DeliveryError, *refused) as exc:
+        except logged as exc:
             log.warning("could not perform %s: %s", type(output).__name__, exc)
 
 

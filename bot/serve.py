@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
 from bot.console import ConsoleChats
@@ -16,6 +16,10 @@ from bot.outbox import Outbox, console_pace
 from bot.runtime import Runtime
 from bot.wiring import build_app
 from handlers.conversations.core import Core
+
+if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
+    from bot.front_aiogram import AiogramFrontEnd
+    from bot.front_ptb import PtbFrontEnd
 
 
 class StartError(Exception):
@@ -52,6 +56,7 @@ async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     front = _front_end(settings, runtime)
     server = None
     if settings.webhook_url:
+        assert runtime.engine is not None  # make_runtime gives every runtime its engine
         from urllib.parse import urlparse
 
         from bot.webhook import WebhookServer
@@ -91,7 +96,7 @@ async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
             await front.stop()
 
 
-def _front_end(settings: Settings, runtime: Runtime):  # type: ignore[no-untyped-def]
+def _front_end(settings: Settings, runtime: Runtime) -> AiogramFrontEnd | PtbFrontEnd:
     if settings.framework == "aiogram":
         from bot.front_aiogram import AiogramFrontEnd
 

@@ -215,23 +215,43 @@ class DisclosureRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    offices: OfficeRepository
-    companies: CompanyRepository
-    estates: EstateRepository
-    people: PersonRepository
-    roles: RoleRepository
-    invites: InviteRepository
-    tickets: TicketRepository
-    events: EventRepository
-    attachments: AttachmentRepository
-    notifications: NotificationRepository
-    policies: PolicyRepository
-    calendar: CalendarRepository
-    conversations: ConversationRepository
-    cards: CardRepository
-    updates: UpdateLog
-    groups: GroupRepository
-    disclosures: DisclosureRepository
+    """Use cases read its repositories and never replace them, so each is a read-only property: then
+    any implementation matches, however it makes them (storage makes each on first use)."""
+
+    @property
+    def offices(self) -> OfficeRepository: ...
+    @property
+    def companies(self) -> CompanyRepository: ...
+    @property
+    def estates(self) -> EstateRepository: ...
+    @property
+    def people(self) -> PersonRepository: ...
+    @property
+    def roles(self) -> RoleRepository: ...
+    @property
+    def invites(self) -> InviteRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def events(self) -> EventRepository: ...
+    @property
+    def attachments(self) -> AttachmentRepository: ...
+    @property
+    def notifications(self) -> NotificationRepository: ...
+    @property
+    def policies(self) -> PolicyRepository: ...
+    @property
+    def calendar(self) -> CalendarRepository: ...
+    @property
+    def conversations(self) -> ConversationRepository: ...
+    @property
+    def cards(self) -> CardRepository: ...
+    @property
+    def updates(self) -> UpdateLog: ...
+    @property
+    def groups(self) -> GroupRepository: ...
+    @property
+    def disclosures(self) -> DisclosureRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -118,7 +118,7 @@ def choose_language(turn: Turn) -> None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     people.set_language(turn.ctx, turn.person_id, code)
-    turn.switch_language(code)  # type: ignore[arg-type]
+    turn.switch_language(code)
     turn.toast()
     turn.edit_pressed(turn.t("Language set to English.") if code == "en" else turn.t("Language changed."))
     if turn.state and turn.state.flow == "join":
@@ -202,7 +202,7 @@ class Core:
             person = people.touch_person_in(uow, self.ctx.clock.now(), inc.user_id, inc.user_name)
             state = uow.conversations.get(inc.chat_id, inc.user_id)
             uow.commit()
-        lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)  # type: ignore[assignment]
+        lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)
         turn = Turn(
             self.ctx,
             inc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NotRequired, TypedDict
 
 
 class Kind(StrEnum):
@@ -41,6 +42,17 @@ class Incoming:
     bot_id: int = 0
     # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
     fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+
+class Sender(TypedDict):
+    """The fields of `Incoming` that a front end reads once from a message and passes to whichever
+    kind of `Incoming` the message turns out to be (`Incoming(kind=..., **sender)`)."""
+
+    chat_id: int
+    user_id: int
+    user_name: str
+    language_code: str | None
+    chat_type: NotRequired[str]
 
 
 @dataclass(frozen=True)

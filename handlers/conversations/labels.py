@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from handlers.domain import RoleKind
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
@@ -135,7 +138,7 @@ RUNG: dict[Rung, str] = {
 }
 
 
-def label(tr: Translator, table: dict, code: object) -> str:  # type: ignore[type-arg]
+def label(tr: Translator, table: Mapping[Any, str], code: object) -> str:
     """The translated label of a code, or the code itself if it has none."""
     text = table.get(code)
     return tr.gettext(text) if text else str(code)

@@ -176,7 +176,7 @@ def extension_decided(message: str) -> Renderer:
     return render
 
 
-def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:  # type: ignore[misc]
+def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:
     """Edit each card of this ticket in the person's chats to show the ticket as it is now."""
     actor = load_actor(uow, p.id or 0)
     text = "🔄 " + cards.card_text(uow, tr, t, actor)
@@ -241,7 +241,7 @@ def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notificatio
     person = uow.people.get(n.person_id)
     if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
         return []
-    lang: Lang = person.language if person.language in LANGUAGES else DEFAULT_LANG  # type: ignore[assignment]
+    lang: Lang = person.language if person.language in LANGUAGES else DEFAULT_LANG
     tr = tr_for(lang)
     from handlers.conversations import revenue_notices  # disclosures: notices without a ticket
 

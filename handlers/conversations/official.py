@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from handlers.conversations import cards
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
-from handlers.domain import Office, OfficeKind, RoleKind
+from handlers.domain import Office, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import access, supervision, tickets
@@ -134,8 +137,8 @@ def on_transfer_message(turn: Turn) -> None:
     ticket = tickets.transfer_department(
         turn.ctx,
         turn.person_id,
-        int(data["ticket_id"]),
-        str(data["office_key"]),  # type: ignore[call-overload]
+        int(str(data["ticket_id"])),
+        str(data["office_key"]),
         turn.inc.text,
     )
     turn.clear_state()
@@ -214,7 +217,7 @@ def decide_extension(turn: Turn) -> None:
     turn.edit_pressed(turn.t("More time granted.") if grant else turn.t("More time refused."))
 
 
-def _listing(turn: Turn, title: str, empty: str, keep) -> None:  # type: ignore[no-untyped-def]
+def _listing(turn: Turn, title: str, empty: str, keep: Callable[[Ticket, datetime], bool]) -> None:
     now = turn.ctx.clock.now()
     actor = turn.actor()
     offices = actor.office_ids()

@@ -7,6 +7,8 @@ begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ lo
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.conversations import files, labels
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
@@ -140,7 +142,7 @@ def on_message(turn: Turn) -> None:
             turn.say(problem, _photo_buttons(turn))
             return
         if inc.kind is Kind.PHOTO and inc.file_id:
-            photos = list(state.data.get("photos") or [])  # type: ignore[call-overload]
+            photos = list(_photos(state.data))
             if len(photos) >= tickets.MAX_PHOTOS:
                 turn.say(turn.t("At most {maximum} photos, please.", maximum=tickets.MAX_PHOTOS))
                 return
@@ -253,11 +255,18 @@ def summary(turn: Turn) -> None:
     )
 
 
+def _photos(data: dict[str, object]) -> list[list[Any]]:
+    """The photos received so far, each [file_id, file_unique_id]."""
+    photos = data.get("photos") or []
+    assert isinstance(photos, list)
+    return photos
+
+
 def _draft_text(turn: Turn) -> str:
     """The report as the owner filled it in: the summary to check, and later the receipt."""
     assert turn.state is not None
     d = turn.state.data
-    photos = d.get("photos") or []
+    photos = _photos(d)
     lines = [
         turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(str(d["category"])))),
         turn.t(
@@ -265,7 +274,7 @@ def _draft_text(turn: Turn) -> str:
             name=labels.label(turn.tr, labels.URGENCY, Urgency(str(d.get("urgency") or "ordinary"))),
         ),
         turn.t("Place: {place}", place=d.get("location") or "—"),
-        turn.t("Photos: {n}", n=len(photos)),  # type: ignore[arg-type]
+        turn.t("Photos: {n}", n=len(photos)),
         turn.t(
             "Who sees my name: {choice}",
             choice=labels.label(turn.tr, labels.PRIVACY, Privacy(str(d["privacy"]))),
@@ -285,7 +294,7 @@ def submit(turn: Turn) -> None:
         description=str(d.get("description", "")),
         location=d.get("location") or None,  # type: ignore[arg-type]
         privacy=Privacy(str(d.get("privacy") or Privacy.GOVERNMENT.value)),
-        photos=[(p[0], p[1]) for p in d.get("photos") or []],  # type: ignore[union-attr]
+        photos=[(p[0], p[1]) for p in _photos(d)],
         estate_id=d.get("estate_id"),  # type: ignore[arg-type]
     )
     ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)

@@ -210,7 +210,7 @@ def _parse_role(uow: UnitOfWork, entry: Entry, raw: Any) -> Role:
     if unknown:
         raise SetupError(line, f"people.roles.{sorted(unknown)[0]}", "unknown field")
     try:
-        kind = RoleKind(raw.get("role"))
+        kind = RoleKind(str(raw.get("role")))
     except ValueError:
         raise SetupError(line, "people.roles.role", f"unknown role {raw.get('role')!r}") from None
     role = Role(person_id=0, kind=kind)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.domain import OfficeKind, RoleKind, TicketEvent
+from handlers.domain import OfficeKind, RoleKind, Ticket, TicketEvent
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.lifecycle import HANDLING_STATUSES, OPEN_STATUSES, Event
 from handlers.rules.worktime import Duration, DurationUnit
@@ -15,14 +15,14 @@ from handlers.services.tickets import check_text
 MAX_EXTENSION_DAYS = 15
 
 
-def _ticket(uow: UnitOfWork, ticket_id: int):  # type: ignore[no-untyped-def]
+def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
     ticket = uow.tickets.get(ticket_id)
     if ticket is None:
         raise NotFound("ticket_unknown")
     return ticket
 
 
-def _save(uow: UnitOfWork, ticket) -> None:  # type: ignore[no-untyped-def]
+def _save(uow: UnitOfWork, ticket: Ticket) -> None:
     try:
         uow.tickets.save(ticket)
     except StaleTicket:
