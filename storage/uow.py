@@ -48,7 +48,7 @@ class _CountingNotifications(r.NotificationRepository):
 
     queued = 0
 
-    def add(self, item: Notification) -> bool:
+    def add(self, item: Notification) -> bool:  # type: ignore[override]  # as NotificationRepository.add
         added = super().add(item)
         self.queued += added
         return added
