@@ -39,9 +39,6 @@ class _OnFirstUse(Generic[R]):
             made = uow.repositories[self.name] = self.make(uow.session)
         return made
 
-    def __set__(self, uow: SqlUnitOfWork, repository: R) -> None:
-        uow.repositories[self.name] = repository
-
 
 class _CountingNotifications(r.NotificationRepository):
     """Notifications that also counts what this unit of work queued, for the commit's signal."""

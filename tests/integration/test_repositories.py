@@ -532,6 +532,36 @@ def test_a_notification_is_queued_once_per_key(uow: Uow) -> None:
     assert_utc(stored.not_before, at(1))
 
 
+def test_a_commit_that_queued_notifications_says_so_and_no_other_does(engine: Engine) -> None:
+    """The runtime wakes the outbox on this signal: it must come after a commit that queued, and only then."""
+    calls: list[int] = []
+
+    def unit() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, on_queued=lambda: calls.append(1))
+
+    ids = seed(unit)
+    calls.clear()  # seeding queues nothing, but start from zero whatever it does
+    with unit() as u:
+        u.people.get(ids["owner"])
+        u.commit()  # read only
+        assert calls == []
+    with unit() as u:
+        assert u.notifications.add(a_notification(ids, "t1:signal:1"))
+        assert calls == []  # not before the commit
+    assert calls == []  # rolled back: nothing was queued
+    with unit() as u:
+        assert u.notifications.add(a_notification(ids, "t1:signal:2"))
+        assert not u.notifications.add(a_notification(ids, "t1:signal:2"))  # already owed
+        u.commit()
+        assert calls == [1]
+        u.commit()  # nothing new since
+        assert calls == [1]
+    with unit() as u:
+        assert not u.notifications.add(a_notification(ids, "t1:signal:2"))  # owed before: nothing queued
+        u.commit()
+    assert calls == [1]
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_notification_queued_by_two_units_of_work_at_once_is_queued_once_without_error(uow: Uow) -> None:
