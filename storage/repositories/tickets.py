@@ -7,26 +7,27 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
 from handlers.ports import StaleTicket
 from handlers.rules.lifecycle import Status
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import _Repository
-from storage.repositories.statements import _STATEMENTS, _insert
+from storage.repositories.statements import _insert, _prepared
 from storage.tables import AttachmentRow, CardMessageRow, TicketEventRow, TicketRow, TicketSequenceRow
 
 
-def _ticket_update() -> Any:
-    if ("ticket", "update") not in _STATEMENTS:
-        t = TicketRow.__table__  # type: ignore[attr-defined]
-        _STATEMENTS["ticket", "update"] = (
-            t.update()
-            .where(t.c.id == bindparam("_id"), t.c.version == bindparam("_version"))
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-        )
-    return _STATEMENTS["ticket", "update"]
+def _ticket_update(session: Session) -> Any:
+    """Every column, only if the row is still at the version the caller read (optimistic locking)."""
+    t = TicketRow.__table__  # type: ignore[attr-defined]
+    return _prepared(
+        session,
+        "ticket versioned update",
+        lambda _: t.update()
+        .where(t.c.id == bindparam("_id"), t.c.version == bindparam("_version"))
+        .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
+    )
 
 
 class TicketRepository(_Repository[Ticket, TicketRow]):
@@ -40,7 +41,7 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
         values.pop("id")
         values["version"] = item.version + 1
         values["_id"], values["_version"] = item.id, item.version
-        result = self.session.execute(_ticket_update(), values)
+        result = self.session.execute(_ticket_update(self.session), values)
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleTicket(item.number)
         item.version += 1

@@ -23,14 +23,23 @@ from handlers.services.tickets.records import (
 
 def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
     """The owner confirms the fix: 销号."""
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Event.CONFIRM, "ticket.confirmed")
+
+
+def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Event.WITHDRAW, "ticket.withdrawn")
+
+
+def _closed_by_owner(ctx: Context, reporter_id: int, ticket_id: int, event: Event, kind: str) -> Ticket:
+    """The reporter closes their ticket (confirming the fix, or withdrawing it); the assignee is told."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         actor = access.load_actor(uow, reporter_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
         ticket.closed_at = now
-        record_event(uow, ticket, Event.CONFIRM, now, reporter_id, reschedule=True)
-        queue(uow, now, "ticket.confirmed", ticket.assignee_id, ticket=ticket)
+        record_event(uow, ticket, event, now, reporter_id, reschedule=True)
+        queue(uow, now, kind, ticket.assignee_id, ticket=ticket)
         uow.commit()
         return ticket
 
@@ -72,8 +81,7 @@ def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticke
         ticket.acknowledged_at = ticket.resolved_at = ticket.closed_at = None
         ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
         ticket.extension_requested_until = None
-        uow.tickets.save(ticket)
-        if ticket.assignee_id is not None:
+        if ticket.assignee_id is not None:  # the ASSIGN event's save writes the fresh cycle too
             assign_to(uow, ticket, ticket.assignee_id, now, actor_id=None)
         else:
             schedule_next_action(ticket)
@@ -90,18 +98,5 @@ def close_unconfirmed(ctx: Context, ticket_id: int) -> Ticket:
         ticket.closed_at = now
         record_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None, reschedule=True)
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
-        uow.commit()
-        return ticket
-
-
-def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
-    now = ctx.clock.now()
-    with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
-        ticket.closed_at = now
-        record_event(uow, ticket, Event.WITHDRAW, now, reporter_id, reschedule=True)
-        queue(uow, now, "ticket.withdrawn", ticket.assignee_id, ticket=ticket)
         uow.commit()
         return ticket
