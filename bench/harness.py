@@ -75,9 +75,19 @@ class Running:
         task.add_done_callback(self.background.discard)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the bot's process so far (all its threads)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time of the bot so far: its process (all threads) and its children (wuye's
+        core process), the living ones and those it has reaped."""
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rpartition(")")[2].split()
+            except OSError:  # gone meanwhile
+                continue
+            if stat.parent.name == str(self.process.pid):
+                ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+            elif fields[1] == str(self.process.pid):  # a child: ppid is the bot
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     async def stop(self) -> None:
         await stop_process(self.process)

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     listen: str = "127.0.0.1:8080"
     bot_username: str = "wuye_bot"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    # 0: the conversation core runs on a thread of the bot's process; N: in N processes of its own
+    # (at most 1 on SQLite), so the framework's HTTP work and the core's use a CPU each.
+    core_processes: int = Field(default=1, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("timezone")

@@ -44,6 +44,9 @@ class DeliveryError(Exception):
         self.detail = detail
         self.retry_after = retry_after
 
+    def __reduce__(self) -> tuple[type[DeliveryError], tuple[str, str, float]]:
+        return DeliveryError, (self.kind, self.detail, self.retry_after)  # to a core process and back
+
 
 Deliver = Callable[[Send | Edit], Awaitable[int | None]]
 SendFn = Deliver
@@ -210,7 +213,12 @@ class Outbox:
                     uncertain = True
                     await self.run_db(self._progress, n, index, part, None, str(exc))
                     continue
-                return bool(await self.run_db(self._failure, notification_id, exc))
+                finished, counted = await self.run_db(self._failure, notification_id, exc)
+                if counted:
+                    setattr(self.stats, counted, getattr(self.stats, counted) + 1)
+                if counted == "rate_limited":
+                    self.limiter.pause(exc.retry_after)
+                return bool(finished)
             await self.run_db(self._progress, n, index, part, message_id)
         await self.run_db(self._finish, notification_id, "uncertain" if uncertain else "sent")
         self.stats.sent += 1
@@ -256,18 +264,21 @@ class Outbox:
             uow.notifications.save(row)
             uow.commit()
 
-    def _failure(self, notification_id: int, exc: DeliveryError) -> bool:
+    def _failure(self, notification_id: int, exc: DeliveryError) -> tuple[bool, str | None]:
+        """Record a failed send: whether the notification is finished, and which of the stats it counts
+        in (the caller counts it, and pauses its limiter on a 429: this may run in another process)."""
         now = self.ctx.clock.now()
+        counted: str | None = None
         with self.ctx.uow() as uow:
             row = self._open(uow, notification_id)
             if row is None:
-                return True
+                return True, None
             row.attempts += 1
             row.last_error = str(exc)[:500]
             row.claimed_until = None
             finished = True
             if exc.kind == "blocked":
-                self.stats.blocked += 1
+                counted = "blocked"
                 row.failed_at, row.outcome = now, "blocked"
                 person = uow.people.get(row.person_id)
                 if person is not None and not person.unreachable:
@@ -289,23 +300,22 @@ class Outbox:
                     )
                     row.outcome = "rerouted"
             elif exc.kind == "bad_request" or row.attempts >= MAX_ATTEMPTS:
-                self.stats.failed += 1
+                counted = "failed"
                 row.failed_at, row.outcome = now, "failed"
                 log.error("notification %s failed for good: %s", row.id, exc)
             else:
                 finished = False
                 if exc.kind == "retry_after":
-                    self.stats.rate_limited += 1
-                    self.limiter.pause(exc.retry_after)
+                    counted = "rate_limited"
                     wait = exc.retry_after
                 else:
-                    self.stats.retried += 1
+                    counted = "retried"
                     # Capped exponential backoff with jitter, so a recovering server is not stampeded.
                     wait = min(BACKOFF_CAP, 2.0 ** min(row.attempts, 10)) * random.uniform(0.5, 1.0)
                 row.not_before = now + timedelta(seconds=wait)
             uow.notifications.save(row)
             uow.commit()
-            return finished
+            return finished, counted
 
     async def run_forever(self, wake: asyncio.Event, idle: float = 2.0) -> None:
         """Drain whenever woken (after each update or sweep) or every `idle` seconds."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.core_process import CoreProcesses
 from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
 from bot.webhook import answer_params, reply_by_webhook
@@ -67,6 +68,7 @@ class Runtime:
     translators: Callable[[Lang], Translator]
     engine: Engine | None = None  # for the webhook's health check
     queued: Queued | None = None  # None: wake the outbox after every update
+    processes: CoreProcesses | None = None  # the core in child processes; None: on the database thread
     _locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _holders: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -83,7 +85,10 @@ class Runtime:
         self._db = ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="wuye-db")
 
     async def run_db(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Run blocking database work off the event loop, on the runtime's database thread(s)."""
+        """Run blocking database work off the event loop: in the core process when there is one, else on
+        the runtime's database thread(s)."""
+        if self.processes is not None:
+            return await self.processes.call(fn, *args)
         return await asyncio.get_running_loop().run_in_executor(self._db, functools.partial(fn, *args))
 
     async def handle(self, inc: Incoming, perform: Perform) -> None:
@@ -93,7 +98,10 @@ class Runtime:
         try:
             async with self._locks[chat]:
                 try:
-                    outputs = await self.run_db(self.core.handle, inc)
+                    if self.processes is not None:
+                        outputs = await self.processes.handle(inc)
+                    else:
+                        outputs = await self.run_db(self.core.handle, inc)
                 except Exception:
                     log.exception("update from chat %s failed", chat)
                     return
@@ -104,9 +112,16 @@ class Runtime:
                 del self._holders[chat], self._locks[chat]
             # After the turn's own answers: what it queued follows them. The ladder wakes the outbox
             # itself, and the outbox looks every couple of seconds anyway (other processes queue too).
-            if self.queued is None or self.queued.last != self._woken_for:
-                self._woken_for = self.queued.last if self.queued is not None else 0
+            tick = self._queued_tick()
+            if tick is None or tick != self._woken_for:
+                self._woken_for = tick or 0
                 self._wake.set()
+
+    def _queued_tick(self) -> int | None:
+        """Moves whenever a commit here or in a core process queued notifications; None: not known."""
+        if self.queued is None:
+            return None
+        return self.queued.last + (self.processes.tick if self.processes is not None else 0)
 
     def start_outbox(self, deliver: Deliver, idle: float = 2.0) -> Outbox:
         if self.engine is not None and self.engine.dialect.name == "sqlite":
@@ -126,6 +141,12 @@ class Runtime:
         self._ladder = LadderScheduler(self.ctx, self._wake.set, every_seconds, run_db=self.run_db)
         self._ladder.start()
         return self._ladder
+
+    async def stop_processes(self) -> None:
+        """Stop the core's processes (after the front end stopped taking updates)."""
+        if self.processes is not None:
+            await self.processes.stop()
+            self.processes = None
 
     async def stop_background(self) -> None:
         if self._ladder is not None:

@@ -26,8 +26,8 @@ class StartError(Exception):
     """Start-up failed for a reason the operator can fix; the message is one line."""
 
 
-def make_runtime(settings: Settings) -> Runtime:
-    app = build_app(settings)
+def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
+    app = build_app(settings, migrate=migrate)
     translations = load_translations(tz=settings.zone)
     return Runtime(
         app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine, queued=app.queued
@@ -53,6 +53,34 @@ async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     if settings.webhook_url and not settings.webhook_secret:
         raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
     runtime = make_runtime(settings)
+    try:
+        await _start_processes(settings, runtime)
+        await _serve_with(settings, runtime, stop)
+    finally:
+        await runtime.stop_processes()
+
+
+async def _start_processes(settings: Settings, runtime: Runtime) -> None:
+    """The core in its own process(es), unless WUYE_CORE_PROCESSES=0 keeps it on a thread of this one."""
+    count = settings.core_processes
+    if count == 0:
+        return
+    assert runtime.engine is not None
+    if count > 1 and runtime.engine.dialect.name == "sqlite":
+        raise StartError(
+            f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
+        )
+    from bot.core_process import CoreProcesses
+
+    processes = CoreProcesses(settings, count)
+    try:
+        await processes.start()
+    except Exception as exc:
+        raise StartError(f"the core process did not start: {exc}") from None
+    runtime.processes = processes
+
+
+async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event | None) -> None:
     front = _front_end(settings, runtime)
     server = None
     if settings.webhook_url:

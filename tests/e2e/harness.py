@@ -139,7 +139,7 @@ def text_of(message: dict[str, Any]) -> str:
 class Wuye:
     """The application under test, started and stopped like `wuye run`."""
 
-    def __init__(self, botapi: StandInBotAPI, door: Door, tmp_path: Path) -> None:
+    def __init__(self, botapi: StandInBotAPI, door: Door, tmp_path: Path, core_processes: int = 1) -> None:
         self.botapi, self.door = botapi, door
         self.database_url = f"sqlite:///{tmp_path / 'wuye.db'}"
         self.port = free_port() if door.webhook else 0
@@ -152,6 +152,7 @@ class Wuye:
             webhook_url=f"http://127.0.0.1:{self.port}/telegram/hook" if door.webhook else None,
             webhook_secret=SECRET if door.webhook else None,
             listen=f"127.0.0.1:{self.port or 8080}",
+            core_processes=core_processes,
         )
         self.engine: Engine = make_engine(self.database_url)
         self.bot_id = botapi.bot_user()["id"]

@@ -5,7 +5,10 @@ examples/setup.yaml. Every scenario runs on all four doors (webhook-only checks 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import re
+import signal
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from bot.serve import StartError
 from tests.e2e.harness import (
     DOORS,
     MANAGER,
@@ -485,6 +489,65 @@ async def test_a_restart_mid_conversation_continues_where_the_owner_was(
     finally:
         await fresh.stop()
         fresh.close()
+
+
+# ---- where the core runs ------------------------------------------------------------------------------
+async def finish_report(wuye: Wuye, owner: int, seen: list[dict[str, Any]]) -> None:
+    """From the photo step to the report's number (skip photos and place, ordinary, nobody)."""
+    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:skip")
+    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:urg:")
+    seen += await wuye.press(owner, with_button(seen, "r:urg:"), "r:urg:ordinary", until="r:prv:")
+    seen += await wuye.press(owner, with_button(seen, "r:prv:"), "r:prv:nobody", until="r:ok")
+    numbered = lambda m: bool(NUMBER.search(text_of(m)))  # noqa: E731
+    await wuye.press(owner, with_button(seen, "r:ok"), "r:ok", until=numbered)
+
+
+def core_process() -> multiprocessing.process.BaseProcess:
+    [child] = [p for p in multiprocessing.active_children() if p.name.startswith("wuye-core-")]
+    return child
+
+
+async def test_a_killed_core_process_is_started_again_and_the_owner_goes_on(
+    wuye: Wuye, botapi: StandInBotAPI
+) -> None:
+    owner = OWNER_EN
+    seen = await start_report(wuye, owner, "The lift in building 3 smells of burning.")
+    first = core_process()
+    os.kill(first.pid or 0, signal.SIGKILL)
+    await asyncio.to_thread(first.join, 10)
+    await finish_report(wuye, owner, seen)  # the next update waits for the new process, then is answered
+    assert core_process().pid != first.pid
+    [ticket] = wuye.tickets()
+    assert ticket.description == "The lift in building 3 smells of burning."
+    # the outbox's database work goes to the new process too: the assignee gets the card
+    await wuye.wait_sent(wuye.assignee(ticket.number), lambda m: ticket.number in text_of(m))
+
+
+async def test_with_the_core_on_a_thread_of_the_bot_process_the_loop_works_the_same(
+    botapi: StandInBotAPI, door: Door, tmp_path: Path, example_database: Path
+) -> None:
+    app = Wuye(botapi, door, tmp_path, core_processes=0)  # WUYE_CORE_PROCESSES=0
+    app.load_example(example_database)
+    await app.start()
+    try:
+        assert not [p for p in multiprocessing.active_children() if p.name.startswith("wuye-core-")]
+        owner = OWNER_HANS
+        await finish_report(app, owner, await start_report(app, owner, "地下车库C排的灯坏了三盏。"))
+        [ticket] = app.tickets()
+        await app.wait_sent(app.assignee(ticket.number), lambda m: ticket.number in text_of(m))
+    finally:
+        await app.stop()
+        app.close()
+
+
+async def test_more_than_one_core_process_on_sqlite_is_refused_with_a_one_line_reason(
+    botapi: StandInBotAPI, tmp_path: Path, example_database: Path
+) -> None:
+    app = Wuye(botapi, DOORS[0], tmp_path, core_processes=2)
+    app.load_example(example_database)
+    with pytest.raises(StartError, match=r"^WUYE_CORE_PROCESSES=2: SQLite takes one writer"):
+        await app.start()
+    app.close()
 
 
 # ---- groups ------------------------------------------------------------------------------------------

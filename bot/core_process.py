@@ -1,0 +1,357 @@
+"""The conversation core in processes of their own, beside the front end's event loop.
+
+One interpreter runs one thread of Python at a time. With the core on a thread of the front end's process,
+the framework's HTTP work and the core's database work take turns on one CPU, and every update hands
+the interpreter lock back and forth between them. In a child process the core runs on a CPU of its own
+while the event loop talks to Telegram; the front end keeps what must stay in one place: per-chat
+ordering, the outbox (it delivers through the framework) and the ladder's timer.
+
+The front end and a child speak over a socket pair, in frames of a pickled (kind, id, value):
+
+- front → child: ("turn", id, (Incoming, can fetch)), ("call", id, database work: see `_call`),
+  ("fetched", id, bytes or an error text)
+- child → front: ("ready", 0, None), ("done", id, (outputs or result, queued tick)), ("raised", id,
+  exception), ("failed", id, error text), ("fetch", id, None) when the core asks for a document's bytes
+  (the front end downloads it).
+
+All of `wuye run`'s database work runs in the first child: the turns, and the outbox's and the ladder's
+transactions (`call`); the front end's process only migrates at start and answers /healthz. SQLite then
+has one writing process, as before.
+
+A child that dies (killed, out of memory) is started again and its unanswered turns are sent to the new
+one, once: a turn the dead child had finished is then a redelivered update, which the core ignores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import multiprocessing
+import pickle
+import socket
+import struct
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
+
+from bot.outbox import Outbox, Queued
+from handlers.conversations.io import Edit, Incoming, Output, Send
+from handlers.services.context import Context
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+log = logging.getLogger("wuye.core_process")
+
+_HEAD = struct.Struct("!I")
+_START_TIMEOUT = 120.0  # a child imports the application and opens the database
+
+
+def _frame(kind: str, rid: int, value: Any) -> bytes:
+    body = pickle.dumps((kind, rid, value), protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEAD.pack(len(body)) + body
+
+
+class CoreProcessDied(Exception):
+    """The child handling a turn died twice while handling it."""
+
+
+# ---- the child ----------------------------------------------------------------------------------------
+
+
+class _Channel:
+    """The child's end: blocking reads and writes, with turns that arrive during a download queued."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.reader = sock.makefile("rb")
+        self.waiting: deque[tuple[str, int, Any]] = deque()
+
+    def send(self, kind: str, rid: int, value: Any) -> None:
+        self.sock.sendall(_frame(kind, rid, value))
+
+    def receive(self) -> tuple[str, int, Any] | None:
+        head = self.reader.read(_HEAD.size)
+        if len(head) < _HEAD.size:
+            return None  # the front end closed its end: stop
+        (size,) = _HEAD.unpack(head)
+        kind, rid, value = pickle.loads(self.reader.read(size))
+        return kind, rid, value
+
+    def next_turn(self) -> tuple[str, int, Any] | None:
+        return self.waiting.popleft() if self.waiting else self.receive()
+
+    def fetch(self, rid: int) -> bytes:
+        """Ask the front end for the document of turn `rid` and wait for it."""
+        self.send("fetch", rid, None)
+        while True:
+            message = self.receive()
+            if message is None:
+                raise RuntimeError("the front end went away during a download")
+            if message[0] == "fetched" and message[1] == rid:
+                if isinstance(message[2], bytes):
+                    return message[2]
+                raise RuntimeError(f"download failed: {message[2]}")
+            self.waiting.append(message)
+
+
+def _serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
+    """A child's life: build the core on the same settings, then answer turns until the socket closes."""
+    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
+    from bot.serve import make_runtime
+
+    runtime = make_runtime(settings, migrate=False)
+    core, queued = runtime.core, runtime.queued
+    kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
+    channel = _Channel(sock)
+    channel.send("ready", 0, None)
+    try:
+        while (message := channel.next_turn()) is not None:
+            kind, rid, value = message
+            if kind == "call":
+                _call(channel, rid, value, runtime.ctx, kept, queued)
+                continue
+            if kind != "turn":
+                continue  # a download's answer for a turn that has failed meanwhile
+            inc, fetchable = value
+            if fetchable:  # the front end can download this update's document: ask it when needed
+                inc = replace(inc, fetch=functools.partial(channel.fetch, rid))
+            try:
+                outputs = core.handle(inc)
+            except Exception as exc:
+                log.exception("update from chat %s failed", inc.chat_id)
+                channel.send("failed", rid, f"{type(exc).__name__}: {exc}")
+                continue
+            channel.send("done", rid, (outputs, queued.last if queued is not None else 0))
+    finally:
+        if runtime.engine is not None:
+            runtime.engine.dispose()
+
+
+async def _no_delivery(part: Send | Edit) -> int | None:
+    raise RuntimeError("a core process does not deliver: the front end's outbox does")
+
+
+def _call(
+    channel: _Channel, rid: int, value: Any, ctx: Context, kept: dict[str, Any], queued: Queued | None
+) -> None:
+    """Database work the front end asked for: a method of an object kept here too (the outbox's
+    bookkeeping), or a function of the context (the ladder's sweeps)."""
+    how, target, name, args = value
+    try:
+        fn = getattr(kept[target], name) if how == "method" else target
+        result = fn(*args) if how == "method" else fn(ctx, *args)
+    except Exception as exc:
+        log.exception("database work %s failed", name)
+        try:
+            channel.send("raised", rid, exc)
+        except Exception:  # an exception that does not pickle
+            channel.send("failed", rid, f"{type(exc).__name__}: {exc}")
+        return
+    channel.send("done", rid, (result, queued.last if queued is not None else 0))
+
+
+# ---- the front end's side ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    future: asyncio.Future[tuple[Any, int]]
+    inc: Incoming | None = None  # a turn
+    fetch: Callable[[], bytes] | None = None
+    call: tuple[str, Any, str, tuple[Any, ...]] | None = None  # or database work (see _call)
+    tries: int = 0
+
+
+class _Child:
+    """One child process and the turns it has been sent and not yet answered."""
+
+    def __init__(self, number: int, settings: Settings) -> None:
+        self.number, self.settings = number, settings
+        self.process: BaseProcess | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.reader_task: asyncio.Task[None] | None = None
+        self.pending: dict[int, _Pending] = {}
+        self.ready: asyncio.Future[None] | None = None
+        self.tick = 0  # the child's queued-notifications counter, as it last reported it
+
+    async def start(self, on_exit: Callable[[_Child], None]) -> None:
+        ours, theirs = socket.socketpair()
+        context = multiprocessing.get_context("spawn")
+        level = logging.getLogger().getEffectiveLevel()
+        self.process = context.Process(
+            target=_serve, args=(theirs, self.settings, level), name=f"wuye-core-{self.number}", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        reader, self.writer = await asyncio.open_connection(sock=ours)
+        self.ready = asyncio.get_running_loop().create_future()
+        self.reader_task = asyncio.create_task(self._read(reader, on_exit), name=f"wuye-core-{self.number}")
+        try:
+            await asyncio.wait_for(asyncio.shield(self.ready), _START_TIMEOUT)
+        except BaseException:
+            await self.stop()
+            raise
+
+    def send(self, rid: int, pending: _Pending) -> None:
+        assert self.writer is not None
+        pending.tries += 1
+        self.pending[rid] = pending
+        if pending.call is not None:
+            self.writer.write(_frame("call", rid, pending.call))
+            return
+        assert pending.inc is not None
+        fetchable = pending.fetch is not None
+        self.writer.write(_frame("turn", rid, (replace(pending.inc, fetch=None), fetchable)))
+
+    async def _read(self, reader: asyncio.StreamReader, on_exit: Callable[[_Child], None]) -> None:
+        try:
+            while True:
+                (size,) = _HEAD.unpack(await reader.readexactly(_HEAD.size))
+                kind, rid, value = pickle.loads(await reader.readexactly(size))
+                if kind == "ready":
+                    if self.ready is not None and not self.ready.done():
+                        self.ready.set_result(None)
+                elif kind == "fetch":
+                    asyncio.create_task(self._download(rid))
+                else:
+                    pending = self.pending.pop(rid, None)
+                    if pending is None or pending.future.done():
+                        continue
+                    if kind == "done":
+                        outputs, self.tick = value
+                        pending.future.set_result((outputs, self.tick))
+                    elif kind == "raised":
+                        pending.future.set_exception(value)
+                    else:
+                        pending.future.set_exception(RuntimeError(f"in the core process: {value}"))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        except asyncio.CancelledError:
+            return
+        if self.ready is not None and not self.ready.done():
+            self.ready.set_exception(RuntimeError("the core process exited during start-up"))
+            return
+        on_exit(self)
+
+    async def _download(self, rid: int) -> None:
+        pending = self.pending.get(rid)
+        try:
+            if pending is None or pending.fetch is None:
+                raise RuntimeError("this update has no document to download")
+            value: bytes | str = await asyncio.to_thread(pending.fetch)
+        except Exception as exc:
+            value = f"{type(exc).__name__}: {exc}"
+        if self.writer is not None and not self.writer.is_closing():
+            self.writer.write(_frame("fetched", rid, value))
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        if self.writer is not None:
+            self.writer.close()  # the child sees the end of its input and exits
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
+        if self.reader_task is not None:
+            self.reader_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.reader_task
+        process = self.process
+        if process is not None:
+            await asyncio.to_thread(process.join, timeout)
+            if process.is_alive():
+                log.warning("core process %s did not stop; killing it", process.pid)
+                process.kill()
+                await asyncio.to_thread(process.join, timeout)
+
+
+class CoreProcesses:
+    """`Core.handle` in `count` child processes. The runtime keeps each chat's updates in order (one at
+    a time); a turn goes to the child with the fewest unanswered ones."""
+
+    def __init__(self, settings: Settings, count: int = 1) -> None:
+        self.settings = settings
+        self.children = [_Child(i + 1, settings) for i in range(count)]
+        self._ids = itertools.count(1)
+        self._stopping = False
+        self._restarts: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        try:
+            await asyncio.gather(*(child.start(self._died) for child in self.children))
+        except BaseException:
+            await self.stop()
+            raise
+
+    @property
+    def tick(self) -> int:
+        """Moves when any child committed notifications (what the outbox should be woken for)."""
+        return sum(child.tick for child in self.children)
+
+    async def handle(self, inc: Incoming) -> list[Output]:
+        pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc, fetch=inc.fetch)
+        child = min(self.children, key=lambda c: len(c.pending))
+        child.send(next(self._ids), pending)
+        outputs, _ = await pending.future
+        return list(outputs)
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run the front end's database work in the first core process, so one process writes the
+        database (SQLite would otherwise fail a transaction that read before another process wrote).
+        `fn` is a method of the outbox (the child keeps one of its own) or a function whose first
+        argument is the context (the child passes its own)."""
+        owner = getattr(fn, "__self__", None)
+        if owner is not None:
+            if not isinstance(owner, Outbox):
+                raise TypeError(f"{fn!r}: a core process keeps only an outbox")
+            call: tuple[str, Any, str, tuple[Any, ...]] = ("method", "outbox", fn.__name__, args)
+        else:
+            if not args or not isinstance(args[0], Context):
+                raise TypeError(f"{fn!r}: database work in a core process takes the context first")
+            call = ("function", fn, fn.__name__, args[1:])
+        pending = _Pending(asyncio.get_running_loop().create_future(), call=call)
+        self.children[0].send(next(self._ids), pending)
+        result, _ = await pending.future
+        return result
+
+    def _died(self, child: _Child) -> None:
+        if self._stopping:
+            return
+        code = child.process.exitcode if child.process is not None else None
+        log.error("core process %s exited (code %s); starting another", child.number, code)
+        task = asyncio.create_task(self._restart(child))
+        self._restarts.add(task)
+        task.add_done_callback(self._restarts.discard)
+
+    async def _restart(self, child: _Child) -> None:
+        orphans, child.pending = child.pending, {}
+        await child.stop(timeout=1.0)
+        try:
+            await child.start(self._died)
+        except Exception as exc:
+            log.error("core process %s could not be started again: %s", child.number, exc)
+            for pending in orphans.values():
+                if not pending.future.done():
+                    pending.future.set_exception(CoreProcessDied(str(exc)))
+            return
+        for rid, pending in orphans.items():
+            if pending.future.done():
+                continue
+            if pending.tries >= 2:  # it killed two children: do not feed it to a third
+                pending.future.set_exception(CoreProcessDied("the update killed the core process twice"))
+            else:
+                child.send(rid, pending)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in list(self._restarts):
+            task.cancel()
+        await asyncio.gather(*(child.stop() for child in self.children), return_exceptions=True)
+        for child in self.children:
+            for pending in child.pending.values():
+                if not pending.future.done():
+                    pending.future.set_exception(CoreProcessDied("stopped"))
+            child.pending.clear()
