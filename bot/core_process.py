@@ -58,7 +58,8 @@ def _frame(kind: str, rid: int, value: Any) -> bytes:
 
 
 class CoreProcessDied(Exception):
-    """The child handling a turn died twice while handling it."""
+    """A turn or database work that no core process will answer: it killed two, or the processes
+    could not be started again, or they were stopped."""
 
 
 # ---- the child ----------------------------------------------------------------------------------------
@@ -114,20 +115,14 @@ def _serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
         while (message := channel.next_turn()) is not None:
             kind, rid, value = message
             if kind == "call":
-                _call(channel, rid, value, runtime.ctx, kept, queued)
-                continue
-            if kind != "turn":
-                continue  # a download's answer for a turn that has failed meanwhile
-            inc, fetchable = value
-            if fetchable:  # the front end can download this update's document: ask it when needed
-                inc = replace(inc, fetch=functools.partial(channel.fetch, rid))
-            try:
-                outputs = core.handle(inc)
-            except Exception as exc:
-                log.exception("update from chat %s failed", inc.chat_id)
-                channel.send("failed", rid, f"{type(exc).__name__}: {exc}")
-                continue
-            channel.send("done", rid, (outputs, queued.last if queued is not None else 0))
+                _answer(channel, rid, functools.partial(_call, value, runtime.ctx, kept), queued, value[2])
+            elif kind == "turn":
+                inc, fetchable = value
+                if fetchable:  # the front end can download this update's document: ask it when needed
+                    inc = replace(inc, fetch=functools.partial(channel.fetch, rid))
+                what = f"update from chat {inc.chat_id}"
+                _answer(channel, rid, functools.partial(core.handle, inc), queued, what)
+            # else: a download's answer for a turn that has failed meanwhile
     finally:
         if runtime.engine is not None:
             runtime.engine.dispose()
@@ -137,17 +132,22 @@ async def _no_delivery(part: Send | Edit) -> int | None:
     raise RuntimeError("a core process does not deliver: the front end's outbox does")
 
 
-def _call(
-    channel: _Channel, rid: int, value: Any, ctx: Context, kept: dict[str, Any], queued: Queued | None
-) -> None:
+def _call(value: Any, ctx: Context, kept: dict[str, Any]) -> Any:
     """Database work the front end asked for: a method of an object kept here too (the outbox's
     bookkeeping), or a function of the context (the ladder's sweeps)."""
     how, target, name, args = value
+    return getattr(kept[target], name)(*args) if how == "method" else target(ctx, *args)
+
+
+def _answer(
+    channel: _Channel, rid: int, work: Callable[[], Any], queued: Queued | None, what: str
+) -> None:
+    """Do one piece of work and send back its result with the queued-notifications tick, or what it
+    raised (the exception itself when it pickles)."""
     try:
-        fn = getattr(kept[target], name) if how == "method" else target
-        result = fn(*args) if how == "method" else fn(ctx, *args)
+        result = work()
     except Exception as exc:
-        log.exception("database work %s failed", name)
+        log.exception("%s failed", what)
         try:
             channel.send("raised", rid, exc)
         except Exception:  # an exception that does not pickle

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
 from bot.console import ConsoleChats
+from bot.core_process import CoreProcesses
 from bot.i18n import load_translations
 from bot.instance import AlreadyRunning, SingleInstance
 from bot.outbox import Outbox, console_pace
@@ -70,8 +71,6 @@ async def _start_processes(settings: Settings, runtime: Runtime) -> None:
         raise StartError(
             f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
         )
-    from bot.core_process import CoreProcesses
-
     processes = CoreProcesses(settings, count)
     try:
         await processes.start()

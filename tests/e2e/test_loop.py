@@ -300,15 +300,22 @@ async def start_report(wuye: Wuye, owner: int, description: str) -> list[dict[st
     return seen + await wuye.say(owner, description, until="r:skip")
 
 
+async def to_summary(
+    wuye: Wuye, owner: int, seen: list[dict[str, Any]], privacy: str
+) -> list[dict[str, Any]]:
+    """From the photo step to the summary with its submit button: skip photos and place, ordinary."""
+    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:skip")
+    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:urg:")
+    seen += await wuye.press(owner, with_button(seen, "r:urg:"), "r:urg:ordinary", until="r:prv:")
+    return seen + await wuye.press(owner, with_button(seen, "r:prv:"), f"r:prv:{privacy}", until="r:ok")
+
+
 # ---- delivered once ----------------------------------------------------------------------------------
 async def test_a_replayed_update_changes_nothing(wuye: Wuye, botapi: StandInBotAPI) -> None:
     """Telegram delivers an update again after a timeout or a restart: the same update id is ignored."""
     owner = OWNER_HANS
     seen = await start_report(wuye, owner, "地下车库C排的灯坏了三盏，晚上很暗。")
-    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:skip")
-    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:urg:")
-    seen += await wuye.press(owner, with_button(seen, "r:urg:"), "r:urg:ordinary", until="r:prv:")
-    seen += await wuye.press(owner, with_button(seen, "r:prv:"), "r:prv:everyone", until="r:ok")
+    seen = await to_summary(wuye, owner, seen, privacy="everyone")
     summary = with_button(seen, "r:ok")
     submit = botapi.make_callback(owner, summary, button_data(summary, "r:ok"))
     await wuye.exchange(submit, owner, until=lambda m: bool(NUMBER.search(text_of(m))), pressed=summary)
@@ -494,10 +501,7 @@ async def test_a_restart_mid_conversation_continues_where_the_owner_was(
 # ---- where the core runs ------------------------------------------------------------------------------
 async def finish_report(wuye: Wuye, owner: int, seen: list[dict[str, Any]]) -> None:
     """From the photo step to the report's number (skip photos and place, ordinary, nobody)."""
-    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:skip")
-    seen += await wuye.press(owner, with_button(seen, "r:skip"), "r:skip", until="r:urg:")
-    seen += await wuye.press(owner, with_button(seen, "r:urg:"), "r:urg:ordinary", until="r:prv:")
-    seen += await wuye.press(owner, with_button(seen, "r:prv:"), "r:prv:nobody", until="r:ok")
+    seen = await to_summary(wuye, owner, seen, privacy="nobody")
     numbered = lambda m: bool(NUMBER.search(text_of(m)))  # noqa: E731
     await wuye.press(owner, with_button(seen, "r:ok"), "r:ok", until=numbered)
 
