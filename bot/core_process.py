@@ -20,6 +20,7 @@ has one writing process, as before.
 
 A child that dies (killed, out of memory) is started again and its unanswered turns are sent to the new
 one, once: a turn the dead child had finished is then a redelivered update, which the core ignores.
+Work that arrives while the next child is starting waits for it.
 """
 
 from __future__ import annotations
@@ -184,7 +185,9 @@ class _Child:
         self.process: BaseProcess | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.reader_task: asyncio.Task[None] | None = None
-        self.pending: dict[int, _Pending] = {}
+        self.pending: dict[int, _Pending] = {}  # sent to the process, not yet answered
+        self.backlog: dict[int, _Pending] = {}  # arrived while no process was up: sent once one is
+        self.up = False
         self.ready: asyncio.Future[None] | None = None
         self.tick = 0  # the child's queued-notifications counter, as it last reported it
 
@@ -208,8 +211,16 @@ class _Child:
         except BaseException:
             await self.stop()
             raise
+        self.up = True
+
+    @property
+    def load(self) -> int:
+        return len(self.pending) + len(self.backlog)
 
     def send(self, rid: int, pending: _Pending) -> None:
+        if not self.up:  # the process died and the next one is starting: its socket is not there yet
+            self.backlog[rid] = pending
+            return
         assert self.writer is not None
         pending.tries += 1
         self.pending[rid] = pending
@@ -248,6 +259,7 @@ class _Child:
         if self.ready is not None and not self.ready.done():
             self.ready.set_exception(RuntimeError("the core process exited during start-up"))
             return
+        self.up = False
         on_exit(self)
 
     async def _download(self, rid: int) -> None:
@@ -262,6 +274,7 @@ class _Child:
             self.writer.write(_frame("fetched", rid, value))
 
     async def stop(self, timeout: float = 10.0) -> None:
+        self.up = False
         if self.writer is not None:
             self.writer.close()  # the child sees the end of its input and exits
             with contextlib.suppress(Exception):
@@ -304,7 +317,7 @@ class CoreProcesses:
 
     async def handle(self, inc: Incoming) -> list[Output]:
         pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc, fetch=inc.fetch)
-        child = min(self.children, key=lambda c: len(c.pending))
+        child = min(self.children, key=lambda c: c.load)
         child.send(next(self._ids), pending)
         outputs, _ = await pending.future
         return list(outputs)
@@ -339,16 +352,19 @@ class CoreProcesses:
 
     async def _restart(self, child: _Child) -> None:
         orphans, child.pending = child.pending, {}
-        await child.stop(timeout=1.0)
+        await child.stop(timeout=1.0)  # until the new process is up, work waits in the child's backlog
         try:
             await child.start(self._died, restarted=True)
         except Exception as exc:
             log.error("core process %s could not be started again: %s", child.number, exc)
-            for pending in orphans.values():
+            waiting, child.backlog = {**orphans, **child.backlog}, {}
+            for pending in waiting.values():
                 if not pending.future.done():
                     pending.future.set_exception(CoreProcessDied(str(exc)))
             return
-        for rid, pending in orphans.items():
+        # the dead child's unanswered work first (it is older), then what arrived during the restart
+        waiting, child.backlog = {**orphans, **child.backlog}, {}
+        for rid, pending in waiting.items():
             if pending.future.done():
                 continue
             if pending.tries >= 2:  # it killed two children: do not feed it to a third
@@ -362,7 +378,8 @@ class CoreProcesses:
             task.cancel()
         await asyncio.gather(*(child.stop() for child in self.children), return_exceptions=True)
         for child in self.children:
-            for pending in child.pending.values():
+            for pending in [*child.pending.values(), *child.backlog.values()]:
                 if not pending.future.done():
                     pending.future.set_exception(CoreProcessDied("stopped"))
             child.pending.clear()
+            child.backlog.clear()

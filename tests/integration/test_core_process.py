@@ -61,3 +61,31 @@ def _claim_count(ctx: Context, now: datetime) -> int:
         found = uow.notifications.claim(now, 100, now + LEASE)
         uow.commit()
     return len(found)
+
+
+async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for_the_new_one(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    processes = CoreProcesses(load_settings(database_url=url), 1)
+    await processes.start()
+    try:
+        child = processes.children[0]
+        first = child.process
+        assert first is not None and first.pid is not None
+        os.kill(first.pid, signal.SIGKILL)
+        for _ in range(3000):  # until the front end is starting the next interpreter
+            if child.process is not first:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the front end did not notice the core process died")
+        now = app.ctx.clock.now()
+        # sent in the gap: before the fix it went to the dead child's closed socket and was never answered
+        claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, now), 30)
+        assert claimed == 0
+        assert child.ready is not None and child.ready.done()
+    finally:
+        await processes.stop()
+        app.engine.dispose()
