@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine  # noqa: E402
 
+from bot.heap import settled_heap  # noqa: E402
 from bot.webhook import WebhookServer  # noqa: E402
 from tests.support.echo_bots import AiogramEchoBot, PTBEchoBot  # noqa: E402
 
@@ -94,6 +96,8 @@ def bot_arguments(description: str, argv: list[str] | None) -> argparse.Namespac
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--port", type=int, help="the webhook's port on 127.0.0.1 (webhook door)")
+    parser.add_argument("--frozen-heap", action="store_true",
+                        help="freeze what start-up built out of full garbage collections, as `wuye run` does")
     args = parser.parse_args(argv)
     if args.door == "webhook" and args.port is None:
         parser.error("--port is needed for the webhook door")
@@ -101,9 +105,10 @@ def bot_arguments(description: str, argv: list[str] | None) -> argparse.Namespac
     return args
 
 
-async def serve(name: str, feed: Any, stop_bot: Any, port: int | None) -> None:
+async def serve(name: str, feed: Any, stop_bot: Any, port: int | None, frozen_heap: bool = False) -> None:
     """Take updates by webhook through wuye's own server class when there is a `feed`, say so, and run
-    until SIGTERM or SIGINT; then stop the bot."""
+    until SIGTERM or SIGINT; then stop the bot. `frozen_heap`: while running, what start-up built is out
+    of the garbage collector's full passes (bot/serve.py's `settled_heap`, as in `wuye run`)."""
     hook = None
     if feed is not None:
         hook = WebhookServer(feed, SECRET, "/tg", create_engine("sqlite://"), "127.0.0.1", port or 0)
@@ -113,7 +118,8 @@ async def serve(name: str, feed: Any, stop_bot: Any, port: int | None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     print(f"{name} running", flush=True)
-    await stopping.wait()
+    with settled_heap() if frozen_heap else contextlib.nullcontext():
+        await stopping.wait()
     if hook is not None:
         await hook.stop()
     await stop_bot()
@@ -130,7 +136,7 @@ async def main(argv: list[str] | None = None) -> int:
     else:
         start = _ptb_webhook if args.framework == "ptb" else _aiogram_webhook
         feed, stop_bot = await start(args.api_url, args.token, args.port)
-    await serve("echo bot", feed, stop_bot, args.port)
+    await serve("echo bot", feed, stop_bot, args.port, args.frozen_heap)
     return 0
 
 

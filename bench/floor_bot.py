@@ -224,7 +224,7 @@ async def main(argv: list[str] | None = None) -> int:
     args = bot_arguments(__doc__ or "", argv)
     start = _ptb if args.framework == "ptb" else _aiogram
     feed, stop_bot = await start(args.api_url, args.token, args.door, args.port)
-    await serve("floor bot", feed, stop_bot, args.port)
+    await serve("floor bot", feed, stop_bot, args.port, args.frozen_heap)
     return 0
 
 

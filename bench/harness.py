@@ -139,22 +139,28 @@ async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: 
     return await _started(server, door, process, log, port)
 
 
-async def start_echo(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
-    """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py)."""
-    return await _start_script("echo_bot", server, framework, door, workdir)
+async def start_echo(
+    server: StandInBotAPI, framework: str, door: str, workdir: Path, frozen_heap: bool = False
+) -> Running:
+    """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py);
+    with `frozen_heap`, its start-up objects out of full garbage collections as in `wuye run`."""
+    return await _start_script("echo_bot", server, framework, door, workdir, frozen_heap)
 
 
 async def start_floor(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
-    """The report flow's Bot API calls with no wuye behind them, as its own process (bench/floor_bot.py)."""
-    return await _start_script("floor_bot", server, framework, door, workdir)
+    """The report flow's Bot API calls with no wuye behind them, as its own process (bench/floor_bot.py),
+    with its heap frozen after start-up as `wuye run`'s is: the floor takes every saving wuye takes."""
+    return await _start_script("floor_bot", server, framework, door, workdir, frozen_heap=True)
 
 
 async def _start_script(
-    name: str, server: StandInBotAPI, framework: str, door: str, workdir: Path
+    name: str, server: StandInBotAPI, framework: str, door: str, workdir: Path, frozen_heap: bool = False
 ) -> Running:
     port = free_port()
     args = [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--framework", framework, "--door", door,
             "--api-url", server.url, "--token", server.token, "--port", str(port)]
+    if frozen_heap:
+        args.append("--frozen-heap")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     process, log = _spawn(args, env, workdir, name)
     return await _started(server, door, process, log, port)

@@ -10,11 +10,13 @@ skip the place, urgency, privacy, submit — 8 updates each. Three bots of the s
 take turns, each fresh and in its own process, while the stand-in Bot API and the owners stay in this one:
 
 - echo (bench/echo_bot.py): the same number of updates from the same owners, 8 texts each, each after the
-  previous echo came back; one sendMessage per update. The baseline the target is set against.
+  previous echo came back; one sendMessage per update. The baseline the target is set against: bare, as
+  such a bot is written (--frozen-echo gives it the frozen heap of the two below, to see what that is worth).
 - floor (bench/floor_bot.py): the report flow with the Bot API calls wuye makes (15 per 8 updates: a press
   is answered and its message edited, the submit sends a ticket card to staff), but chosen from the
-  update alone, with no database or state behind them. Its ratio to the echo is the most any
-  implementation of this flow can reach on that framework and door.
+  update alone, with no database or state behind them, and its start-up heap frozen as wuye's is
+  (bot/heap.py). Its ratio to the echo is the most any implementation of this flow can reach on that
+  framework and door.
 - wuye: `wuye run`, exactly as an operator starts it, on SQLite.
 
 Printed: updates/s, p50/p95 latency from an update reaching the server to the bot's answer being recorded
@@ -135,16 +137,19 @@ class Owner:
 
 Round = dict[str, dict[str, float]]  # "echo" / "floor" / "wuye" -> figure -> value
 KINDS = ("echo", "floor", "wuye")
-STARTERS = {"echo": start_echo, "floor": start_floor, "wuye": start_wuye}
+STARTERS = {"floor": start_floor, "wuye": start_wuye}
 
 
-async def measure(framework: str, door: str, owners: int) -> Round:
+async def measure(framework: str, door: str, owners: int, frozen_echo: bool = False) -> Round:
     """One round: the echo bot, the floor bot, then wuye, each fresh; their figures by kind."""
     figures: Round = {}
     for kind in KINDS:
         async with stand_in() as server:
             with workdir() as tmp:
-                run = await STARTERS[kind](server, framework, door, Path(tmp))
+                if kind == "echo":
+                    run = await start_echo(server, framework, door, Path(tmp), frozen_echo)
+                else:
+                    run = await STARTERS[kind](server, framework, door, Path(tmp))
                 try:
                     latencies: list[float] = []
                     people = [Owner(run, FIRST_OWNER + i, latencies) for i in range(owners)]
@@ -194,6 +199,8 @@ async def main(argv: list[str] | None = None) -> int:
                         help="echo-then-wuye rounds per framework and door; medians are printed (default 3)")
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
     parser.add_argument("--door", choices=DOORS, action="append")
+    parser.add_argument("--frozen-echo", action="store_true",
+                        help="the echo bot too freezes its start-up heap, as wuye and the floor do")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.owners < 1:
         parser.error("--rounds and --owners must be at least 1")
@@ -202,7 +209,7 @@ async def main(argv: list[str] | None = None) -> int:
         for door in args.door or DOORS:
             rounds = []
             for i in range(args.rounds):
-                rounds.append(await measure(framework, door, args.owners))
+                rounds.append(await measure(framework, door, args.owners, args.frozen_echo))
                 print(f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
                       file=sys.stderr, flush=True)
             rows += rows_for(framework, door, args.owners, rounds)

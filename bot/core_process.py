@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
+from bot.heap import freeze_heap
 from bot.outbox import Outbox, Queued
 from handlers.conversations.io import Edit, Incoming, Output, Send
 from handlers.services.context import Context
@@ -118,6 +119,7 @@ def _serve(sock: socket.socket, settings: Settings, log_level: int, restarted: b
             uow.commit()
     core, queued = runtime.core, runtime.queued
     kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
+    freeze_heap()  # what start-up built lives as long as this process
     channel = _Channel(sock)
     channel.send("ready", 0, None)
     try:

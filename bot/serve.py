@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.config import Settings
 from bot.console import ConsoleChats
 from bot.core_process import CoreProcesses
+from bot.heap import settled_heap
 from bot.i18n import load_translations
 from bot.instance import AlreadyRunning, SingleInstance
 from bot.outbox import Outbox, console_pace
@@ -111,7 +112,8 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
     how = f"by webhook on {settings.listen}" if settings.webhook_url else "by long polling"
     print(f"wuye: running as @{front.username} with {settings.framework} {how}; Ctrl+C stops", flush=True)
     try:
-        await stop.wait()
+        with settled_heap():
+            await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
