@@ -16,6 +16,7 @@ from handlers.clock import Clock, SystemClock
 from handlers.services.context import Context
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from storage.turns import AdvisoryChatTurns
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger("wuye")
@@ -63,5 +64,6 @@ def build_app(settings: Settings, clock: Clock | None = None, migrate: bool = Tr
         on_unknown_day=UNKNOWN_YEARS,
         invite_ttl_days=settings.invite_ttl_days,
         documents=RevenueDocuments(),
+        chat_turns=AdvisoryChatTurns(engine),
     )
     return App(settings, engine, ctx, queued)

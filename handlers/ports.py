@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -212,6 +213,13 @@ class DisclosureRepository(Protocol):
 
     def add_question(self, item: DisclosureQuestion) -> None: ...
     def question_of(self, ticket_id: int) -> DisclosureQuestion | None: ...
+
+
+class ChatTurns(Protocol):
+    """One turn at a time per chat, whichever process handles it (several instances share a database):
+    `with turns(bot_id, chat_id):` waits while another process is in a turn of that chat."""
+
+    def __call__(self, bot_id: int, chat_id: int) -> AbstractContextManager[None]: ...
 
 
 class UnitOfWork(Protocol):

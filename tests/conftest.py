@@ -49,7 +49,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wuye.db'}"
         return
-    server: str = request.getfixturevalue("postgres_server")
+    yield from _postgres_schema(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL schema of its own, dropped afterwards, for what only PostgreSQL does (several
+    processes on one database); skipped as `postgres_server` is when no server answers."""
+    yield from _postgres_schema(request.getfixturevalue("postgres_server"))
+
+
+def _postgres_schema(server: str) -> Iterator[str]:
     # A schema per test rather than truncating shared tables: concurrent test runs against the same
     # server cannot see each other, and the migration tests get a truly empty database.
     schema = f"wuye_test_{uuid.uuid4().hex[:16]}"

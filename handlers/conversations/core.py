@@ -194,7 +194,12 @@ class Core:
 
         Two transactions of bookkeeping per update, whatever the flow does in between: one to check the
         update id, know the person and load the chat's state; one to write the chat's new state and
-        mark the update handled."""
+        mark the update handled. Both, and the flow, inside the chat's turn (`Context.chat_turns`), so
+        an update redelivered to another process meanwhile waits and then finds itself handled."""
+        with self.ctx.chat_turns(inc.bot_id, inc.chat_id):
+            return self._turn(inc)
+
+    def _turn(self, inc: Incoming) -> list[Output]:
         with self.ctx.uow() as uow:
             if inc.update_id is not None and uow.updates.seen(inc.bot_id, inc.update_id):
                 log.info("update %s was already handled; ignored", inc.update_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from handlers.clock import Clock
-from handlers.ports import UnitOfWork
+from handlers.ports import ChatTurns, UnitOfWork
 from handlers.rules.policy import Policy, merge_policies
 from handlers.rules.worktime import HolidaySource, OfficeHours, WorkCalendar
 
@@ -27,6 +28,8 @@ class Context:
     on_unknown_day: Callable[[date], None] | None = None
     invite_ttl_days: int = 14
     documents: DocumentTools | None = None  # spreadsheets and charts (bot/revenue_files.py); None: none
+    # one turn at a time per chat across processes (storage/turns.py); the default suits one process
+    chat_turns: ChatTurns = field(default=lambda bot_id, chat_id: nullcontext())
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         """The working-time calendar with the admins' overrides as stored now."""

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import uuid
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from handlers.rules.policy import RUNG_ORDER, Rung
@@ -31,27 +27,6 @@ OTHER_TOKEN = "654321:AAsecond-instance-token-0123456789abcd"
 
 def _started(workdir: Path) -> bool:
     return "running as" in P.output_of(workdir)
-
-
-@pytest.fixture
-def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A PostgreSQL schema of its own, dropped afterwards (skipped when no server answers)."""
-    server: str = request.getfixturevalue("postgres_server")
-    schema = f"wuye_test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(server, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(server)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
