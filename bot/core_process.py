@@ -59,6 +59,11 @@ def _frame(kind: str, rid: int, value: Any) -> bytes:
     return _HEAD.pack(len(body)) + body
 
 
+class TurnFailed(Exception):
+    """A turn raised in the core process; the child logged it there with its traceback (the original
+    exception is the __cause__), so the front end logs one line."""
+
+
 class CoreProcessDied(Exception):
     """A turn or database work that no core process will answer: it killed two, or the processes
     could not be started again, or they were stopped."""
@@ -321,7 +326,12 @@ class CoreProcesses:
         pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc, fetch=inc.fetch)
         child = min(self.children, key=lambda c: c.load)
         child.send(next(self._ids), pending)
-        outputs, _ = await pending.future
+        try:
+            outputs, _ = await pending.future
+        except CoreProcessDied:
+            raise
+        except Exception as exc:
+            raise TurnFailed(f"{type(exc).__name__}: {exc}") from exc
         return list(outputs)
 
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:

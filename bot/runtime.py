@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.core_process import CoreProcesses
+from bot.core_process import CoreProcesses, TurnFailed
 from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
 from bot.webhook import answer_params, reply_by_webhook
@@ -102,6 +102,9 @@ class Runtime:
                         outputs = await self.processes.handle(inc)
                     else:
                         outputs = await self.run_db(self.core.handle, inc)
+                except TurnFailed as exc:  # logged with its traceback in the core process
+                    log.error("update from chat %s failed in the core process: %s", chat, exc)
+                    return
                 except Exception:
                     log.exception("update from chat %s failed", chat)
                     return

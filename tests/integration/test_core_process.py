@@ -10,9 +10,12 @@ import signal
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_settings
-from bot.core_process import CoreProcesses
+from bot.core_process import CoreProcesses, TurnFailed
 from bot.outbox import LEASE
+from handlers.conversations.io import Incoming, Kind
 from handlers.services.context import Context
 from tests.support import processes as P
 
@@ -86,6 +89,28 @@ async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for
         claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, now), 30)
         assert claimed == 0
         assert child.ready is not None and child.ready.done()
+    finally:
+        await processes.stop()
+        app.engine.dispose()
+
+
+async def test_a_turn_that_raises_in_the_core_process_fails_with_the_childs_exception_as_cause(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    processes = CoreProcesses(load_settings(database_url=url), 1)
+    await processes.start()
+    try:
+        # No name for someone new: no front end sends that, and the core fails on it (a TypeError)
+        broken = Incoming(chat_id=777, user_id=777, user_name=None, kind=Kind.TEXT, text="hi", update_id=1)  # type: ignore[arg-type]
+        with pytest.raises(TurnFailed, match="TypeError") as failed:
+            await processes.handle(broken)
+        assert isinstance(failed.value.__cause__, TypeError)  # logged with its traceback in the child
+        # the child lives on: the next turn is answered
+        answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
+                                                 text="/help", update_id=2))
+        assert answer
     finally:
         await processes.stop()
         app.engine.dispose()
