@@ -108,20 +108,12 @@ class _Channel:
             self.waiting.append(message)
 
 
-def _serve(sock: socket.socket, settings: Settings, log_level: int, restarted: bool) -> None:
+def _serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
     """A child's life: build the core on the same settings, then answer turns until the socket closes."""
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     from bot.serve import make_runtime
 
     runtime = make_runtime(settings, migrate=False)
-    if restarted and runtime.engine is not None and runtime.engine.dialect.name == "sqlite":
-        # The outbox's leases were held in the dead child's memory. On SQLite this process is the only
-        # dispatcher, so any lease is one of those: release them rather than wait minutes for them to
-        # expire. (On PostgreSQL other instances' leases are real; there the dead child's run out.)
-        with runtime.ctx.uow() as uow:
-            if released := uow.notifications.release_leases():
-                log.info("released %d notification leases the previous core process held", released)
-            uow.commit()
     core, queued = runtime.core, runtime.queued
     kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
     freeze_heap()  # what start-up built lives as long as this process
@@ -198,13 +190,13 @@ class _Child:
         self.ready: asyncio.Future[None] | None = None
         self.tick = 0  # the child's queued-notifications counter, as it last reported it
 
-    async def start(self, on_exit: Callable[[_Child], None], restarted: bool = False) -> None:
+    async def start(self, on_exit: Callable[[_Child], None]) -> None:
         ours, theirs = socket.socketpair()
         context = multiprocessing.get_context("spawn")
         level = logging.getLogger().getEffectiveLevel()
         self.process = context.Process(
             target=_serve,
-            args=(theirs, self.settings, level, restarted),
+            args=(theirs, self.settings, level),
             name=f"wuye-core-{self.number}",
             daemon=True,
         )
@@ -366,7 +358,7 @@ class CoreProcesses:
         orphans, child.pending = child.pending, {}
         await child.stop(timeout=1.0)  # until the new process is up, work waits in the child's backlog
         try:
-            await child.start(self._died, restarted=True)
+            await child.start(self._died)
         except Exception as exc:
             log.error("core process %s could not be started again: %s", child.number, exc)
             waiting, child.backlog = {**orphans, **child.backlog}, {}

@@ -53,6 +53,8 @@ SendFn = Deliver
 # Where database work runs: a thread, so the event loop never waits on the database (on SQLite the
 # runtime passes its single database thread, so writers queue instead of sleeping on the file lock).
 RunDb = Callable[..., Awaitable[Any]]
+# a notification, the parts of it to send and our renewed lease on it (see Outbox._load)
+Loaded = tuple[Notification | None, list[Send | Edit] | None, datetime | None]
 
 
 class RateLimiter:
@@ -131,32 +133,33 @@ class Outbox:
     limiter: RateLimiter = field(default_factory=RateLimiter)
     stats: OutboxStats = field(default_factory=OutboxStats)
     run_db: RunDb = asyncio.to_thread
-    _leases: dict[int, datetime] = field(default_factory=dict)  # notification id -> our lease's end
+    # notification id -> our lease's end. Kept here, beside the delivering, not in the transactions
+    # below: those may run in a core process, and a core process that dies and is replaced must not
+    # take the knowledge of which leases are ours with it.
+    _leases: dict[int, datetime] = field(default_factory=dict)
 
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             claimed = uow.notifications.claim(now, self.batch, now + LEASE)
             uow.commit()
-        self._leases = {n.id: n.claimed_until for n in claimed if n.id is not None and n.claimed_until}
         return claimed
 
-    def _load(self, notification_id: int) -> tuple[Notification | None, list[Send | Edit] | None]:
-        """The notification and its parts; (None, []) when it is finished, (n, None) when our lease on
-        it was lost (a chat's queue outlasted the lease and another dispatcher took it over)."""
+    def _load(self, notification_id: int, held: datetime | None) -> Loaded:
+        """The notification, its parts and our renewed lease; (None, [], None) when it is finished,
+        (n, None, None) when our lease (`held`) on it was lost (a chat's queue outlasted the lease and
+        another dispatcher took it over)."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             n = self._open(uow, notification_id)
             if n is None:
-                return None, []
-            held = self._leases.get(notification_id)
+                return None, [], None
             # Renew the lease before sending, only if it is still ours (compare-and-set).
             if held is None or not uow.notifications.renew(notification_id, held, now + LEASE):
-                return n, None
+                return n, None, None
             uow.commit()
-            self._leases[notification_id] = now + LEASE
             parts: list[Send | Edit] = list(notices.render(uow, self.translators, n))
-            return n, parts
+            return n, parts, now + LEASE
 
     async def drain(self) -> int:
         """Deliver everything due now; returns how many notifications were finished."""
@@ -165,6 +168,7 @@ class Outbox:
             claimed = await self.run_db(self._claim)
             if not claimed:
                 return finished
+            self._leases = {n.id: n.claimed_until for n in claimed if n.id is not None and n.claimed_until}
             by_chat: dict[int, list[Notification]] = {}
             for n in claimed:
                 by_chat.setdefault(self._chat_key(n), []).append(n)
@@ -191,7 +195,9 @@ class Outbox:
 
     async def _deliver(self, notification_id: int) -> bool:
         """Send what is left of one notification; True when it is finished (either way)."""
-        n, parts = await self.run_db(self._load, notification_id)
+        n, parts, renewed = await self.run_db(self._load, notification_id, self._leases.get(notification_id))
+        if renewed is not None:
+            self._leases[notification_id] = renewed
         if n is None:
             return True
         if parts is None:

@@ -147,16 +147,18 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_i
     first, second = Outbox(app.ctx, translators, never), Outbox(app.ctx, translators, never)
     taken = first._claim()
     assert len(taken) == 3
+    held = {n.id: n.claimed_until for n in taken}  # the leases the first holds
     [one, *rest] = taken
     clock.advance(LEASE - timedelta(seconds=10))  # a long queue: the first is still busy...
-    n, parts = first._load(one.id or 0)  # ... and starts on this one, renewing its lease
-    assert n is not None and parts
+    n, parts, renewed = first._load(one.id or 0, held[one.id])  # ... and starts on this one, renewing it
+    assert n is not None and parts and renewed == clock.now() + LEASE
     clock.advance(timedelta(seconds=11))  # the leases it took at the start have now run out
     retaken = second._claim()
     assert {r.id for r in retaken} == {r.id for r in rest}  # the renewed one is still the first's
+    theirs = {n.id: n.claimed_until for n in retaken}
     for item in rest:
-        n, parts = first._load(item.id or 0)
-        assert n is not None and parts is None  # lost: the first leaves it alone
-        n, parts = second._load(item.id or 0)
-        assert n is not None and parts  # the second sends it
+        n, parts, renewed = first._load(item.id or 0, held[item.id])
+        assert n is not None and parts is None and renewed is None  # lost: the first leaves it alone
+        n, parts, renewed = second._load(item.id or 0, theirs[item.id])
+        assert n is not None and parts and renewed  # the second sends it
     app.engine.dispose()
