@@ -189,7 +189,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
         if step.rung is Rung.BUREAU:
             queue(uow, now, "ticket.supervised", ticket.reporter_id, ticket=ticket, rung=index)
         return
-    # A reminder: to the assignee, or to the managers while nobody is assigned.
+    # A reminder: to whoever must act now (see _reminded).
     tag = step.action.value
     if step.action is Action.REMIND_OVERDUE:
         tag += ":" + now.date().isoformat()
@@ -206,7 +206,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
             data={"action": step.action.value},
         )
     )
-    for person_id in rung_recipients(uow, ticket, Rung.ASSIGNEE):
+    for person_id in _reminded(uow, ticket):
         queue(
             uow,
             now,
@@ -216,6 +216,16 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
             tag=tag,
             params={"action": step.action.value},
         )
+
+
+def _reminded(uow: UnitOfWork, ticket: Ticket) -> list[int]:
+    """Who must act, so who is reminded: the department a case was transferred to (it must report;
+    吹哨报到), else the assignee, or the managers while nobody is assigned."""
+    if ticket.status is Status.TRANSFERRED and ticket.department_office_id:
+        department = [r.person_id for r in uow.roles.at_office(ticket.department_office_id)]
+        if department:
+            return department
+    return rung_recipients(uow, ticket, Rung.ASSIGNEE)
 
 
 def prune_processed_updates(ctx: Context, keep_days: int = 7) -> int:

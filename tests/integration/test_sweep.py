@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from handlers.domain import CardMessage, GroupBinding
+from handlers.rules.categories import Category
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import RUNG_ORDER, Rung
 from handlers.services import supervision, tickets
@@ -20,6 +21,7 @@ from handlers.services.ladder import SweepReport, sweep
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.service.world import (
+    FENG_CHENGGUAN,
     LI_REPAIR,
     LIU_COMMUNITY,
     START,
@@ -400,6 +402,27 @@ def test_after_an_extension_the_reminders_start_over_and_are_delivered(world: Wo
     # Every reminder recorded on the ticket reached the assignee: one message per reminder event.
     assert reminders(world, tid) == ["remind_half", "remind_half", "remind_before", "remind_deadline"]
     assert len(world.notifications(tid, "ticket.reminder")) == 4
+
+
+def test_once_a_case_is_transferred_to_a_department_its_reminders_go_to_the_department(world: World) -> None:
+    liu, feng = world.pid(LIU_COMMUNITY), world.pid(FENG_CHENGGUAN)
+    ticket = world.report(category=Category.COMMON_SPACE, description="楼下空地被违章搭建占用")
+    tid, assignee = ticket.id or 0, ticket.assignee_id
+    assert assignee is not None
+    tickets.acknowledge(world.ctx, assignee, tid)
+    world.clock.set(sh(2026, 11, 26, 11))
+    tickets.transfer_department(world.ctx, liu, tid, "siming-chengguan", "违章搭建，请城管处理")
+    assert world.ticket(tid).due_at == sh(2026, 12, 17, 11)  # the department's own deadline
+    run(world)
+    # half the department's time (7.5 working days) has passed: the department must report, so it is
+    # the department that is reminded, not the company's staff member who can no longer close it
+    world.clock.set(sh(2026, 12, 8, 12))
+    assert [step for _, step in run(world)] == ["remind_half"]
+    assert world.recipients(tid, "ticket.reminder") == {feng}
+    world.clock.set(sh(2026, 12, 17, 11))
+    assert "remind_deadline" in [step for _, step in run(world)]
+    assert world.recipients(tid, "ticket.reminder") == {feng}
+    assert reminders(world, tid) == ["remind_half", "remind_deadline"]
 
 
 def test_every_rung_refreshes_the_cards_people_hold(world: World) -> None:
