@@ -20,7 +20,8 @@ has one writing process, as before.
 
 A child that dies (killed, out of memory) is started again and its unanswered turns are sent to the new
 one, once: a turn the dead child had finished is then a redelivered update, which the core ignores.
-Work that arrives while the next child is starting waits for it.
+Work that arrives while the next child is starting waits for it; a successor that fails to start is tried
+again (after 1, 2, 5, 10 s, then every 30 s) while the work keeps waiting.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ log = logging.getLogger("wuye.core_process")
 
 _HEAD = struct.Struct("!I")
 _START_TIMEOUT = 120.0  # a child imports the application and opens the database
+_RETRY = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds between tries to start a dead child's successor, then 30
 
 
 def _frame(kind: str, rid: int, value: Any) -> bytes:
@@ -66,7 +68,7 @@ class TurnFailed(Exception):
 
 class CoreProcessDied(Exception):
     """A turn or database work that no core process will answer: it killed two, or the processes
-    could not be started again, or they were stopped."""
+    were stopped."""
 
 
 # ---- the child ----------------------------------------------------------------------------------------
@@ -355,26 +357,30 @@ class CoreProcesses:
         task.add_done_callback(self._restarts.discard)
 
     async def _restart(self, child: _Child) -> None:
-        orphans, child.pending = child.pending, {}
-        await child.stop(timeout=1.0)  # until the new process is up, work waits in the child's backlog
-        try:
-            await child.start(self._died)
-        except Exception as exc:
-            log.error("core process %s could not be started again: %s", child.number, exc)
-            waiting, child.backlog = {**orphans, **child.backlog}, {}
-            for pending in waiting.values():
-                if not pending.future.done():
-                    pending.future.set_exception(CoreProcessDied(str(exc)))
-            return
-        # the dead child's unanswered work first (it is older), then what arrived during the restart
-        waiting, child.backlog = {**orphans, **child.backlog}, {}
+        # The dead child's unanswered work heads the backlog (it is older); what arrives until a new
+        # process is up waits behind it. Kept on the child, so stopping meanwhile fails it, never drops it.
+        child.backlog, child.pending = {**child.pending, **child.backlog}, {}
+        await child.stop(timeout=1.0)
+        for attempt in itertools.count():
+            try:
+                await child.start(self._died)
+                break
+            except Exception as exc:  # the database or the disk is away: keep the work, try again
+                pause = _RETRY[min(attempt, len(_RETRY) - 1)]
+                log.error("core process %s could not be started again (%s); %d waiting; next try in %.0f s",
+                          child.number, exc, len(child.backlog), pause)
+                await asyncio.sleep(pause)
+        waiting, child.backlog = child.backlog, {}
         for rid, pending in waiting.items():
             if pending.future.done():
                 continue
             if pending.tries >= 2:  # it killed two children: do not feed it to a third
                 pending.future.set_exception(CoreProcessDied("the update killed the core process twice"))
-            else:
+                continue
+            try:
                 child.send(rid, pending)
+            except Exception as exc:  # it does not pickle: that one fails, the rest go on
+                pending.future.set_exception(exc)
 
     async def stop(self) -> None:
         self._stopping = True

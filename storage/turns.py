@@ -9,19 +9,25 @@ advisory lock named after the chat, on a connection of its own in autocommit (no
 while the turn runs); the second instance waits, then finds the update handled. A process that dies
 holding one loses its connection, and PostgreSQL releases the lock with it.
 
+The wait blocks the waiting process's core (one thread), so it is bounded (`WAIT`): a turn takes
+milliseconds, the long ones (a document downloaded and read) seconds. A turn still held after that fails
+with `ChatBusy`, which is logged; the instance that holds it finishes the update.
+
 SQLite needs none: one process serves a SQLite file (a second `wuye run` refuses to start).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-WAIT = 30.0  # a turn takes milliseconds; one still held after this is a stuck process, not a busy chat
+log = logging.getLogger("wuye.turns")
+WAIT = 10.0  # a turn takes milliseconds, a long one seconds; held longer, the holder will finish it
 
 _TRY = text("SELECT pg_try_advisory_lock(hashtextextended(:name, 0))")
 _RELEASE = text("SELECT pg_advisory_unlock(hashtextextended(:name, 0))")
@@ -52,10 +58,11 @@ class AdvisoryChatTurns:
             finally:
                 try:
                     connection.execute(_RELEASE, name)
-                except Exception:
-                    # The lock belongs to the server session: end it rather than pool it still held.
+                except Exception as exc:
+                    # The lock belongs to the server session: end the session rather than pool it still
+                    # held. The turn itself is done (or failed on its own): its outcome stands.
+                    log.warning("chat %s: turn not released (%s); closing its connection", chat_id, exc)
                     connection.invalidate()
-                    raise
 
     def _acquire(self, connection: Connection, name: dict[str, str], chat_id: int) -> None:
         deadline, pause = time.monotonic() + self.wait, 0.001

@@ -8,8 +8,10 @@ import asyncio
 import itertools
 import os
 import signal
+import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,10 +78,10 @@ async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for
         first = child.process
         assert first is not None and first.pid is not None
         os.kill(first.pid, signal.SIGKILL)
-        for _ in range(3000):  # until the front end is starting the next interpreter
-            if child.process is not first:
+        for _ in range(3000):  # until the front end closed the dead child's socket and spawns the next
+            if processes._restarts and (not child.up or child.writer is None or child.writer.is_closing()):
                 break
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.001)
         else:
             raise AssertionError("the front end did not notice the core process died")
         now = app.ctx.clock.now()
@@ -109,6 +111,35 @@ async def test_a_turn_that_raises_in_the_core_process_fails_with_the_childs_exce
         answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
                                                  text="/help", update_id=2))
         assert answer
+    finally:
+        await processes.stop()
+        app.engine.dispose()
+
+
+async def test_when_the_next_core_process_fails_to_start_the_work_waits_and_it_is_tried_again(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    processes = CoreProcesses(load_settings(database_url=url), 1)
+    await processes.start()
+    child = processes.children[0]
+    first = child.process
+    assert first is not None and first.pid is not None
+    start, tries = child.start, []
+
+    async def fails_once(on_exit: Any) -> None:  # as when the database is away for a moment
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise RuntimeError("the core process exited during start-up")
+        await start(on_exit)
+
+    child.start = fails_once  # type: ignore[method-assign]
+    try:
+        os.kill(first.pid, signal.SIGKILL)
+        claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 60)
+        assert claimed == 0 and len(tries) == 2  # answered by the second try, which came a second later
+        assert tries[1] - tries[0] >= 1.0
     finally:
         await processes.stop()
         app.engine.dispose()
