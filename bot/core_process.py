@@ -45,6 +45,7 @@ from bot.heap import freeze_heap
 from bot.outbox import Outbox, Queued
 from handlers.conversations.io import Edit, Incoming, Output, Send
 from handlers.services.context import Context
+from storage.engine import TryLater, try_later
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -53,7 +54,8 @@ log = logging.getLogger("wuye.core_process")
 
 _HEAD = struct.Struct("!I")
 _START_TIMEOUT = 120.0  # a child imports the application and opens the database
-_RETRY = (1.0, 2.0, 5.0, 10.0, 30.0)  # seconds between tries to start a dead child's successor, then 30
+# seconds between tries (to start a dead child's successor; a turn the database could not take), then 30
+RETRY_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 def _frame(kind: str, rid: int, value: Any) -> bytes:
@@ -157,7 +159,10 @@ def _answer(
     try:
         result = work()
     except Exception as exc:
-        log.exception("%s failed", what)
+        if try_later(exc):  # the database out of reach: the front end tries again and says so
+            exc = exc if isinstance(exc, TryLater) else TryLater(f"{type(exc).__name__}: {exc}")
+        else:
+            log.exception("%s failed", what)
         try:
             channel.send("raised", rid, exc)
         except Exception:  # an exception that does not pickle
@@ -366,7 +371,7 @@ class CoreProcesses:
                 await child.start(self._died)
                 break
             except Exception as exc:  # the database or the disk is away: keep the work, try again
-                pause = _RETRY[min(attempt, len(_RETRY) - 1)]
+                pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
                 log.error("core process %s could not be started again (%s); %d waiting; next try in %.0f s",
                           child.number, exc, len(child.backlog), pause)
                 await asyncio.sleep(pause)

@@ -27,6 +27,7 @@ from handlers.ports import UnitOfWork
 from handlers.services.context import Context
 from handlers.services.notify import next_up, queue
 from handlers.text import Lang, Translator
+from storage.engine import try_later
 
 log = logging.getLogger("wuye.outbox")
 
@@ -336,5 +337,8 @@ class Outbox:
             wake.clear()
             try:
                 await self.drain()
-            except Exception:  # one bad round must not stop delivery for good
-                log.exception("outbox round failed")
+            except Exception as exc:  # one bad round must not stop delivery for good
+                if try_later(exc):  # the database out of reach: the next round tries again
+                    log.warning("outbox round postponed: %s", exc)
+                else:
+                    log.exception("outbox round failed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.core_process import CoreProcesses, TurnFailed
+from bot.core_process import RETRY_PAUSES, CoreProcesses, TurnFailed
 from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
 from bot.webhook import answer_params, reply_by_webhook
@@ -21,8 +22,10 @@ from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
 from handlers.services.context import Context
 from handlers.text import Lang, Translator
+from storage.engine import try_later
 
 log = logging.getLogger("wuye.runtime")
+TURN_PATIENCE = 15 * 60.0  # seconds a turn is tried again while the database is out of reach
 
 Perform = Callable[[list[Output]], Awaitable[None]]
 
@@ -97,18 +100,9 @@ class Runtime:
         self._holders[chat] += 1
         try:
             async with self._locks[chat]:
-                try:
-                    if self.processes is not None:
-                        outputs = await self.processes.handle(inc)
-                    else:
-                        outputs = await self.run_db(self.core.handle, inc)
-                except TurnFailed as exc:  # logged with its traceback in the core process
-                    log.error("update from chat %s failed in the core process: %s", chat, exc)
-                    return
-                except Exception:
-                    log.exception("update from chat %s failed", chat)
-                    return
-                await perform(outputs)
+                outputs = await self._turn(inc)
+                if outputs is not None:
+                    await perform(outputs)
         finally:
             self._holders[chat] -= 1
             if self._holders[chat] == 0:  # nobody waiting: forget the lock, so idle chats cost nothing
@@ -119,6 +113,32 @@ class Runtime:
             if tick is None or tick != self._woken_for:
                 self._woken_for = tick or 0
                 self._wake.set()
+
+    async def _turn(self, inc: Incoming) -> list[Output] | None:
+        """The core's outputs for `inc`; None when it failed. While the database is out of reach (a
+        restart, the network) the turn is tried again, the chat's later updates waiting behind it, for
+        up to `TURN_PATIENCE`: the update is neither lost nor handled twice (the core marks an update
+        only once it is handled, and ignores one it has)."""
+        waited = 0.0
+        for attempt in itertools.count():
+            try:
+                if self.processes is not None:
+                    return await self.processes.handle(inc)
+                return list(await self.run_db(self.core.handle, inc))
+            except Exception as exc:
+                cause = exc.__cause__ if isinstance(exc, TurnFailed) and exc.__cause__ else exc
+                if try_later(cause) and waited < TURN_PATIENCE:
+                    pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
+                    log.warning("update from chat %s: %s; trying again in %.0f s", inc.chat_id, cause, pause)
+                    await asyncio.sleep(pause)
+                    waited += pause
+                elif isinstance(exc, TurnFailed):  # logged with its traceback in the core process
+                    log.error("update from chat %s failed in the core process: %s", inc.chat_id, exc)
+                    return None
+                else:
+                    log.exception("update from chat %s failed", inc.chat_id)
+                    return None
+        return None  # not reached: the loop returns
 
     def _queued_tick(self) -> int | None:
         """Moves whenever a commit here or in a core process queued notifications; None: not known."""

@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from handlers.services.context import Context
 from handlers.services.ladder import SweepReport, prune_processed_updates, sweep
+from storage.engine import try_later
 
 log = logging.getLogger("wuye.scheduler")
 
@@ -42,6 +43,11 @@ class LadderScheduler:
         except asyncio.CancelledError:
             # Stopping: the sweep's own transaction finishes or rolls back in its thread; nothing is lost.
             log.debug("sweep cancelled by shutdown")
+            return None
+        except Exception as exc:
+            if not try_later(exc):
+                raise
+            log.warning("sweep postponed: %s", exc)  # the database out of reach: the next run catches up
             return None
         self.last = report
         if report.steps:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import create_engine
 
 
@@ -30,3 +31,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class TryLater(Exception):
+    """The work did not happen for a reason that passes: the database was out of reach (restarting,
+    the network, SQLite's file locked past its timeout) or the chat's turn was held elsewhere."""
+
+
+def try_later(exc: BaseException) -> bool:
+    """Whether `exc` says the database could not do the work now, rather than that the work was wrong:
+    then the same work may be tried again later (every turn and transaction here can be)."""
+    if isinstance(exc, TryLater):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
+    return False

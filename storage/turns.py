@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from storage.engine import TryLater
+
 log = logging.getLogger("wuye.turns")
 WAIT = 10.0  # a turn takes milliseconds, a long one seconds; held longer, the holder will finish it
 
@@ -33,7 +35,7 @@ _TRY = text("SELECT pg_try_advisory_lock(hashtextextended(:name, 0))")
 _RELEASE = text("SELECT pg_advisory_unlock(hashtextextended(:name, 0))")
 
 
-class ChatBusy(Exception):
+class ChatBusy(TryLater):
     """Another process has held the chat's turn for longer than `WAIT` seconds."""
 
 

@@ -1,0 +1,88 @@
+"""The database out of reach for a while (PostgreSQL restarting, the network): an owner's update that
+arrives meanwhile is neither lost nor handled twice; it is answered once the database is back.
+
+A database of its own on the test server, made unreachable for real: connections to it are refused
+(ALLOW_CONNECTIONS false) and the open ones are ended, as a restart would."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from bot.config import load_settings
+from bot.core_process import CoreProcesses
+from bot.serve import make_runtime
+from handlers.conversations.io import Incoming, Kind, Output, Send
+from storage.engine import make_engine
+from tests.support import processes as P
+
+
+@pytest.fixture
+def own_database(postgres_server: str) -> Iterator[tuple[str, Engine]]:
+    """(url, admin engine) of a fresh database on the test server, dropped afterwards."""
+    name = f"wuye_outage_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(postgres_server, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False), admin
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def outage(admin: Engine, url: str, on: bool) -> None:
+    name = make_url(url).database
+    with admin.connect() as connection:
+        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"false" if on else "true"}'))
+        if on:
+            connection.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+                {"name": name},
+            )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("core_processes", [1, 0], ids=["core-process", "core-thread"])
+async def test_an_update_during_a_database_outage_waits_and_is_answered_once_it_is_back(
+    own_database: tuple[str, Engine], core_processes: int
+) -> None:
+    url, admin = own_database
+    app, _ = P.world_app(url, P.days_ago(0))  # migrated, the example world in it
+    app.engine.dispose()
+    settings = load_settings(database_url=url)
+    runtime = make_runtime(settings)
+    if core_processes:
+        runtime.processes = CoreProcesses(settings, core_processes)
+        await runtime.processes.start()
+    answers: list[Output] = []
+
+    async def perform(outputs: list[Output]) -> None:
+        answers.extend(outputs)
+
+    report = Incoming(chat_id=P.OWNER, user_id=P.OWNER, user_name="张女士", kind=Kind.COMMAND,
+                      command="report", text="", language_code="zh-hans", update_id=41, bot_id=1)
+    try:
+        outage(admin, url, on=True)
+        turn = asyncio.create_task(runtime.handle(report, perform))
+        await asyncio.sleep(2.5)  # a first try and a second have failed by now
+        assert not turn.done() and answers == []  # waiting, not given up
+        outage(admin, url, on=False)
+        await asyncio.wait_for(turn, 60)
+        [menu] = [a for a in answers if isinstance(a, Send)]
+        assert "r:cat:" in str(menu.buttons)  # the category question: /report went through
+        assert P.scalar(runtime.engine, "SELECT count(*) FROM processed_update WHERE update_id = 41") == 1
+        await runtime.handle(report, perform)  # and Telegram delivering it again changes nothing
+        assert len([a for a in answers if isinstance(a, Send)]) == 1
+    finally:
+        await runtime.stop_processes()
+        if runtime.engine is not None:
+            runtime.engine.dispose()
