@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,15 @@ def try_later(exc: BaseException) -> bool:
     then the same work may be tried again later (every turn and transaction here can be)."""
     if isinstance(exc, TryLater):
         return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated) or isinstance(exc, (OperationalError, InterfaceError))
-    return False
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if isinstance(exc.orig, sqlite3.Error):
+        # SQLite says OperationalError for a missing table or a syntax error too: only these pass
+        text = str(exc.orig).lower()
+        return isinstance(exc, OperationalError) and any(w in text for w in _SQLITE_PASSING)
+    return isinstance(exc, (OperationalError, InterfaceError))
+
+
+_SQLITE_PASSING = ("locked", "busy", "unable to open", "disk i/o")
