@@ -118,7 +118,8 @@ class Runtime:
         """The core's outputs for `inc`; None when it failed. While the database is out of reach (a
         restart, the network) the turn is tried again, the chat's later updates waiting behind it, for
         up to `TURN_PATIENCE`: the update is neither lost nor handled twice (the core marks an update
-        only once it is handled, and ignores one it has)."""
+        only once it is handled, and ignores one it has). A turn that failed after its flow began
+        (`TurnBroken`) is not retried: part of it may be done."""
         waited = 0.0
         for attempt in itertools.count():
             try:

@@ -182,6 +182,11 @@ def _menu(turn: Turn) -> SetMenu:
     return menus.set_menu(turn.inc.chat_id, actor, turn.tr)
 
 
+class TurnBroken(Exception):
+    """A turn failed after its flow began (its cause is the original error): part of what it did may
+    be committed, so it is not one to try again by itself."""
+
+
 class Core:
     """Turns one incoming update into the outputs a front end must perform."""
 
@@ -217,6 +222,15 @@ class Core:
             state=state,
             translators=self.translations.for_lang,
         )
+        try:
+            return self._run(turn)
+        except Exception as exc:
+            # The flow may have committed part of its work: whoever runs turns must not simply try this
+            # one again (a report could be filed twice). A failure before this point changed nothing.
+            raise TurnBroken(f"{type(exc).__name__}: {exc}") from exc
+
+    def _run(self, turn: Turn) -> list[Output]:
+        inc = turn.inc
         handled = False
         try:
             outputs = self._handle(turn)

@@ -7,19 +7,27 @@ A database of its own on the test server, made unreachable for real: connections
 from __future__ import annotations
 
 import asyncio
+import itertools
+import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.config import load_settings
 from bot.core_process import CoreProcesses
+from bot.i18n import load_translations
 from bot.serve import make_runtime
+from handlers.conversations.core import Core, TurnBroken
 from handlers.conversations.io import Incoming, Kind, Output, Send
-from storage.engine import make_engine
+from handlers.ports import UnitOfWork
+from storage.engine import make_engine, try_later
 from tests.support import processes as P
 
 
@@ -37,6 +45,12 @@ def own_database(postgres_server: str) -> Iterator[tuple[str, Engine]]:
             connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def report(update_id: int) -> Incoming:
+    """The owner's /report."""
+    return Incoming(chat_id=P.OWNER, user_id=P.OWNER, user_name="张女士", kind=Kind.COMMAND, command="report",
+                    text="", language_code="zh-hans", update_id=update_id, bot_id=1)
 
 
 def outage(admin: Engine, url: str, on: bool) -> None:
@@ -68,11 +82,9 @@ async def test_an_update_during_a_database_outage_waits_and_is_answered_once_it_
     async def perform(outputs: list[Output]) -> None:
         answers.extend(outputs)
 
-    report = Incoming(chat_id=P.OWNER, user_id=P.OWNER, user_name="张女士", kind=Kind.COMMAND,
-                      command="report", text="", language_code="zh-hans", update_id=41, bot_id=1)
     try:
         outage(admin, url, on=True)
-        turn = asyncio.create_task(runtime.handle(report, perform))
+        turn = asyncio.create_task(runtime.handle(report(update_id=41), perform))
         await asyncio.sleep(2.5)  # a first try and a second have failed by now
         assert not turn.done() and answers == []  # waiting, not given up
         outage(admin, url, on=False)
@@ -80,9 +92,42 @@ async def test_an_update_during_a_database_outage_waits_and_is_answered_once_it_
         [menu] = [a for a in answers if isinstance(a, Send)]
         assert "r:cat:" in str(menu.buttons)  # the category question: /report went through
         assert P.scalar(runtime.engine, "SELECT count(*) FROM processed_update WHERE update_id = 41") == 1
-        await runtime.handle(report, perform)  # and Telegram delivering it again changes nothing
+        await runtime.handle(report(update_id=41), perform)  # Telegram delivering it again changes nothing
         assert len([a for a in answers if isinstance(a, Send)]) == 1
     finally:
         await runtime.stop_processes()
         if runtime.engine is not None:
             runtime.engine.dispose()
+
+
+def failing_at(uow: Callable[[], UnitOfWork], n: int) -> Callable[[], UnitOfWork]:
+    """The context's units of work, the `n`-th of which finds the database gone (SQLite's file locked
+    past its timeout, as SQLAlchemy reports it)."""
+    opened = itertools.count(1)
+
+    def make() -> UnitOfWork:
+        if next(opened) == n:
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+        return uow()
+
+    return make
+
+
+def test_a_turn_that_finds_the_database_gone_before_it_began_may_be_tried_again(tmp_path: Path) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 1)), load_translations())
+    with pytest.raises(OperationalError) as failed:
+        core.handle(report(update_id=7))
+    assert try_later(failed.value)  # nothing happened yet: the runtime tries it again
+    assert Core(app.ctx, load_translations()).handle(report(update_id=7))  # and then it goes through
+    app.engine.dispose()
+
+
+def test_a_turn_that_fails_after_its_flow_began_is_not_tried_again_by_itself(tmp_path: Path) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 2)), load_translations())
+    with pytest.raises(TurnBroken) as failed:
+        core.handle(report(update_id=7))
+    # part of the flow may be committed (a report filed): trying it again could do it twice
+    assert not try_later(failed.value) and isinstance(failed.value.__cause__, OperationalError)
+    app.engine.dispose()
