@@ -323,7 +323,7 @@ class CoreProcesses:
 
     async def handle(self, inc: Incoming) -> list[Output]:
         pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc, fetch=inc.fetch)
-        child = min(self.children, key=lambda c: c.load)
+        child = min(self.children, key=lambda c: (not c.up, c.load))  # a child being restarted last
         child.send(next(self._ids), pending)
         try:
             outputs, _ = await pending.future

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.outage import Postponements
 from handlers.conversations import notices
 from handlers.conversations.io import Edit, Send
 from handlers.domain import CardMessage, Notification
@@ -138,6 +139,7 @@ class Outbox:
     # below: those may run in a core process, and a core process that dies and is replaced must not
     # take the knowledge of which leases are ours with it.
     _leases: dict[int, datetime] = field(default_factory=dict)
+    _outage: Postponements = field(default_factory=lambda: Postponements("sending"))
 
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
@@ -337,8 +339,9 @@ class Outbox:
             wake.clear()
             try:
                 await self.drain()
+                self._outage.done()
             except Exception as exc:  # one bad round must not stop delivery for good
                 if try_later(exc):  # the database out of reach: the next round tries again
-                    log.warning("outbox round postponed: %s", exc)
+                    self._outage.postponed(exc)
                 else:
                     log.exception("outbox round failed")

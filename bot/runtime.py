@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import logging
@@ -22,7 +23,7 @@ from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
 from handlers.services.context import Context
 from handlers.text import Lang, Translator
-from storage.engine import try_later
+from storage.engine import brief, try_later
 
 log = logging.getLogger("wuye.runtime")
 TURN_PATIENCE = 15 * 60.0  # seconds a turn is tried again while the database is out of reach
@@ -79,6 +80,7 @@ class Runtime:
     _ladder: LadderScheduler | None = None
     _db: ThreadPoolExecutor | None = None
     _woken_for: int = 0  # the `queued` tick the outbox was last woken for
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)  # ends the pauses between tries
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time, and a thread that finds the file locked sleeps and retries:
@@ -120,7 +122,8 @@ class Runtime:
         up to `TURN_PATIENCE`: the update is neither lost nor handled twice (the core marks an update
         only once it is handled, and ignores one it has). A turn that failed after its flow began
         (`TurnBroken`) is not retried: part of it may be done."""
-        waited = 0.0
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + TURN_PATIENCE
         for attempt in itertools.count():
             try:
                 if self.processes is not None:
@@ -128,11 +131,19 @@ class Runtime:
                 return list(await self.run_db(self.core.handle, inc))
             except Exception as exc:
                 cause = exc.__cause__ if isinstance(exc, TurnFailed) and exc.__cause__ else exc
-                if try_later(cause) and waited < TURN_PATIENCE:
+                if try_later(cause) and loop.time() < deadline and not self._stopping.is_set():
                     pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
-                    log.warning("update from chat %s: %s; trying again in %.0f s", inc.chat_id, cause, pause)
-                    await asyncio.sleep(pause)
-                    waited += pause
+                    log.warning("update from chat %s: %s; trying again in %.0f s",
+                                inc.chat_id, brief(cause), pause)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(pause):
+                            await self._stopping.wait()  # a pause that ends early when wuye stops
+                    if self._stopping.is_set():
+                        log.warning("update from chat %s not handled: stopping", inc.chat_id)
+                        return None
+                elif try_later(cause):
+                    log.error("update from chat %s not handled: %s", inc.chat_id, brief(cause))
+                    return None
                 elif isinstance(exc, TurnFailed):  # logged with its traceback in the core process
                     log.error("update from chat %s failed in the core process: %s", inc.chat_id, exc)
                     return None
@@ -166,8 +177,14 @@ class Runtime:
         self._ladder.start()
         return self._ladder
 
+    def stopping(self) -> None:
+        """Shutdown begins: turns waiting to be tried again give up (the webhook's are redelivered by
+        Telegram; by polling they were taken already, as any update in hand at a stop)."""
+        self._stopping.set()
+
     async def stop_processes(self) -> None:
         """Stop the core's processes (after the front end stopped taking updates)."""
+        self._stopping.set()
         if self.processes is not None:
             await self.processes.stop()
             self.processes = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.outage import Postponements
 from handlers.services.context import Context
 from handlers.services.ladder import SweepReport, prune_processed_updates, sweep
 from storage.engine import try_later
@@ -36,6 +37,8 @@ class LadderScheduler:
         self.every_seconds = every_seconds
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.last: SweepReport | None = None
+        rounds = ("the ladder", "pruning", "disclosure deadlines")
+        self._outage = {what: Postponements(what) for what in rounds}
 
     async def run_once(self) -> SweepReport | None:
         try:
@@ -47,8 +50,9 @@ class LadderScheduler:
         except Exception as exc:
             if not try_later(exc):
                 raise
-            log.warning("sweep postponed: %s", exc)  # the database out of reach: the next run catches up
+            self._outage["the ladder"].postponed(exc)  # the database out of reach: the next run catches up
             return None
+        self._outage["the ladder"].done()
         self.last = report
         if report.steps:
             log.info("sweep: %d steps on %d tickets", len(report.steps), report.looked_at)
@@ -56,13 +60,28 @@ class LadderScheduler:
         return report
 
     async def prune_once(self) -> int:
-        return int(await self.run_db(prune_processed_updates, self.ctx))
+        try:
+            pruned = int(await self.run_db(prune_processed_updates, self.ctx))
+        except Exception as exc:
+            if not try_later(exc):
+                raise
+            self._outage["pruning"].postponed(exc)
+            return 0
+        self._outage["pruning"].done()
+        return pruned
 
     async def disclosures_once(self) -> None:
         """Disclosure reminders and warnings (handlers/services/revenue_deadlines.py)."""
         from handlers.services.revenue_deadlines import sweep_deadlines
 
-        report = await self.run_db(sweep_deadlines, self.ctx)
+        try:
+            report = await self.run_db(sweep_deadlines, self.ctx)
+        except Exception as exc:
+            if not try_later(exc):
+                raise
+            self._outage["disclosure deadlines"].postponed(exc)
+            return
+        self._outage["disclosure deadlines"].done()
         if report.reminded or report.missed:
             log.info("disclosures: %d reminded, %d missed", len(report.reminded), len(report.missed))
             self.after_sweep()

@@ -115,6 +115,7 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
         with settled_heap():
             await stop.wait()
     finally:
+        runtime.stopping()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)

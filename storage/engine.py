@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import create_engine
 
 
@@ -23,6 +24,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    # A server that does not answer (a network split) fails a connection in 10 s, not in minutes.
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
@@ -42,7 +45,7 @@ class TryLater(Exception):
 def try_later(exc: BaseException) -> bool:
     """Whether `exc` says the database could not do the work now, rather than that the work was wrong:
     then the same work may be tried again later (every turn and transaction here can be)."""
-    if isinstance(exc, TryLater):
+    if isinstance(exc, (TryLater, PoolTimeout)):
         return True
     if not isinstance(exc, DBAPIError):
         return False
@@ -52,7 +55,21 @@ def try_later(exc: BaseException) -> bool:
         # SQLite says OperationalError for a missing table or a syntax error too: only these pass
         text = str(exc.orig).lower()
         return isinstance(exc, OperationalError) and any(w in text for w in _SQLITE_PASSING)
-    return isinstance(exc, (OperationalError, InterfaceError))
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    # PostgreSQL: the connection's troubles, the server shutting down or full, a lost serialization or
+    # deadlock; not a statement timeout or a limit (those repeat). No SQLSTATE: the connection failed.
+    state = getattr(exc.orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _POSTGRES_PASSING
 
 
 _SQLITE_PASSING = ("locked", "busy", "unable to open", "disk i/o")
+_POSTGRES_PASSING = frozenset({"57P01", "57P02", "57P03", "53300", "40001", "40P01", "55P03"})
+
+
+def brief(exc: BaseException) -> str:
+    """One line for the log: the database's own error and its first line, without the statement and its
+    parameters (which may hold people's names)."""
+    orig = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0] if lines else ''}"

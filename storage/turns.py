@@ -9,9 +9,10 @@ advisory lock named after the chat, on a connection of its own in autocommit (no
 while the turn runs); the second instance waits, then finds the update handled. A process that dies
 holding one loses its connection, and PostgreSQL releases the lock with it.
 
-The wait blocks the waiting process's core (one thread), so it is bounded (`WAIT`): a turn takes
-milliseconds, the long ones (a document downloaded and read) seconds. A turn still held after that fails
-with `ChatBusy`, which is logged; the instance that holds it finishes the update.
+The wait blocks the waiting process's core (one thread), so it is short (`WAIT`): a turn takes
+milliseconds. One held longer (a document downloaded and read) fails this try with `ChatBusy`, a
+`TryLater`: the bot's runtime tries the update again after a pause that blocks nothing, and by then
+finds it handled by the instance that held it (or handles it, if that instance died).
 
 SQLite needs none: one process serves a SQLite file (a second `wuye run` refuses to start).
 """
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from storage.engine import TryLater
 
 log = logging.getLogger("wuye.turns")
-WAIT = 10.0  # a turn takes milliseconds, a long one seconds; held longer, the holder will finish it
+WAIT = 0.5  # seconds; a turn takes milliseconds
 
 _TRY = text("SELECT pg_try_advisory_lock(hashtextextended(:name, 0))")
 _RELEASE = text("SELECT pg_advisory_unlock(hashtextextended(:name, 0))")

@@ -78,7 +78,7 @@ async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for
         first = child.process
         assert first is not None and first.pid is not None
         os.kill(first.pid, signal.SIGKILL)
-        for _ in range(3000):  # until the front end closed the dead child's socket and spawns the next
+        for _ in range(30000):  # until the front end closed the dead child's socket and spawns the next
             if processes._restarts and (not child.up or child.writer is None or child.writer.is_closing()):
                 break
             await asyncio.sleep(0.001)

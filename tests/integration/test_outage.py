@@ -23,7 +23,9 @@ from sqlalchemy.pool import NullPool
 from bot.config import load_settings
 from bot.core_process import CoreProcesses
 from bot.i18n import load_translations
+from bot.runtime import Runtime
 from bot.serve import make_runtime
+from bot.wiring import App
 from handlers.conversations.core import Core, TurnBroken
 from handlers.conversations.io import Incoming, Kind, Output, Send
 from handlers.ports import UnitOfWork
@@ -130,4 +132,58 @@ def test_a_turn_that_fails_after_its_flow_began_is_not_tried_again_by_itself(tmp
         core.handle(report(update_id=7))
     # part of the flow may be committed (a report filed): trying it again could do it twice
     assert not try_later(failed.value) and isinstance(failed.value.__cause__, OperationalError)
+    app.engine.dispose()
+
+
+def runtime_on(app: App, uow: Callable[[], UnitOfWork]) -> Runtime:
+    """`wuye run`'s runtime with the core on its database thread, over `uow`."""
+    ctx, translations = replace(app.ctx, uow=uow), load_translations()
+    return Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=app.engine)
+
+
+async def test_the_runtime_tries_a_turn_again_when_the_database_was_away_and_answers_it(
+    tmp_path: Path,
+) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+    runtime, answers = runtime_on(app, failing_at(app.ctx.uow, 1)), []
+
+    async def perform(outputs: list[Output]) -> None:
+        answers.extend(outputs)
+
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(runtime.handle(report(update_id=9), perform), 30)
+    assert asyncio.get_running_loop().time() - started >= 1.0  # the first try failed, the next a second later
+    assert any(isinstance(a, Send) and "r:cat:" in str(a.buttons) for a in answers)
+    app.engine.dispose()
+
+
+async def test_the_runtime_does_not_try_again_a_turn_that_broke_after_its_flow_began(tmp_path: Path) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+    runtime, answers = runtime_on(app, failing_at(app.ctx.uow, 2)), []
+
+    async def perform(outputs: list[Output]) -> None:
+        answers.extend(outputs)
+
+    await asyncio.wait_for(runtime.handle(report(update_id=9), perform), 0.9)  # no pause: given up at once
+    assert answers == []
+    app.engine.dispose()
+
+
+async def test_stopping_ends_the_wait_of_a_turn_the_database_cannot_take(tmp_path: Path) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+
+    def away() -> UnitOfWork:  # the database stays away
+        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+
+    runtime, answers = runtime_on(app, away), []
+
+    async def perform(outputs: list[Output]) -> None:
+        answers.extend(outputs)
+
+    turn = asyncio.create_task(runtime.handle(report(update_id=9), perform))
+    await asyncio.sleep(1.5)
+    assert not turn.done()  # still trying
+    runtime.stopping()  # `wuye run` is told to stop
+    await asyncio.wait_for(turn, 2)  # the pause ends at once; the turn gives up, with no answer
+    assert answers == []
     app.engine.dispose()
