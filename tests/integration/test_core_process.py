@@ -5,10 +5,12 @@ tests/e2e/test_loop.py, through `wuye run` on both frameworks and doors."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,38 @@ from bot.config import load_settings
 from bot.core_process import CoreProcesses, TurnFailed
 from bot.i18n import load_translations
 from bot.outbox import LEASE, Outbox
+from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
 from handlers.services.context import Context
 from tests.support import processes as P
+
+
+@contextlib.asynccontextmanager
+async def core_processes(url: str) -> AsyncIterator[tuple[App, CoreProcesses]]:
+    """The example world in `url` and one core process on it, stopped afterwards."""
+    app, _ = P.world_app(url, P.days_ago(0))
+    processes = CoreProcesses(load_settings(database_url=url), 1)
+    await processes.start()
+    try:
+        yield app, processes
+    finally:
+        await processes.stop()
+        app.engine.dispose()
+
+
+@pytest.fixture
+async def core(tmp_path: Path) -> AsyncIterator[tuple[App, CoreProcesses]]:
+    async with core_processes(f"sqlite:///{tmp_path / 'wuye.db'}") as running:
+        yield running
+
+
+def kill_core(processes: CoreProcesses) -> tuple[Any, Any]:
+    """(the child, its process), the process killed as the kernel's OOM killer would."""
+    child = processes.children[0]
+    first = child.process
+    assert first is not None and first.pid is not None
+    os.kill(first.pid, signal.SIGKILL)
+    return child, first
 
 
 async def test_the_outbox_keeps_its_leases_when_the_core_process_dies_and_delivers_without_waiting(
@@ -30,32 +61,26 @@ async def test_the_outbox_keeps_its_leases_when_the_core_process_dies_and_delive
     """The outbox delivers from the bot's process and does its transactions in the core process; the
     leases it holds are known on its side, so a replaced core process renews them at once rather than
     leaving the notifications for minutes until the leases run out (as on PostgreSQL they did)."""
-    app, _ = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 3)  # each queues the assignee's card
-    processes = CoreProcesses(load_settings(database_url=database_url), 1)
-    await processes.start()
-    child = processes.children[0]
-    first = child.process
-    assert first is not None and first.pid is not None
-    killed, message_ids = False, itertools.count(1)
+    async with core_processes(database_url) as (app, processes):
+        P.open_tickets(app, 3)  # each queues the assignee's card
+        child = processes.children[0]
+        first = child.process
+        assert first is not None and first.pid is not None
+        killed, message_ids = False, itertools.count(1)
 
-    async def deliver(part: Send | Edit) -> int:
-        nonlocal killed
-        if not killed:  # the first card goes out, then the core process dies before it is recorded
-            killed = True
-            os.kill(first.pid or 0, signal.SIGKILL)
-            await asyncio.to_thread(first.join, 10)
-        return next(message_ids)
+        async def deliver(part: Send | Edit) -> int:
+            nonlocal killed
+            if not killed:  # the first card goes out, then the core process dies before it is recorded
+                killed = True
+                os.kill(first.pid or 0, signal.SIGKILL)
+                await asyncio.to_thread(first.join, 10)
+            return next(message_ids)
 
-    outbox = Outbox(app.ctx, load_translations().for_lang, deliver, run_db=processes.call)
-    try:
+        outbox = Outbox(app.ctx, load_translations().for_lang, deliver, run_db=processes.call)
         finished = await asyncio.wait_for(outbox.drain(), 60)  # one drain: nobody waits for a lease
         assert killed and child.process is not first
         assert finished == 3 and outbox.stats.sent == 3
         assert P.scalar(app.engine, "SELECT count(*) FROM notification WHERE sent_at IS NULL") == 0
-    finally:
-        await processes.stop()
-        app.engine.dispose()
 
 
 def _claim_count(ctx: Context, now: datetime) -> int:
@@ -67,65 +92,42 @@ def _claim_count(ctx: Context, now: datetime) -> int:
 
 
 async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for_the_new_one(
-    tmp_path: Path,
+    core: tuple[App, CoreProcesses],
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'wuye.db'}"
-    app, _ = P.world_app(url, P.days_ago(0))
-    processes = CoreProcesses(load_settings(database_url=url), 1)
-    await processes.start()
-    try:
-        child = processes.children[0]
-        first = child.process
-        assert first is not None and first.pid is not None
-        os.kill(first.pid, signal.SIGKILL)
-        for _ in range(30000):  # until the front end closed the dead child's socket and spawns the next
-            if processes._restarts and (not child.up or child.writer is None or child.writer.is_closing()):
-                break
-            await asyncio.sleep(0.001)
-        else:
-            raise AssertionError("the front end did not notice the core process died")
-        now = app.ctx.clock.now()
-        # sent in the gap: before the fix it went to the dead child's closed socket and was never answered
-        claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, now), 30)
-        assert claimed == 0
-        assert child.ready is not None and child.ready.done()
-    finally:
-        await processes.stop()
-        app.engine.dispose()
+    app, processes = core
+    child, _ = kill_core(processes)
+    for _ in range(30000):  # until the front end closed the dead child's socket and spawns the next
+        if processes._restarts and (not child.up or child.writer is None or child.writer.is_closing()):
+            break
+        await asyncio.sleep(0.001)
+    else:
+        raise AssertionError("the front end did not notice the core process died")
+    # sent in the gap: before the fix it went to the dead child's closed socket and was never answered
+    claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 30)
+    assert claimed == 0
+    assert child.ready is not None and child.ready.done()
 
 
 async def test_a_turn_that_raises_in_the_core_process_fails_with_the_childs_exception_as_cause(
-    tmp_path: Path,
+    core: tuple[App, CoreProcesses],
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'wuye.db'}"
-    app, _ = P.world_app(url, P.days_ago(0))
-    processes = CoreProcesses(load_settings(database_url=url), 1)
-    await processes.start()
-    try:
-        # No name for someone new: no front end sends that, and the core fails on it (a TypeError)
-        broken = Incoming(chat_id=777, user_id=777, user_name=None, kind=Kind.TEXT, text="hi", update_id=1)  # type: ignore[arg-type]
-        with pytest.raises(TurnFailed, match="TypeError") as failed:
-            await processes.handle(broken)
-        assert isinstance(failed.value.__cause__, TypeError)  # logged with its traceback in the child
-        # the child lives on: the next turn is answered
-        answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
-                                                 text="/help", update_id=2))
-        assert answer
-    finally:
-        await processes.stop()
-        app.engine.dispose()
+    _, processes = core
+    # No name for someone new: no front end sends that, and the core fails on it (a TypeError)
+    broken = Incoming(chat_id=777, user_id=777, user_name=None, kind=Kind.TEXT, text="hi", update_id=1)  # type: ignore[arg-type]
+    with pytest.raises(TurnFailed, match="TypeError") as failed:
+        await processes.handle(broken)
+    assert isinstance(failed.value.__cause__, TypeError)  # logged with its traceback in the child
+    # the child lives on: the next turn is answered
+    answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
+                                             text="/help", update_id=2))
+    assert answer
 
 
 async def test_when_the_next_core_process_fails_to_start_the_work_waits_and_it_is_tried_again(
-    tmp_path: Path,
+    core: tuple[App, CoreProcesses],
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'wuye.db'}"
-    app, _ = P.world_app(url, P.days_ago(0))
-    processes = CoreProcesses(load_settings(database_url=url), 1)
-    await processes.start()
+    app, processes = core
     child = processes.children[0]
-    first = child.process
-    assert first is not None and first.pid is not None
     start, tries = child.start, []
 
     async def fails_once(on_exit: Any) -> None:  # as when the database is away for a moment
@@ -135,11 +137,7 @@ async def test_when_the_next_core_process_fails_to_start_the_work_waits_and_it_i
         await start(on_exit)
 
     child.start = fails_once  # type: ignore[method-assign]
-    try:
-        os.kill(first.pid, signal.SIGKILL)
-        claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 60)
-        assert claimed == 0 and len(tries) == 2  # answered by the second try, which came a second later
-        assert tries[1] - tries[0] >= 1.0
-    finally:
-        await processes.stop()
-        app.engine.dispose()
+    kill_core(processes)
+    claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 60)
+    assert claimed == 0 and len(tries) == 2  # answered by the second try, which came a second later
+    assert tries[1] - tries[0] >= 1.0
