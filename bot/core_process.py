@@ -45,7 +45,7 @@ from bot.heap import freeze_heap
 from bot.outbox import Outbox, Queued
 from handlers.conversations.io import Edit, Incoming, Output, Send
 from handlers.services.context import Context
-from storage.engine import TryLater, try_later
+from storage.engine import TryLater, brief, try_later
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -54,8 +54,13 @@ log = logging.getLogger("wuye.core_process")
 
 _HEAD = struct.Struct("!I")
 _START_TIMEOUT = 120.0  # a child imports the application and opens the database
-# seconds between tries (to start a dead child's successor; a turn the database could not take), then 30
-RETRY_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
+_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+def retry_pause(attempt: int) -> float:
+    """Seconds before try `attempt + 1` (of a dead child's successor; of a turn the database could not
+    take): 1, 2, 5, 10, then 30 each time."""
+    return _PAUSES[min(attempt, len(_PAUSES) - 1)]
 
 
 def _frame(kind: str, rid: int, value: Any) -> bytes:
@@ -160,7 +165,7 @@ def _answer(
         result = work()
     except Exception as exc:
         if try_later(exc):  # the database out of reach: the front end tries again and says so
-            exc = exc if isinstance(exc, TryLater) else TryLater(f"{type(exc).__name__}: {exc}")
+            exc = exc if isinstance(exc, TryLater) else TryLater(brief(exc))
         else:
             log.exception("%s failed", what)
         try:
@@ -178,7 +183,6 @@ def _answer(
 class _Pending:
     future: asyncio.Future[tuple[Any, int]]
     inc: Incoming | None = None  # a turn
-    fetch: Callable[[], bytes] | None = None
     call: tuple[str, Any, str, tuple[Any, ...]] | None = None  # or database work (see _call)
     tries: int = 0
 
@@ -234,7 +238,7 @@ class _Child:
             self.writer.write(_frame("call", rid, pending.call))
             return
         assert pending.inc is not None
-        fetchable = pending.fetch is not None
+        fetchable = pending.inc.fetch is not None
         self.writer.write(_frame("turn", rid, (replace(pending.inc, fetch=None), fetchable)))
 
     async def _read(self, reader: asyncio.StreamReader, on_exit: Callable[[_Child], None]) -> None:
@@ -271,9 +275,10 @@ class _Child:
     async def _download(self, rid: int) -> None:
         pending = self.pending.get(rid)
         try:
-            if pending is None or pending.fetch is None:
+            fetch = pending.inc.fetch if pending is not None and pending.inc is not None else None
+            if fetch is None:
                 raise RuntimeError("this update has no document to download")
-            value: bytes | str = await asyncio.to_thread(pending.fetch)
+            value: bytes | str = await asyncio.to_thread(fetch)
         except Exception as exc:
             value = f"{type(exc).__name__}: {exc}"
         if self.writer is not None and not self.writer.is_closing():
@@ -322,7 +327,7 @@ class CoreProcesses:
         return sum(child.tick for child in self.children)
 
     async def handle(self, inc: Incoming) -> list[Output]:
-        pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc, fetch=inc.fetch)
+        pending = _Pending(asyncio.get_running_loop().create_future(), inc=inc)
         child = min(self.children, key=lambda c: (not c.up, c.load))  # a child being restarted last
         child.send(next(self._ids), pending)
         try:
@@ -371,7 +376,7 @@ class CoreProcesses:
                 await child.start(self._died)
                 break
             except Exception as exc:  # the database or the disk is away: keep the work, try again
-                pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
+                pause = retry_pause(attempt)
                 log.error("core process %s could not be started again (%s); %d waiting; next try in %.0f s",
                           child.number, exc, len(child.backlog), pause)
                 await asyncio.sleep(pause)

@@ -4,10 +4,13 @@ out of reach: each round is postponed to the next, and the log says so once, not
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
-from storage.engine import brief
+from storage.engine import brief, try_later
 
 log = logging.getLogger("wuye.outage")
+T = TypeVar("T")
 
 
 class Postponements:
@@ -17,12 +20,19 @@ class Postponements:
         self.what = what
         self.down = False
 
-    def postponed(self, exc: BaseException) -> None:
-        if not self.down:
-            log.warning("%s postponed until the database is back (%s)", self.what, brief(exc))
-        self.down = True
-
-    def done(self) -> None:
+    async def guard(self, work: Awaitable[T]) -> T | None:
+        """`work`'s result; None when the database was out of reach (the next round tries again).
+        Any other failure is raised."""
+        try:
+            result = await work
+        except Exception as exc:
+            if not try_later(exc):
+                raise
+            if not self.down:
+                log.warning("%s postponed until the database is back (%s)", self.what, brief(exc))
+            self.down = True
+            return None
         if self.down:
             log.warning("%s: the database is back", self.what)
         self.down = False
+        return result

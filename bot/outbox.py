@@ -28,7 +28,6 @@ from handlers.ports import UnitOfWork
 from handlers.services.context import Context
 from handlers.services.notify import next_up, queue
 from handlers.text import Lang, Translator
-from storage.engine import try_later
 
 log = logging.getLogger("wuye.outbox")
 
@@ -338,10 +337,6 @@ class Outbox:
                 pass
             wake.clear()
             try:
-                await self.drain()
-                self._outage.done()
-            except Exception as exc:  # one bad round must not stop delivery for good
-                if try_later(exc):  # the database out of reach: the next round tries again
-                    self._outage.postponed(exc)
-                else:
-                    log.exception("outbox round failed")
+                await self._outage.guard(self.drain())
+            except Exception:  # one bad round must not stop delivery for good
+                log.exception("outbox round failed")

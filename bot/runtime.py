@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.core_process import RETRY_PAUSES, CoreProcesses, TurnFailed
+from bot.core_process import CoreProcesses, TurnFailed, retry_pause
 from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
 from bot.webhook import answer_params, reply_by_webhook
@@ -122,7 +122,7 @@ class Runtime:
         up to `TURN_PATIENCE`: the update is neither lost nor handled twice (the core marks an update
         only once it is handled, and ignores one it has). A turn that failed after its flow began
         (`TurnBroken`) is not retried: part of it may be done."""
-        loop = asyncio.get_running_loop()
+        loop, chat = asyncio.get_running_loop(), inc.chat_id
         deadline = loop.time() + TURN_PATIENCE
         for attempt in itertools.count():
             try:
@@ -131,26 +131,24 @@ class Runtime:
                 return list(await self.run_db(self.core.handle, inc))
             except Exception as exc:
                 cause = exc.__cause__ if isinstance(exc, TurnFailed) and exc.__cause__ else exc
-                if try_later(cause) and loop.time() < deadline and not self._stopping.is_set():
-                    pause = RETRY_PAUSES[min(attempt, len(RETRY_PAUSES) - 1)]
-                    log.warning("update from chat %s: %s; trying again in %.0f s",
-                                inc.chat_id, brief(cause), pause)
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(pause):
-                            await self._stopping.wait()  # a pause that ends early when wuye stops
-                    if self._stopping.is_set():
-                        log.warning("update from chat %s not handled: stopping", inc.chat_id)
-                        return None
-                elif try_later(cause):
-                    log.error("update from chat %s not handled: %s", inc.chat_id, brief(cause))
+                if not try_later(cause):
+                    if isinstance(exc, TurnFailed):  # logged with its traceback in the core process
+                        log.error("update from chat %s failed in the core process: %s", chat, exc)
+                    else:
+                        log.exception("update from chat %s failed", chat)
                     return None
-                elif isinstance(exc, TurnFailed):  # logged with its traceback in the core process
-                    log.error("update from chat %s failed in the core process: %s", inc.chat_id, exc)
+                if loop.time() >= deadline or self._stopping.is_set():
+                    log.error("update from chat %s not handled: %s", chat, brief(cause))
                     return None
-                else:
-                    log.exception("update from chat %s failed", inc.chat_id)
+                pause = retry_pause(attempt)
+                log.warning("update from chat %s: %s; trying again in %.0f s", chat, brief(cause), pause)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await self._stopping.wait()  # a pause that ends early when wuye stops
+                if self._stopping.is_set():
+                    log.warning("update from chat %s not handled: stopping", chat)
                     return None
-        return None  # not reached: the loop returns
+        raise AssertionError("unreachable: every try returns")
 
     def _queued_tick(self) -> int | None:
         """Moves whenever a commit here or in a core process queued notifications; None: not known."""

@@ -18,7 +18,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outage import Postponements
 from handlers.services.context import Context
 from handlers.services.ladder import SweepReport, prune_processed_updates, sweep
-from storage.engine import try_later
 
 log = logging.getLogger("wuye.scheduler")
 
@@ -37,22 +36,19 @@ class LadderScheduler:
         self.every_seconds = every_seconds
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.last: SweepReport | None = None
-        rounds = ("the ladder", "pruning", "disclosure deadlines")
-        self._outage = {what: Postponements(what) for what in rounds}
+        self._ladder = Postponements("the ladder")
+        self._pruning = Postponements("pruning")
+        self._deadlines = Postponements("disclosure deadlines")
 
     async def run_once(self) -> SweepReport | None:
         try:
-            report = await self.run_db(sweep, self.ctx)
+            report = await self._ladder.guard(self.run_db(sweep, self.ctx))
         except asyncio.CancelledError:
             # Stopping: the sweep's own transaction finishes or rolls back in its thread; nothing is lost.
             log.debug("sweep cancelled by shutdown")
             return None
-        except Exception as exc:
-            if not try_later(exc):
-                raise
-            self._outage["the ladder"].postponed(exc)  # the database out of reach: the next run catches up
+        if report is None:  # the database out of reach: the next run catches up
             return None
-        self._outage["the ladder"].done()
         self.last = report
         if report.steps:
             log.info("sweep: %d steps on %d tickets", len(report.steps), report.looked_at)
@@ -60,29 +56,14 @@ class LadderScheduler:
         return report
 
     async def prune_once(self) -> int:
-        try:
-            pruned = int(await self.run_db(prune_processed_updates, self.ctx))
-        except Exception as exc:
-            if not try_later(exc):
-                raise
-            self._outage["pruning"].postponed(exc)
-            return 0
-        self._outage["pruning"].done()
-        return pruned
+        return int(await self._pruning.guard(self.run_db(prune_processed_updates, self.ctx)) or 0)
 
     async def disclosures_once(self) -> None:
         """Disclosure reminders and warnings (handlers/services/revenue_deadlines.py)."""
         from handlers.services.revenue_deadlines import sweep_deadlines
 
-        try:
-            report = await self.run_db(sweep_deadlines, self.ctx)
-        except Exception as exc:
-            if not try_later(exc):
-                raise
-            self._outage["disclosure deadlines"].postponed(exc)
-            return
-        self._outage["disclosure deadlines"].done()
-        if report.reminded or report.missed:
+        report = await self._deadlines.guard(self.run_db(sweep_deadlines, self.ctx))
+        if report is not None and (report.reminded or report.missed):
             log.info("disclosures: %d reminded, %d missed", len(report.reminded), len(report.missed))
             self.after_sweep()
 

@@ -44,7 +44,7 @@ class TryLater(Exception):
 
 def try_later(exc: BaseException) -> bool:
     """Whether `exc` says the database could not do the work now, rather than that the work was wrong:
-    then the same work may be tried again later (every turn and transaction here can be)."""
+    then the same work may be tried again later."""
     if isinstance(exc, (TryLater, PoolTimeout)):
         return True
     if not isinstance(exc, DBAPIError):
