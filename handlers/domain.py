@@ -57,14 +57,22 @@ class Estate:
     id: int | None = None
 
 
+# The one anonymous person that an erased person's records point to (PIPL): nothing links them to it.
+ERASED_PERSON_KEY = "~erased"
+
+
 @dataclass
 class Person:
-    display_name: str
+    display_name: str  # the setup file's name when it names them, else the name they chat under
     telegram_id: int | None = None
     language: str | None = None
     unreachable: bool = False
     deleted_at: datetime | None = None
     created_at: datetime | None = None
+    key: str | None = None  # the setup file's key: the file names this person
+    telegram_name: str | None = None  # the name they chat under, kept apart from the file's
+    code_failures: int = 0  # wrong invite codes tried since code_failed_at
+    code_failed_at: datetime | None = None
     id: int | None = None
 
 
@@ -79,6 +87,7 @@ class Role:
     duty: Duty | None = None  # staff only
     active: bool = True
     created_at: datetime | None = None
+    from_setup: bool = False  # declared by the setup file (which may take it away again)
     id: int | None = None
 
 

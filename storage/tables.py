@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -64,6 +65,10 @@ class PersonRow(SQLModel, table=True):
     unreachable: bool = False
     deleted_at: datetime | None = _ts()
     created_at: datetime | None = _ts()
+    key: str | None = Field(default=None, max_length=64, unique=True)  # the setup file's key
+    telegram_name: str | None = Field(default=None, max_length=200)  # as they chat, kept apart
+    code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    code_failed_at: datetime | None = _ts()
 
 
 class RoleRow(SQLModel, table=True):
@@ -78,6 +83,7 @@ class RoleRow(SQLModel, table=True):
     duty: str | None = Field(default=None, max_length=16)
     active: bool = True
     created_at: datetime | None = _ts()
+    from_setup: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class InviteRow(SQLModel, table=True):
