@@ -29,7 +29,7 @@ from bot.setup_file import read_setup  # noqa: E402
 from handlers.conversations.io import Incoming, Kind  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 
-INVITE = "EHAIBIN2026"
+INVITE = "EHB7QK4M9W"
 STEPS = ["/report", "r:cat:lift", "3号楼B梯停在8楼不动，按钮没有反应。", "r:skip", "r:skip",
          "r:urg:ordinary", "r:prv:nobody", "r:ok"]
 

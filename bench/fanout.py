@@ -40,7 +40,7 @@ from handlers.rules.categories import Category, Privacy, Urgency  # noqa: E402
 from handlers.services.notify import notification_key  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 from handlers.services.tickets import TicketDraft, open_ticket  # noqa: E402
-from storage.tables import NotificationRow, PersonRow  # noqa: E402
+from storage.tables import EstateRow, NotificationRow, PersonRow, RoleRow  # noqa: E402
 
 FIRST_CHAT = 400_000
 RATE = 30.0
@@ -56,6 +56,11 @@ def seed(url: str, chats: int) -> tuple[Any, list[int]]:
             {"telegram_id": FIRST_CHAT + i, "display_name": f"业主{i}", "language": "zh_Hans",
              "unreachable": False, "created_at": now} for i in range(chats)])
         people = c.execute(select(PersonRow.id).where(PersonRow.telegram_id >= FIRST_CHAT)).scalars().all()
+        # committee members of the ticket's estate: a message is drawn only for people who may read it
+        estate = c.execute(select(EstateRow.id).where(EstateRow.key == "haibin")).scalar_one()
+        c.execute(insert(RoleRow.__table__), [
+            {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
+            for p in people])
     ticket = open_ticket(app.ctx, owner, TicketDraft(
         Category.LIFT, Urgency.ORDINARY, "3号楼B梯停在8楼不动，按钮没有反应。", privacy=Privacy.NOBODY))
     with app.ctx.uow() as uow:

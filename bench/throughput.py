@@ -52,7 +52,7 @@ from bench.harness import (  # noqa: E402
     workdir,
 )
 
-INVITE = "EHAIBIN2026"
+INVITE = "EHB7QK4M9W"
 FIRST_OWNER = 300_000
 STEP_TIMEOUT = 120.0
 

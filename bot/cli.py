@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.cli_common import DatabaseOpt, app_or_exit, fail, safe_url, settings_or_exit
+from bot.cli_people import people_app
+from bot.cli_revenue import revenue_app
+from bot.config import Settings
 
 if TYPE_CHECKING:  # for annotations only: the commands import these when they run
     from sqlalchemy.engine import Engine
 
-    from bot.wiring import App
 
 app = typer.Typer(
     help="wuye (物业): a Telegram front desk for residential estates.",
@@ -27,23 +29,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 invite_app = typer.Typer(help="Invite codes and links for staff, officials and owners.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
-app.add_typer(__import__("bot.cli_revenue", fromlist=["revenue_app"]).revenue_app, name="revenue")
-
-
-def fail(message: str) -> typer.Exit:
-    """Print one line naming the problem and exit non-zero."""
-    typer.echo(f"wuye: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def settings_or_exit(**overrides: object) -> Settings:
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except SettingsError as exc:
-        raise fail(str(exc)) from None
-
-
-DatabaseOpt = Annotated[str | None, typer.Option("--database-url", help="Overrides WUYE_DATABASE_URL.")]
+app.add_typer(revenue_app, name="revenue")
+app.add_typer(people_app, name="people")
 
 
 @db_app.command("upgrade")
@@ -58,9 +45,9 @@ def db_upgrade(database_url: DatabaseOpt = None) -> None:
         upgrade(engine)
     except Exception as exc:  # a database that cannot be reached or migrated: say which
         raise fail(
-            f"cannot upgrade {_safe(settings.url)}: {exc.__class__.__name__}: {exc}".splitlines()[0]
+            f"cannot upgrade {safe_url(settings.url)}: {exc.__class__.__name__}: {exc}".splitlines()[0]
         ) from None
-    typer.echo(f"database {_safe(settings.url)} at revision {current_revision(engine)}")
+    typer.echo(f"database {safe_url(settings.url)} at revision {current_revision(engine)}")
 
 
 def _engine_or_exit(factory: Callable[[str], Engine], url: str) -> Engine:
@@ -68,12 +55,6 @@ def _engine_or_exit(factory: Callable[[str], Engine], url: str) -> Engine:
         return factory(url)
     except Exception as exc:
         raise fail(f"WUYE_DATABASE_URL: {exc}".splitlines()[0]) from None
-
-
-def _safe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command("load")
@@ -92,7 +73,7 @@ def load(
         doc = read_setup(path)
     except SetupFileError as exc:
         raise fail(str(exc)) from None
-    application = _app_or_exit(build_app, settings)
+    application = app_or_exit(build_app, settings)
     try:
         report = apply_setup(application.ctx, doc)
     except SetupError as exc:
@@ -100,15 +81,21 @@ def load(
     created = ", ".join(f"{n} {k}" for k, n in report.created.items()) or "nothing"
     updated = ", ".join(f"{n} {k}" for k, n in report.updated.items()) or "nothing"
     typer.echo(f"loaded {path}: created {created}; updated {updated}")
-    for key, role, code in report.invites:
-        typer.echo(f"  invite for {key} ({role}): {code}  {_link(settings, code)}")
-
-
-def _app_or_exit(build: Callable[[Settings], App], settings: Settings) -> App:
-    try:
-        return build(settings)
-    except Exception as exc:
-        raise fail(f"cannot open the database {_safe(settings.url)}: {exc}".splitlines()[0]) from None
+    for key, role, code, until in report.invites:
+        valid = f", valid until {until.astimezone(settings.zone):%Y-%m-%d}" if until else ""
+        typer.echo(f"  invite for {key} ({role}{valid}): {code}  {_link(settings, code)}")
+    for line in report.deactivated:
+        typer.echo(f"  deactivated {line}")
+    for estate_key, moved in report.handed_over.items():
+        typer.echo(
+            f"  {estate_key} changed company: {moved} open ticket(s) handed to its new project managers"
+        )
+    if report.absent:
+        typer.echo(
+            "  not in this file but still active: "
+            + ", ".join(report.absent)
+            + " (mark them `active: false`, or `wuye people deactivate KEY`)"
+        )
 
 
 def _link(settings: Settings, code: str) -> str:
@@ -145,7 +132,7 @@ def invite_staff(
     if kind is not RoleKind.OFFICIAL and not estate:
         raise fail("--estate: this invite needs the estate key")
     settings = settings_or_exit(database_url=database_url)
-    application = _app_or_exit(build_app, settings)
+    application = app_or_exit(build_app, settings)
     try:
         invite = create_invite(application.ctx, kind, estate_key=estate, office_key=office, duty=duty_value)
     except UserError as exc:
@@ -175,21 +162,36 @@ def invite_owners(
     lang: Annotated[
         str, typer.Option(help="Language of the printed words: zh_Hans, zh_Hant or en.")
     ] = "zh_Hans",
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Replace the code with a new random one (the old stops working).")
+    ] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Print the estate's owner code and link (for the notice board); --qr draws it for printing."""
     from bot.wiring import build_app
+    from handlers.services.errors import NotFound
+    from handlers.services.people import rotate_owner_code
 
     if lang not in ("zh_Hans", "zh_Hant", "en"):
         raise fail(f"--lang: unknown language {lang!r} (zh_Hans, zh_Hant, en)")
     settings = settings_or_exit(database_url=database_url, bot_username=bot_username)
     if qr is not None:
         _check_printable_username(settings)
-    application = _app_or_exit(build_app, settings)
+    application = app_or_exit(build_app, settings)
+    if rotate:
+        try:
+            rotate_owner_code(application.ctx, estate)
+        except NotFound:
+            raise fail(f"--estate: unknown estate {estate!r}") from None
     with application.ctx.uow() as uow:
         found = uow.estates.by_key(estate)
     if found is None:
         raise fail(f"--estate: unknown estate {estate!r}")
+    if rotate:
+        typer.echo(
+            "the old code no longer works; owners who joined stay. If your setup file sets invite_code "
+            "for this estate, take it out, or the next `wuye load` sets the old one back."
+        )
     typer.echo(f"{found.name}: owners join with code {found.invite_code}")
     typer.echo(_link(settings, found.invite_code))
     if qr is not None:
@@ -303,7 +305,7 @@ def status(database_url: DatabaseOpt = None) -> None:
     from bot.wiring import build_app
 
     settings = settings_or_exit(database_url=database_url)
-    application = _app_or_exit(build_app, settings)
+    application = app_or_exit(build_app, settings)
     for line in status_lines(application.ctx):
         typer.echo(line)
 

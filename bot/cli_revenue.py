@@ -22,7 +22,7 @@ LangOpt = Annotated[str, typer.Option("--lang", help="zh_Hans | zh_Hant | en")]
 
 
 def _translator(lang: str) -> Translator:
-    from bot.cli import fail
+    from bot.cli_common import fail
     from bot.i18n import load_translations
 
     if lang not in LANGUAGES:
@@ -31,14 +31,14 @@ def _translator(lang: str) -> Translator:
 
 
 def _application(database_url: str | None) -> App:
-    from bot.cli import _app_or_exit, settings_or_exit
+    from bot.cli_common import app_or_exit, settings_or_exit
     from bot.wiring import build_app
 
-    return _app_or_exit(build_app, settings_or_exit(database_url=database_url))
+    return app_or_exit(build_app, settings_or_exit(database_url=database_url))
 
 
 def _estate_id(ctx: Context, key: str) -> int:
-    from bot.cli import fail
+    from bot.cli_common import fail
 
     with ctx.uow() as uow:
         estate = uow.estates.by_key(key)
@@ -54,7 +54,7 @@ def template(
     kind: Annotated[str, typer.Option(help="revenue | maintenance_fund | shared_utilities")] = "revenue",
 ) -> None:
     """Write the XLSX template, items named in the given language."""
-    from bot.cli import fail
+    from bot.cli_common import fail
     from bot.revenue_files import template_rows, write_xlsx
     from handlers.rules.revenue import DisclosureKind
 
@@ -79,7 +79,7 @@ def import_file(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Check a file and keep it as a draft (preview); with --publish, publish it. Nothing on error."""
-    from bot.cli import fail
+    from bot.cli_common import fail
     from bot.revenue_files import read_grid
     from handlers.conversations import revenue_text as rt
     from handlers.rules.revenue import Quarter

@@ -93,6 +93,8 @@ def message_to_incoming(message: Message, bot_username: str | None) -> Incoming 
         user_name=user.full_name,
         language_code=user.language_code,
         chat_type=message.chat.type,
+        chat_title=message.chat.title,
+        chat_public=bool(message.chat.username) and message.chat.type != "private",
     )
     if message.text is not None:
         text = message.text
@@ -140,6 +142,7 @@ def callback_to_incoming(query: CallbackQuery) -> Incoming:
         kind=Kind.BUTTON,
         language_code=user.language_code,
         chat_type=message.chat.type if message else "private",
+        chat_public=bool(message and message.chat.type != "private" and message.chat.username),
         data=query.data or "",
         callback_id=query.id,
         message_id=message.message_id if message is not None else None,
@@ -157,6 +160,7 @@ def membership_to_incoming(event: ChatMemberUpdated) -> Incoming | None:
         kind=Kind.MEMBERSHIP,
         chat_type=event.chat.type,
         chat_title=event.chat.title,
+        chat_public=bool(event.chat.username),
         text="removed" if status in ("left", "kicked") else "added",
         language_code=event.from_user.language_code,
     )

@@ -77,6 +77,7 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
             kind=Kind.BUTTON,
             language_code=user.language_code,
             chat_type=message.chat.type if message else "private",
+            chat_public=bool(message and message.chat.type != "private" and message.chat.username),
             data=query.data or "",
             callback_id=query.id,
             message_id=message.message_id if message is not None else None,
@@ -93,6 +94,7 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
             kind=Kind.MEMBERSHIP,
             chat_type=member.chat.type,
             chat_title=member.chat.title,
+            chat_public=bool(member.chat.username),
             text="removed" if status in ("left", "kicked") else "added",
             language_code=member.from_user.language_code,
         )
@@ -106,6 +108,8 @@ def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
         user_name=user.full_name,
         language_code=user.language_code,
         chat_type=message.chat.type,
+        chat_title=message.chat.title,
+        chat_public=bool(message.chat.username) and message.chat.type != "private",
     )
     if message.text is not None:
         text = message.text

@@ -5,24 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from handlers.conversations import labels
+from handlers.conversations.audience import Audience
 from handlers.conversations.io import Button
-from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.domain import ERASED_PERSON_KEY, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
-from handlers.services.access import Actor, official_over
 from handlers.text import Translator
 
 
-def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
-    """The reporter as the privacy choice allows this viewer to see them."""
+def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
+    """The reporter as the privacy choice allows this chat's readers to see them."""
     if ticket.reporter_id is None:
         return tr.gettext("An owner (data deleted)")
-    if viewer is not None and viewer.id == ticket.reporter_id:
+    if audience.actor is not None and audience.actor.id == ticket.reporter_id and not audience.group:
         return tr.gettext("You")
-    government = viewer is not None and _is_government(uow, viewer, ticket)
-    shown = ticket.privacy is Privacy.EVERYONE or (ticket.privacy is Privacy.GOVERNMENT and government)
-    if not shown:
+    if not audience.sees_reporter(uow, ticket):
+        if audience.group and ticket.privacy is not Privacy.NOBODY:
+            return tr.gettext("An owner (the name is shown only in private chats, as they chose)")
         return tr.gettext("An owner (name withheld at their request)")
     person = uow.people.get(ticket.reporter_id)
     name = person.display_name if person else "?"
@@ -30,15 +30,6 @@ def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Acto
         return name
     # TRANSLATORS: the reporter's name and their unit; Chinese uses full-width brackets.
     return tr.gettext("{name} ({unit})").format(name=name, unit=ticket.reporter_unit)
-
-
-def _is_government(uow: UnitOfWork, viewer: Actor, ticket: Ticket) -> bool:
-    estate = uow.estates.get(ticket.estate_id)
-    if estate is None:
-        return False
-    if ticket.department_office_id and ticket.department_office_id in viewer.office_ids():
-        return True
-    return official_over(uow, viewer, estate) is not None
 
 
 def when(tr: Translator, moment: datetime | None) -> str:
@@ -63,7 +54,7 @@ def ticket_line(tr: Translator, ticket: Ticket, now: datetime) -> str:
     return line
 
 
-def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
+def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
     estate = uow.estates.get(ticket.estate_id)
     lines = [headline(tr, ticket)]
     if ticket.supervised:
@@ -78,7 +69,7 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | N
         lines.append(tr.gettext("Estate: {name}").format(name=estate.name))
     if ticket.location:
         lines.append(tr.gettext("Place: {place}").format(place=ticket.location))
-    lines.append(tr.gettext("Reporter: {who}").format(who=reporter_label(uow, tr, ticket, viewer)))
+    lines.append(tr.gettext("Reporter: {who}").format(who=reporter_label(uow, tr, ticket, audience)))
     lines.append("")
     lines.append(ticket.description)
     lines.append("")
@@ -92,9 +83,9 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | N
     if ticket.status is Status.WAITING_OWNER:
         lines.append(tr.gettext("The clock is paused until the owner answers."))
     if ticket.assignee_id:
-        assignee = uow.people.get(ticket.assignee_id)
+        assignee = person_name(uow, tr, ticket.assignee_id)
         if assignee:
-            lines.append(tr.gettext("Handled by: {name}").format(name=assignee.display_name))
+            lines.append(tr.gettext("Handled by: {name}").format(name=assignee))
     if ticket.rung > 0:
         from handlers.rules.policy import RUNG_ORDER
 
@@ -114,15 +105,12 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | N
 
 
 def card_buttons(
-    uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor, now: datetime | None = None
+    uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience, now: datetime | None = None
 ) -> list[list[Button]]:
-    """The actions this viewer may take on the ticket now."""
+    """The actions the chat's readers may take on the ticket now (a group: its bound unit's)."""
     tid = ticket.id
     rows: list[list[Button]] = []
-    handler = viewer.has(RoleKind.MANAGER, ticket.estate_id) or (
-        viewer.has(RoleKind.STAFF, ticket.estate_id) and ticket.assignee_id == viewer.id
-    )
-    if handler:
+    if audience.handles(ticket):
         if ticket.status in (Status.ASSIGNED, Status.REOPENED):
             rows.append([Button("✅ " + tr.gettext("Acknowledge"), f"ak:{tid}")])
         if ticket.status is Status.ACKNOWLEDGED:
@@ -144,11 +132,15 @@ def card_buttons(
             ):
                 row.append(Button("⏳ " + tr.gettext("Ask for more time"), f"xq:{tid}"))
             rows.append(row)
-    elif ticket.status is Status.TRANSFERRED and ticket.department_office_id in viewer.office_ids():
-        rows.append([Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}")])
-    estate = uow.estates.get(ticket.estate_id)
-    office = official_over(uow, viewer, estate) if estate else None
-    if office is not None and office.kind is not OfficeKind.DEPARTMENT and ticket.status in OPEN_STATUSES:
+    elif audience.department(ticket):
+        rows.append(
+            [
+                Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}"),
+                Button("↩️ " + tr.gettext("Not ours: back to the company"), f"rb:{tid}"),
+            ]
+        )
+    office = audience.office_over(uow, ticket)
+    if office is not None and ticket.status in OPEN_STATUSES:
         if ticket.status is Status.REJECTED:
             rows.append([Button("↩️ " + tr.gettext("Send back to the company"), f"ob:{tid}")])
         if ticket.status is not Status.TRANSFERRED:
@@ -170,11 +162,11 @@ def card_buttons(
     return rows
 
 
-def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | None) -> str:
-    """Every step of the ticket, oldest first, with who did it as far as the viewer may know."""
+def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
+    """Every step of the ticket, oldest first, with who did it as far as the chat's readers may know."""
     lines = [headline(tr, ticket), ""]
     for event in uow.events.of_ticket(ticket.id or 0):
-        who = _actor_name(uow, tr, ticket, event.actor_id, viewer)
+        who = _actor_name(uow, tr, ticket, event.actor_id, audience)
         line = f"{when(tr, event.at)} · {labels.label(tr, labels.EVENT, event.event)}"
         if who:
             line += f" · {who}"
@@ -187,11 +179,20 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, viewer: Actor | No
 
 
 def _actor_name(
-    uow: UnitOfWork, tr: Translator, ticket: Ticket, actor_id: int | None, viewer: Actor | None
+    uow: UnitOfWork, tr: Translator, ticket: Ticket, actor_id: int | None, audience: Audience
 ) -> str:
     if actor_id is None:
         return tr.gettext("system")
     if actor_id == ticket.reporter_id:
-        return reporter_label(uow, tr, ticket, viewer)
-    person = uow.people.get(actor_id)
-    return person.display_name if person else ""
+        return reporter_label(uow, tr, ticket, audience)
+    return person_name(uow, tr, actor_id)
+
+
+def person_name(uow: UnitOfWork, tr: Translator, person_id: int) -> str:
+    """Staff and officials by the name the setup file gives them; an erased person by nobody's."""
+    person = uow.people.get(person_id)
+    if person is None:
+        return ""
+    if person.key == ERASED_PERSON_KEY:
+        return tr.gettext("Someone whose data was deleted")
+    return person.display_name

@@ -42,7 +42,7 @@ def start(turn: Turn) -> None:
     code = turn.inc.text.strip()
     if code:
         try:
-            found = people.look_up_code(turn.ctx, code)
+            found = people.look_up_code(turn.ctx, turn.person_id, code)
         except UserError as exc:
             turn.say(explain(turn.tr, exc))
             return
@@ -153,6 +153,7 @@ BUTTONS: dict[str, Step] = {
     **staff.BUTTONS,
     **official.BUTTONS,
     **revenue.BUTTONS,
+    **group.BUTTONS,
 }
 FLOWS: dict[str, Step] = {**report.FLOWS, **owner.FLOWS, **staff.FLOWS, **official.FLOWS, **revenue.FLOWS}
 

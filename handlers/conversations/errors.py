@@ -30,9 +30,10 @@ MESSAGES: dict[str, str] = {
     "office_unknown": N_("That office is not known."),
     "person_unknown": N_("I do not know you yet: send /start first."),
     "ticket_unknown": N_("That ticket does not exist."),
-    "code_unknown": N_("That code is not valid. Check it on the notice board or ask the property office."),
-    "code_used": N_("That invite code has already been used. Ask for a new one."),
-    "code_expired": N_("That invite code has expired. Ask for a new one."),
+    "code_invalid": N_(
+        "That code is not valid. Check it on the notice board, or ask whoever gave it to you for a new one."
+    ),
+    "code_wait": N_("Too many wrong codes. Please wait {minutes} minutes and try again."),
     "not_your_ticket": N_("Ticket {number} is not yours to handle."),
     "not_your_report": N_("Only the owner who reported {number} can do that."),
     "managers_only": N_("Only the project manager can do that."),
@@ -51,7 +52,20 @@ MESSAGES: dict[str, str] = {
     "extension_pending": N_("A request for more time on {number} is already waiting for the community."),
     "extension_none": N_("There is no pending request for more time on {number}."),
     "bind_in_group": N_("Send /bind in the group you want to bind, not here."),
-    "bind_not_member": N_("Only members of the property company or of a government office can bind a group."),
+    "bind_not_member": N_(
+        "Only a project manager (for the company's estate) or an official (for the office) can bind a group."
+    ),
+    "unbind_not_member": N_(
+        "Only a project manager of the estate or an official of the office this group is bound to "
+        "can unbind it."
+    ),
+    "bind_taken": N_(
+        "This group is bound to another unit; one of its managers or officials must /unbind it first."
+    ),
+    "bind_public_group": N_(
+        "This group is public (it has a @username anyone can find), so it cannot receive ticket cards. "
+        "Use a private group."
+    ),
     "illegal_transition": N_("This cannot be done now: the ticket is {status}."),
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Kind
+from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
 from handlers.services import groups
 from handlers.services.errors import UserError
@@ -19,8 +19,9 @@ def handle(turn: Turn, commands: dict[str, Step], buttons: dict[str, Step], flow
         if inc.text == "added":
             turn.say(
                 turn.t(
-                    "Hello. A member of the property company or of a government office can send /bind "
-                    "here, and I will post that unit's ticket cards in this group."
+                    "Hello. A project manager of the property company or an official of a government "
+                    "office can send /bind here, and I will post that unit's ticket cards in this group "
+                    "(never in a public group, and never with reporters' names)."
                 )
             )
         else:
@@ -45,19 +46,35 @@ def handle(turn: Turn, commands: dict[str, Step], buttons: dict[str, Step], flow
     # Anything else said in the group is the members' conversation, not ours.
 
 
-def bind(turn: Turn) -> None:
+def bind(turn: Turn, unit: str | None = None) -> None:
+    inc = turn.inc
     try:
-        binding = groups.bind(turn.ctx, turn.person_id, turn.inc.chat_id, turn.inc.chat_title)
+        chosen = groups.bind(turn.ctx, turn.person_id, inc.chat_id, inc.chat_title, inc.chat_public, unit)
     except UserError as exc:
-        turn.say(explain(turn.tr, exc))
+        if exc.code != "bind_choose":
+            turn.say(explain(turn.tr, exc))
+            return
+        rows = [[Button(u.name, f"bg:{u.code}")] for u in groups.units_of(turn.ctx, turn.person_id)]
+        turn.say(turn.t("Which unit's ticket cards should this group receive?"), rows)
         return
-    turn.say(
-        turn.t(
-            "This group now receives the ticket cards of {unit}. Buttons act as whoever presses them, "
-            "with their own permissions. /unbind stops it.",
-            unit=groups.unit_name(turn.ctx, binding),
-        )
+    text = turn.t(
+        "This group now receives the ticket cards of {unit}. Buttons act as whoever presses them, "
+        "with their own permissions. Reporters' names are never shown here. /unbind stops it.",
+        unit=chosen.name,
     )
+    if unit is None:
+        turn.say(text)
+    else:
+        turn.edit_pressed(text)
+
+
+def choose_unit(turn: Turn) -> None:
+    """The binder picked one of their units (only someone who may bind that unit gets anywhere)."""
+    if turn.inc.chat_type == "private":
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    turn.toast()
+    bind(turn, (turn.inc.data or "").partition(":")[2])
 
 
 def unbind(turn: Turn) -> None:
@@ -73,10 +90,28 @@ def unbind(turn: Turn) -> None:
     )
 
 
+def unbind_button(turn: Turn) -> None:
+    """From the notice a manager or official got in their own chat: unbind that group."""
+    raw = (turn.inc.data or "").partition(":")[2]
+    if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit() or turn.inc.chat_type != "private":
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return
+    removed = groups.unbind(turn.ctx, turn.person_id, int(raw))
+    turn.toast()
+    turn.edit_pressed(
+        turn.t("That group no longer receives ticket cards.")
+        if removed
+        else turn.t("That group was not bound.")
+    )
+
+
 def help_(turn: Turn) -> None:
     turn.say(
         turn.t(
-            "/bind – post this unit's ticket cards here (members of a company or office)\n"
+            "/bind – post this unit's ticket cards here (project managers and officials)\n"
             "/unbind – stop posting here"
         )
     )
+
+
+BUTTONS = {"bg": choose_unit, "ub": unbind_button}

@@ -27,6 +27,7 @@ class Incoming:
     language_code: str | None = None
     chat_type: str = "private"
     chat_title: str | None = None
+    chat_public: bool = False  # a group anyone can find and join (it has a @username)
     text: str = ""  # message text, caption, or the command's arguments
     command: str | None = None  # without the slash and any @botname
     data: str | None = None  # callback data of a pressed button
@@ -53,6 +54,8 @@ class Sender(TypedDict):
     user_name: str
     language_code: str | None
     chat_type: NotRequired[str]
+    chat_title: NotRequired[str | None]
+    chat_public: NotRequired[bool]
 
 
 @dataclass(frozen=True)

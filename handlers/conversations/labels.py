@@ -80,6 +80,8 @@ EVENT: dict[Event, str] = {
     Event.CLOSE_UNCONFIRMED: N_("Closed without confirmation"),
     Event.REJECT: N_("Declined as not the company's responsibility"),
     Event.TRANSFER_DEPARTMENT: N_("Transferred to a department"),
+    Event.RETURN_TO_COMPANY: N_("Sent back to the company by the department"),
+    Event.HANDOVER: N_("Handed over: its handler left or the estate changed company"),
     Event.WITHDRAW: N_("Withdrawn by the owner"),
     Event.COMMENT: N_("Comment"),
     Event.RATE: N_("Rated"),
@@ -101,11 +103,11 @@ PRIVACY: dict[Privacy, str] = {
 PRIVACY_EXPLAINED: dict[Privacy, str] = {
     Privacy.EVERYONE: N_(
         "The property staff, the project manager and the community, street and district officials "
-        "will see your name and unit."
+        "will see your name and unit in their own chats with the bot (never in a group chat)."
     ),
     Privacy.GOVERNMENT: N_(
         "The property company sees only 'an owner'; the community, street and district officials "
-        "see your name and unit."
+        "see your name and unit in their own chats with the bot (never in a group chat)."
     ),
     Privacy.NOBODY: N_(
         "Nobody sees your name or unit, not even officials; the bot relays messages without "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handlers.conversations import cards
+from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import UnitOfWork
-from handlers.services.access import load_actor
 from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang, Translator
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
@@ -18,21 +18,26 @@ def _chat(n: Notification, person: Person) -> int:
     return n.chat_id or person.telegram_id or 0
 
 
+def _audience(uow: UnitOfWork, n: Notification, person: Person) -> Audience:
+    """The chat the notification goes to: a bound group, or the person's own."""
+    return audience_for(uow, _chat(n, person), person.id)
+
+
 def _card(
     uow: UnitOfWork, tr: Translator, n: Notification, ticket: Ticket, person: Person, intro: str
 ) -> list[Send]:
-    actor = load_actor(uow, person.id or 0)
-    text = intro + "\n\n" + cards.card_text(uow, tr, ticket, actor)
+    audience = _audience(uow, n, person)
+    text = intro + "\n\n" + cards.card_text(uow, tr, ticket, audience)
     sends = [
         Send(
             _chat(n, person),
             text,
-            cards.card_buttons(uow, tr, ticket, actor, n.created_at),
+            cards.card_buttons(uow, tr, ticket, audience, n.created_at),
             card_key=f"t{ticket.id}",
         )
     ]
-    for a in uow.attachments.of_ticket(ticket.id or 0):
-        if a.kind == "photo" and a.event_id is not None:
+    for a in audience.photos(uow, ticket):
+        if a.event_id is not None:
             sends.append(Send(_chat(n, person), ticket.number, photo=a.file_id))
     return sends
 
@@ -97,9 +102,7 @@ def resolved(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
             ]
         ],
     )
-    photos = [
-        a for a in uow.attachments.of_ticket(t.id or 0) if a.kind == "photo" and a.added_by != t.reporter_id
-    ]
+    photos = [a for a in _audience(uow, n, p).photos(uow, t) if a.added_by != t.reporter_id]
     if photos:
         sends.insert(0, Send(_chat(n, p), t.number, photo=photos[-1].file_id))
     return sends
@@ -177,15 +180,28 @@ def extension_decided(message: str) -> Renderer:
 
 
 def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:
-    """Edit each card of this ticket in the person's chats to show the ticket as it is now."""
-    actor = load_actor(uow, p.id or 0)
-    text = "🔄 " + cards.card_text(uow, tr, t, actor)
-    buttons = cards.card_buttons(uow, tr, t, actor, n.created_at)
-    return [
-        Edit(c.chat_id, c.message_id, text, buttons)
-        for c in uow.cards.of_ticket(t.id or 0)
-        if c.person_id == p.id
-    ]
+    """Edit each card of this ticket in the person's chats (and the groups it was posted to for them)
+    to show the ticket as it is now, drawn for that chat; a chat that may no longer see the ticket
+    keeps only a line saying so."""
+    edits: list[Send | Edit] = []
+    for c in uow.cards.of_ticket(t.id or 0):
+        if c.person_id != p.id:
+            continue
+        audience = audience_for(uow, c.chat_id, p.id)
+        if audience.sees_ticket(uow, t):
+            text = "🔄 " + cards.card_text(uow, tr, t, audience)
+            edits.append(
+                Edit(c.chat_id, c.message_id, text, cards.card_buttons(uow, tr, t, audience, n.created_at))
+            )
+        else:
+            edits.append(
+                Edit(
+                    c.chat_id,
+                    c.message_id,
+                    tr.gettext("{number}: no longer shown here.").format(number=t.number),
+                )
+            )
+    return edits
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -233,7 +249,44 @@ RENDERERS: dict[str, Renderer] = {
         N_("📣 {number} was transferred to a government department, which must report on it.")
     ),
     "ticket.withdrawn": simple(N_("{number} was withdrawn by the owner. No action needed.")),
+    "ticket.returned": simple(
+        N_(
+            "↩️ The department sent {number} back to the property company, which must handle it now. "
+            "Deadline: {due}."
+        )
+    ),
 }
+
+
+def _unit_name(uow: UnitOfWork, code: str) -> str:
+    kind, number = code[:1], code[1:]
+    found = (uow.offices if kind == "o" else uow.estates).get(int(number)) if number.isdigit() else None
+    return found.name if found else "?"
+
+
+def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> list[Send]:
+    """A group was bound to (or unbound from) the recipient's estate or office, by a colleague."""
+    by = uow.people.get(int(n.params.get("by") or 0))
+    params = {
+        "by": by.display_name if by else "?",
+        "title": str(n.params.get("title") or n.params.get("chat_id")),
+        "unit": _unit_name(uow, str(n.params.get("unit", ""))),
+    }
+    if n.kind == "group.unbound":
+        text = tr.gettext("👥 {by} unbound the group “{title}” from {unit}.").format(**params)
+        return _say(n, person, text)
+    text = tr.gettext(
+        "👥 {by} bound the group “{title}” to {unit}: ticket cards are now also posted there, without "
+        "reporters' names. If that group should not get them, unbind it."
+    ).format(**params)
+    chat_id = int(n.params.get("chat_id") or 0)
+    buttons = (
+        [[Button("✖️ " + tr.gettext("Unbind that group"), f"ub:{chat_id}")]] if uow.groups.get(chat_id) else []
+    )
+    return _say(n, person, text, buttons)
+
+
+GROUP_KINDS = frozenset({"group.bound", "group.unbound"})
 
 
 def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification) -> list[Send]:
@@ -247,8 +300,14 @@ def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notificatio
 
     if n.kind in revenue_notices.KINDS:
         return revenue_notices.render(uow, tr, n, person)
+    if n.kind in GROUP_KINDS:
+        return group_notice(uow, tr, n, person)
     renderer = RENDERERS.get(n.kind)
     ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     if renderer is None or ticket is None:
+        return []
+    # Drawn for who may read it now, not when it was queued: someone who left, a department whose case
+    # went back, a group unbound meanwhile gets nothing (a card already there is only edited).
+    if n.kind != "card.refresh" and not _audience(uow, n, person).sees_ticket(uow, ticket):
         return []
     return renderer(uow, tr, n, ticket, person)

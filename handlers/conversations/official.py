@@ -15,7 +15,7 @@ from handlers.conversations.turn import Turn
 from handlers.domain import Office, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
-from handlers.services import access, supervision, tickets
+from handlers.services import access, membership, supervision, tickets
 from handlers.text import N_
 
 
@@ -46,7 +46,7 @@ def area(turn: Turn) -> None:
         dept = [
             t
             for t in uow.tickets.of_estates([e.id for e in uow.estates.all() if e.id], OPEN_STATUSES)
-            if t.department_office_id in offices
+            if t.department_office_id in offices and t.status in access.DEPARTMENT_SEES
         ]
     found = {t.id: t for t in mine + dept}
     if not found:
@@ -217,6 +217,37 @@ def decide_extension(turn: Turn) -> None:
     turn.edit_pressed(turn.t("More time granted.") if grant else turn.t("More time refused."))
 
 
+def return_button(turn: Turn) -> None:
+    """The department finds the case is not theirs either: ask why, then send it back."""
+    tid = _visible_ticket_id(turn)
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(tid) if tid else None
+        actor = access.load_actor(uow, turn.person_id)
+        if ticket is None or not access.department_of(actor, ticket):
+            turn.toast(turn.t("This button is no longer valid."), alert=True)
+            return
+    turn.toast()
+    turn.set_state("return", "reason", ticket_id=ticket.id)
+    turn.say(
+        turn.t(
+            "Why is {number} not your department's? The property company gets it back with your reason.",
+            number=ticket.number,
+        )
+    )
+
+
+def on_return_message(turn: Turn) -> None:
+    assert turn.state is not None
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please write the reason in words."))
+        return
+    ticket = membership.return_to_company(
+        turn.ctx, turn.person_id, int(str(turn.state.data["ticket_id"])), turn.inc.text
+    )
+    turn.clear_state()
+    turn.say(turn.t("{number} is back with the property company.", number=ticket.number))
+
+
 def _listing(turn: Turn, title: str, empty: str, keep: Callable[[Ticket, datetime], bool]) -> None:
     now = turn.ctx.clock.now()
     actor = turn.actor()
@@ -261,5 +292,11 @@ BUTTONS = {
     "cm": comment_button,
     "xg": decide_extension,
     "xr": decide_extension,
+    "rb": return_button,
 }
-FLOWS = {"transfer": on_transfer_message, "urge": on_urge_message, "comment": on_comment_message}
+FLOWS = {
+    "transfer": on_transfer_message,
+    "urge": on_urge_message,
+    "comment": on_comment_message,
+    "return": on_return_message,
+}

@@ -19,10 +19,12 @@ from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language
 def join_command(turn: Turn) -> None:
     code = turn.inc.text.strip()
     if not code:
-        turn.say(turn.t("Send /join followed by your estate's code, e.g. /join EHAIBIN2026."))
+        turn.say(
+            turn.t("Send /join followed by the code on your estate's notice board, e.g. /join EAB2CD3EF4.")
+        )
         return
     try:
-        found = people.look_up_code(turn.ctx, code)
+        found = people.look_up_code(turn.ctx, turn.person_id, code)
     except UserError as exc:
         turn.say(explain(turn.tr, exc))
         return
@@ -36,13 +38,13 @@ def join_command(turn: Turn) -> None:
 
 def begin_join(turn: Turn, code: str, estate_name: str) -> None:
     turn.set_state("join", "unit", code=code.strip().upper(), estate=estate_name)
-    turn.say(turn.t("Welcome to {estate}! Which unit is yours? (e.g. 3栋2单元501)", estate=estate_name))
+    turn.say(turn.t("Welcome to {estate}! Which unit is yours? (e.g. 12栋3单元1602)", estate=estate_name))
 
 
 def on_join_message(turn: Turn) -> None:
     assert turn.state is not None
     if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write your unit, e.g. 3栋2单元501."))
+        turn.say(turn.t("Please write your unit, e.g. 12栋3单元1602."))
         return
     try:
         role = people.join_estate(turn.ctx, turn.person_id, str(turn.state.data["code"]), turn.inc.text)
@@ -86,18 +88,20 @@ def show_ticket(turn: Turn) -> None:
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(tid) if tid else None
         actor = access.load_actor(uow, turn.person_id)
-        if ticket is None or not access.can_see(uow, actor, ticket):
+        audience = turn.audience(uow)
+        # The presser must be allowed to open it, and the chat it is drawn into to read it.
+        if ticket is None or not access.can_see(uow, actor, ticket) or not audience.sees_ticket(uow, ticket):
             turn.toast(turn.t("This button is no longer valid."), alert=True)
             return
         text = (
-            cards.card_text(uow, turn.tr, ticket, actor)
+            cards.card_text(uow, turn.tr, ticket, audience)
             + "\n\n"
-            + cards.timeline(uow, turn.tr, ticket, actor)
+            + cards.timeline(uow, turn.tr, ticket, audience)
         )
         buttons = (
             []
-            if ticket.reporter_id == actor.id
-            else cards.card_buttons(uow, turn.tr, ticket, actor, turn.ctx.clock.now())[:-1]
+            if ticket.reporter_id == actor.id and not audience.group
+            else cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())[:-1]
         )
     turn.toast()
     turn.say(text[:4000], buttons)
@@ -227,6 +231,10 @@ def privacy(turn: Turn) -> None:
         turn.t("What I store about you:"),
         turn.t("• Telegram id: {id}", id=data["telegram_id"]),
         turn.t("• Name: {name}", name=data["display_name"]),
+    ]
+    if data["telegram_name"] and data["telegram_name"] != data["display_name"]:
+        lines.append(turn.t("• Your Telegram name: {name}", name=data["telegram_name"]))
+    lines += [
         turn.t("• Language: {lang}", lang=language),
         turn.t(
             "• Homes: {units}", units=", ".join(str(r[2]) for r in data["roles"] if r[0] == "owner") or "—"
@@ -234,8 +242,15 @@ def privacy(turn: Turn) -> None:
         turn.t("• Reports: {numbers}", numbers=", ".join(data["tickets"]) or "—"),
         "",
         turn.t(
-            "Deleting removes your name, Telegram id, language and units. Your reports stay on record "
-            "for the estate, with the reporter shown as deleted."
+            "If you delete your data, I remove your name, Telegram id, language, homes and roles, where "
+            "you are in any conversation, and what you wrote on your reports besides the problem itself "
+            "(your answers to the staff, your reasons, your rating comments)."
+        ),
+        turn.t(
+            "What stays, because the estate and the supervisors must keep the case record: each report's "
+            "description, place and photos, its history and handling, and your star ratings, all shown as "
+            "from “an owner (data deleted)”, with nothing that links them to you. Messages already "
+            "delivered to people stay in their Telegram chats."
         ),
     ]
     turn.say("\n".join(lines), [[Button("🗑 " + turn.t("Delete my data"), "pd:ask")]])
@@ -253,7 +268,12 @@ def delete_data(turn: Turn) -> None:
         count = people.delete_my_data(turn.ctx, turn.person_id)
         turn.clear_state()
         turn.edit_pressed(
-            turn.t("Your data is deleted. {n} report(s) remain on record anonymously.", n=count)
+            turn.t(
+                "Your data is deleted: I no longer know who you are. {n} report(s) stay on record as "
+                "from an owner whose data was deleted, without your name, unit or what you wrote besides "
+                "the problem itself.",
+                n=count,
+            )
         )
     else:
         turn.edit_pressed(turn.t("Nothing was deleted."))

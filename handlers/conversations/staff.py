@@ -17,8 +17,9 @@ from handlers.services import access, supervision, tickets
 from handlers.services.errors import Conflict, UserError
 
 
-def _target(turn: Turn) -> Ticket | None:
-    """The ticket named by the button, if it exists and the presser may handle it."""
+def _target(turn: Turn, department: bool = False) -> Ticket | None:
+    """The ticket named by the button, if it exists and the presser may handle it (a department that
+    has the case only where `department` says the step is theirs too: resolving it)."""
     parts = (turn.inc.data or "").split(":")
     if len(parts) < 2 or not parts[1].isdigit():
         return None
@@ -32,6 +33,8 @@ def _target(turn: Turn) -> Ticket | None:
         except UserError as exc:
             turn.toast(explain(turn.tr, exc), alert=True)
             return None
+        if access.department_of(actor, ticket) and not department:
+            return None
         return ticket
 
 
@@ -39,12 +42,12 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
     """Show the pressed card as the ticket is now, with the buttons that fit now."""
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(ticket_id)
-        actor = access.load_actor(uow, turn.person_id)
-        if ticket is None:
+        audience = turn.audience(uow)
+        if ticket is None or not audience.sees_ticket(uow, ticket):
             return
         turn.edit_pressed(
-            cards.card_text(uow, turn.tr, ticket, actor),
-            cards.card_buttons(uow, turn.tr, ticket, actor, turn.ctx.clock.now()),
+            cards.card_text(uow, turn.tr, ticket, audience),
+            cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now()),
         )
 
 
@@ -113,7 +116,7 @@ def on_ask_message(turn: Turn) -> None:
 
 
 def resolve(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = _target(turn, department=True)
     if ticket is None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
@@ -286,14 +289,16 @@ def show_card(turn: Turn) -> None:
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
         actor = access.load_actor(uow, turn.person_id)
-        if ticket is None or not access.can_see(uow, actor, ticket):
+        audience = turn.audience(uow)
+        # The presser must be allowed to open it, and the chat it is drawn into to read it.
+        if ticket is None or not access.can_see(uow, actor, ticket) or not audience.sees_ticket(uow, ticket):
             turn.toast(turn.t("This button is no longer valid."), alert=True)
             return
-        rows = cards.card_buttons(uow, turn.tr, ticket, actor, turn.ctx.clock.now())
-        if actor.has(RoleKind.MANAGER, ticket.estate_id) and ticket.status in OPEN_STATUSES:
+        rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())
+        if audience.manages(ticket) and ticket.status in OPEN_STATUSES:
             rows.insert(0, [Button("👥 " + turn.t("Assign"), f"tr:{ticket.id}")])
-        text = cards.card_text(uow, turn.tr, ticket, actor)
-        photos = [a.file_id for a in uow.attachments.of_ticket(ticket.id or 0) if a.kind == "photo"]
+        text = cards.card_text(uow, turn.tr, ticket, audience)
+        photos = [a.file_id for a in audience.photos(uow, ticket)]
     turn.toast()
     turn.say(text, rows)
     for file_id in photos:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.io import Answer, Button, ChatState, Edit, Incoming, Output, Send
 from handlers.domain import Person
 from handlers.ports import UnitOfWork
@@ -80,6 +81,10 @@ class Turn:
     def actor(self) -> Actor:
         with self.ctx.uow() as uow:
             return load_actor(uow, self.person_id)
+
+    def audience(self, uow: UnitOfWork) -> Audience:
+        """Who reads what this turn says: the presser in a private chat, a group's unknown members."""
+        return audience_for(uow, self.inc.chat_id, self.person_id)
 
     def set_state(self, flow: str, step: str, **data: Any) -> None:
         merged = dict(self.state.data) if self.state and self.state.flow == flow else {}

@@ -33,6 +33,8 @@ class Event(StrEnum):
     CLOSE_UNCONFIRMED = "close_unconfirmed"
     REJECT = "reject"
     TRANSFER_DEPARTMENT = "transfer_department"
+    RETURN_TO_COMPANY = "return_to_company"  # the department sends the case back: not theirs either
+    HANDOVER = "handover"  # its handler left (deactivated) or the estate changed company
     WITHDRAW = "withdraw"
     # events recorded without moving the status
     OPEN = "open"
@@ -91,6 +93,14 @@ TRANSITIONS: dict[tuple[Status, Event], Status] = {
         for s in (Status.NEW, Status.ASSIGNED, *_WORKING, Status.REOPENED, Status.REJECTED)
     },
     **{(s, Event.WITHDRAW): Status.WITHDRAWN for s in _BEFORE_RESOLUTION},
+    (Status.TRANSFERRED, Event.RETURN_TO_COMPANY): Status.NEW,  # routed to the company at once
+    # A handover starts the company's handling afresh (a new acknowledgement); a case waiting for the
+    # owner, with the community, a department or the owner's confirmation stays where it is.
+    **{(s, Event.HANDOVER): Status.NEW for s in (Status.NEW, Status.ASSIGNED, *_WORKING, Status.REOPENED)},
+    **{
+        (s, Event.HANDOVER): s
+        for s in (Status.WAITING_OWNER, Status.REJECTED, Status.TRANSFERRED, Status.RESOLVED)
+    },
 }
 
 # Events that are recorded without a status change, and the statuses in which they make sense.

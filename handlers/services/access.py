@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from handlers.domain import Estate, Office, OfficeKind, Person, Role, RoleKind, Ticket
 from handlers.ports import UnitOfWork
+from handlers.rules.lifecycle import Status
 from handlers.services.errors import NotAllowed, NotFound
 
 
@@ -72,15 +73,47 @@ def estate_of(uow: UnitOfWork, ticket: Ticket) -> Estate:
     return estate
 
 
+# While a department (吹哨报到) has a case it acts on it; once it resolved it, it still sees it until the
+# owner closes it or it goes back to the company (which clears the department: see return_to_company).
+DEPARTMENT_ACTS = frozenset({Status.TRANSFERRED})
+DEPARTMENT_SEES = frozenset({Status.TRANSFERRED, Status.RESOLVED})
+
+
+def department_of(actor: Actor, ticket: Ticket, statuses: frozenset[Status] = DEPARTMENT_ACTS) -> bool:
+    """The actor belongs to the department the case is transferred to, and it is still theirs."""
+    return (
+        ticket.department_office_id is not None
+        and ticket.status in statuses
+        and ticket.department_office_id in actor.office_ids()
+    )
+
+
 def require_handler(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> None:
-    """Staff must belong to the ticket's estate; line staff must be its assignee or a manager."""
+    """Staff must belong to the ticket's estate; line staff must be its assignee or a manager. A case
+    transferred to a department (吹哨报到) is the department's until it comes back."""
+    if ticket.status is Status.TRANSFERRED:
+        if department_of(actor, ticket):
+            return
+        raise NotAllowed("not_your_ticket", number=ticket.number)
     if actor.has(RoleKind.MANAGER, ticket.estate_id):
         return
     if actor.has(RoleKind.STAFF, ticket.estate_id) and ticket.assignee_id in (None, actor.id):
         return
-    if ticket.department_office_id and ticket.department_office_id in actor.office_ids():
-        return
     raise NotAllowed("not_your_ticket", number=ticket.number)
+
+
+def works_for(
+    actor: Actor, estate: Estate, kinds: tuple[RoleKind, ...] = (RoleKind.STAFF, RoleKind.MANAGER)
+) -> bool:
+    """Staff (or managers) of the estate's current company (a role without a company predates companies)."""
+    return any(
+        r.kind in kinds and r.estate_id == estate.id and r.company_id in (None, estate.company_id)
+        for r in actor.roles
+    )
+
+
+def manages_for_company(actor: Actor, estate: Estate) -> bool:
+    return works_for(actor, estate, (RoleKind.MANAGER,))
 
 
 def require_manager(actor: Actor, ticket: Ticket) -> None:
@@ -107,6 +140,14 @@ def can_see(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> bool:
         return True
     if actor.has(RoleKind.COMMITTEE, ticket.estate_id):
         return True
-    if ticket.department_office_id and ticket.department_office_id in actor.office_ids():
+    if department_of(actor, ticket, DEPARTMENT_SEES):
         return True
     return official_over(uow, actor, estate_of(uow, ticket)) is not None
+
+
+def is_government(uow: UnitOfWork, actor: Actor, ticket: Ticket) -> bool:
+    """An official over the ticket's estate, or of the department that has the case now."""
+    if department_of(actor, ticket, DEPARTMENT_SEES):
+        return True
+    estate = uow.estates.get(ticket.estate_id)
+    return estate is not None and official_over(uow, actor, estate) is not None

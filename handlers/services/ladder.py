@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from handlers.domain import RoleKind, Ticket, TicketEvent
+from handlers.domain import RoleKind, Ticket
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.ladder import REMINDER_BITS, Action, Due, LadderState, Step, due_steps, plan
 from handlers.rules.lifecycle import Event, Status
@@ -15,6 +15,7 @@ from handlers.rules.worktime import WorkCalendar
 from handlers.services.access import supervising_offices
 from handlers.services.context import Context
 from handlers.services.notify import queue, queue_groups, refresh_cards
+from handlers.services.tickets.records import log_event
 
 log = logging.getLogger("wuye.ladder")
 
@@ -42,7 +43,11 @@ def reschedule(ticket: Ticket, calendar: WorkCalendar) -> None:
 def rung_recipients(uow: UnitOfWork, ticket: Ticket, rung: Rung) -> list[int]:
     """Who is pinged at a rung: the assignee, the estate's managers, or the office's officials."""
     if rung is Rung.ASSIGNEE:
-        return [ticket.assignee_id] if ticket.assignee_id else rung_recipients(uow, ticket, Rung.MANAGER)
+        still = ticket.assignee_id is not None and any(
+            r.estate_id == ticket.estate_id and r.kind in (RoleKind.STAFF, RoleKind.MANAGER)
+            for r in uow.roles.of_person(ticket.assignee_id)
+        )  # someone who left no longer hears about it: the managers do
+        return [ticket.assignee_id or 0] if still else rung_recipients(uow, ticket, Rung.MANAGER)
     if rung is Rung.MANAGER:
         return [r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)]
     estate = uow.estates.get(ticket.estate_id)
@@ -130,9 +135,8 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
 
 def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
     if step.action is Action.CLOSE_UNCONFIRMED:
-        before = ticket.status
-        ticket.status, ticket.closed_at = Status.CLOSED_UNCONFIRMED, now
-        uow.events.add(TicketEvent(ticket.id or 0, now, Event.CLOSE_UNCONFIRMED, before, ticket.status))
+        log_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None)
+        ticket.closed_at = now
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         return
     if step.action is Action.ESCALATE and step.rung is not None:
@@ -140,16 +144,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
         ticket.rung = max(ticket.rung, index)
         if step.rung is Rung.BUREAU:
             ticket.supervised = True  # 挂牌督办
-        event = uow.events.add(
-            TicketEvent(
-                ticket.id or 0,
-                now,
-                Event.ESCALATE,
-                ticket.status,
-                ticket.status,
-                data={"rung": step.rung.value},
-            )
-        )
+        event = log_event(uow, ticket, Event.ESCALATE, now, None, data={"rung": step.rung.value})
         for person_id in rung_recipients(uow, ticket, step.rung):
             queue(
                 uow,
@@ -196,16 +191,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
     elif ticket.due_at is not None:
         # An extension starts the reminders over against the new deadline: one message per deadline.
         tag += ":" + ticket.due_at.strftime("%Y%m%dT%H%M")
-    uow.events.add(
-        TicketEvent(
-            ticket.id or 0,
-            now,
-            Event.REMIND,
-            ticket.status,
-            ticket.status,
-            data={"action": step.action.value},
-        )
-    )
+    log_event(uow, ticket, Event.REMIND, now, None, data={"action": step.action.value})
     for person_id in _reminded(uow, ticket):
         queue(
             uow,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
-from handlers.domain import Invite, Person, Role, RoleKind
+from handlers.domain import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
 from handlers.ports import UnitOfWork
+from handlers.rules.attempts import Attempts, after_failure, locked_until
 from handlers.rules.lifecycle import Event
+from handlers.services import membership
 from handlers.services.context import Context
 from handlers.services.errors import NotFound, UserError
+from handlers.services.tickets.records import log_event, save
 
 UNIT_MAX = 60
 # Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L.
@@ -32,19 +35,24 @@ def touch_person(ctx: Context, telegram_id: int, display_name: str) -> Person:
 
 def touch_person_in(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> Person:
     """touch_person inside the caller's unit of work (the caller commits): the conversation core looks
-    the person up in the same transaction as the update's other bookkeeping."""
+    the person up in the same transaction as the update's other bookkeeping. The name a person chats
+    under is kept apart; it is the name shown only for people the setup file does not name."""
+    chat_name = display_name[:200] or None
     person = uow.people.by_telegram_id(telegram_id)
     if person is None:
         person = uow.people.add(
             Person(
-                display_name=display_name[:200] or str(telegram_id),
+                display_name=chat_name or str(telegram_id),
                 telegram_id=telegram_id,
                 language=None,
                 created_at=now,
+                telegram_name=chat_name,
             )
         )
-    elif person.display_name != display_name[:200] and display_name or person.unreachable:
-        person.display_name = display_name[:200] or person.display_name
+    elif (chat_name and person.telegram_name != chat_name) or person.unreachable:
+        person.telegram_name = chat_name or person.telegram_name
+        if person.key is None and chat_name:  # named by the setup file: that name stays
+            person.display_name = chat_name
         person.unreachable = False  # they wrote to us, so they can be reached again
         uow.people.save(person)
     return person
@@ -57,26 +65,52 @@ class CodeLookup:
     role: RoleKind
 
 
-def look_up_code(ctx: Context, code: str) -> CodeLookup:
-    """What a /start code is for, without using it."""
+def look_up_code(ctx: Context, person_id: int, code: str) -> CodeLookup:
+    """What a /start or /join code is for, without using it. Unknown, used and expired codes get one
+    answer (telling them apart would help someone guessing), and after five wrong codes in ten
+    minutes the person must wait."""
     code = code.strip().upper()
+    now = ctx.clock.now()
     with ctx.uow() as uow:
+        person = _trying(uow, person_id, now)
         estate = uow.estates.by_invite_code(code)
         if estate is not None:
             return CodeLookup("owner", estate.name, RoleKind.OWNER)
-        invite = _usable_invite(uow, code, ctx.clock.now())
+        invite = _usable_invite(uow, code, now)
+        if invite is None:
+            _wrong_code(uow, person, now)
+        assert invite is not None
         estate = uow.estates.get(invite.estate_id) if invite.estate_id else None
         return CodeLookup("staff", estate.name if estate else None, invite.role)
 
 
-def _usable_invite(uow: UnitOfWork, code: str, now: datetime) -> Invite:
+def _trying(uow: UnitOfWork, person_id: int, now: datetime) -> Person:
+    """The person trying a code, if they have tries left (UserError "code_wait" otherwise)."""
+    person = uow.people.get(person_id)
+    if person is None:
+        raise NotFound("person_unknown")
+    until = locked_until(Attempts(person.code_failures, person.code_failed_at), now)
+    if until is not None:
+        minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+        raise UserError("code_wait", minutes=minutes)
+    return person
+
+
+def _wrong_code(uow: UnitOfWork, person: Person, now: datetime) -> NoReturn:
+    """Count the wrong code (committed: the refusal must not roll it back), then refuse."""
+    counted = after_failure(Attempts(person.code_failures, person.code_failed_at), now)
+    person.code_failures, person.code_failed_at = counted.failures, counted.since
+    uow.people.save(person)
+    uow.commit()
+    raise UserError("code_invalid")
+
+
+def _usable_invite(uow: UnitOfWork, code: str, now: datetime) -> Invite | None:
     invite = uow.invites.by_code(code)
-    if invite is None:
-        raise UserError("code_unknown")
-    if invite.used_at is not None:
-        raise UserError("code_used")
+    if invite is None or invite.used_at is not None:
+        return None
     if invite.expires_at is not None and invite.expires_at <= now:
-        raise UserError("code_expired")
+        return None
     return invite
 
 
@@ -89,8 +123,8 @@ def join_estate(ctx: Context, person_id: int, code: str, unit: str) -> Role:
         raise UserError("text_too_long", field="unit", maximum=UNIT_MAX, length=len(unit))
     with ctx.uow() as uow:
         estate = uow.estates.by_invite_code(code.strip().upper())
-        if estate is None:
-            raise UserError("code_unknown")
+        if estate is None:  # the code was rotated while they typed their unit
+            raise UserError("code_invalid")
         for role in uow.roles.of_person(person_id):
             if role.kind is RoleKind.OWNER and role.estate_id == estate.id and role.unit == unit:
                 return role
@@ -108,10 +142,20 @@ def join_estate(ctx: Context, person_id: int, code: str, unit: str) -> Role:
 
 
 def redeem_invite(ctx: Context, person_id: int, code: str) -> Role:
-    """Staff, managers, committee members and officials join with a one-time code."""
+    """Staff, managers, committee members and officials join with a one-time code: used exactly once,
+    even when two people send it at the same moment. A code the setup file printed for a person gives
+    them that person's name and key, so the file names them from then on."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
+        person = _trying(uow, person_id, now)
         invite = _usable_invite(uow, code.strip().upper(), now)
+        if invite is None or not uow.invites.use(invite.id or 0, person_id, now):
+            _wrong_code(uow, person, now)
+        assert invite is not None
+        if invite.person_key and person.key is None and uow.people.by_key(invite.person_key) is None:
+            person.key = invite.person_key
+            person.display_name = invite.display_name or person.display_name
+            uow.people.save(person)
         role = Role(
             person_id=person_id,
             kind=invite.role,
@@ -120,17 +164,38 @@ def redeem_invite(ctx: Context, person_id: int, code: str) -> Role:
             office_id=invite.office_id,
             duty=invite.duty,
             created_at=now,
+            from_setup=invite.person_key is not None,
         )
         existing = [
             r
-            for r in uow.roles.of_person(person_id)
-            if (r.kind, r.estate_id, r.office_id) == (role.kind, role.estate_id, role.office_id)
+            for r in uow.roles.of_person(person_id, active_only=False)
+            if (r.kind, r.estate_id, r.office_id, r.company_id)
+            == (role.kind, role.estate_id, role.office_id, role.company_id)
         ]
-        role = existing[0] if existing else uow.roles.add(role)
-        invite.used_at, invite.used_by = now, person_id
-        uow.invites.save(invite)
+        if existing:
+            role = existing[0]
+            role.active, role.duty = True, invite.duty
+            role.from_setup = role.from_setup or invite.person_key is not None
+            uow.roles.save(role)
+        else:
+            role = uow.roles.add(role)
         uow.commit()
         return role
+
+
+def rotate_owner_code(ctx: Context, estate_key: str) -> str:
+    """A new owner code for an estate (the old one stops working; owners who joined stay)."""
+    with ctx.uow() as uow:
+        estate = uow.estates.by_key(estate_key)
+        if estate is None:
+            raise NotFound("estate_unknown", key=estate_key)
+        code = new_code("E", 10)
+        while uow.estates.by_invite_code(code) is not None:
+            code = new_code("E", 10)
+        estate.invite_code = code
+        uow.estates.save(estate)
+        uow.commit()
+        return code
 
 
 def create_invite(
@@ -193,6 +258,7 @@ def my_data(ctx: Context, person_id: int) -> dict[str, Any]:
         return {
             "telegram_id": person.telegram_id,
             "display_name": person.display_name,
+            "telegram_name": person.telegram_name,
             "language": person.language,
             "created_at": person.created_at,
             "roles": [(r.kind.value, r.estate_id, r.unit) for r in roles],
@@ -200,25 +266,30 @@ def my_data(ctx: Context, person_id: int) -> dict[str, Any]:
         }
 
 
+def erased_stand_in(uow: UnitOfWork, now: datetime) -> Person:
+    """The one anonymous person every erased person's records point to."""
+    found = uow.people.by_key(ERASED_PERSON_KEY)
+    if found is not None:
+        return found
+    return uow.people.add(Person(display_name="—", key=ERASED_PERSON_KEY, created_at=now, deleted_at=now))
+
+
 def delete_my_data(ctx: Context, person_id: int) -> int:
-    """Erase personal data; tickets stay for the record with the reporter anonymised. Returns their count."""
+    """Erase a person (PIPL): their tickets stay for the record, with the reporter anonymised, and
+    nothing links them back (see PersonRepository.erase). Returns how many reports stay."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         person = uow.people.get(person_id)
-        if person is None:
+        if person is None or person.key == ERASED_PERSON_KEY:
             raise NotFound("person_unknown")
+        stand_in = erased_stand_in(uow, now)
         tickets = uow.tickets.of_reporter(person_id, limit=100000)
-        from handlers.domain import TicketEvent  # local: only erasure writes this event by hand
-
         for ticket in tickets:
-            ticket.reporter_id, ticket.reporter_unit = None, None
-            uow.tickets.save(ticket)
-            uow.events.add(TicketEvent(ticket.id or 0, now, Event.ANONYMISE, ticket.status, ticket.status))
-        for role in uow.roles.of_person(person_id, active_only=False):
-            role.active, role.unit = False, None
-            uow.roles.save(role)
-        person.display_name, person.telegram_id, person.language = "—", None, None
-        person.deleted_at = now
-        uow.people.save(person)
+            log_event(uow, ticket, Event.ANONYMISE, now, None)
+            ticket.reporter_id, ticket.reporter_unit, ticket.rating_comment = None, None, None
+            save(uow, ticket)
+        membership.deactivate_roles(uow, person, keep_own_homes=False)
+        membership.release_tickets(ctx, uow, person_id, now)  # staff: their open tickets go on
+        uow.people.erase(person_id, stand_in.id or 0, [t.id or 0 for t in tickets])
         uow.commit()
         return len(tickets)

@@ -29,7 +29,7 @@ SECTIONS: dict[str, set[str]] = {
     "offices": {"key", "name", "kind", "parent", "department"},
     "companies": {"key", "name", "phone"},
     "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code"},
-    "people": {"key", "name", "telegram_id", "language", "roles"},
+    "people": {"key", "name", "telegram_id", "language", "roles", "active"},
     "policies": {
         "key",
         "category",
@@ -51,7 +51,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "policies": ("acknowledge_within", "resolve_within"),
     "calendar": ("date", "working"),
 }
-ROLE_FIELDS = {"role", "estate", "office", "unit", "duty"}
+ROLE_FIELDS = {"role", "estate", "office", "unit", "duty", "active"}
+
 DEPARTMENTS = {"city_management", "market_regulation", "planning", "fire"}
 
 

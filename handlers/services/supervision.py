@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from handlers.domain import OfficeKind, RoleKind, Ticket, TicketEvent
-from handlers.ports import StaleTicket, UnitOfWork
-from handlers.rules.lifecycle import HANDLING_STATUSES, OPEN_STATUSES, Event
+from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.ports import UnitOfWork
+from handlers.rules.lifecycle import HANDLING_STATUSES, Event
 from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import access
 from handlers.services.context import Context
-from handlers.services.errors import Conflict, NotFound, UserError
+from handlers.services.errors import NotFound, UserError
 from handlers.services.notify import queue, refresh_cards
 from handlers.services.tickets import check_text
+from handlers.services.tickets.records import log_event, save
 
 MAX_EXTENSION_DAYS = 15
 
@@ -22,13 +23,6 @@ def _ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
     return ticket
 
 
-def _save(uow: UnitOfWork, ticket: Ticket) -> None:
-    try:
-        uow.tickets.save(ticket)
-    except StaleTicket:
-        raise Conflict("ticket_changed", number=ticket.number) from None
-
-
 def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
     """督办: an official's note goes to the assignee and the estate's managers at once."""
     now = ctx.clock.now()
@@ -37,20 +31,8 @@ def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
         actor = access.load_actor(uow, actor_id)
         ticket = _ticket(uow, ticket_id)
         office = access.require_official(uow, actor, ticket)
-        if ticket.status not in OPEN_STATUSES:
-            raise UserError("illegal_transition", status=ticket.status.value, event=Event.URGE.value)
-        event = uow.events.add(
-            TicketEvent(
-                ticket.id or 0,
-                now,
-                Event.URGE,
-                ticket.status,
-                ticket.status,
-                actor_id=actor_id,
-                note=note,
-                data={"office_id": office.id},
-            )
-        )
+        event = log_event(uow, ticket, Event.URGE, now, actor_id, note=note, data={"office_id": office.id})
+        save(uow, ticket)
         people = {ticket.assignee_id} | {
             r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)
         }
@@ -87,19 +69,10 @@ def request_extension(ctx: Context, actor_id: int, ticket_id: int, days: int) ->
         until = (
             ctx.calendar(uow).add_working_time(ticket.due_at, Duration(days, DurationUnit.WORKING_DAYS)).at
         )
+        data = {"days": days, "until": until.isoformat()}
+        event = log_event(uow, ticket, Event.EXTENSION_REQUEST, now, actor_id, data=data)
         ticket.extension_requested_until = until
-        event = uow.events.add(
-            TicketEvent(
-                ticket.id or 0,
-                now,
-                Event.EXTENSION_REQUEST,
-                ticket.status,
-                ticket.status,
-                actor_id=actor_id,
-                data={"days": days, "until": until.isoformat()},
-            )
-        )
-        _save(uow, ticket)
+        save(uow, ticket)
         refresh_cards(uow, ticket, now)
         estate = access.estate_of(uow, ticket)
         for role in uow.roles.at_office(estate.community_id):
@@ -128,6 +101,7 @@ def decide_extension(ctx: Context, actor_id: int, ticket_id: int, grant: bool) -
         if until is None:
             raise UserError("extension_none", number=ticket.number)
         event_kind = Event.EXTENSION_GRANT if grant else Event.EXTENSION_REFUSE
+        event = log_event(uow, ticket, event_kind, now, actor_id, data={"until": until.isoformat()})
         if grant:
             ticket.due_at = until
             # Extended into a year without holiday data: the card must say the deadline is provisional.
@@ -139,18 +113,7 @@ def decide_extension(ctx: Context, actor_id: int, ticket_id: int, grant: bool) -
 
             reschedule(ticket, ctx.calendar(uow))
         ticket.extension_requested_until = None
-        event = uow.events.add(
-            TicketEvent(
-                ticket.id or 0,
-                now,
-                event_kind,
-                ticket.status,
-                ticket.status,
-                actor_id=actor_id,
-                data={"until": until.isoformat()},
-            )
-        )
-        _save(uow, ticket)
+        save(uow, ticket)
         refresh_cards(uow, ticket, now)
         kind = "ticket.extension_granted" if grant else "ticket.extension_refused"
         people = {ticket.assignee_id, ticket.reporter_id if grant else None}
@@ -168,11 +131,8 @@ def comment(ctx: Context, actor_id: int, ticket_id: int, text: str) -> None:
         ticket = _ticket(uow, ticket_id)
         if not access.can_see(uow, actor, ticket):
             raise UserError("not_your_ticket", number=ticket.number)
-        event = uow.events.add(
-            TicketEvent(
-                ticket.id or 0, now, Event.COMMENT, ticket.status, ticket.status, actor_id=actor_id, note=text
-            )
-        )
+        event = log_event(uow, ticket, Event.COMMENT, now, actor_id, note=text)
+        save(uow, ticket)
         if ticket.assignee_id and ticket.assignee_id != actor_id:
             queue(
                 uow,

@@ -44,6 +44,12 @@ class GroupRepository:
         ).all()
         return [to_domain(r, GroupBinding) for r in rows]
 
+    def bound_by(self, person_id: int) -> list[GroupBinding]:
+        rows = self.session.exec(
+            select(GroupBindingRow).where(col(GroupBindingRow.person_id) == person_id)
+        ).all()
+        return [to_domain(r, GroupBinding) for r in rows]
+
     def for_office(self, office_id: int) -> list[GroupBinding]:
         rows = self.session.exec(
             select(GroupBindingRow).where(col(GroupBindingRow.office_id) == office_id)
@@ -60,9 +66,11 @@ class UpdateLog:
         stmt = _prepared(
             self.session,
             "update seen",
-            lambda _: sa_select(t.c.id)
-            .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
-            .limit(1),
+            lambda _: (
+                sa_select(t.c.id)
+                .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
+                .limit(1)
+            ),
         )
         params = {"bot_id": bot_id, "update_id": update_id}
         return _connection(self.session).execute(stmt, params).first() is not None
@@ -72,9 +80,11 @@ class UpdateLog:
         stmt = _prepared(
             self.session,
             "update mark",
-            lambda s: _insert(s, t)
-            .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
-            .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id]),
+            lambda s: (
+                _insert(s, t)
+                .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
+                .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id])
+            ),
         )
         params = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
         _connection(self.session).execute(stmt, params)

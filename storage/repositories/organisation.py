@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
@@ -12,6 +13,7 @@ from handlers.domain import Company, Estate, Invite, Office, Person, Role, RoleK
 from handlers.rules.categories import Duty
 from storage.mapping import to_domain
 from storage.repositories.base import _Keyed, _Repository
+from storage.repositories.erasure import erase_person
 from storage.repositories.statements import _connection, _prepared
 from storage.tables import CompanyRow, EstateRow, InviteRow, OfficeRow, PersonRow, RoleRow
 
@@ -51,6 +53,18 @@ class PersonRepository(_Repository[Person, PersonRow]):
         row = _connection(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
         return to_domain(row, Person) if row is not None else None
 
+    def by_key(self, key: str) -> Person | None:
+        return self._one(col(PersonRow.key) == key)
+
+    def erase(self, person_id: int, into: int, their_tickets: Sequence[int]) -> None:
+        erase_person(self.session, person_id, into, their_tickets)
+
+    def with_roles(self) -> list[Person]:
+        holders = sa_select(RoleRow.person_id)  # type: ignore[call-overload]
+        return self._many(
+            (col(PersonRow.key).is_not(None)) | col(PersonRow.id).in_(holders), order=col(PersonRow.id)
+        )
+
 
 class RoleRepository(_Repository[Role, RoleRow]):
     row, domain = RoleRow, Role
@@ -84,6 +98,23 @@ class InviteRepository(_Repository[Invite, InviteRow]):
 
     def by_code(self, code: str) -> Invite | None:
         return self._one(col(InviteRow.code) == code)
+
+    def use(self, invite_id: int, person_id: int, now: datetime) -> bool:
+        t = self._table
+        stmt = (
+            t.update()
+            .where(t.c.id == invite_id, t.c.used_at.is_(None))
+            .values(used_at=now, used_by=person_id)
+        )
+        return bool(_connection(self.session).execute(stmt).rowcount == 1)
+
+    def declared(self, now: datetime) -> list[Invite]:
+        return self._many(
+            col(InviteRow.person_key).is_not(None),
+            col(InviteRow.used_at).is_(None),
+            (col(InviteRow.expires_at).is_(None)) | (col(InviteRow.expires_at) > now),
+            order=col(InviteRow.id),
+        )
 
     def pending_for(self, person_key: str) -> list[Invite]:
         return self._many(

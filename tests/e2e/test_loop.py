@@ -21,6 +21,7 @@ import pytest
 
 from bot.serve import StartError
 from tests.e2e.harness import (
+    COMMUNITY,
     DOORS,
     MANAGER,
     OWNER_EN,
@@ -102,7 +103,7 @@ class Script:
 SCRIPTS = {
     "zh_Hans": Script(
         OWNER_HANS,
-        "EHAIBIN2026",
+        "EHB7QK4M9W",
         "3栋2单元501",
         (REPAIR_LI, REPAIR_ZHAO),
         "3号楼B梯从昨晚起停在8楼不动，按钮没反应。",
@@ -118,7 +119,7 @@ SCRIPTS = {
     ),
     "zh_Hant": Script(
         OWNER_HANT,
-        "EHAIBIN2026",
+        "EHB7QK4M9W",
         "5栋1单元1203",
         (REPAIR_LI, REPAIR_ZHAO),
         "3號樓B梯從昨晚起停在8樓不動，按鈕沒反應。",
@@ -134,7 +135,7 @@ SCRIPTS = {
     ),
     "en": Script(
         OWNER_EN,
-        "EQIANPU026",
+        "EQP6TV2H5K",
         "8-2-702",
         (QIANPU_REPAIR,),
         "Lift B in building 8 is stuck on floor 8 since last night; the buttons do nothing.",
@@ -555,7 +556,7 @@ async def test_more_than_one_core_process_on_sqlite_is_refused_with_a_one_line_r
 
 
 # ---- groups ------------------------------------------------------------------------------------------
-GROUP, UNKNOWN_GROUP = -1001500, -1001600
+GROUP, UNKNOWN_GROUP, PUBLIC_GROUP = -1001500, -1001600, -1001700
 
 
 async def test_a_bound_group_gets_the_cards_and_checks_who_presses(wuye: Wuye, botapi: StandInBotAPI) -> None:
@@ -630,6 +631,37 @@ async def test_a_bound_group_gets_the_cards_and_checks_who_presses(wuye: Wuye, b
         assert uow.groups.get(UNKNOWN_GROUP) is None
     assert text_of(no) != text_of(hello)
     assert [c for c in botapi.calls if c.status >= 400] == []
+
+
+async def test_a_public_group_is_never_bound_and_group_cards_never_name_the_reporter(
+    wuye: Wuye, botapi: StandInBotAPI
+) -> None:
+    # A group anyone can find (it has a @username) is refused, even for the project manager.
+    botapi.add_chat(PUBLIC_GROUP, "海滨花园业主交流群", type="supergroup", username="haibin_owners")
+    [refused] = await wuye.command(MANAGER, "bind", chat_id=PUBLIC_GROUP)
+    assert "@" in text_of(refused)
+    with wuye.uow() as uow:
+        assert uow.groups.get(PUBLIC_GROUP) is None
+    # The company's own private group: the card there says "an owner", the assignee's card names her.
+    await wuye.command(MANAGER, "bind", chat_id=GROUP)
+    message, _ = await report(wuye, OWNER_HANS, "7栋的电梯按钮全部失灵了。", None, photo=False)
+    number = number_in(message)
+    in_group = await wuye.wait_sent(GROUP, card_of(number, "ak:"))
+    assert "张女士" not in text_of(in_group) and "3栋2单元501" not in text_of(in_group)
+    # An official pressing Timeline in the group gets the group's view, not their own.
+    mark = botapi.mark()
+    official = await wuye.tap(COMMUNITY, in_group, button_data(in_group, "tl:"))
+    assert not official.get("show_alert")
+    await botapi.wait_until(lambda: bool(new_in(botapi, mark, GROUP)), what="the timeline in the group")
+    [timeline] = new_in(botapi, mark, GROUP)
+    assert number in text_of(timeline) and "张女士" not in text_of(timeline)
+    # The same official in their own chat sees her name, as she allowed the government side.
+    listing = await wuye.command(COMMUNITY, "area", until="cd:")
+    tid = wuye.ticket(number).id
+    opened = await wuye.press(
+        COMMUNITY, with_button(listing, f"cd:{tid}"), f"cd:{tid}", until=lambda m: "张女士" in text_of(m)
+    )
+    assert any("张女士" in text_of(m) for m in opened)
 
 
 def group_rows(wuye: Wuye, number: str) -> list[Any]:

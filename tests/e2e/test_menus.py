@@ -135,7 +135,7 @@ async def test_staff_get_the_staff_menu_in_their_chat_after_start(
 async def test_a_new_owner_gets_the_owner_menu_in_traditional_chinese(
     wuye: Running, botapi: StandInBotAPI
 ) -> None:
-    await wuye.send(NEWCOMER, "/start EHAIBIN2026")
+    await wuye.send(NEWCOMER, "/start EHB7QK4M9W")
     # not an owner yet, but the bot knows the client reads Traditional Chinese: the stranger's menu in it
     await wait_menu(botapi, chat(NEWCOMER), expected("zh_Hant"))
     [language] = await wuye.send(NEWCOMER, "5棟1單元1203")

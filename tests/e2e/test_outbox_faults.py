@@ -24,7 +24,7 @@ from bot.runtime import Runtime
 from bot.wiring import App
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
-from handlers.domain import Notification, Person, RoleKind
+from handlers.domain import GroupBinding, Notification, Person, Role, RoleKind
 from handlers.rules.policy import Rung
 from handlers.services.ladder import sweep
 from tests.support import processes as P
@@ -271,12 +271,17 @@ async def test_rate_limits_per_private_chat_per_group_and_overall(
         manager = uow.people.by_telegram_id(100001)
         assert manager is not None and manager.id is not None
         crowd = []
+        estate = uow.estates.by_key("haibin")
+        assert estate is not None
         for i in range(45):  # 45 people, one message each: more than 30 a second would be owed
             person = uow.people.add(
                 Person(f"业主{i}", telegram_id=300000 + i, language="zh_Hans", created_at=now)
             )
+            # committee members: people the ticket may be shown to (a message is drawn for who may read it)
+            uow.roles.add(Role(person.id or 0, RoleKind.COMMITTEE, estate_id=estate.id))
             crowd.append(person)
             botapi.add_user(300000 + i, f"u{i}")
+        uow.groups.put(GroupBinding(group, manager.id, now, estate_id=estate.id))  # the company's group
         owed: list[tuple[int, int | None, str]] = [(p.id or 0, None, f"c{p.id}") for p in crowd]
         owed += [(manager.id, None, f"m{i}") for i in range(4)]  # four to one private chat
         owed += [(manager.id, group, f"g{i}") for i in range(3)]  # three to one group

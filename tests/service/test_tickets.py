@@ -11,12 +11,12 @@ from functools import partial
 
 import pytest
 
+from handlers.conversations.audience import audience_for
 from handlers.conversations.cards import reporter_label, timeline
 from handlers.domain import Ticket
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import tickets
-from handlers.services.access import load_actor
 from handlers.services.context import Context
 from handlers.services.errors import Conflict, NotAllowed, UserError
 from handlers.services.people import join_estate, touch_person
@@ -217,7 +217,7 @@ def test_routing_by_category_round_robin_and_the_manager(world: World) -> None:
 def test_unassigned_goes_to_the_project_manager(world: World) -> None:
     # 上都嘉园 has no line staff with a Telegram account yet: its manager takes the ticket.
     owner = touch_person(world.ctx, 300001, "钱先生").id or 0
-    join_estate(world.ctx, owner, "eshangdu26", "2栋302")
+    join_estate(world.ctx, owner, "esd3xr8p2n", "2栋302")
     ticket = tickets.open_ticket(
         world.ctx, owner, tickets.TicketDraft(Category.SHARED_UTILITIES, Urgency.URGENT, "整栋楼停水了")
     )
@@ -443,8 +443,9 @@ def test_anonymity_is_kept_when_staff_ask_the_owner(
     with world.ctx.uow() as uow:
         ticket = uow.tickets.get(tid)
         assert ticket is not None
-        seen = {pid: reporter_label(uow, tr, ticket, load_actor(uow, pid)) for pid in (li, liu, zhang)}
-        history = {pid: timeline(uow, tr, ticket, load_actor(uow, pid)) for pid in (li, liu)}
+        chats = {li: LI_REPAIR, liu: LIU_COMMUNITY, zhang: ZHANG_OWNER}
+        seen = {pid: reporter_label(uow, tr, ticket, audience_for(uow, chats[pid], pid)) for pid in chats}
+        history = {pid: timeline(uow, tr, ticket, audience_for(uow, chats[pid], pid)) for pid in (li, liu)}
     # The timeline shows the owner's answer, and their name only where the card would.
     assert all("五楼" in text for text in history.values())
     assert ("张女士" in history[li]) is staff_see

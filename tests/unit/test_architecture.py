@@ -97,3 +97,43 @@ def test_mypy_finds_nothing() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---- the lifecycle table is the only way a ticket changes ------------------------------------------
+EVENT_WRITER = ROOT / "handlers" / "services" / "tickets" / "records.py"
+
+
+def constructs_ticket_events(source: str) -> bool:
+    """Does this code build a TicketEvent itself (instead of going through the lifecycle table)?"""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if name == "TicketEvent":
+                return True
+    return False
+
+
+def test_the_event_checker_sees_an_event_built_by_hand() -> None:
+    planted = "def f(uow, t, now):\n    uow.events.add(domain.TicketEvent(t.id, now, 'urge', None, None))\n"
+    assert constructs_ticket_events(planted)
+    assert not constructs_ticket_events("def f(uow, t, now):\n    log_event(uow, t, Event.URGE, now, None)\n")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "handlers").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_only_the_lifecycle_records_write_ticket_events(path: Path) -> None:
+    """Every event goes through handlers/services/tickets/records.py (log_event, log_opening), which
+    applies the lifecycle table; nothing else in the handlers builds one."""
+    if path == EVENT_WRITER:
+        return
+    assert not constructs_ticket_events(path.read_text(encoding="utf-8")), (
+        f"{path.relative_to(ROOT)} builds a TicketEvent: use records.log_event"
+    )

@@ -29,11 +29,11 @@ def qr_bottom(result: zxingcpp.Result) -> int:
 
 
 def test_the_qr_code_decodes_to_the_estates_deep_link() -> None:
-    poster = draw_invite(TR, "海滨花园", "EHAIBIN2026", "haibin_wuye_bot")
+    poster = draw_invite(TR, "海滨花园", "EHB7QK4M9W", "haibin_wuye_bot")
     assert poster.size == A5_150DPI
     [found] = decoded(poster)
-    assert found.text == "https://t.me/haibin_wuye_bot?start=EHAIBIN2026"
-    assert found.text == deep_link("haibin_wuye_bot", "EHAIBIN2026")
+    assert found.text == "https://t.me/haibin_wuye_bot?start=EHB7QK4M9W"
+    assert found.text == deep_link("haibin_wuye_bot", "EHB7QK4M9W")
 
 
 def test_a_different_code_gives_a_different_qr_code() -> None:
@@ -44,8 +44,8 @@ def test_a_different_code_gives_a_different_qr_code() -> None:
 def test_the_estates_name_is_drawn_under_the_code_in_real_glyphs() -> None:
     """Two names that differ in one character give posters that differ right under the QR code; with a
     font lacking Chinese both would be the same row of empty boxes."""
-    one = draw_invite(TR, "海滨花园", "EHAIBIN2026", "haibin_wuye_bot")
-    other = draw_invite(TR, "海滨花苑", "EHAIBIN2026", "haibin_wuye_bot")
+    one = draw_invite(TR, "海滨花园", "EHB7QK4M9W", "haibin_wuye_bot")
+    other = draw_invite(TR, "海滨花苑", "EHB7QK4M9W", "haibin_wuye_bot")
     [found] = decoded(one)
     band = (0, qr_bottom(found) + 5, one.size[0], qr_bottom(found) + one.size[1] // 8)  # right under it
     assert ImageChops.difference(one.crop(band), other.crop(band)).getbbox() is not None, (
@@ -57,7 +57,7 @@ def test_the_estates_name_is_drawn_under_the_code_in_real_glyphs() -> None:
 
 def test_long_names_shrink_to_fit_the_page() -> None:
     name = "厦门市思明区莲花街道海滨花园小区二期东区"
-    poster = draw_invite(TR, name, "EHAIBIN2026", "haibin_wuye_bot")
+    poster = draw_invite(TR, name, "EHB7QK4M9W", "haibin_wuye_bot")
     [found] = decoded(poster)
     below = poster.crop((0, qr_bottom(found) + 5, poster.size[0], qr_bottom(found) + poster.size[1] // 8))
     box = ImageChops.invert(below.convert("L")).getbbox()
@@ -66,7 +66,7 @@ def test_long_names_shrink_to_fit_the_page() -> None:
 
 def test_the_png_carries_its_print_resolution(tmp_path: Path) -> None:
     target = tmp_path / "invite.png"
-    write_invite(target, draw_invite(TR, "海滨花园", "EHAIBIN2026", "haibin_wuye_bot"))
+    write_invite(target, draw_invite(TR, "海滨花园", "EHB7QK4M9W", "haibin_wuye_bot"))
     with Image.open(target) as saved:
         assert saved.size == (1240, 1754)
         assert tuple(round(v) for v in saved.info["dpi"]) == (150, 150)
@@ -104,10 +104,10 @@ def test_invite_owners_writes_a_poster_whose_code_opens_the_bot(loaded: str, tmp
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "https://t.me/haibin_wuye_bot?start=EHAIBIN2026" in result.stdout
+    assert "https://t.me/haibin_wuye_bot?start=EHB7QK4M9W" in result.stdout
     with Image.open(target) as poster:
         [found] = decoded(poster.convert("RGB"))
-    assert found.text == "https://t.me/haibin_wuye_bot?start=EHAIBIN2026"
+    assert found.text == "https://t.me/haibin_wuye_bot?start=EHB7QK4M9W"
 
 
 def test_the_configured_bot_username_is_used(
@@ -121,7 +121,7 @@ def test_the_configured_bot_username_is_used(
     assert result.exit_code == 0, result.output
     with Image.open(target) as poster:
         [found] = decoded(poster.convert("RGB"))
-    assert found.text == "https://t.me/estate_desk_bot?start=EHAIBIN2026"
+    assert found.text == "https://t.me/estate_desk_bot?start=EHB7QK4M9W"
 
 
 def test_an_unknown_estate_is_one_line_and_nothing_is_written(loaded: str, tmp_path: Path) -> None:
@@ -182,4 +182,4 @@ def test_a_malformed_bot_username_is_refused(loaded: str, tmp_path: Path) -> Non
 def test_the_link_alone_needs_no_qr_settings(loaded: str) -> None:
     result = CliRunner().invoke(app, ["invite", "owners", "--estate", "haibin", "--database-url", loaded])
     assert result.exit_code == 0, result.output
-    assert "?start=EHAIBIN2026" in result.stdout
+    assert "?start=EHB7QK4M9W" in result.stdout

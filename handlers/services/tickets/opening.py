@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Attachment, Estate, RoleKind, Ticket, TicketEvent
+from handlers.domain import Attachment, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.deadlines import deadlines_for
@@ -14,7 +14,6 @@ from handlers.rules.lifecycle import (
     HANDLING_STATUSES,
     Event,
     Status,
-    next_status,
 )
 from handlers.rules.numbering import format_number
 from handlers.rules.policy import choose_policy
@@ -29,6 +28,8 @@ from handlers.services.tickets.records import (
     MAX_PHOTOS,
     check_text,
     get_ticket,
+    log_opening,
+    opening_status,
     record_event,
     schedule_next_action,
 )
@@ -77,7 +78,7 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             category=draft.category,
             urgency=draft.urgency,
             description=description,
-            status=Status.NEW,
+            status=opening_status(assignee is not None),
             policy=policy.to_dict(),
             created_at=now,
             updated_at=now,
@@ -89,25 +90,18 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             ack_due_at=limits.ack_due_at,
             due_at=limits.due_at,
             deadline_provisional=limits.provisional,
+            # Routed before it is stored, so the ticket is written once: opened (NEW) and, when someone
+            # at the estate takes that category, assigned (ASSIGNED) at the same moment, both logged.
+            assignee_id=assignee,
         )
-        # Routed before it is stored, so the ticket is written once: opened (NEW) and, when someone
-        # at the estate takes that category, assigned (ASSIGNED) at the same moment, both events logged.
-        if assignee is not None:
-            ticket.status, ticket.assignee_id = next_status(Status.NEW, Event.ASSIGN), assignee
         schedule_next_action(ticket)
         ticket = uow.tickets.add(ticket)
-        opened = uow.events.add(
-            TicketEvent(ticket.id or 0, now, Event.OPEN, None, Status.NEW, actor_id=reporter_id)
-        )
+        opened, assigned = log_opening(uow, ticket, now, reporter_id)
         for file_id, unique_id in draft.photos:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", file_id, unique_id, opened.id, reporter_id, now)
             )
-        if assignee is not None:
-            assigned = uow.events.add(
-                TicketEvent(ticket.id or 0, now, Event.ASSIGN, Status.NEW, ticket.status, actor_id=None,
-                            data={"assignee_id": assignee})
-            )
+        if assigned is not None:
             queue(uow, now, "ticket.assigned", assignee, ticket=ticket, tag=assigned.id)
             queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=assigned.id)
         uow.commit()
@@ -172,7 +166,7 @@ def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Tic
         elif not actor.has(RoleKind.MANAGER, ticket.estate_id):
             access.require_official(uow, actor, ticket)  # the community may overrule a rejection
         target = access.load_actor(uow, assignee_id)
-        if not target.is_staff_at(ticket.estate_id) or not _works_for(target, estate):
+        if not access.works_for(target, estate):
             raise UserError("assignee_not_staff")
         previous = ticket.assignee_id
         if handoff and previous == assignee_id:
@@ -191,13 +185,3 @@ def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Tic
 
 def _is_assigned_staff(actor: access.Actor, ticket: Ticket) -> bool:
     return actor.has(RoleKind.STAFF, ticket.estate_id) and ticket.assignee_id == actor.id
-
-
-def _works_for(target: access.Actor, estate: Estate) -> bool:
-    """Staff of the estate's current company (a role without a company predates companies)."""
-    return any(
-        r.kind in (RoleKind.STAFF, RoleKind.MANAGER)
-        and r.estate_id == estate.id
-        and r.company_id in (None, estate.company_id)
-        for r in target.roles
-    )

@@ -11,6 +11,7 @@ from handlers.rules.lifecycle import (
     FINAL_STATUSES,
     Event,
     IllegalTransition,
+    Status,
     next_status,
 )
 from handlers.rules.policy import Policy
@@ -39,6 +40,69 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
     return ticket
 
 
+def log_event(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    event: Event,
+    now: datetime,
+    actor_id: int | None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    """The one way a ticket changes: apply `event` through the lifecycle table (a UserError, and
+    nothing changed, if the ticket's status forbids it) and append it to the ticket's history. The
+    caller saves the ticket (record_event does both)."""
+    before = ticket.status
+    try:
+        after = next_status(before, event)
+    except IllegalTransition as exc:
+        raise UserError("illegal_transition", status=exc.status.value, event=exc.event.value) from None
+    ticket.status = after
+    ticket.updated_at = now
+    return uow.events.add(
+        TicketEvent(
+            ticket_id=ticket.id or 0,
+            at=now,
+            event=event,
+            from_status=before,
+            to_status=after,
+            actor_id=actor_id,
+            note=note,
+            data=data or {},
+        )
+    )
+
+
+def opening_status(assigned: bool) -> Status:
+    """A new ticket is NEW, or already past the table's NEW → ASSIGN step when routed at once (so it is
+    written once)."""
+    return next_status(Status.NEW, Event.ASSIGN) if assigned else next_status(Status.NEW, Event.OPEN)
+
+
+def log_opening(
+    uow: UnitOfWork, ticket: Ticket, now: datetime, reporter_id: int
+) -> tuple[TicketEvent, TicketEvent | None]:
+    """A new ticket's first entries: reported (no status before it), and assigned when it was routed
+    at once, each as the lifecycle table has it."""
+    opened = uow.events.add(
+        TicketEvent(ticket.id or 0, now, Event.OPEN, None, next_status(Status.NEW, Event.OPEN), reporter_id)
+    )
+    if ticket.assignee_id is None:
+        return opened, None
+    assigned = uow.events.add(
+        TicketEvent(
+            ticket.id or 0,
+            now,
+            Event.ASSIGN,
+            Status.NEW,
+            opening_status(True),
+            None,
+            data={"assignee_id": ticket.assignee_id},
+        )
+    )
+    return opened, assigned
+
+
 def record_event(
     uow: UnitOfWork,
     ticket: Ticket,
@@ -52,33 +116,21 @@ def record_event(
     """Apply `event` (IllegalTransition if the status forbids it), save the ticket, log the event.
     `reschedule`: also ask the sweep to re-plan the ticket, in the same save."""
     before = ticket.status
-    try:
-        after = next_status(before, event)
-    except IllegalTransition as exc:
-        raise UserError("illegal_transition", status=exc.status.value, event=exc.event.value) from None
-    ticket.status = after
-    ticket.updated_at = now
+    recorded = log_event(uow, ticket, event, now, actor_id, note, data)
     if reschedule:
         schedule_next_action(ticket)
+    save(uow, ticket)
+    if ticket.status is not before:
+        refresh_cards(uow, ticket, now)
+    return recorded
+
+
+def save(uow: UnitOfWork, ticket: Ticket) -> None:
+    """Write the ticket if nobody changed it since it was read (else a Conflict to show the person)."""
     try:
         uow.tickets.save(ticket)
     except StaleTicket:
         raise Conflict("ticket_changed", number=ticket.number) from None
-    recorded = uow.events.add(
-        TicketEvent(
-            ticket_id=ticket.id or 0,
-            at=now,
-            event=event,
-            from_status=before,
-            to_status=after,
-            actor_id=actor_id,
-            note=note,
-            data=data or {},
-        )
-    )
-    if after is not before:
-        refresh_cards(uow, ticket, now)
-    return recorded
 
 
 def policy_of(ticket: Ticket) -> Policy:
