@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot import logs
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:  # for annotations only: the commands import these when they run
@@ -38,9 +38,11 @@ def fail(message: str) -> typer.Exit:
 
 def settings_or_exit(**overrides: object) -> Settings:
     try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    logs.settings_loaded(settings)  # the level, and the secrets the options brought (--database-url)
+    return settings
 
 
 DatabaseOpt = Annotated[str | None, typer.Option("--database-url", help="Overrides WUYE_DATABASE_URL.")]
@@ -309,7 +311,7 @@ def status(database_url: DatabaseOpt = None) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure_from_environment()
     app()
 
 
