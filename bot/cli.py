@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot import logs
 from bot.cli_common import DatabaseOpt, app_or_exit, fail, safe_url, settings_or_exit
 from bot.cli_people import people_app
 from bot.cli_revenue import revenue_app
@@ -311,7 +311,7 @@ def status(database_url: DatabaseOpt = None) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure_from_environment()
     app()
 
 

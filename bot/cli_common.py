@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot import logs
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -23,9 +24,11 @@ def fail(message: str) -> typer.Exit:
 
 def settings_or_exit(**overrides: object) -> Settings:
     try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    logs.settings_loaded(settings)  # the level, and the secrets the options brought (--database-url)
+    return settings
 
 
 def app_or_exit(build: Callable[[Settings], App], settings: Settings) -> App:

@@ -42,6 +42,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
 from bot.heap import freeze_heap
+from bot.logs import configure as configure_logging
 from bot.outbox import Outbox, Queued
 from handlers.conversations.io import Edit, Incoming, Output, Send
 from handlers.services.context import Context
@@ -119,14 +120,15 @@ class _Channel:
 
 def _serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
     """A child's life: build the core on the same settings, then answer turns until the socket closes."""
-    logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     from bot.serve import make_runtime
 
+    configure_logging(settings, log_level)
     runtime = make_runtime(settings, migrate=False)
     core, queued = runtime.core, runtime.queued
     kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
     freeze_heap()  # what start-up built lives as long as this process
     channel = _Channel(sock)
+    log.debug("%s ready", multiprocessing.current_process().name)
     channel.send("ready", 0, None)
     try:
         while (message := channel.next_turn()) is not None:
