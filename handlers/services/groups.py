@@ -73,7 +73,11 @@ def bind(
             raise UserError("bind_choose")
         target = chosen[0]
         current = uow.groups.get(chat_id)
-        if current is not None and _unit_of(current) not in {u.code for u in units}:
+        if (
+            current is not None
+            and binding_stands(uow, current)
+            and _unit_of(current) not in {u.code for u in units}
+        ):
             raise NotAllowed("bind_taken")
         binding = GroupBinding(
             chat_id=chat_id,

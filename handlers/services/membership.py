@@ -16,7 +16,7 @@ from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound
 from handlers.services.groups import binding_stands
-from handlers.services.notify import queue
+from handlers.services.notify import queue, refresh_cards
 from handlers.services.tickets.opening import assign_to
 from handlers.services.tickets.records import check_text, get_ticket, policy_of, record_event
 
@@ -68,8 +68,10 @@ def hand_to_company(
             ticket.due_at, ticket.deadline_provisional = limits.due_at, limits.provisional
             ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
         assign_to(uow, ticket, target, now, actor_id=None, previous_id=previous)
-    elif target is not None:
-        queue(uow, now, "ticket.assigned", target, ticket=ticket, tag=f"h{ticket.version}")
+    else:  # the status stayed: the cards in the old handler's chat are redrawn for who may read them
+        refresh_cards(uow, ticket, now)
+        if target is not None:
+            queue(uow, now, "ticket.assigned", target, ticket=ticket, tag=f"h{ticket.version}")
 
 
 def release_tickets(ctx: Context, uow: UnitOfWork, person_id: int, now: datetime) -> int:
