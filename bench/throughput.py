@@ -51,6 +51,7 @@ from bench.harness import (  # noqa: E402
     table,
     workdir,
 )
+from handlers.conversations.buttons import unversioned
 
 INVITE = "EHB7QK4M9W"
 FIRST_OWNER = 300_000
@@ -60,7 +61,7 @@ STEP_TIMEOUT = 120.0
 def _has_button(message: dict[str, Any], prefix: str) -> bool:
     markup = message.get("reply_markup") or {}
     return any(
-        str(b.get("callback_data", "")).startswith(prefix)
+        unversioned(str(b.get("callback_data", ""))).startswith(prefix)
         for row in markup.get("inline_keyboard", [])
         for b in row
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.outbox import Outbox
+from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender
 
@@ -99,7 +100,8 @@ class ConsoleChats:
         for shown in reversed(self.chats.get(user_id, [])):
             for row in shown.buttons:
                 for button in row:
-                    if button.data.startswith(data_prefix) and button.data.endswith(suffix):
+                    data = unversioned(button.data)
+                    if data.startswith(data_prefix) and data.endswith(suffix):
                         self._print_line(user_id, f"▶ [{button.text}]")
                         return Incoming(
                             chat_id=user_id,

@@ -16,7 +16,7 @@ _T = ConversationRow.__table__  # type: ignore[attr-defined]
 _KEY = (_T.c.chat_id == bindparam("chat_id"), _T.c.user_id == bindparam("user_id"))
 # Read, written and deleted with plain statements on the session's connection (same transaction), never
 # as ORM objects: every update does this, and the ORM's identity map and flush cost more than the SQL.
-_GET = select(_T.c.flow, _T.c.step, _T.c.data).where(*_KEY)
+_GET = select(_T.c.flow, _T.c.step, _T.c.data, _T.c.updated_at).where(*_KEY)
 _DELETE = delete(_T).where(*_KEY)
 
 
@@ -37,7 +37,7 @@ class ConversationRepository:
         row = _connection(self.session).execute(_GET, {"chat_id": chat_id, "user_id": user_id}).first()
         if row is None:
             return None
-        return ChatState(chat_id, user_id, row.flow, row.step, dict(row.data))
+        return ChatState(chat_id, user_id, row.flow, row.step, dict(row.data), row.updated_at)
 
     def put(self, state: ChatState, now: datetime) -> None:
         """Insert or replace in one statement: two processes answering one chat cannot both insert."""

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from handlers.conversations import labels
 from handlers.conversations.audience import Audience
+from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
 from handlers.domain import ERASED_PERSON_KEY, Ticket
 from handlers.ports import UnitOfWork
@@ -112,53 +113,53 @@ def card_buttons(
     rows: list[list[Button]] = []
     if audience.handles(ticket):
         if ticket.status in (Status.ASSIGNED, Status.REOPENED):
-            rows.append([Button("✅ " + tr.gettext("Acknowledge"), f"ak:{tid}")])
+            rows.append([Button("✅ " + tr.gettext("Acknowledge"), encode("ak", tid))])
         if ticket.status is Status.ACKNOWLEDGED:
-            rows.append([Button("🔧 " + tr.gettext("Start work"), f"st:{tid}")])
+            rows.append([Button("🔧 " + tr.gettext("Start work"), encode("st", tid))])
         if ticket.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS):
             rows.append(
                 [
-                    Button("❓ " + tr.gettext("Ask the owner"), f"as:{tid}"),
-                    Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}"),
+                    Button("❓ " + tr.gettext("Ask the owner"), encode("as", tid)),
+                    Button("✔️ " + tr.gettext("Resolve"), encode("rs", tid)),
                 ]
             )
         if ticket.status in (Status.ASSIGNED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
-            row = [Button("↪️ " + tr.gettext("Transfer"), f"tr:{tid}")]
+            row = [Button("↪️ " + tr.gettext("Transfer"), encode("tr", tid))]
             if (
                 ticket.extension_requested_until is None
                 and ticket.due_at
                 and now is not None
                 and ticket.due_at > now
             ):
-                row.append(Button("⏳ " + tr.gettext("Ask for more time"), f"xq:{tid}"))
+                row.append(Button("⏳ " + tr.gettext("Ask for more time"), encode("xq", tid)))
             rows.append(row)
     elif audience.department(ticket):
         rows.append(
             [
-                Button("✔️ " + tr.gettext("Resolve"), f"rs:{tid}"),
-                Button("↩️ " + tr.gettext("Not ours: back to the company"), f"rb:{tid}"),
+                Button("✔️ " + tr.gettext("Resolve"), encode("rs", tid)),
+                Button("↩️ " + tr.gettext("Not ours: back to the company"), encode("rb", tid)),
             ]
         )
     office = audience.office_over(uow, ticket)
     if office is not None and ticket.status in OPEN_STATUSES:
         if ticket.status is Status.REJECTED:
-            rows.append([Button("↩️ " + tr.gettext("Send back to the company"), f"ob:{tid}")])
+            rows.append([Button("↩️ " + tr.gettext("Send back to the company"), encode("ob", tid))])
         if ticket.status is not Status.TRANSFERRED:
-            rows.append([Button("📣 " + tr.gettext("Transfer to a department"), f"td:{tid}")])
+            rows.append([Button("📣 " + tr.gettext("Transfer to a department"), encode("td", tid))])
         rows.append(
             [
-                Button("📢 " + tr.gettext("Urge the company"), f"ug:{tid}"),
-                Button("💬 " + tr.gettext("Comment"), f"cm:{tid}"),
+                Button("📢 " + tr.gettext("Urge the company"), encode("ug", tid)),
+                Button("💬 " + tr.gettext("Comment"), encode("cm", tid)),
             ]
         )
         if ticket.extension_requested_until is not None:
             rows.append(
                 [
-                    Button("⏳ " + tr.gettext("Grant more time"), f"xg:{tid}"),
-                    Button("✖️ " + tr.gettext("Refuse more time"), f"xr:{tid}"),
+                    Button("⏳ " + tr.gettext("Grant more time"), encode("xg", tid)),
+                    Button("✖️ " + tr.gettext("Refuse more time"), encode("xr", tid)),
                 ]
             )
-    rows.append([Button("🕘 " + tr.gettext("Timeline"), f"tl:{tid}")])
+    rows.append([Button("🕘 " + tr.gettext("Timeline"), encode("tl", tid))])
     return rows
 
 

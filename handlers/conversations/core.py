@@ -18,6 +18,7 @@ from handlers.conversations import (
     revenue_owner,
     staff,
 )
+from handlers.conversations.buttons import decode, encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, ChatState, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
@@ -25,7 +26,7 @@ from handlers.domain import RoleKind
 from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
-from handlers.services.errors import NotFound, UserError
+from handlers.services.errors import Conflict, NotAllowed, NotFound, UserError
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, Translator, resolve_language
 
 log = logging.getLogger("wuye.core")
@@ -108,15 +109,12 @@ def cancel(turn: Turn) -> None:
 def language(turn: Turn) -> None:
     turn.say(
         turn.t("Choose your language:"),
-        [[Button(LANGUAGE_NAMES[lang], f"lg:{lang}")] for lang in LANGUAGES],
+        [[Button(LANGUAGE_NAMES[lang], encode("lg", lang))] for lang in LANGUAGES],
     )
 
 
 def choose_language(turn: Turn) -> None:
-    code = (turn.inc.data or "").partition(":")[2]
-    if code not in LANGUAGES:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
+    code = turn.arg(0)
     people.set_language(turn.ctx, turn.person_id, code)
     turn.switch_language(code)
     turn.toast()
@@ -144,7 +142,12 @@ COMMANDS: dict[str, Step] = {
     "disclosure": revenue_official.disclosure_overview,
 }
 
-COMMANDS_IN_GROUPS: dict[str, Step] = {"bind": group.bind, "unbind": group.unbind, "help": group.help_}
+COMMANDS_IN_GROUPS: dict[str, Step] = {
+    "bind": group.bind,
+    "unbind": group.unbind,
+    "help": group.help_,
+    "cancel": cancel,
+}
 
 BUTTONS: dict[str, Step] = {
     "lg": choose_language,
@@ -170,7 +173,8 @@ def _menu_may_change(inc: Incoming, state: ChatState | None) -> bool:
     if inc.kind is Kind.COMMAND:
         return inc.command in MENU_COMMANDS
     if inc.kind is Kind.BUTTON:
-        return (inc.data or "").partition(":")[0] in MENU_BUTTONS
+        press = decode(inc.data)
+        return press is not None and press.action in MENU_BUTTONS
     return state is not None and state.flow in MENU_FLOWS
 
 
@@ -203,7 +207,7 @@ class Core:
         mark the update handled. Both, and the flow, inside the chat's turn (`Context.chat_turns`), so
         an update redelivered to another process meanwhile waits and then finds itself handled."""
         with self.ctx.chat_turns(inc.bot_id, inc.chat_id):
-            return self._turn(inc)
+            return self._turn(inc.cleaned())
 
     def _turn(self, inc: Incoming) -> list[Output]:
         with self.ctx.uow() as uow:
@@ -255,6 +259,16 @@ class Core:
             turn.toast(explain(turn.tr, exc), alert=True) if inc.kind is Kind.BUTTON else turn.say(
                 explain(turn.tr, exc)
             )
+            if isinstance(exc, NotFound | NotAllowed | Conflict) or exc.code == "illegal_transition":
+                turn.clear_state()  # not a typo to correct: the ticket moved on or is not theirs
+        except Exception:
+            # A fault of ours (or the database gone in the middle): the person is still answered and the
+            # press stops spinning, the conversation starts clean, the traceback is logged once, here.
+            # The update counts as handled: part of the flow may be done, so it is not run again.
+            log.exception("update %s from chat %s failed in its flow", inc.update_id, inc.chat_id)
+            turn.clear_state()
+            sorry = turn.t("Sorry, that did not work on our side. Please try again in a moment.")
+            turn.toast(sorry, alert=True) if inc.kind is Kind.BUTTON else turn.say(sorry)
         turn.toast()  # every button press gets an answer, or the client spins
         if menu_may_change:
             turn.out.append(_menu(turn))
@@ -262,16 +276,18 @@ class Core:
 
     def _dispatch(self, turn: Turn) -> None:
         inc = turn.inc
+        if inc.kind is Kind.BUTTON:
+            turn.press = decode(inc.data)
+            if turn.press is None or turn.press.action not in BUTTONS:
+                # Not a button of ours (forged, or from a version long gone): said once, no traceback.
+                log.info("a press from chat %s carried data that is not a button of ours", inc.chat_id)
+                turn.toast(turn.t("This button is no longer valid."), alert=True)
+                return
         if inc.chat_type != "private":
             group.handle(turn, COMMANDS_IN_GROUPS, BUTTONS, FLOWS)
             return
-        if inc.kind is Kind.BUTTON:
-            prefix = (inc.data or "").partition(":")[0]
-            step = BUTTONS.get(prefix)
-            if step is None:
-                turn.toast(turn.t("This button is no longer valid."), alert=True)
-                return
-            step(turn)
+        if turn.press is not None:
+            BUTTONS[turn.press.action](turn)
             return
         if len(inc.text) > MAX_TEXT:
             turn.say(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
@@ -27,12 +29,8 @@ def handle(turn: Turn, commands: dict[str, Step], buttons: dict[str, Step], flow
         else:
             groups.forget(turn.ctx, inc.chat_id)
         return
-    if inc.kind is Kind.BUTTON:
-        step = buttons.get((inc.data or "").partition(":")[0])
-        if step is None:
-            turn.toast(turn.t("This button is no longer valid."), alert=True)
-            return
-        step(turn)  # every step checks the presser's own permissions
+    if inc.kind is Kind.BUTTON and turn.press is not None:
+        buttons[turn.press.action](turn)  # every step checks the presser's own permissions
         return
     if inc.kind is Kind.COMMAND:
         command = commands.get(inc.command or "")
@@ -42,8 +40,28 @@ def handle(turn: Turn, commands: dict[str, Step], buttons: dict[str, Step], flow
             turn.say(turn.t("Please talk to me in a private chat."))
         return
     if turn.state is not None and turn.state.flow in flows:
-        flows[turn.state.flow](turn)  # the presser's own follow-up (a question, a note) in this group
+        follow_up(turn, flows[turn.state.flow])
     # Anything else said in the group is the members' conversation, not ours.
+
+
+QUESTION_TTL = timedelta(minutes=10)
+
+
+def follow_up(turn: Turn, step: Step) -> None:
+    """The presser's next message in the group answers the question their press asked (a question for
+    the owner, a note): theirs only (a chat's state is per person), within ten minutes, and only that
+    one message. Banter later, or a message the step cannot take, ends the question instead of being
+    relayed to an owner."""
+    assert turn.state is not None
+    asked = turn.state.updated_at
+    if asked is not None and turn.ctx.clock.now() - asked > QUESTION_TTL:
+        turn.clear_state()
+        return
+    before = (turn.state.flow, turn.state.step)
+    step(turn)
+    if turn.state is not None and (turn.state.flow, turn.state.step) == before:
+        turn.clear_state()
+        turn.say(turn.t("That did not answer it, so the question is closed here; press the button again."))
 
 
 def bind(turn: Turn, unit: str | None = None) -> None:
@@ -54,7 +72,7 @@ def bind(turn: Turn, unit: str | None = None) -> None:
         if exc.code != "bind_choose":
             turn.say(explain(turn.tr, exc))
             return
-        rows = [[Button(u.name, f"bg:{u.code}")] for u in groups.units_of(turn.ctx, turn.person_id)]
+        rows = [[Button(u.name, encode("bg", u.code))] for u in groups.units_of(turn.ctx, turn.person_id)]
         turn.say(turn.t("Which unit's ticket cards should this group receive?"), rows)
         return
     text = turn.t(
@@ -74,7 +92,7 @@ def choose_unit(turn: Turn) -> None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
-    bind(turn, (turn.inc.data or "").partition(":")[2])
+    bind(turn, turn.arg(0))
 
 
 def unbind(turn: Turn) -> None:
@@ -92,11 +110,10 @@ def unbind(turn: Turn) -> None:
 
 def unbind_button(turn: Turn) -> None:
     """From the notice a manager or official got in their own chat: unbind that group."""
-    raw = (turn.inc.data or "").partition(":")[2]
-    if not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit() or turn.inc.chat_type != "private":
+    if turn.inc.chat_type != "private":
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    removed = groups.unbind(turn.ctx, turn.person_id, int(raw))
+    removed = groups.unbind(turn.ctx, turn.person_id, turn.arg(0))
     turn.toast()
     turn.edit_pressed(
         turn.t("That group no longer receives ticket cards.")
@@ -109,7 +126,8 @@ def help_(turn: Turn) -> None:
     turn.say(
         turn.t(
             "/bind – post this unit's ticket cards here (project managers and officials)\n"
-            "/unbind – stop posting here"
+            "/unbind – stop posting here\n"
+            "/cancel – drop a question you started here with a button"
         )
     )
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import NotRequired, TypedDict
 
@@ -16,6 +17,15 @@ class Kind(StrEnum):
     DOCUMENT = "document"
     OTHER = "other"  # sticker, voice, location, contact, ...
     MEMBERSHIP = "membership"  # the bot was added to (text "added") or removed from ("removed") a group
+
+
+# C0 control characters and DEL, but for tab and newline: a database cannot store NUL (PostgreSQL
+# refuses it), and none of them belong in a name, a unit or a description.
+_CONTROLS = {c: None for c in (*range(0, 9), *range(11, 32), 127)}
+
+
+def printable(text: str | None) -> str | None:
+    return text.translate(_CONTROLS) if text else text
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,16 @@ class Incoming:
     bot_id: int = 0
     # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
     fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+
+    def cleaned(self) -> Incoming:
+        """The same input with control characters taken out of everything a person typed or named."""
+        return replace(
+            self,
+            text=printable(self.text) or "",
+            user_name=printable(self.user_name) or "",
+            chat_title=printable(self.chat_title),
+            file_name=printable(self.file_name),
+        )
 
 
 class Sender(TypedDict):
@@ -113,3 +133,4 @@ class ChatState:
     flow: str
     step: str
     data: dict[str, object] = field(default_factory=dict)
+    updated_at: datetime | None = field(default=None, compare=False)  # when it last moved on (as stored)

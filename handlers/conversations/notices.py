@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
+from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import UnitOfWork
@@ -48,7 +49,7 @@ def _say(n: Notification, person: Person, text: str, buttons: list[list[Button]]
 
 def _short(tr: Translator, n: Notification, person: Person, t: Ticket, text: str) -> list[Send]:
     """A short message with a button to the card, instead of another copy of the card."""
-    return _say(n, person, text, [[Button("📋 " + tr.gettext("Open the ticket"), f"cd:{t.id}")]])
+    return _say(n, person, text, [[Button("📋 " + tr.gettext("Open the ticket"), encode("cd", t.id))]])
 
 
 def assigned(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -66,7 +67,7 @@ def simple(message: str) -> Renderer:
             n,
             p,
             tr.gettext(message).format(**params),
-            [[Button("🕘 " + tr.gettext("Timeline"), f"tl:{t.id}")]],
+            [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]],
         )
 
     return render
@@ -76,7 +77,7 @@ def question(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
     text = tr.gettext(
         "❓ Property staff ask about {number}:\n“{question}”\n\nThe clock is paused until you answer."
     ).format(number=t.number, question=n.params.get("question", ""))
-    return _say(n, p, text, [[Button("✍️ " + tr.gettext("Reply"), f"rp:{t.id}")]])
+    return _say(n, p, text, [[Button("✍️ " + tr.gettext("Reply"), encode("rp", t.id))]])
 
 
 def answer(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -97,8 +98,8 @@ def resolved(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
         text,
         [
             [
-                Button("👍 " + tr.gettext("Yes, fixed"), f"cf:{t.id}"),
-                Button("👎 " + tr.gettext("No, not fixed"), f"nf:{t.id}"),
+                Button("👍 " + tr.gettext("Yes, fixed"), encode("cf", t.id)),
+                Button("👎 " + tr.gettext("No, not fixed"), encode("nf", t.id)),
             ]
         ],
     )
@@ -174,7 +175,7 @@ def extension_requested(uow: UnitOfWork, tr: Translator, n: Notification, t: Tic
 def extension_decided(message: str) -> Renderer:
     def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
         text = tr.gettext(message).format(number=t.number, until=_iso(tr, n.params.get("until")))
-        return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), f"tl:{t.id}")]])
+        return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]])
 
     return render
 
@@ -281,7 +282,9 @@ def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Perso
     ).format(**params)
     chat_id = int(n.params.get("chat_id") or 0)
     buttons = (
-        [[Button("✖️ " + tr.gettext("Unbind that group"), f"ub:{chat_id}")]] if uow.groups.get(chat_id) else []
+        [[Button("✖️ " + tr.gettext("Unbind that group"), encode("ub", chat_id))]]
+        if uow.groups.get(chat_id)
+        else []
     )
     return _say(n, person, text, buttons)
 

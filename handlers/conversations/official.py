@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from handlers.conversations import cards
+from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
 from handlers.domain import Office, OfficeKind, RoleKind, Ticket
@@ -53,7 +54,7 @@ def area(turn: Turn) -> None:
         turn.say(turn.t("Nothing open in your area. 👍"))
         return
     ordered = sorted(found.values(), key=lambda t: (not t.supervised, t.due_at or now))
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), f"cd:{t.id}")] for t in ordered[:40]]
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in ordered[:40]]
     overdue = sum(1 for t in ordered if t.due_at and t.due_at < now)
     turn.say(
         turn.t(
@@ -66,11 +67,8 @@ def area(turn: Turn) -> None:
 
 
 def _ticket_and_office(turn: Turn) -> tuple[int, Office] | None:
-    parts = (turn.inc.data or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(int(parts[1]))
+        ticket = uow.tickets.get(turn.arg(0))
         if ticket is None:
             return None
         actor = access.load_actor(uow, turn.person_id)
@@ -111,15 +109,14 @@ def choose_department(turn: Turn) -> None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     tid, _ = found
-    parts = (turn.inc.data or "").split(":")
     with turn.ctx.uow() as uow:
         departments = [o for o in uow.offices.all() if o.kind is OfficeKind.DEPARTMENT]
     turn.toast()
-    if len(parts) == 2:
-        rows = [[Button("📣 " + d.name, f"td:{tid}:{d.id}")] for d in departments]
+    if turn.arg(1) is None:
+        rows = [[Button("📣 " + d.name, encode("td", tid, d.id))] for d in departments]
         turn.say(turn.t("Which department must report on site (吹哨报到)?"), rows)
         return
-    chosen = next((d for d in departments if parts[2].isdigit() and d.id == int(parts[2])), None)
+    chosen = next((d for d in departments if d.id == turn.arg(1)), None)
     if chosen is None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
@@ -153,11 +150,8 @@ def on_transfer_message(turn: Turn) -> None:
 
 
 def _visible_ticket_id(turn: Turn) -> int | None:
-    parts = (turn.inc.data or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(int(parts[1]))
+        ticket = uow.tickets.get(turn.arg(0))
         actor = access.load_actor(uow, turn.person_id)
         if ticket is None or not access.can_see(uow, actor, ticket):
             return None
@@ -211,7 +205,7 @@ def decide_extension(turn: Turn) -> None:
     if found is None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    grant = (turn.inc.data or "").startswith("xg:")
+    grant = turn.press is not None and turn.press.action == "xg"
     supervision.decide_extension(turn.ctx, turn.person_id, found[0], grant)
     turn.toast(turn.t("More time granted.") if grant else turn.t("More time refused."))
     turn.edit_pressed(turn.t("More time granted.") if grant else turn.t("More time refused."))
@@ -263,7 +257,7 @@ def _listing(turn: Turn, title: str, empty: str, keep: Callable[[Ticket, datetim
     if not found:
         turn.say(turn.t(empty))
         return
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), f"cd:{t.id}")] for t in found[:40]]
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in found[:40]]
     turn.say(turn.t(title, n=len(found)), rows)
 
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from handlers.conversations import cards
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
@@ -55,7 +56,7 @@ def on_join_message(turn: Turn) -> None:
     suggested = resolve_language(turn.inc.language_code)
 
     rows = [
-        [Button(("✓ " if lang == suggested else "") + LANGUAGE_NAMES[lang], f"lg:{lang}")]
+        [Button(("✓ " if lang == suggested else "") + LANGUAGE_NAMES[lang], encode("lg", lang))]
         for lang in LANGUAGES
     ]
     turn.say(turn.t("Registered as the owner of {unit}. Which language do you prefer?", unit=role.unit), rows)
@@ -73,13 +74,13 @@ def my_tickets(turn: Turn) -> None:
     if not mine:
         turn.say(turn.t("You have no reports yet. Send /report to make one."))
         return
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), f"mt:{t.id}")] for t in mine]
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("mt", t.id))] for t in mine]
     turn.say(turn.t("Your reports, newest first. Tap one for its timeline:"), rows)
 
 
 def _ticket_arg(turn: Turn) -> int | None:
-    parts = (turn.inc.data or "").split(":")
-    return int(parts[1]) if len(parts) >= 2 and parts[1].isdigit() else None
+    tid: int | None = turn.arg(0)
+    return tid
 
 
 def show_ticket(turn: Turn) -> None:
@@ -117,7 +118,7 @@ def confirm_fixed(turn: Turn) -> None:
     turn.edit_pressed(turn.t("Thank you: {number} is closed as fixed.", number=ticket.number))
     turn.say(
         turn.t("How satisfied are you with how it was handled?"),
-        [[Button("⭐" * n, f"rt:{tid}:{n}") for n in range(1, 6)]],
+        [[Button("⭐" * n, encode("rt", tid, n)) for n in range(1, 6)]],
     )
 
 
@@ -150,11 +151,7 @@ def on_reopen_message(turn: Turn) -> None:
 
 
 def rate_stars(turn: Turn) -> None:
-    parts = (turn.inc.data or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    tid, stars = int(parts[1]), int(parts[2])
+    tid, stars = turn.arg(0), turn.arg(1)
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(tid)
     if ticket is None or ticket.reporter_id != turn.person_id:
@@ -169,7 +166,7 @@ def rate_stars(turn: Turn) -> None:
     turn.set_state("rate", "comment", ticket_id=tid, stars=stars)
     turn.say(
         turn.t("Any comment for the property company? Write it, or press Skip."),
-        [[Button(turn.t("Skip"), f"rc:{tid}")]],
+        [[Button(turn.t("Skip"), encode("rc", tid))]],
     )
 
 
@@ -253,16 +250,16 @@ def privacy(turn: Turn) -> None:
             "delivered to people stay in their Telegram chats."
         ),
     ]
-    turn.say("\n".join(lines), [[Button("🗑 " + turn.t("Delete my data"), "pd:ask")]])
+    turn.say("\n".join(lines), [[Button("🗑 " + turn.t("Delete my data"), encode("pd", "ask"))]])
 
 
 def delete_data(turn: Turn) -> None:
-    action = (turn.inc.data or "").partition(":")[2]
+    action = turn.arg(0)
     turn.toast()
     if action == "ask":
         turn.edit_pressed(
             turn.t("Really delete your data? This cannot be undone."),
-            [[Button(turn.t("Yes, delete"), "pd:yes"), Button(turn.t("No"), "pd:no")]],
+            [[Button(turn.t("Yes, delete"), encode("pd", "yes")), Button(turn.t("No"), encode("pd", "no"))]],
         )
     elif action == "yes":
         count = people.delete_my_data(turn.ctx, turn.person_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.conversations import files, labels
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
@@ -31,7 +32,7 @@ def begin(turn: Turn) -> None:
     estates = sorted({r.estate_id for r in homes if r.estate_id})
     if len(estates) > 1:
         with turn.ctx.uow() as uow:
-            rows = [[Button(uow.estates.get(e).name, f"r:est:{e}")] for e in estates]  # type: ignore[union-attr]
+            rows = [[Button(uow.estates.get(e).name, encode("r", "est", e))] for e in estates]  # type: ignore[union-attr]
         turn.set_state(FLOW, "estate")
         turn.say(turn.t("Which estate is it about?"), rows)
         return
@@ -40,9 +41,16 @@ def begin(turn: Turn) -> None:
 
 
 def ask_category(turn: Turn) -> None:
-    rows = [[Button("🚨 " + turn.t("Emergency: fire, someone trapped in a lift, gas smell"), "r:emg")]]
+    rows = [
+        [Button("🚨 " + turn.t("Emergency: fire, someone trapped in a lift, gas smell"), encode("r", "emg"))]
+    ]
     rows += [
-        [Button(f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}", f"r:cat:{c.value}")]
+        [
+            Button(
+                f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}",
+                encode("r", "cat", c.value),
+            )
+        ]
         for c in Category
     ]
     turn.say(turn.t("What is the problem about? (/cancel to stop)"), rows)
@@ -58,7 +66,7 @@ def emergency_text(turn: Turn) -> str:
 
 
 def on_button(turn: Turn) -> None:
-    _, action, arg = ((turn.inc.data or "") + "::").split(":", 3)[:3]
+    action, arg = turn.arg(0), turn.arg(1)
     state = turn.state
     if state is None or state.flow != FLOW:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
@@ -69,13 +77,13 @@ def on_button(turn: Turn) -> None:
     turn.in_place = action in ("cat", "done", "skip", "urg", "prv", "ok")
     if action == "est" and step == "estate":
         owned = {r.estate_id for r in turn.actor().owner_roles()}
-        if not arg.isdigit() or int(arg) not in owned:
+        if arg not in owned:
             turn.toast(turn.t("This button is no longer valid."), alert=True)
             return
-        turn.set_state(FLOW, "category", estate_id=int(arg), photos=[])
+        turn.set_state(FLOW, "category", estate_id=arg, photos=[])
         ask_category(turn)
     elif action == "emg" and step == "category":
-        turn.edit_pressed(emergency_text(turn), [[Button(turn.t("Record it too"), "r:rec")]])
+        turn.edit_pressed(emergency_text(turn), [[Button(turn.t("Record it too"), encode("r", "rec"))]])
         turn.set_state(FLOW, "emergency")
     elif action == "rec" and step == "emergency":
         turn.set_state(FLOW, "category", urgency=Urgency.EMERGENCY.value)
@@ -108,7 +116,10 @@ def on_button(turn: Turn) -> None:
             "urgency": turn.t("Urgency"),
             "privacy": turn.t("Who sees my name"),
         }
-        turn.say(turn.t("What do you want to change?"), [[Button(names[f], f"r:ed:{f}")] for f in EDITABLE])
+        turn.say(
+            turn.t("What do you want to change?"),
+            [[Button(names[f], encode("r", "ed", f))] for f in EDITABLE],
+        )
     elif action == "ed" and step == "confirm" and arg in EDITABLE:
         turn.set_state(FLOW, arg, editing=True, **({"photos": []} if arg == "photos" else {}))
         ASK[arg](turn)
@@ -155,13 +166,16 @@ def on_message(turn: Turn) -> None:
                     turn.t(
                         "Photo {n} of at most {maximum} received.", n=len(photos), maximum=tickets.MAX_PHOTOS
                     ),
-                    [[Button(turn.t("Done"), "r:done")]],
+                    [[Button(turn.t("Done"), encode("r", "done"))]],
                 )
         else:
             turn.say(turn.t("Send a photo, or press Done / Skip."), _photo_buttons(turn))
     elif state.step == "location":
         if inc.kind is not Kind.TEXT:
-            turn.say(turn.t("Please write where it is, or press Skip."), [[Button(turn.t("Skip"), "r:skip")]])
+            turn.say(
+                turn.t("Please write where it is, or press Skip."),
+                [[Button(turn.t("Skip"), encode("r", "skip"))]],
+            )
             return
         try:
             place = tickets.check_text(inc.text, field_name="location", maximum=200)
@@ -175,7 +189,7 @@ def on_message(turn: Turn) -> None:
 
 
 def _photo_buttons(turn: Turn) -> list[list[Button]]:
-    return [[Button(turn.t("Skip"), "r:skip"), Button(turn.t("Done"), "r:done")]]
+    return [[Button(turn.t("Skip"), encode("r", "skip")), Button(turn.t("Done"), encode("r", "done"))]]
 
 
 def ask_description(turn: Turn) -> None:
@@ -194,7 +208,7 @@ def ask_photos(turn: Turn) -> None:
 def ask_location(turn: Turn) -> None:
     turn.say(
         turn.t("Where exactly? (e.g. building 3, lift B; the underground car park, row C)"),
-        [[Button(turn.t("Skip"), "r:skip")]],
+        [[Button(turn.t("Skip"), encode("r", "skip"))]],
     )
 
 
@@ -207,7 +221,7 @@ def ask_urgency(turn: Turn) -> None:
         _after(turn, "urgency")
         return
     rows = [
-        [Button(labels.label(turn.tr, labels.URGENCY, u), f"r:urg:{u.value}")]
+        [Button(labels.label(turn.tr, labels.URGENCY, u), encode("r", "urg", u.value))]
         for u in (Urgency.URGENT, Urgency.ORDINARY)
     ]
     turn.say(turn.t("How urgent is it?"), rows)
@@ -222,7 +236,7 @@ def ask_privacy(turn: Turn) -> None:
         lines.append(f"\n• {choice}\n  {labels.label(turn.tr, labels.PRIVACY_EXPLAINED, p)}")
     turn.say(
         "\n".join(lines),
-        [[Button(labels.label(turn.tr, labels.PRIVACY, p), f"r:prv:{p.value}")] for p in Privacy],
+        [[Button(labels.label(turn.tr, labels.PRIVACY, p), encode("r", "prv", p.value))] for p in Privacy],
     )
 
 
@@ -251,7 +265,12 @@ def _after(turn: Turn, done: str) -> None:
 def summary(turn: Turn) -> None:
     turn.say(
         turn.t("Please check your report:") + "\n\n" + _draft_text(turn),
-        [[Button("📨 " + turn.t("Submit"), "r:ok"), Button("✏️ " + turn.t("Edit"), "r:edit")]],
+        [
+            [
+                Button("📨 " + turn.t("Submit"), encode("r", "ok")),
+                Button("✏️ " + turn.t("Edit"), encode("r", "edit")),
+            ]
+        ],
     )
 
 

@@ -18,7 +18,7 @@ from handlers.conversations.revenue_manager import _publish, on_reason
 from handlers.conversations.revenue_owner import _choose_line, _history, _show, on_question
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
-from handlers.services import revenue
+from handlers.services import revenue, revenue_reading
 from handlers.services.access import Actor
 from handlers.services.errors import UserError
 
@@ -49,10 +49,8 @@ def on_flow(turn: Turn) -> None:
 
 
 def on_button(turn: Turn) -> None:
-    _, _, rest = (turn.inc.data or "").partition(":")
-    action, _, arg = rest.partition(":")
+    action, number = turn.arg(0), turn.arg(1)
     try:
-        number = int(arg) if arg.isdigit() else 0
         if action == "pub":
             turn.toast()
             _publish_button(turn, number)
@@ -71,6 +69,7 @@ def on_button(turn: Turn) -> None:
             turn.toast()
             _choose_line(turn, number)
         elif action == "ql":
+            revenue_reading.questionable_line(turn.ctx, turn.person_id, number)
             turn.toast()
             turn.set_state(FLOW, "question", line_id=number)
             turn.say(

@@ -4,6 +4,7 @@ sent back, its preview, and publishing it (a correction with the reason owners w
 from __future__ import annotations
 
 from handlers.conversations import revenue_text as rt
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.revenue_errors import _explain
@@ -116,8 +117,8 @@ def show_preview(turn: Turn, p: revenue.Preview) -> None:
         lines.append(rt.changes_text(turn.tr, p.changes) or turn.t("(no amount changed)"))
     buttons = [
         [
-            Button("📢 " + turn.t("Publish"), f"rv:pub:{d.id}"),
-            Button("🗑 " + turn.t("Discard"), f"rv:dis:{d.id}"),
+            Button("📢 " + turn.t("Publish"), encode("rv", "pub", d.id)),
+            Button("🗑 " + turn.t("Discard"), encode("rv", "dis", d.id)),
         ]
     ]
     turn.say("\n".join(lines), buttons)

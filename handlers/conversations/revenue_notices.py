@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.conversations import labels
 from handlers.conversations import revenue_text as rt
+from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
 from handlers.domain import Notification, Person
 from handlers.ports import UnitOfWork
@@ -63,4 +64,10 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
             closing=money(figures.closing_fen),
         ),
     ]
-    return [Send(chat, "\n".join(lines), [[Button("📊 " + tr.gettext("Details"), f"rv:v:{disclosure.id}")]])]
+    return [
+        Send(
+            chat,
+            "\n".join(lines),
+            [[Button("📊 " + tr.gettext("Details"), encode("rv", "v", disclosure.id))]],
+        )
+    ]

@@ -4,6 +4,7 @@ changed), the quarters before, and a question on one line, which becomes a ticke
 from __future__ import annotations
 
 from handlers.conversations import revenue_text as rt
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.revenue_errors import _explain
@@ -12,7 +13,7 @@ from handlers.conversations.turn import Turn
 from handlers.rules import revenue as rules
 from handlers.rules.categories import Privacy
 from handlers.services import revenue, revenue_reading
-from handlers.services.errors import UserError
+from handlers.services.errors import NotFound, UserError
 
 
 def show(turn: Turn) -> None:
@@ -76,20 +77,21 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
             turn.t("Corrected (revision {revision}): {reason}", revision=d.revision, reason=d.reason or ""),
         ]
         lines.append(rt.changes_text(turn.tr, view.changes))
-    buttons = [[Button("❓ " + turn.t("Question a line"), f"rv:q:{d.id}")]]
+    buttons = [[Button("❓ " + turn.t("Question a line"), encode("rv", "q", d.id))]]
     if len(view.history) > 1:
-        buttons.append([Button("🗂 " + turn.t("Earlier quarters"), f"rv:h:{view.estate.id}")])
+        buttons.append([Button("🗂 " + turn.t("Earlier quarters"), encode("rv", "h", view.estate.id))])
     if d.kind == rules.DisclosureKind.REVENUE.value:
         for other in revenue_reading.other_kinds(turn.ctx, turn.person_id, view.estate.id or 0):
             label = f"{turn.t(rt.KIND_LABELS[other.kind])} {other.quarter}"
-            buttons.append([Button("📄 " + label, f"rv:v:{other.id}")])
+            buttons.append([Button("📄 " + label, encode("rv", "v", other.id))])
     turn.say("\n".join(lines), buttons)
 
 
 def _history(turn: Turn, estate_id: int) -> None:
     view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id)
     rows = [
-        [Button(f"{h.quarter} · {turn.tr.format_money(h.closing_fen)}", f"rv:v:{h.id}")] for h in view.history
+        [Button(f"{h.quarter} · {turn.tr.format_money(h.closing_fen)}", encode("rv", "v", h.id))]
+        for h in view.history
     ]
     turn.say(turn.t("Published quarters:"), rows)
 
@@ -99,7 +101,12 @@ def _choose_line(turn: Turn, disclosure_id: int) -> None:
     # Reading it as an owner checks that the person may, and that it is published.
     revenue_reading.owner_view(turn.ctx, turn.person_id, p.stored.estate_id, disclosure_id=disclosure_id)
     rows = [
-        [Button(f"{rt.item_label(turn.tr, x.item)} · {turn.tr.format_money(x.amount_fen)}", f"rv:ql:{x.id}")]
+        [
+            Button(
+                f"{rt.item_label(turn.tr, x.item)} · {turn.tr.format_money(x.amount_fen)}",
+                encode("rv", "ql", x.id),
+            )
+        ]
         for x in p.stored.lines
     ]
     turn.say(turn.t("Which line do you question?"), rows)
@@ -115,6 +122,10 @@ def on_question(turn: Turn) -> None:
         ticket = revenue_reading.question_line(
             turn.ctx, turn.person_id, line_id, turn.inc.text, Privacy.GOVERNMENT
         )
+    except NotFound as exc:  # the line is gone, or was never theirs: the question ends here
+        turn.clear_state()
+        turn.say(_explain(turn, exc))
+        return
     except UserError as exc:
         turn.say(_explain(turn, exc))
         return

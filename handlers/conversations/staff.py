@@ -8,6 +8,7 @@ card ─▶ Acknowledge ─▶ Start ─▶ Ask the owner ─▶ ask:text ─▶
 from __future__ import annotations
 
 from handlers.conversations import cards, files
+from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
@@ -20,11 +21,8 @@ from handlers.services.errors import Conflict, UserError
 def _target(turn: Turn, department: bool = False) -> Ticket | None:
     """The ticket named by the button, if it exists and the presser may handle it (a department that
     has the case only where `department` says the step is theirs too: resolving it)."""
-    parts = (turn.inc.data or "").split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(int(parts[1]))
+        ticket = uow.tickets.get(turn.arg(0))
         if ticket is None:
             return None
         actor = access.load_actor(uow, turn.person_id)
@@ -140,15 +138,18 @@ def on_resolve_message(turn: Turn) -> None:
             turn.say(explain(turn.tr, exc))
             return
         turn.set_state("resolve", "photo", note=note)
-        turn.say(turn.t("Add a photo of the result, or press Skip."), [[Button(turn.t("Skip"), "rz:skip")]])
+        turn.say(
+            turn.t("Add a photo of the result, or press Skip."),
+            [[Button(turn.t("Skip"), encode("rz", "skip"))]],
+        )
         return
     problem = files.photo_problem(turn)
     if problem is not None:
-        turn.say(problem, [[Button(turn.t("Skip"), "rz:skip")]])
+        turn.say(problem, [[Button(turn.t("Skip"), encode("rz", "skip"))]])
     elif turn.inc.kind is Kind.PHOTO and turn.inc.file_id:
         _finish_resolve(turn, (turn.inc.file_id, turn.inc.file_unique_id))
     else:
-        turn.say(turn.t("Send a photo, or press Skip."), [[Button(turn.t("Skip"), "rz:skip")]])
+        turn.say(turn.t("Send a photo, or press Skip."), [[Button(turn.t("Skip"), encode("rz", "skip"))]])
 
 
 def resolve_skip_photo(turn: Turn) -> None:
@@ -174,7 +175,7 @@ def transfer(turn: Turn) -> None:
         return
     turn.toast()
     rows = _colleague_buttons(turn, ticket)
-    rows.append([Button("🚫 " + turn.t("Not ours: decline with a reason"), f"nj:{ticket.id}")])
+    rows.append([Button("🚫 " + turn.t("Not ours: decline with a reason"), encode("nj", ticket.id))])
     turn.say(
         turn.t(
             "Hand {number} to a colleague, or decline it as not the company's responsibility:",
@@ -201,18 +202,15 @@ def _colleague_buttons(turn: Turn, ticket: Ticket) -> list[list[Button]]:
             seen.add(role.person_id)
             person = uow.people.get(role.person_id)
             if person is not None and person.deleted_at is None:
-                rows.append([Button("👤 " + person.display_name, f"ag:{ticket.id}:{role.person_id}")])
+                rows.append([Button("👤 " + person.display_name, encode("ag", ticket.id, role.person_id))])
     return rows
 
 
 def assign_to(turn: Turn) -> None:
-    parts = (turn.inc.data or "").split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    ticket = tickets.assign(turn.ctx, turn.person_id, int(parts[1]), int(parts[2]))
+    tid, colleague = turn.arg(0), turn.arg(1)
+    ticket = tickets.assign(turn.ctx, turn.person_id, tid, colleague)
     with turn.ctx.uow() as uow:
-        person = uow.people.get(int(parts[2]))
+        person = uow.people.get(colleague)
     turn.toast()
     turn.edit_pressed(
         turn.t(
@@ -260,7 +258,7 @@ def tasks(turn: Turn) -> None:
     if not mine:
         turn.say(turn.t("No open tickets. 👍"))
         return
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), f"cd:{t.id}")] for t in mine[:30]]
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in mine[:30]]
     turn.say(turn.t("Your open tickets, soonest deadline first:"), rows)
 
 
@@ -277,7 +275,7 @@ def team(turn: Turn) -> None:
         for t in open_tickets[:40]:
             who = uow.people.get(t.assignee_id) if t.assignee_id else None
             name = who.display_name if who else turn.t("unassigned")
-            rows.append([Button(f"{cards.ticket_line(turn.tr, t, now)} · {name}", f"cd:{t.id}")])
+            rows.append([Button(f"{cards.ticket_line(turn.tr, t, now)} · {name}", encode("cd", t.id))])
     if not rows:
         turn.say(turn.t("No open tickets at your estate. 👍"))
         return
@@ -285,9 +283,8 @@ def team(turn: Turn) -> None:
 
 
 def show_card(turn: Turn) -> None:
-    parts = (turn.inc.data or "").split(":")
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(int(parts[1])) if len(parts) == 2 and parts[1].isdigit() else None
+        ticket = uow.tickets.get(turn.arg(0))
         actor = access.load_actor(uow, turn.person_id)
         audience = turn.audience(uow)
         # The presser must be allowed to open it, and the chat it is drawn into to read it.
@@ -296,7 +293,7 @@ def show_card(turn: Turn) -> None:
             return
         rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())
         if audience.manages(ticket) and ticket.status in OPEN_STATUSES:
-            rows.insert(0, [Button("👥 " + turn.t("Assign"), f"tr:{ticket.id}")])
+            rows.insert(0, [Button("👥 " + turn.t("Assign"), encode("tr", ticket.id))])
         text = cards.card_text(uow, turn.tr, ticket, audience)
         photos = [a.file_id for a in audience.photos(uow, ticket)]
     turn.toast()
@@ -311,14 +308,14 @@ def extension(turn: Turn) -> None:
     if ticket is None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    parts = (turn.inc.data or "").split(":")
+    days = turn.arg(1)
     turn.toast()
-    if len(parts) == 2:
+    if days is None:
         rows = [
             [
                 Button(
                     turn.tr.ngettext("{n} working day", "{n} working days", d).format(n=d),
-                    f"xq:{ticket.id}:{d}",
+                    encode("xq", ticket.id, d),
                 )
                 for d in (1, 3, 5)
             ]
@@ -328,10 +325,7 @@ def extension(turn: Turn) -> None:
             rows,
         )
         return
-    if not parts[2].isdigit():
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    supervision.request_extension(turn.ctx, turn.person_id, ticket.id or 0, int(parts[2]))
+    supervision.request_extension(turn.ctx, turn.person_id, ticket.id or 0, days)
     turn.edit_pressed(turn.t("Asked the community for more time on {number}.", number=ticket.number))
 
 

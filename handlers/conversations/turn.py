@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.conversations.audience import Audience, audience_for
+from handlers.conversations.buttons import Press
 from handlers.conversations.io import Answer, Button, ChatState, Edit, Incoming, Output, Send
 from handlers.domain import Person
 from handlers.ports import UnitOfWork
@@ -32,6 +33,12 @@ class Turn:
     # Set by a step whose button moves a form on: the next `say` edits the pressed message instead of
     # sending a new one (one Bot API request instead of two, and no stale buttons left above).
     in_place: bool = False
+    # The pressed button's data, decoded and checked (handlers/conversations/buttons.py); None: no press.
+    press: Press | None = None
+
+    def arg(self, index: int = 0) -> Any:
+        """The pressed button's `index`-th argument (already of the right kind and range), or None."""
+        return self.press.arg(index) if self.press is not None else None
 
     def switch_language(self, lang: Lang) -> None:
         self.lang = lang

@@ -110,23 +110,31 @@ def other_kinds(ctx: Context, person_id: int, estate_id: int) -> list[Stored]:
         return found
 
 
+def questionable_line(ctx: Context, person_id: int, line_id: int) -> None:
+    """Check that the person may question this line (a published disclosure of their estate), before
+    asking them what their question is."""
+    with ctx.uow() as uow:
+        _questioned(uow, person_id, line_id)
+
+
+def _questioned(uow: UnitOfWork, person_id: int, line_id: int) -> tuple[Stored, DisclosureLine]:
+    found: tuple[Stored, DisclosureLine] | None = None
+    for disclosure_id in uow.disclosures.of_line(line_id):
+        stored = uow.disclosures.get(disclosure_id)
+        if stored is not None:
+            line = next((x for x in stored.lines if x.id == line_id), None)
+            if line is not None:
+                found = (stored, line)
+    if found is None or found[0].status != "published":
+        raise NotFound("disclosure_unknown")
+    _can_read(uow, person_id, _estate(uow, found[0].estate_id))
+    return found
+
+
 def question_line(ctx: Context, person_id: int, line_id: int, text: str, privacy: Privacy) -> Ticket:
     """An owner questions one line: a ticket in the public-revenue category, linked to the line."""
     with ctx.uow() as uow:
-        found: tuple[Stored, DisclosureLine] | None = None
-        for disclosure_id in uow.disclosures.of_line(line_id):
-            stored = uow.disclosures.get(disclosure_id)
-            if stored is not None:
-                line = next((x for x in stored.lines if x.id == line_id), None)
-                if line is not None:
-                    found = (stored, line)
-        if found is None:
-            raise NotFound("disclosure_unknown")
-        stored, line = found
-        if stored.status != "published":
-            raise NotFound("disclosure_unknown")
-        estate = _estate(uow, stored.estate_id)
-        _can_read(uow, person_id, estate)
+        stored, line = _questioned(uow, person_id, line_id)
     question = check_text(text, field_name="description", minimum=5, maximum=900)
     description = f"[{stored.quarter} · {stored.kind} · {line.section}/{line.item}] {question}"
     ticket = open_ticket(

@@ -25,6 +25,7 @@ from bot.config import Settings, load_settings
 from bot.serve import run_polling
 from bot.setup_file import read_setup
 from bot.wiring import build_app
+from handlers.conversations.buttons import unversioned
 from handlers.services.setup import apply_setup
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
@@ -104,7 +105,7 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 def button(message: dict[str, Any], prefix: str) -> dict[str, Any]:
     """The (first) button whose callback data starts with ``prefix``."""
-    found = [b for b in buttons(message) if str(b.get("callback_data", "")).startswith(prefix)]
+    found = [b for b in buttons(message) if unversioned(str(b.get("callback_data", ""))).startswith(prefix)]
     assert found, f"no button {prefix!r} on {message.get('text')!r}: {buttons(message)}"
     return found[0]
 
@@ -113,7 +114,7 @@ Until = str | Callable[[dict[str, Any]], bool] | None
 
 
 def has_button(message: dict[str, Any], prefix: str) -> bool:
-    return any(str(b.get("callback_data", "")).startswith(prefix) for b in buttons(message))
+    return any(unversioned(str(b.get("callback_data", ""))).startswith(prefix) for b in buttons(message))
 
 
 def matcher(until: Until) -> Callable[[dict[str, Any]], bool]:

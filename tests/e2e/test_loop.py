@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 
 from bot.serve import StartError
+from handlers.conversations.buttons import unversioned
 from tests.e2e.harness import (
     COMMUNITY,
     DOORS,
@@ -290,7 +291,7 @@ def button_data(message: dict[str, Any], prefix: str) -> str:
         b["callback_data"]
         for row in message["reply_markup"]["inline_keyboard"]
         for b in row
-        if b["callback_data"].startswith(prefix)
+        if unversioned(b["callback_data"]).startswith(prefix)
     )
 
 

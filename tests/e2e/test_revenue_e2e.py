@@ -24,6 +24,7 @@ from bot.revenue_files import RevenueDocuments
 from bot.runtime import Runtime
 from bot.setup_file import read_setup
 from handlers.clock import FixedClock
+from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.services.context import Context
 from handlers.services.setup import apply_setup
@@ -74,7 +75,8 @@ def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def button(message: dict[str, Any], prefix: str) -> str:
-    return next(b["callback_data"] for b in buttons(message) if b["callback_data"].startswith(prefix))
+    datas = [b["callback_data"] for b in buttons(message)]
+    return next(d for d in datas if unversioned(d).startswith(prefix))
 
 
 async def wait_message(botapi: StandInBotAPI, chat: int, test: Any, timeout: float = 10) -> dict[str, Any]:

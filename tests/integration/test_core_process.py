@@ -112,11 +112,11 @@ async def test_a_turn_that_raises_in_the_core_process_fails_with_the_childs_exce
     core: tuple[App, CoreProcesses],
 ) -> None:
     _, processes = core
-    # No name for someone new: no front end sends that, and the core fails on it (a TypeError)
-    broken = Incoming(chat_id=777, user_id=777, user_name=None, kind=Kind.TEXT, text="hi", update_id=1)  # type: ignore[arg-type]
-    with pytest.raises(TurnFailed, match="TypeError") as failed:
+    # A user id no database column holds: no front end passes that on, and the core fails on it
+    broken = Incoming(chat_id=777, user_id=2**70, user_name="某人", kind=Kind.TEXT, text="hi", update_id=1)
+    with pytest.raises(TurnFailed, match="OverflowError") as failed:
         await processes.handle(broken)
-    assert isinstance(failed.value.__cause__, TypeError)  # logged with its traceback in the child
+    assert isinstance(failed.value.__cause__, OverflowError)  # logged with its traceback in the child
     # the child lives on: the next turn is answered
     answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
                                              text="/help", update_id=2))

@@ -125,12 +125,27 @@ def test_a_turn_that_finds_the_database_gone_before_it_began_may_be_tried_again(
     app.engine.dispose()
 
 
-def test_a_turn_that_fails_after_its_flow_began_is_not_tried_again_by_itself(tmp_path: Path) -> None:
+def test_a_turn_that_fails_after_its_flow_began_is_answered_and_not_tried_again(tmp_path: Path) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
     core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 2)), load_translations())
+    outputs = core.handle(report(update_id=7))
+    # part of the flow may be committed (a report filed): trying it again could do it twice, so the
+    # update counts as handled, and the owner is told it did not work rather than left waiting
+    assert [o.text for o in outputs if isinstance(o, Send)] == [
+        load_translations().for_lang("zh_Hans").gettext(
+            "Sorry, that did not work on our side. Please try again in a moment."
+        )
+    ]
+    with app.ctx.uow() as uow:
+        assert uow.updates.seen(1, 7)
+    app.engine.dispose()
+
+
+def test_a_turn_whose_bookkeeping_fails_after_its_flow_is_not_tried_again_by_itself(tmp_path: Path) -> None:
+    app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 3)), load_translations())
     with pytest.raises(TurnBroken) as failed:
         core.handle(report(update_id=7))
-    # part of the flow may be committed (a report filed): trying it again could do it twice
     assert not try_later(failed.value) and isinstance(failed.value.__cause__, OperationalError)
     app.engine.dispose()
 
@@ -159,7 +174,7 @@ async def test_the_runtime_tries_a_turn_again_when_the_database_was_away_and_ans
 
 async def test_the_runtime_does_not_try_again_a_turn_that_broke_after_its_flow_began(tmp_path: Path) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
-    runtime, answers = runtime_on(app, failing_at(app.ctx.uow, 2)), []
+    runtime, answers = runtime_on(app, failing_at(app.ctx.uow, 3)), []  # the turn's last bookkeeping
 
     async def perform(outputs: list[Output]) -> None:
         answers.extend(outputs)

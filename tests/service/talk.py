@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import load_translations
 from bot.outbox import Outbox, console_pace
+from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Output, Send
 from handlers.services.context import Context
@@ -45,7 +46,7 @@ class Talk:
     # ---- what was drawn -----------------------------------------------------------------------------
     def _record(self, chat_id: int, out: Send | Edit, message_id: int) -> None:
         labels = [b.text for row in out.buttons for b in row]
-        data = tuple(b.data for row in out.buttons for b in row)
+        data = tuple(unversioned(b.data) for row in out.buttons for b in row)
         photo = out.photo if isinstance(out, Send) else None
         self.seen.append(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id))
 
@@ -74,7 +75,7 @@ class Talk:
             for s in reversed(self.seen)
             if s.chat_id == chat_id
             for data in s.buttons
-            if data.startswith(prefix)
+            if unversioned(data).startswith(prefix)
         ]
 
     # ---- talking ------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ unbind it; a group whose binder left gets nothing more."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from handlers.conversations.io import Answer, Incoming, Kind
 from handlers.domain import Role, RoleKind
 from handlers.rules.categories import Category
@@ -15,6 +17,7 @@ from tests.service.world import (
     LIU_COMMUNITY,
     WANG_MANAGER,
     WU_STREET,
+    ZHAO_REPAIR,
     ZHENG_BUREAU,
     World,
 )
@@ -90,3 +93,38 @@ async def test_a_group_whose_binder_left_gets_no_more_cards(world: World) -> Non
     world.report(category=Category.LIFT, description="电梯按钮失灵，按了没反应")
     await talk.outbox.drain()
     assert [s for s in talk.since(mark) if s.chat_id == STAFF_GROUP] == []
+
+
+async def test_a_question_started_in_a_group_takes_only_the_pressers_next_message_in_time(
+    world: World,
+) -> None:
+    talk = Talk(world.ctx)
+    await talk.command(WANG_MANAGER, "bind", chat=STAFF_GROUP)
+    ticket = world.report(category=Category.LIFT, description="电梯按钮失灵，按了没反应")
+    tid = ticket.id or 0
+    assignee = LI_REPAIR if world.ticket(tid).assignee_id == world.pid(LI_REPAIR) else ZHAO_REPAIR
+    await talk.press(assignee, f"ak:{tid}", chat=STAFF_GROUP)
+    questions = lambda: world.notifications(tid, "ticket.question")  # noqa: E731
+
+    # Someone else's banter after the press is nobody's question; /cancel drops the presser's.
+    await talk.press(assignee, f"as:{tid}", chat=STAFF_GROUP)
+    await talk.text(WANG_MANAGER, "这个业主上次也是这样说的", chat=STAFF_GROUP)
+    await talk.command(assignee, "cancel", chat=STAFF_GROUP)
+    assert talk.state(assignee, STAFF_GROUP) is None
+    await talk.text(assignee, "哈哈，又是这家", chat=STAFF_GROUP)
+    assert questions() == []
+
+    # Ten minutes later the question is gone too: the banter is not relayed to the owner.
+    await talk.press(assignee, f"as:{tid}", chat=STAFF_GROUP)
+    world.clock.advance(timedelta(minutes=11))
+    await talk.text(assignee, "这个人真烦", chat=STAFF_GROUP)
+    assert questions() == [] and talk.state(assignee, STAFF_GROUP) is None
+
+    # A sticker instead of the question ends it; the presser's next message in time is the question.
+    await talk.press(assignee, f"as:{tid}", chat=STAFF_GROUP)
+    await talk.handle(assignee, Kind.OTHER, chat=STAFF_GROUP, other="sticker")
+    assert talk.state(assignee, STAFF_GROUP) is None
+    await talk.press(assignee, f"as:{tid}", chat=STAFF_GROUP)
+    await talk.text(assignee, "请问是哪一部电梯？", chat=STAFF_GROUP)
+    [asked] = questions()
+    assert asked.params["question"] == "请问是哪一部电梯？"

@@ -15,8 +15,9 @@ from bot.revenue_examples import example_rows
 from bot.revenue_files import RevenueDocuments, read_grid, write_csv
 from bot.setup_file import read_setup
 from handlers.clock import FixedClock
+from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
-from handlers.conversations.io import Incoming, Kind, Send
+from handlers.conversations.io import Answer, Incoming, Kind, Send
 from handlers.domain import Notification, Person, Role, RoleKind
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import Status
@@ -347,7 +348,7 @@ def test_in_chat_a_correction_asks_for_the_reason_and_owners_read_it(ctx: Contex
     [preview] = chat(
         core, MANAGER, kind=Kind.DOCUMENT, file_name="q3.csv", file_size=len(first), fetch=lambda: first
     )
-    assert preview.text.startswith("📝") and preview.buttons[0][0].data.startswith("rv:pub:")
+    assert preview.text.startswith("📝") and unversioned(preview.buttons[0][0].data).startswith("rv:pub:")
     pressed(core, MANAGER, preview.buttons[0][0].data)
 
     rows = [list(r) for r in example_rows(NullTranslator())]
@@ -393,3 +394,27 @@ def test_bulk_queueing_skips_keys_already_queued(ctx: Context) -> None:
         assert uow.notifications.add_many([]) == 0
         uow.commit()
     assert sorted(x.key for x in notifications(ctx, "revenue.published")) == ["k1", "k2", "k3", "k4"]
+
+
+def test_a_forged_question_press_asks_nothing_and_leaves_no_state_behind(ctx: Context) -> None:
+    core = Core(ctx, NullTranslatorFactory())
+    manager = person(ctx, MANAGER)
+    preview = revenue.import_draft(ctx, manager, estate_id(ctx), grid())
+    revenue.publish(ctx, manager, preview.stored.id or 0)
+    line = preview.stored.lines[0].id
+    stranger_to_it = 200003  # an owner at another estate: not theirs to question
+    for user, data in (
+        (OWNER, "rv:ql:999999"),
+        (OWNER, "1/rv:ql:2147483647"),
+        (OWNER, "rv:ql:99999999999999999999"),
+        (OWNER, "rv:ql:²"),
+        (stranger_to_it, f"rv:ql:{line}"),
+    ):
+        outputs = pressed(core, user, data)
+        [answer] = [o for o in outputs if isinstance(o, Answer)]
+        assert answer.alert and not [o for o in outputs if isinstance(o, Send)], data
+        with ctx.uow() as uow:
+            assert uow.conversations.get(user, user) is None, data
+    # The owner's next message is an ordinary one, not the answer to a question about nothing.
+    [reply, *_] = core.handle(Incoming(OWNER, OWNER, "张女士", Kind.TEXT, text="你好"))
+    assert isinstance(reply, Send) and reply.text == "I did not understand that."
