@@ -111,7 +111,8 @@ def import_file(
             typer.echo(f"{path}: {rt.finding_text(tr, f)}", err=True)
         raise typer.Exit(code=2) from None
     d = preview.stored
-    typer.echo(rt.title(tr, d.kind, preview.estate.name, d.quarter) + f" · r{d.revision} (draft {d.id})")
+    heading = rt.title(tr, d.kind, preview.estate.name, d.quarter)
+    typer.echo(heading + f" · r{preview.revision} (draft {d.id})")
     typer.echo(rt.figures_text(tr, preview.figures))
     for w in preview.warnings:
         typer.echo("⚠ " + rt.finding_text(tr, w))

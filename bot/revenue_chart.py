@@ -6,6 +6,8 @@ drawn rather than boxes. Amounts arrive as integer fen and are shown in yuan."""
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 from decimal import Decimal
 from functools import cache
 
@@ -44,7 +46,34 @@ def chart_labels(spec: ChartSpec) -> list[str]:
     ]
 
 
+_DRAWN: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+_KEEP = 256  # charts kept: each is one quarter's revision in one language (a few dozen KB)
+_GUARD = threading.Lock()
+
+
 def render_chart(spec: ChartSpec, dpi: int = 110) -> bytes:
+    """The chart as a PNG, drawn once per disclosure revision and language: every owner reading the
+    same quarter in the same language gets the same picture (drawing it costs ~300 ms of CPU)."""
+    key = (
+        dpi,
+        spec.title,
+        tuple(spec.items),
+        tuple(spec.quarters),
+        tuple(sorted(spec.labels.items())),
+    )
+    with _GUARD:
+        if key in _DRAWN:
+            _DRAWN.move_to_end(key)
+            return _DRAWN[key]
+    png = _draw(spec, dpi)
+    with _GUARD:  # the core's database threads may draw at once
+        _DRAWN[key] = png
+        while len(_DRAWN) > _KEEP:
+            _DRAWN.popitem(last=False)
+    return png
+
+
+def _draw(spec: ChartSpec, dpi: int) -> bytes:
     font = cjk_font()
     fig = Figure(figsize=(9, 7.5), dpi=dpi)
     fig.suptitle(spec.title, fontproperties=font, fontsize=14)

@@ -208,9 +208,16 @@ class DisclosureRepository(Protocol):
         ...
 
     def set_status(
-        self, id: int, status: str, now: datetime, person_id: int | None, reason: str | None = None
+        self,
+        id: int,
+        status: str,
+        now: datetime,
+        person_id: int | None,
+        reason: str | None = None,
+        revision: int | None = None,
     ) -> None:
-        """Draft → published or discarded; a published disclosure never changes again (ValueError)."""
+        """Draft → published (taking `revision`, the number owners see) or discarded; a published
+        disclosure never changes again (ValueError)."""
         ...
 
     def revisions(self, estate_id: int, kind: str, quarter: str) -> list[Disclosure]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.conversations import labels
+from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
 from handlers.domain import ERASED_PERSON_KEY, Ticket
 from handlers.ports import UnitOfWork
-from handlers.rules.categories import Privacy
+from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.text import Translator
 
@@ -31,6 +31,20 @@ def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Au
         return name
     # TRANSLATORS: the reporter's name and their unit; Chinese uses full-width brackets.
     return tr.gettext("{name} ({unit})").format(name=name, unit=ticket.reporter_unit)
+
+
+def questioned_line(uow: UnitOfWork, tr: Translator, ticket: Ticket) -> str | None:
+    """For an owner's question about a disclosure: which line of which quarter, in the reader's words."""
+    link = uow.disclosures.question_of(ticket.id or 0)
+    disclosure = uow.disclosures.get(link.disclosure_id) if link else None
+    line = next((x for x in disclosure.lines if link and x.id == link.line_id), None) if disclosure else None
+    estate = uow.estates.get(ticket.estate_id)
+    if disclosure is None or line is None or estate is None:
+        return None
+    return tr.gettext("Line questioned: {line} · {disclosure}").format(
+        line=revenue_text.item_label(tr, line.item),
+        disclosure=revenue_text.title(tr, disclosure.kind, estate.name, disclosure.quarter),
+    )
 
 
 def when(tr: Translator, moment: datetime | None) -> str:
@@ -70,6 +84,8 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audienc
         lines.append(tr.gettext("Estate: {name}").format(name=estate.name))
     if ticket.location:
         lines.append(tr.gettext("Place: {place}").format(place=ticket.location))
+    if ticket.category is Category.REVENUE_DISCLOSURE and (questioned := questioned_line(uow, tr, ticket)):
+        lines.append(questioned)
     lines.append(tr.gettext("Reporter: {who}").format(who=reporter_label(uow, tr, ticket, audience)))
     lines.append("")
     lines.append(ticket.description)

@@ -316,6 +316,10 @@ class Core:
             turn.clear_state()
         if revenue_manager.wants_document(turn):
             return
+        if inc.kind is Kind.DOCUMENT:  # a file from someone who does not publish disclosures
+            turn.say(revenue_manager.not_a_manager(turn))
+            turn.say(turn.t("To report a problem, send /report: photos can be added there."))
+            return
         if inc.kind is Kind.OTHER:
             turn.say(turn.t("I can only read text, photos and documents."))
             return

@@ -21,6 +21,9 @@ def template(turn: Turn) -> None:
     if documents is None:
         turn.say(turn.t("Files cannot be made here."))
         return
+    if not revenue.managed_estates(turn.ctx, turn.person_id):
+        turn.say(not_a_manager(turn))
+        return
     data = documents.template(turn.tr, rules.DisclosureKind.REVENUE)
     turn.say(
         turn.t(
@@ -29,6 +32,13 @@ def template(turn: Turn) -> None:
         ),
         document=data,
         filename="revenue-template.xlsx",
+    )
+
+
+def not_a_manager(turn: Turn) -> str:
+    return turn.t(
+        "Only the estate's project manager publishes the public-revenue disclosure, by filling in the "
+        "template and sending it here. Owners read it with /revenue and can question any line there."
     )
 
 
@@ -99,7 +109,7 @@ def show_preview(turn: Turn, p: revenue.Preview) -> None:
     d = p.stored
     lines = [
         "📝 " + turn.t("Preview (not published yet)"),
-        rt.title(turn.tr, d.kind, p.estate.name, d.quarter) + (f" · r{d.revision}" if d.revision > 1 else ""),
+        rt.title(turn.tr, d.kind, p.estate.name, d.quarter) + (f" · r{p.revision}" if p.revision > 1 else ""),
         "",
         rt.figures_text(turn.tr, p.figures),
         "",

@@ -68,6 +68,18 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
         "",
         rt.figures_text(turn.tr, figures),
     ]
+    newer = view.superseded_by
+    if newer is not None:
+        lines[0:0] = [
+            "⚠️ "
+            + turn.t(
+                "Superseded: revision {revision} of this quarter was published on {date}. "
+                "What follows is the earlier version.",
+                revision=newer.revision,
+                date=turn.tr.format_date(newer.published_at) if newer.published_at else "—",
+            ),
+            "",
+        ]
     if view.warnings:
         lines += ["", "⚠️ " + turn.t("Points to look at:")]
         lines += ["• " + rt.finding_text(turn.tr, w) for w in view.warnings]
@@ -78,6 +90,8 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
         ]
         lines.append(rt.changes_text(turn.tr, view.changes))
     buttons = [[Button("❓ " + turn.t("Question a line"), encode("rv", "q", d.id))]]
+    if newer is not None:
+        buttons.insert(0, [Button("📄 " + turn.t("The current revision"), encode("rv", "v", newer.id))])
     if len(view.history) > 1:
         buttons.append([Button("🗂 " + turn.t("Earlier quarters"), encode("rv", "h", view.estate.id))])
     if d.kind == rules.DisclosureKind.REVENUE.value:

@@ -166,7 +166,8 @@ def figures_text(tr: Translator, d: rules.Disclosure) -> str:
         out.append(f"{tr.gettext(SECTION_LABELS[section.value])}: {money(d.total(section))}")
         for x in lines:
             ref = f" ({x.reference})" if x.reference else ""
-            out.append(f"  · {item_label(tr, x.item)}: {money(x.amount_fen)}{ref}")
+            note = f" — {x.note}" if x.note else ""  # the manager's own word on the line
+            out.append(f"  · {item_label(tr, x.item)}: {money(x.amount_fen)}{ref}{note}")
         if section is rules.Section.COST:
             out.append("")
             out.append(tr.gettext("Net: {amount}").format(amount=money(d.net_fen)))

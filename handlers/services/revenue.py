@@ -59,6 +59,7 @@ class Preview:
     changes: list[tuple[str, int, int]]
     due_on: date
     estate: Estate
+    revision: int  # as owners see it (a draft: the one it would take)
 
 
 def _estate(uow: UnitOfWork, estate_id: int) -> Estate:
@@ -87,6 +88,28 @@ def managed_estates(ctx: Context, person_id: int) -> list[Estate]:
 def _latest_published(revisions: list[Stored]) -> Stored | None:
     published = [r for r in revisions if r.status == "published"]
     return published[-1] if published else None
+
+
+# Only publication takes a revision number owners see (1, 2, ...): a draft is numbered below zero
+# (-1, -2, ...) until it is published, so drafts discarded on the way never use up numbers and a
+# quarter's first publication is revision 1, however many uploads it took.
+def _draft_number(revisions: list[Stored]) -> int:
+    return min([0, *(r.revision for r in revisions)]) - 1
+
+
+def _corrects(revisions: list[Stored], stored: Stored) -> Stored | None:
+    """The published revision `stored` corrects (or, published, corrected): the latest one before it."""
+    if stored.status == "published":
+        return _latest_published([r for r in revisions if 0 < r.revision < stored.revision])
+    return _latest_published(revisions)
+
+
+def shown_revision(revisions: list[Stored], stored: Stored) -> int:
+    """The revision number owners see: a published one's own, a draft's the one it would take."""
+    if stored.status == "published":
+        return stored.revision
+    latest = _latest_published(revisions)
+    return (latest.revision if latest else 0) + 1
 
 
 def import_draft(
@@ -119,7 +142,7 @@ def import_draft(
                 estate_id=estate_id,
                 kind=figures.kind.value,
                 quarter=str(figures.quarter),
-                revision=(revisions[-1].revision + 1) if revisions else 1,
+                revision=_draft_number(revisions),
                 status="draft",
                 account_bank=figures.account_bank,
                 account_number=figures.account_number,
@@ -135,13 +158,14 @@ def import_draft(
             )
         )
         uow.commit()
-        return _preview(stored, _latest_published(revisions), estate, disclosure_rules)
+        return _preview(stored, [*revisions, stored], estate, disclosure_rules)
 
 
 def _preview(
-    stored: Stored, previous: Stored | None, estate: Estate, disclosure_rules: rules.DisclosureRules
+    stored: Stored, revisions: list[Stored], estate: Estate, disclosure_rules: rules.DisclosureRules
 ) -> Preview:
     figures = to_rules(stored)
+    previous = _corrects(revisions, stored)
     return Preview(
         stored=stored,
         figures=figures,
@@ -150,6 +174,7 @@ def _preview(
         changes=rules.changes(to_rules(previous), figures) if previous else [],
         due_on=disclosure_rules.due_date(figures.quarter),
         estate=estate,
+        revision=shown_revision(revisions, stored),
     )
 
 
@@ -161,8 +186,7 @@ def preview(
         if stored is None:
             raise NotFound("disclosure_unknown")
         revisions = uow.disclosures.revisions(stored.estate_id, stored.kind, stored.quarter)
-        previous = _latest_published([r for r in revisions if r.revision < stored.revision])
-        return _preview(stored, previous, _estate(uow, stored.estate_id), disclosure_rules)
+        return _preview(stored, revisions, _estate(uow, stored.estate_id), disclosure_rules)
 
 
 @dataclass
@@ -190,13 +214,16 @@ def publish(
         if stored.status != "draft":
             raise UserError("disclosure_not_draft", status=stored.status)
         revisions = uow.disclosures.revisions(stored.estate_id, stored.kind, stored.quarter)
-        previous = _latest_published([r for r in revisions if r.revision < stored.revision])
+        previous = _corrects(revisions, stored)
         if previous is not None:
             reason = check_text(reason, field_name="reason", minimum=2, maximum=REASON_MAX)
         found = rules.problems(to_rules(stored))
         if found:  # the rules may have tightened since the preview
             raise DisclosureRefused(found)
-        uow.disclosures.set_status(disclosure_id, "published", now, person_id, reason if previous else None)
+        stored.revision = shown_revision(revisions, stored)  # the number it takes, now it is published
+        uow.disclosures.set_status(
+            disclosure_id, "published", now, person_id, reason if previous else None, revision=stored.revision
+        )
         quarter = rules.Quarter.parse(stored.quarter)
         due_on = disclosure_rules.due_date(quarter)
         deadline = uow.disclosures.deadline(

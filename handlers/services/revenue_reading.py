@@ -29,6 +29,7 @@ class OwnerView:
     history: list[Stored]  # newest quarter first, the published revision of each
     changes: list[tuple[str, int, int]] = field(default_factory=list)  # against the revision before
     revision_reason: str | None = None
+    superseded_by: Stored | None = None  # a later published revision of the same quarter
 
 
 def _can_read(uow: UnitOfWork, person_id: int, estate: Estate) -> None:
@@ -85,7 +86,8 @@ def owner_view(
         status = rules.timeliness(due, first.astimezone(ctx.tz).date() if first else None, today)
         figures = to_rules(current)
         revisions = uow.disclosures.revisions(estate_id, kind.value, current.quarter)
-        before = _latest_published([r for r in revisions if r.revision < current.revision])
+        before = _latest_published([r for r in revisions if 0 < r.revision < current.revision])
+        latest = _latest_published(revisions)
         return OwnerView(
             estate,
             current,
@@ -96,6 +98,7 @@ def owner_view(
             history,
             rules.changes(to_rules(before), figures) if before else [],
             current.reason,
+            latest if latest is not None and latest.revision > current.revision else None,
         )
 
 
@@ -135,8 +138,8 @@ def question_line(ctx: Context, person_id: int, line_id: int, text: str, privacy
     """An owner questions one line: a ticket in the public-revenue category, linked to the line."""
     with ctx.uow() as uow:
         stored, line = _questioned(uow, person_id, line_id)
-    question = check_text(text, field_name="description", minimum=5, maximum=900)
-    description = f"[{stored.quarter} · {stored.kind} · {line.section}/{line.item}] {question}"
+    # The line questioned is linked (DisclosureQuestion), and each card names it in its reader's language.
+    description = check_text(text, field_name="description", minimum=5, maximum=900)
     ticket = open_ticket(
         ctx,
         person_id,

@@ -53,7 +53,13 @@ class DisclosureRepository:
         return item
 
     def set_status(
-        self, id: int, status: str, now: datetime, person_id: int | None, reason: str | None = None
+        self,
+        id: int,
+        status: str,
+        now: datetime,
+        person_id: int | None,
+        reason: str | None = None,
+        revision: int | None = None,
     ) -> None:
         row = self.session.get(DisclosureRow, id, with_for_update=True)
         if row is None:
@@ -63,6 +69,7 @@ class DisclosureRepository:
         row.status = status
         if status == "published":
             row.published_at, row.published_by, row.reason = now, person_id, reason
+            row.revision = revision if revision is not None else row.revision
         self.session.add(row)
         self.session.flush()
 

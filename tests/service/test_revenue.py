@@ -16,6 +16,7 @@ from bot.revenue_files import RevenueDocuments, read_grid, write_csv
 from bot.setup_file import read_setup
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
+from handlers.conversations.cards import questioned_line
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Incoming, Kind, Send
 from handlers.domain import Notification, Person, Role, RoleKind
@@ -106,7 +107,7 @@ def owners_of(ctx: Context, key: str = "haibin") -> set[int]:
 def test_import_previews_then_publish_tells_every_owner_once(ctx: Context) -> None:
     manager = person(ctx, MANAGER)
     preview = revenue.import_draft(ctx, manager, estate_id(ctx), grid(), source="q.csv")
-    assert preview.stored.status == "draft" and preview.stored.revision == 1
+    assert preview.stored.status == "draft" and preview.revision == 1
     assert (preview.figures.income_fen, preview.figures.net_fen, preview.figures.closing_fen) == (
         18_640_000,
         13_362_000,
@@ -127,6 +128,23 @@ def test_import_previews_then_publish_tells_every_owner_once(ctx: Context) -> No
     view = revenue_reading.owner_view(ctx, person(ctx, OWNER), estate_id(ctx))
     assert view.current is not None and view.current.id == preview.stored.id
     assert view.timeliness.value == "on_time" and [h.quarter for h in view.history] == ["2026Q3"]
+
+
+def test_drafts_put_aside_use_up_no_revision_number(ctx: Context) -> None:
+    manager, eid = person(ctx, MANAGER), estate_id(ctx)
+    for _ in range(3):  # uploaded, looked at, thrown away (or replaced by the next upload)
+        draft = revenue.import_draft(ctx, manager, eid, grid())
+        assert draft.revision == 1
+    revenue.discard(ctx, manager, draft.stored.id or 0)
+    again = revenue.import_draft(ctx, manager, eid, grid())
+    done = revenue.publish(ctx, manager, again.stored.id or 0)
+    assert done.disclosure.revision == 1 and not done.correction  # the first publication is revision 1
+    fix = revenue.import_draft(ctx, manager, eid, grid({"ads_lift": "36500.00"}, closing="279120.00"))
+    assert fix.revision == 2 and fix.previous is not None and fix.previous.revision == 1
+    with ctx.uow() as uow:
+        kept = uow.disclosures.revisions(eid, "revenue", "2026Q3")
+    assert [d.revision for d in kept if d.status == "published"] == [1]
+    assert all(d.revision < 0 for d in kept if d.status != "published")  # drafts take no owners' number
 
 
 def test_a_published_disclosure_never_changes(ctx: Context) -> None:
@@ -164,7 +182,7 @@ def test_a_correction_is_a_new_revision_with_a_reason_and_owners_see_what_change
     revenue.publish(ctx, manager, first.stored.id or 0)
     ctx.clock.advance(timedelta(days=10))  # type: ignore[attr-defined]
     second = revenue.import_draft(ctx, manager, eid, grid({"ads_lift": "36500.00"}, closing="279120.00"))
-    assert second.stored.revision == 2 and second.previous is not None
+    assert second.revision == 2 and second.previous is not None
     assert second.changes == [("ads_lift", 3_600_000, 3_650_000), ("closing", 27_862_000, 27_912_000)]
     with pytest.raises(UserError) as no_reason:
         revenue.publish(ctx, manager, second.stored.id or 0)
@@ -212,7 +230,13 @@ def test_an_owner_questions_a_line_and_a_ticket_is_opened_linked_to_it(ctx: Cont
         ctx, person(ctx, OWNER), share.id or 0, "管理费分成比例依据是什么？", Privacy.GOVERNMENT
     )
     assert ticket.category is Category.REVENUE_DISCLOSURE and ticket.status is Status.ASSIGNED
-    assert ticket.assignee_id == manager and "management_share" in ticket.description
+    assert ticket.assignee_id == manager and ticket.description == "管理费分成比例依据是什么？"
+    with ctx.uow() as uow:  # every card names the line in its reader's language, from the link
+        stored = uow.tickets.get(ticket.id or 0)
+        assert stored is not None
+        assert questioned_line(uow, NullTranslator(), stored) == (
+            "Line questioned: The company's agreed management share · Public revenue of 海滨花园, 2026Q3"
+        )
     with ctx.uow() as uow:
         link = uow.disclosures.question_of(ticket.id or 0)
     assert link is not None and (link.disclosure_id, link.line_id) == (preview.stored.id, share.id)
