@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.revenue_chart import render_chart
 from bot.revenue_examples import example_rows
 from bot.revenue_files import RevenueDocuments, read_grid, write_csv
 from bot.setup_file import read_setup
@@ -19,6 +20,7 @@ from handlers.conversations.buttons import unversioned
 from handlers.conversations.cards import questioned_line
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Incoming, Kind, Send
+from handlers.conversations.revenue_text import chart_spec
 from handlers.domain import Notification, Person, Role, RoleKind
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import Status
@@ -26,7 +28,7 @@ from handlers.services import revenue, revenue_oversight, revenue_reading
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
 from handlers.services.revenue_deadlines import sweep_deadlines
-from handlers.services.revenue_import import MAX_FILE_BYTES, Grid
+from handlers.services.revenue_import import MAX_FILE_BYTES, Grid, disclosure_from_grid
 from handlers.services.setup import apply_setup
 from handlers.text import NullTranslator, NullTranslatorFactory
 from storage.mapping import to_domain
@@ -442,3 +444,41 @@ def test_a_forged_question_press_asks_nothing_and_leaves_no_state_behind(ctx: Co
     # The owner's next message is an ordinary one, not the answer to a question about nothing.
     [reply, *_] = core.handle(Incoming(OWNER, OWNER, "张女士", Kind.TEXT, text="你好"))
     assert isinstance(reply, Send) and reply.text == "I did not understand that."
+
+
+def test_an_old_revision_says_it_was_superseded_and_notes_are_shown(ctx: Context) -> None:
+    core = Core(ctx, NullTranslatorFactory())
+    manager, eid = person(ctx, MANAGER), estate_id(ctx)
+    rows = [list(r) for r in example_rows(NullTranslator())]
+    for row in rows:
+        if row and row[0] == "energy":
+            row[5] = "含地库照明"  # the manager's note on the line
+    first = revenue.import_draft(ctx, manager, eid, read_grid(write_csv(rows, "utf-8"), "q.csv"))
+    revenue.publish(ctx, manager, first.stored.id or 0)
+    second = revenue.import_draft(ctx, manager, eid, grid({"ads_lift": "36500.00"}, closing="279120.00"))
+    done = revenue.publish(ctx, manager, second.stored.id or 0, "补记电梯广告")
+    # An owner opens revision 1 from the message that told them of it, after revision 2 was published.
+    outputs = pressed(core, OWNER, f"rv:v:{first.stored.id}")
+    [statement] = [o for o in outputs if isinstance(o, Send) and o.image is None]
+    assert statement.text.startswith("⚠️ Superseded: revision 2 of this quarter was published on")
+    assert f"rv:v:{done.disclosure.id}" in [unversioned(b.data) for row in statement.buttons for b in row]
+    assert "— 含地库照明" in statement.text
+
+
+def test_only_managers_get_the_template_and_others_are_told_who_publishes(ctx: Context) -> None:
+    core = Core(ctx, NullTranslatorFactory())
+    [told] = chat(core, OWNER, kind=Kind.COMMAND, command="revenue_template")
+    assert told.document is None and "project manager publishes" in told.text and "/revenue" in told.text
+    [template] = chat(core, MANAGER, kind=Kind.COMMAND, command="revenue_template")
+    assert template.document is not None and template.filename == "revenue-template.xlsx"
+    sent = chat(core, OWNER, kind=Kind.DOCUMENT, file_name="q.xlsx", file_size=10, fetch=lambda: b"PK")
+    assert [s.text for s in sent][0].startswith("Only the estate's project manager publishes")
+    assert "/report" in sent[1].text
+
+
+def test_a_chart_is_drawn_once_per_revision_and_language() -> None:
+    figures = disclosure_from_grid(grid(), today=date(2026, 10, 12))
+    spec = chart_spec(NullTranslator(), "海滨花园", figures, [figures])
+    first = render_chart(spec)
+    assert render_chart(spec) is first  # the same picture, not drawn again
+    assert render_chart(chart_spec(NullTranslator(), "上都嘉园", figures, [figures])) is not first
