@@ -145,6 +145,7 @@ class Ticket:
     overdue_reminded_at: datetime | None = None
     extension_requested_until: datetime | None = None  # a pending request for more time
     version: int = 1
+    draft_key: str | None = None  # the owner's report draft it was opened from (a resent report finds it)
     id: int | None = None
 
 

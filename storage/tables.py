@@ -142,6 +142,7 @@ class TicketRow(SQLModel, table=True):
     overdue_reminded_at: datetime | None = _ts()
     extension_requested_until: datetime | None = _ts()
     version: int = 1
+    draft_key: str | None = Field(default=None, max_length=40, unique=True)  # the report draft it came from
 
 
 class TicketSequenceRow(SQLModel, table=True):

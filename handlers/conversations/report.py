@@ -7,6 +7,7 @@ begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ lo
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from handlers.conversations import files, labels
@@ -33,11 +34,17 @@ def begin(turn: Turn) -> None:
     if len(estates) > 1:
         with turn.ctx.uow() as uow:
             rows = [[Button(uow.estates.get(e).name, encode("r", "est", e))] for e in estates]  # type: ignore[union-attr]
-        turn.set_state(FLOW, "estate")
+        turn.set_state(FLOW, "estate", key=new_draft_key())
         turn.say(turn.t("Which estate is it about?"), rows)
         return
-    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[])
+    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[], key=new_draft_key())
     ask_category(turn)
+
+
+def new_draft_key() -> str:
+    """The draft's own id, kept with the ticket it opens: a report the bot handles twice (the process
+    died after filing it, before noting the update handled) finds its ticket instead of a second one."""
+    return secrets.token_hex(16)
 
 
 def ask_category(turn: Turn) -> None:
@@ -315,6 +322,7 @@ def submit(turn: Turn) -> None:
         privacy=Privacy(str(d.get("privacy") or Privacy.GOVERNMENT.value)),
         photos=[(p[0], p[1]) for p in _photos(d)],
         estate_id=d.get("estate_id"),  # type: ignore[arg-type]
+        key=str(d["key"]) if d.get("key") else None,
     )
     ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)
     receipt = turn.t("Report sent.") + "\n\n" + _draft_text(turn)

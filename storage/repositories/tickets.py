@@ -36,6 +36,9 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
     def by_number(self, number: str) -> Ticket | None:
         return self._one(col(TicketRow.number) == number)
 
+    def by_draft(self, draft_key: str) -> Ticket | None:
+        return self._one(col(TicketRow.draft_key) == draft_key)
+
     def save(self, item: Ticket) -> Ticket:
         values = to_row_values(item)
         values.pop("id")

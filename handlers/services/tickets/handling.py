@@ -203,6 +203,9 @@ def transfer_department(ctx: Context, actor_id: int, ticket_id: int, office_key:
         )
         limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
         ticket.due_at, ticket.deadline_provisional = limits.due_at, limits.provisional
+        # The department's own cycle of reminders (half the time, a working day before, at the deadline)
+        # starts now, against its own deadline, as an extension starts them over.
+        ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
         schedule_next_action(ticket)
         uow.tickets.save(ticket)
         for role in uow.roles.at_office(department.id or 0):

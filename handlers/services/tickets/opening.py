@@ -44,6 +44,7 @@ class TicketDraft:
     privacy: Privacy = Privacy.GOVERNMENT
     photos: list[tuple[str, str | None]] = field(default_factory=list)  # (file_id, file_unique_id)
     estate_id: int | None = None  # which of the owner's estates, if they own in several
+    key: str | None = None  # the draft's own id: sending the same draft again finds its ticket
 
 
 def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
@@ -56,6 +57,10 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
     if len(draft.photos) > MAX_PHOTOS:
         raise UserError("too_many_photos", maximum=MAX_PHOTOS)
     with ctx.uow() as uow:
+        if draft.key is not None and (sent := uow.tickets.by_draft(draft.key)) is not None:
+            if sent.reporter_id == reporter_id:  # the same report again (a retry after a crash): its ticket
+                return sent
+            raise UserError("draft_used")  # somebody else's draft: nothing to open (never by chance)
         actor = access.load_actor(uow, reporter_id)
         homes = actor.owner_roles()
         if draft.estate_id is not None:
@@ -93,6 +98,7 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             # Routed before it is stored, so the ticket is written once: opened (NEW) and, when someone
             # at the estate takes that category, assigned (ASSIGNED) at the same moment, both logged.
             assignee_id=assignee,
+            draft_key=draft.key,
         )
         schedule_next_action(ticket)
         ticket = uow.tickets.add(ticket)

@@ -1,0 +1,84 @@
+"""A report is filed once however often it is handled, and a case transferred to a department
+(吹哨报到) reminds that department on its own cycle."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import cast
+
+import pytest
+
+from handlers.conversations.core import TurnBroken
+from handlers.conversations.io import Incoming, Kind
+from handlers.ports import UnitOfWork
+from handlers.rules.categories import Category, Urgency
+from handlers.services import ladder, tickets
+from storage.repositories import UpdateLog
+from storage.uow import SqlUnitOfWork, _OnFirstUse
+from tests.service.talk import Talk
+from tests.service.world import FENG_CHENGGUAN, LIU_COMMUNITY, ZHANG_OWNER, World
+
+
+class _DiesBeforeMarking(UpdateLog):
+    """The process is killed after the turn's flow committed, before the update was marked handled."""
+
+    def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
+        raise RuntimeError("killed")
+
+
+class _DyingUnitOfWork(SqlUnitOfWork):
+    updates = _OnFirstUse(_DiesBeforeMarking)
+
+
+async def test_a_report_handled_again_after_a_kill_finds_its_ticket(world: World) -> None:
+    talk = Talk(world.ctx)
+    await talk.command(ZHANG_OWNER, "report")
+    for data in ("r:cat:lift", None, "r:skip", "r:skip", "r:urg:urgent", "r:prv:government"):
+        if data is None:
+            await talk.text(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
+        else:
+            await talk.press(ZHANG_OWNER, data)
+    assert talk.state(ZHANG_OWNER) == ("report", "confirm")
+    submit = Incoming(
+        ZHANG_OWNER, ZHANG_OWNER, "张女士", Kind.BUTTON, data="1/r:ok", callback_id="ok", message_id=1,
+        update_id=777,
+    )  # fmt: skip
+    dying = replace(world.ctx, uow=lambda: cast(UnitOfWork, _DyingUnitOfWork(world.engine)))
+    with pytest.raises(TurnBroken):
+        type(talk.core)(dying, talk.core.translations).handle(submit)
+    filed = world.notifications(kind="ticket.assigned")
+    assert len(filed) == 1  # the ticket was committed before the kill
+    # Restarted, the update comes again (it was never marked): the same ticket is the answer.
+    outputs = talk.core.handle(submit)
+    with world.ctx.uow() as uow:
+        mine = uow.tickets.of_reporter(world.pid(ZHANG_OWNER))
+    assert len(mine) == 1
+    assert any(mine[0].number in getattr(o, "text", "") for o in outputs)
+    assert len(world.notifications(kind="ticket.assigned")) == 1  # and nobody was told twice
+
+
+def test_a_transfer_starts_the_departments_own_reminders(world: World) -> None:
+    ticket = world.report(category=Category.LIFT, urgency=Urgency.ORDINARY)  # seven working days
+    tid = ticket.id or 0
+    world.clock.advance(timedelta(days=6))  # the company's half-time reminder has gone out by now
+    ladder.sweep(world.ctx)
+    assert world.recipients(tid, "ticket.reminder")
+    moved = tickets.transfer_department(
+        world.ctx, world.pid(LIU_COMMUNITY), tid, "siming-chengguan", "请城管核查"
+    )
+    department = {world.pid(FENG_CHENGGUAN)}
+    assert moved.due_at is not None
+
+    def reminded(action: str) -> set[int]:
+        return {
+            n.person_id for n in world.notifications(tid, "ticket.reminder") if n.params["action"] == action
+        }
+
+    halfway = moved.due_at - (moved.due_at - world.clock.now()) / 2
+    world.clock.now = lambda: halfway + timedelta(hours=1)  # type: ignore[method-assign]
+    ladder.sweep(world.ctx)
+    assert reminded("remind_half") >= department
+    world.clock.now = lambda: moved.due_at - timedelta(hours=20)  # type: ignore[method-assign]
+    ladder.sweep(world.ctx)
+    assert reminded("remind_before") >= department
