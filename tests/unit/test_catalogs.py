@@ -335,3 +335,56 @@ def test_the_old_msgid_hint_stays_while_fuzzy_and_goes_once_reviewed(tmp_path: P
     zh = po_path(root, "zh_Hans").read_text(encoding="utf-8")
     assert "Hello {name}" not in zh
     assert 'zh_Hans: fuzzy (needs review): "Hello, {name}!"' not in find_catalog_problems(root)
+
+
+# ---- Traditional Chinese reads as written Traditional, not converted Simplified ----------------------
+# Mainland words (left) that a Traditional reader says otherwise (right), and one term per idea: a file
+# is 檔案 (文件 is gone with it), a template 範本, settings 設定; quotes are 「」.
+MAINLAND_ONLY = {
+    "設置": "設定",
+    "信息": "資訊",
+    "模板": "範本",
+    "文件": "檔案",
+    "文檔": "檔案",
+    "點擊": "點選 / 按",
+    "二維碼": "QR 碼",
+    "數據": "資料",
+    "默認": "預設",
+    "視頻": "影片",
+    "軟件": "軟體",
+    "網絡": "網路",
+    "短信": "簡訊",
+    "鏈接": "連結",
+    "登錄": "登入",
+    "屏幕": "螢幕",
+    "打印": "列印",
+    "程序": "程式",
+    "“": "「",
+    "”": "」",
+}
+
+
+def mainland_terms(po: Path) -> list[str]:
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    found = []
+    for message in catalog:
+        if not message.id:
+            continue
+        texts = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in texts:
+            for word, instead in MAINLAND_ONLY.items():
+                if word in text:
+                    found.append(f"{word} (write {instead}) in {text[:50]!r}")
+    return found
+
+
+def test_the_traditional_catalog_uses_no_mainland_terms() -> None:
+    assert mainland_terms(po_path(ROOT, "zh_Hant")) == []
+
+
+def test_the_mainland_term_check_sees_one(tmp_path: Path) -> None:
+    po = tmp_path / "wuye.po"
+    entry = 'msgid "Files cannot be made here."\nmsgstr "此處無法生成文件。"\n'
+    po.write_text('msgid ""\nmsgstr ""\n\n' + entry, "utf-8")
+    assert mainland_terms(po) == ["文件 (write 檔案) in '此處無法生成文件。'"]
