@@ -1,0 +1,106 @@
+"""Hostile and careless files (#14): a revenue upload and a setup file are read within bounds, and each
+bad one gets its one answer, never an exception. CPU and peak memory are measured in a child process
+around the reader itself (tests/support/measure.py), without the worker's hard limits: the checks alone
+must hold the bounds, also where the core reads a file itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.revenue_files import read_grid
+from handlers.services.revenue_import import RevenueFileError
+from tests.support import hostile_files as H
+from tests.support.measure import measured
+
+CPU_SECONDS = 2.0
+MEMORY_BYTES = 100 << 20
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def answer_to(data: bytes, filename: str) -> str:
+    """What reading gives: the problems' codes, or how many rows were read."""
+    try:
+        return f"read {len(read_grid(data, filename))} rows"
+    except RevenueFileError as exc:
+        return ", ".join(sorted({p.code for p in exc.problems}))
+
+
+SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
+    # The files the issue names.
+    ("cells at A1, XFD1 and A600", H.sparse_xlsx, "q.xlsx", "too_many_columns"),
+    ("a zip of 200,000 rows", H.zip_bomb_rows, "q.xlsx", "too_many_rows"),
+    ("a 50,000-row sheet", H.many_rows_xlsx, "q.xlsx", "too_many_rows"),
+    ("broken sheet XML", H.broken_sheet_xml, "q.xlsx", "not_a_spreadsheet"),
+    ("a CSV field of 200,000 characters", H.csv_long_field, "q.csv", "too_long_cell"),
+    # More of the same kind.
+    ("a row of a million cells", lambda: H.wide_row_xlsx(level=0), "q.xlsx", "too_many_columns"),
+    ("a zip bomb", H.wide_row_xlsx, "q.xlsx", "too_complex"),
+    ("a cell of five million characters", lambda: H.huge_cell_xlsx(level=0), "q.xlsx", "too_long_cell"),
+    ("XML entities (billion laughs)", H.entity_bomb_xlsx, "q.xlsx", "not_a_spreadsheet"),
+    ("a tag with a million attributes", H.many_attributes_xlsx, "q.xlsx", "too_complex"),
+    ("XML nested 100,000 deep", H.deep_xml_xlsx, "q.xlsx", "too_complex"),
+    ("a formula shared by 33,000 cells", H.shared_formula_xlsx, "q.xlsx", "too_complex"),
+    ("60,000 cell formats", lambda: H.heavy_styles_xlsx(60_000), "q.xlsx", "too_complex"),
+    ("a bzip2 entry", H.bzip2_xlsx, "q.xlsx", "not_a_spreadsheet"),
+    ("200,000 zip entries", H.many_entries_zip, "q.xlsx", "too_complex"),
+    ("19 MB of noise behind a zip's magic", H.random_xlsx_named, "q.xlsx", "not_a_spreadsheet"),
+    ("a 19 MB CSV of rows", H.big_csv, "q.csv", "too_many_rows"),
+    ("a 19 MB CSV of one line", H.one_line_csv, "q.csv", "too_complex"),
+    ("a CSV with a NUL past its start", lambda: b"code,amount\n" * 500 + b"x\0y\n", "q.csv", "read 501 rows"),
+    (
+        "a CSV whose quote never closes",
+        lambda: b'code,amount\n"parking,' + b"9" * 1_000,
+        "q.csv",
+        "read 2 rows",
+    ),
+    # As much as a file may hold: read, within the same bounds.
+    ("550 rows by 64 columns of numbers", H.full_grid_xlsx, "q.xlsx", "read 550 rows"),
+    ("20,000 shared strings in 22,000 cells", H.shared_strings_xlsx, "q.xlsx", "read 550 rows"),
+    ("60 cells of 32,000 characters", H.much_text_xlsx, "q.xlsx", "read 60 rows"),
+    ("24,000 cell formats", H.heavy_styles_xlsx, "q.xlsx", "read 0 rows"),
+    ("a CSV of 550 by 64 fields, GB18030 at its end", H.full_csv, "q.csv", "read 550 rows"),
+    ("60 sheets of 500 rows", H.many_sheets_xlsx, "q.xlsx", "read 500 rows"),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "expected"), [c[1:] for c in SPREADSHEETS], ids=[c[0] for c in SPREADSHEETS]
+)
+def test_a_spreadsheet_gets_its_answer_within_2_s_of_cpu_and_100_mb(
+    make: Callable[[], bytes], name: str, expected: str
+) -> None:
+    data = make()
+    assert len(data) <= 20 << 20
+    run = measured(answer_to, data, name)
+    assert run.value == expected
+    assert run.cpu_seconds < CPU_SECONDS, f"{run.cpu_seconds:.2f} s of CPU"
+    assert run.peak_bytes < MEMORY_BYTES, f"{run.peak_bytes / 2**20:.0f} MB"
+
+
+def test_a_formula_is_still_seen_as_one_when_the_sheet_is_streamed() -> None:
+    shared = H.shared_formula_xlsx(rows=3, columns=2, terms=3)
+    assert answer_to(shared, "q.xlsx") == "formula"
+    assert answer_to(
+        H.with_sheet(H.sheet_xml([b'<row r="1"><c r="A1"><f>1+1</f><v>2</v></c></row>'])), "q.xlsx"
+    ) == ("formula")
+
+
+def test_a_broken_zip_or_a_truncated_workbook_is_not_a_spreadsheet() -> None:
+    whole = H.workbook_bytes()
+    for data in (
+        b"PK\x03\x04 not a zip at all",
+        whole[: len(whole) // 2],
+        whole[:-10],
+        whole.replace(b"PK\x01\x02", b"PK\x01\x03"),
+    ):
+        assert answer_to(data, "q.xlsx") == "not_a_spreadsheet"
+
+
+def test_a_cell_over_the_limit_is_named_by_its_row() -> None:
+    with pytest.raises(RevenueFileError) as refused:
+        read_grid(b"code,amount\nparking," + b"9" * 40_000 + b"\n", "q.csv")
+    [problem] = refused.value.problems
+    assert (problem.code, problem.row, problem.params["maximum"]) == ("too_long_cell", 2, 32_767)
