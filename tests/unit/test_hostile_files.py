@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.revenue_files import read_grid
+from bot.setup_file import MAX_DEPTH, SetupFileError, read_setup
 from handlers.services.revenue_import import RevenueFileError
 from tests.support import hostile_files as H
 from tests.support.measure import measured
@@ -26,6 +27,14 @@ def answer_to(data: bytes, filename: str) -> str:
         return f"read {len(read_grid(data, filename))} rows"
     except RevenueFileError as exc:
         return ", ".join(sorted({p.code for p in exc.problems}))
+
+
+def answer_to_setup(path: str) -> str:
+    try:
+        read_setup(Path(path))
+    except SetupFileError as exc:
+        return str(exc)
+    return "read"
 
 
 SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
@@ -104,3 +113,53 @@ def test_a_cell_over_the_limit_is_named_by_its_row() -> None:
         read_grid(b"code,amount\nparking," + b"9" * 40_000 + b"\n", "q.csv")
     [problem] = refused.value.problems
     assert (problem.code, problem.row, problem.params["maximum"]) == ("too_long_cell", 2, 32_767)
+
+
+# -- setup files ------------------------------------------------------------------------------------------
+
+
+SETUP_FILES: list[tuple[str, Callable[[], str], str]] = [
+    ("billion laughs", H.billion_laughs_yaml, ":1: &a: anchors are not supported"),
+    ("an alias alone", lambda: "offices:\n  - *x\n", ":2: *x: aliases are not supported"),
+    (
+        "an anchor deep in the file",
+        lambda: "offices:\n  - {key: a, name: &n 名}\n",
+        ":2: &n: anchors are not supported",
+    ),
+    ("nesting 10,000 deep", H.deep_yaml, ":2: "),
+    (
+        f"nesting {MAX_DEPTH + 5} deep",
+        lambda: H.deep_yaml(MAX_DEPTH + 5),
+        f":2: nesting: deeper than {MAX_DEPTH}",
+    ),
+    ("over 1 MB", H.oversized_yaml, ": over 1 MB"),
+    (
+        "a day that does not exist",
+        lambda: "calendar:\n  - {date: 2027-02-30}\n",
+        ":2: 2027-02-30: not a valid value",
+    ),
+    (
+        "a number of 5,000 digits",
+        lambda: "people:\n  - {key: a, telegram_id: " + "9" * 5000 + "}\n",
+        ":2: 99",
+    ),
+    ("a Python object", lambda: "offices:\n  - {key: !!python/object:os.system x}\n", ":2: "),
+]
+
+
+@pytest.mark.parametrize(("make", "says"), [c[1:] for c in SETUP_FILES], ids=[c[0] for c in SETUP_FILES])
+def test_a_bad_setup_file_gets_one_line_naming_the_file_and_line_within_the_bounds(
+    tmp_path: Path, make: Callable[[], str], says: str
+) -> None:
+    path = tmp_path / "setup.yaml"
+    path.write_text(make(), encoding="utf-8")
+    run = measured(answer_to_setup, str(path))
+    assert run.value.startswith(f"{path}{says}"), run.value
+    assert "\n" not in run.value and "Traceback" not in run.value
+    assert run.cpu_seconds < CPU_SECONDS, f"{run.cpu_seconds:.2f} s of CPU"
+    assert run.peak_bytes < MEMORY_BYTES, f"{run.peak_bytes / 2**20:.0f} MB"
+
+
+def test_the_example_setup_file_still_reads() -> None:
+    run = measured(answer_to_setup, str(ROOT / "examples" / "setup.yaml"))
+    assert run.value == "read" and run.cpu_seconds < 0.5
