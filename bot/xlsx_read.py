@@ -51,10 +51,10 @@ MAX_UNPACKED_BYTES = 64 << 20  # all entries together
 MAX_RATIO = 100  # unpacked / packed, for an entry of over a megabyte (spreadsheet XML packs 5-30 times)
 MAX_PART_BYTES = 8 << 20  # one XML part but a worksheet, which its rows and cells bound
 MAX_XML_BYTES = 24 << 20  # read from all XML parts together
-MAX_ELEMENTS = 500_000  # in all XML parts: expat counts some 3 million a second
-MAX_OBJECT_ELEMENTS = 50_000  # in the parts openpyxl builds objects from (all but worksheets): ~13 µs each
-MAX_CELLS = 50_000  # cells written in one sheet, empty ones with a format included: ~8 µs each in openpyxl
-MAX_FORMULA_COPIES = 1_000_000  # characters of shared formulas openpyxl rewrites for each cell: ~0.3 µs each
+MAX_ELEMENTS = 300_000  # in all XML parts: expat counts some 3 million a second
+MAX_OBJECT_ELEMENTS = 30_000  # that openpyxl builds objects from (all but a sheet's rows): ~13 µs each
+MAX_ROW_ELEMENTS = 4_096  # in one row: 64 cells with rich text
+MAX_FORMULA_COPIES = 500_000  # characters of shared formulas openpyxl rewrites for each cell: ~0.3 µs each
 MAX_DEPTH = 64
 MAX_GAP = 160 << 10  # bytes from one '<' to the next: one tag with its attributes, or one cell's text
 CHUNK = 64 << 10
@@ -174,15 +174,12 @@ class _PartScan:
     sheet: _Sheet | None = None
     in_data: bool = False
     rows: list[_Row] = field(default_factory=list)  # the <row> elements open around this point
+    row_elements: int = 0  # in the outermost open row
     row_count: int = 0
-    cells: int = 0
     last_row: int = 0
     cell_depth: int = 0  # of the open cell, 0 outside one
     cell_chars: int = 0
     cell_at: tuple[int, int] = (0, 0)
-    string_depth: int = 0  # of the open <si> of a shared-strings part
-    string_chars: int = 0
-    text_chars: int = 0
     formula: tuple[int, str, int] | None = None  # the open shared <f>: depth, its group, chars so far
     shared: dict[str, int] = field(default_factory=dict)  # a shared formula's group → its length
     copied: int = 0
@@ -202,11 +199,7 @@ class _PartScan:
             if local == "worksheet":
                 self.sheet = _Sheet()
         if self.sheet is None:
-            budget.object_elements += 1
-            if budget.object_elements > MAX_OBJECT_ELEMENTS:
-                raise _refuse("too_complex")
-            if local == "si" and self.root == "sst" and not self.string_depth:
-                self.string_depth, self.string_chars = self.depth, 0
+            self._object_element()
             return
         if self.rows and self.depth == self.rows[-1].depth + 1:
             self._cell(self.rows[-1], attrs)  # openpyxl takes every child of a row for a cell
@@ -218,10 +211,23 @@ class _PartScan:
             self.sheet.dimension_first = True
         elif local == "sheetData":
             self.in_data = True
+        if not self.rows:
+            self._object_element()  # a sheet's head: column formats, merged cells, validations, links
+            return
+        self.row_elements += 1  # openpyxl holds a row whole, whatever it holds, before handing it over
+        if self.row_elements > MAX_ROW_ELEMENTS:
+            self._stop(FileProblem("too_complex"))
+
+    def _object_element(self) -> None:
+        self.budget.object_elements += 1
+        if self.budget.object_elements > MAX_OBJECT_ELEMENTS:
+            raise _refuse("too_complex")
 
     def _row(self, attrs: dict[str, str]) -> None:
         number = _row_number(attrs["r"]) if "r" in attrs else self.last_row + 1
         self.last_row = number
+        if not self.rows:
+            self.row_elements = 0
         self.row_count += 1
         self.rows.append(_Row(self.depth, number))
         assert self.sheet is not None
@@ -233,13 +239,10 @@ class _PartScan:
         ref = attrs.get("r")
         row.column = _column_number(ref) if ref else row.column + 1
         row.cells += 1
-        self.cells += 1
         assert self.sheet is not None
         self.sheet.max_column = max(self.sheet.max_column, row.column)
         if row.column > MAX_COLUMNS or row.cells > MAX_COLUMNS:
             self._stop(FileProblem("too_many_columns", params={"maximum": MAX_COLUMNS}))
-        if self.cells > MAX_CELLS:
-            self._stop(FileProblem("too_complex"))
         self.cell_depth, self.cell_chars, self.cell_at = self.depth, 0, (row.number, row.column)
 
     def end(self, name: str) -> None:
@@ -249,8 +252,6 @@ class _PartScan:
             self.rows.pop()
         if self.depth == self.cell_depth:
             self.cell_depth = 0
-        if self.depth == self.string_depth:
-            self.string_depth = 0
         if self.depth == 2 and name.rpartition(" ")[2] == "sheetData":
             self.in_data = False
         self.depth -= 1
@@ -276,11 +277,6 @@ class _PartScan:
                 self._stop(
                     FileProblem("too_long_cell", row, column_letter(column - 1), {"maximum": MAX_CELL_CHARS})
                 )
-        if self.string_depth:
-            self.string_chars += len(data)
-            self.text_chars += len(data)
-            if self.string_chars > MAX_CELL_CHARS or self.text_chars > MAX_TEXT_CHARS:
-                raise _refuse("too_complex")  # openpyxl keeps every shared string
 
     def _stop(self, problem: FileProblem) -> None:
         assert self.sheet is not None
@@ -396,8 +392,6 @@ def _read_first_sheet(data: bytes, sheets: dict[str, _Sheet]) -> Grid:
         chars = 0
         rows = sheet.iter_rows(min_row=1, max_row=measured.max_row, min_col=1, max_col=measured.max_column)
         for r, row in enumerate(rows, start=1):
-            if r > MAX_READ_ROWS or len(row) > MAX_COLUMNS:  # what the scan measured; never met
-                raise _refuse("too_complex")
             cells: list[Cell] = []
             for i, cell in enumerate(row):
                 value = cell.value

@@ -140,6 +140,69 @@ def shared_formula_xlsx(rows: int = 550, columns: int = 60, terms: int = 3_000) 
     return with_sheet(sheet_xml(rows_xml, f"A1:{get_column_letter(columns + 1)}{rows}"), level=0)
 
 
+def declared_rows_xlsx(rows: int = 100_000) -> bytes:
+    """Three rows in a sheet that declares itself `rows` rows high."""
+    body = [b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in (1, 2, 3)]
+    return with_sheet(sheet_xml(body, f"A1:F{rows}"))
+
+
+def column_formats_xlsx(count: int = 450_000) -> bytes:
+    """A sheet whose head carries 450,000 column formats: openpyxl makes an object of each as it streams
+    the sheet, and they are no rows or cells."""
+    cols = (
+        b"<cols>" + b"".join(b'<col min="%d" max="%d"/>' % (i, i) for i in range(1, count + 1)) + b"</cols>"
+    )
+    body = f'<worksheet xmlns="{MAIN}"><dimension ref="A1"/>'.encode() + cols + b"<sheetData/></worksheet>"
+    return with_sheet(body)
+
+
+def bare_formats_xlsx(count: int = 450_000) -> bytes:
+    """A style sheet of 450,000 empty cell formats (<xf/>): fewer elements than the scan counts in all,
+    far more than openpyxl should build objects from."""
+    styles = f'<styleSheet xmlns="{MAIN}"><cellXfs>'.encode() + b"<xf/>" * count + b"</cellXfs></styleSheet>"
+    return with_parts(workbook_bytes(), {"xl/styles.xml": styles}, level=0)
+
+
+def stuffed_row_xlsx(count: int = 400_000, rows: int = 1) -> bytes:
+    """Rows of one cell that holds `count` elements openpyxl ignores but keeps until the row ends."""
+    cell = b'<c r="A%d"><v>1</v>' + b"<x/>" * count + b"</c>"
+    body = [b'<row r="%d">' % r + cell % r + b"</row>" for r in range(1, rows + 1)]
+    return with_sheet(sheet_xml(body, f"A1:A{rows}"), level=0)
+
+
+def at_every_limit_xlsx() -> bytes:
+    """Just under every limit at once: 28,000 cell formats, 550 rows of 64 cells each with five elements
+    openpyxl ignores, and a formula of 900 characters shared by a cell in every row."""
+    from openpyxl.utils import get_column_letter
+
+    xfs = b"".join(
+        b'<xf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0"/>' % (i % 50) for i in range(28_000)
+    )
+    styles = (
+        (
+            f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/></font></fonts>'
+            '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+            '<borders count="1"><border/></borders><cellXfs>'
+        ).encode()
+        + xfs
+        + b"</cellXfs></styleSheet>"
+    )
+    master = "+".join(f"A{i}" for i in range(1, 180)).encode()
+    letters = [get_column_letter(c).encode() for c in range(3, 65)]
+    rows = []
+    for r in range(1, 551):
+        first = r == 1
+        cells = b'<c r="B%d"><f t="shared" si="0"%s>%s</f></c>' % (
+            r,
+            b' ref="B1:B550"' if first else b"",
+            master if first else b"",
+        )
+        cells += b"".join(b'<c r="%s%d"><v>1</v>%s</c>' % (x, r, b"<x/>" * 5) for x in letters)
+        rows.append(b'<row r="%d">' % r + cells + b"</row>")
+    sheet = sheet_xml(rows, "A1:BL550")
+    return with_parts(workbook_bytes(), {"xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet}, level=0)
+
+
 def bzip2_xlsx() -> bytes:
     """A sheet packed with bzip2, which zipfile unpacks without a bound on what one read returns."""
     source = zipfile.ZipFile(io.BytesIO(workbook_bytes()))
@@ -210,7 +273,7 @@ def heavy_styles_xlsx(formats: int = 24_000, level: int = 0) -> bytes:
     return with_parts(workbook_bytes(), {"xl/styles.xml": styles}, level)
 
 
-def shared_strings_xlsx(strings: int = 20_000, rows: int = 550, columns: int = 40) -> bytes:
+def shared_strings_xlsx(strings: int = 12_000, rows: int = 550, columns: int = 40) -> bytes:
     """`strings` shared strings of 80 characters, and a sheet of `rows` by `columns` cells using them."""
     from openpyxl.utils import get_column_letter
 
@@ -243,8 +306,8 @@ def shared_strings_xlsx(strings: int = 20_000, rows: int = 550, columns: int = 4
     return with_parts(book, {"xl/sharedStrings.xml": table, "[Content_Types].xml": types})
 
 
-def many_sheets_xlsx(sheets: int = 60, rows: int = 500) -> bytes:
-    """Sixty sheets of 500 rows by 6 columns, each within the limits on its own."""
+def many_sheets_xlsx(sheets: int = 40, rows: int = 500) -> bytes:
+    """Forty sheets of 500 rows by 6 columns, each within the limits on its own."""
 
     def fill(book: Workbook) -> None:
         for n in range(sheets):
@@ -262,6 +325,15 @@ def full_csv(rows: int = 550, columns: int = 64, chars: int = 50) -> bytes:
     field = "x" * chars
     lines = [",".join([field] * columns) for _ in range(rows - 1)]
     return ("\r\n".join(lines) + "\r\n").encode() + "合计,0".encode("gb18030") + b"\r\n"
+
+
+def wide_csv(columns: int = 65) -> bytes:
+    return ("code," + ",".join(f"c{i}" for i in range(columns - 1)) + "\n").encode()
+
+
+def wordy_csv(rows: int = 550, columns: int = 64, chars: int = 60) -> bytes:
+    """550 lines of 64 fields of 60 characters: more text than a disclosure can hold."""
+    return ("\n".join(",".join(["x" * chars] * columns) for _ in range(rows)) + "\n").encode()
 
 
 def big_csv(megabytes: int = 19) -> bytes:

@@ -54,9 +54,16 @@ SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("a formula shared by 33,000 cells", H.shared_formula_xlsx, "q.xlsx", "too_complex"),
     ("60,000 cell formats", lambda: H.heavy_styles_xlsx(60_000), "q.xlsx", "too_complex"),
     ("a bzip2 entry", H.bzip2_xlsx, "q.xlsx", "not_a_spreadsheet"),
+    ("a sheet that declares 100,000 rows", H.declared_rows_xlsx, "q.xlsx", "too_many_rows"),
+    ("450,000 column formats in a sheet", H.column_formats_xlsx, "q.xlsx", "too_complex"),
+    ("450,000 bare cell formats", H.bare_formats_xlsx, "q.xlsx", "too_complex"),
+    ("a cell stuffed with 400,000 elements", H.stuffed_row_xlsx, "q.xlsx", "too_complex"),
+    ("70 cells of 32,000 characters", lambda: H.much_text_xlsx(rows=70), "q.xlsx", "too_complex"),
     ("200,000 zip entries", H.many_entries_zip, "q.xlsx", "too_complex"),
     ("19 MB of noise behind a zip's magic", H.random_xlsx_named, "q.xlsx", "not_a_spreadsheet"),
     ("a 19 MB CSV of rows", H.big_csv, "q.csv", "too_many_rows"),
+    ("a CSV of 65 columns", H.wide_csv, "q.csv", "too_many_columns"),
+    ("a CSV of 2.1 million characters", H.wordy_csv, "q.csv", "too_complex"),
     ("a 19 MB CSV of one line", H.one_line_csv, "q.csv", "too_complex"),
     ("a CSV with a NUL past its start", lambda: b"code,amount\n" * 500 + b"x\0y\n", "q.csv", "read 501 rows"),
     (
@@ -67,11 +74,12 @@ SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
     ),
     # As much as a file may hold: read, within the same bounds.
     ("550 rows by 64 columns of numbers", H.full_grid_xlsx, "q.xlsx", "read 550 rows"),
-    ("20,000 shared strings in 22,000 cells", H.shared_strings_xlsx, "q.xlsx", "read 550 rows"),
+    ("12,000 shared strings in 22,000 cells", H.shared_strings_xlsx, "q.xlsx", "read 550 rows"),
     ("60 cells of 32,000 characters", H.much_text_xlsx, "q.xlsx", "read 60 rows"),
     ("24,000 cell formats", H.heavy_styles_xlsx, "q.xlsx", "read 0 rows"),
     ("a CSV of 550 by 64 fields, GB18030 at its end", H.full_csv, "q.csv", "read 550 rows"),
-    ("60 sheets of 500 rows", H.many_sheets_xlsx, "q.xlsx", "read 500 rows"),
+    ("40 sheets of 500 rows", H.many_sheets_xlsx, "q.xlsx", "read 500 rows"),
+    ("just under every limit at once", H.at_every_limit_xlsx, "q.xlsx", "formula"),
 ]
 
 
