@@ -146,8 +146,8 @@ def declared_rows_xlsx(rows: int = 100_000) -> bytes:
     return with_sheet(sheet_xml(body, f"A1:F{rows}"))
 
 
-def column_formats_xlsx(count: int = 450_000) -> bytes:
-    """A sheet whose head carries 450,000 column formats: openpyxl makes an object of each as it streams
+def column_formats_xlsx(count: int = 250_000) -> bytes:
+    """A sheet whose head carries 250,000 column formats: openpyxl makes an object of each as it streams
     the sheet, and they are no rows or cells."""
     cols = (
         b"<cols>" + b"".join(b'<col min="%d" max="%d"/>' % (i, i) for i in range(1, count + 1)) + b"</cols>"
@@ -156,14 +156,14 @@ def column_formats_xlsx(count: int = 450_000) -> bytes:
     return with_sheet(body)
 
 
-def bare_formats_xlsx(count: int = 450_000) -> bytes:
-    """A style sheet of 450,000 empty cell formats (<xf/>): fewer elements than the scan counts in all,
+def bare_formats_xlsx(count: int = 250_000) -> bytes:
+    """A style sheet of 250,000 empty cell formats (<xf/>): fewer elements than the scan counts in all,
     far more than openpyxl should build objects from."""
     styles = f'<styleSheet xmlns="{MAIN}"><cellXfs>'.encode() + b"<xf/>" * count + b"</cellXfs></styleSheet>"
     return with_parts(workbook_bytes(), {"xl/styles.xml": styles}, level=0)
 
 
-def stuffed_row_xlsx(count: int = 400_000, rows: int = 1) -> bytes:
+def stuffed_row_xlsx(count: int = 250_000, rows: int = 1) -> bytes:
     """Rows of one cell that holds `count` elements openpyxl ignores but keeps until the row ends."""
     cell = b'<c r="A%d"><v>1</v>' + b"<x/>" * count + b"</c>"
     body = [b'<row r="%d">' % r + cell % r + b"</row>" for r in range(1, rows + 1)]
@@ -201,6 +201,21 @@ def at_every_limit_xlsx() -> bytes:
         rows.append(b'<row r="%d">' % r + cells + b"</row>")
     sheet = sheet_xml(rows, "A1:BL550")
     return with_parts(workbook_bytes(), {"xl/styles.xml": styles, "xl/worksheets/sheet1.xml": sheet}, level=0)
+
+
+def big_parts_xlsx(parts: int = 1, megabytes: int = 9) -> bytes:
+    """`parts` XML parts of `megabytes` each, in elements whose attributes are 100 KB of text apiece:
+    few elements, every tag short of the longest allowed."""
+    import random
+
+    rng = random.Random(2)
+    value = "".join(rng.choice("0123456789abcdef") for _ in range(100_000))
+    count = megabytes * 2**20 // (len(value) + 10)
+    body = "".join(f'<x v="{value}"/>' for _ in range(count))
+    xml = f'<styleSheet xmlns="{MAIN}">{body}</styleSheet>'.encode()
+    if parts == 1:
+        return with_parts(workbook_bytes(), {"xl/styles.xml": xml})
+    return with_parts(workbook_bytes(), {f"customXml/item{i}.xml": xml for i in range(parts)})
 
 
 def bzip2_xlsx() -> bytes:
