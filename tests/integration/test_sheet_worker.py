@@ -144,7 +144,7 @@ async def test_other_chats_are_answered_while_a_slow_file_is_read_and_its_own_ch
     )
     text = Incoming(chat_id=manager, user_id=manager, user_name="王", kind=Kind.TEXT, text="and then")
     upload = asyncio.create_task(runtime.handle(document, perform))
-    await reading.wait()
+    await asyncio.wait_for(reading.wait(), 10)  # the runtime began reading the file
     after = asyncio.create_task(runtime.handle(text, perform))  # the manager's next message waits its turn
     began = time.monotonic()
     for i in range(5):  # another chat, meanwhile: answered at once, each time

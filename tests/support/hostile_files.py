@@ -107,6 +107,12 @@ def entity_bomb_xlsx() -> bytes:
     return with_parts(workbook_bytes(), {"xl/sharedStrings.xml": strings.encode()})
 
 
+def doctype_xlsx() -> bytes:
+    """Shared strings with a DOCTYPE that declares nothing: harmless here, and still no spreadsheet's."""
+    strings = f'<?xml version="1.0"?><!DOCTYPE sst><sst xmlns="{MAIN}"><si><t>x</t></si></sst>'
+    return with_parts(workbook_bytes(), {"xl/sharedStrings.xml": strings.encode()})
+
+
 def huge_cell_xlsx(chars: int = 5_000_000, level: int = 9) -> bytes:
     """One inline string of five million characters."""
     cell = b'<c r="A1" t="inlineStr"><is><t>' + b"x" * chars + b"</t></is></c>"
@@ -121,6 +127,12 @@ def many_attributes_xlsx(count: int = 1_000_000) -> bytes:
 
 def deep_xml_xlsx(depth: int = 100_000) -> bytes:
     return with_sheet(sheet_xml([b"<x>" * depth + b"</x>" * depth]), level=9)
+
+
+def deep_cell_xlsx(depth: int = 1_000) -> bytes:
+    """A cell nested 1,000 elements deep: few elements, one long chain."""
+    cell = b'<c r="A1"><v>1</v>' + b"<x>" * depth + b"</x>" * depth + b"</c>"
+    return with_sheet(sheet_xml([b'<row r="1">' + cell + b"</row>"], "A1"))
 
 
 def shared_formula_xlsx(rows: int = 550, columns: int = 60, terms: int = 3_000) -> bytes:
@@ -373,11 +385,12 @@ def random_xlsx_named(megabytes: int = 19) -> bytes:
 
 
 def billion_laughs_yaml() -> str:
-    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    """Nine lines whose last stands for 9^9 values, each line an item of a section, as the reader walks
+    them: `name` of the first office is nine strings, of the second nine times the first, and so on."""
+    lines = ["offices:", '  - {key: a, name: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]}']
     for i in range(1, 9):
         prev, name = chr(96 + i), chr(97 + i)
-        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
-    lines.append("people: [*i]")
+        lines.append(f"  - {{key: {name}, name: &{name} [" + ",".join([f"*{prev}"] * 9) + "]}")
     return "\n".join(lines) + "\n"
 
 

@@ -51,6 +51,8 @@ SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("XML entities (billion laughs)", H.entity_bomb_xlsx, "q.xlsx", "not_a_spreadsheet"),
     ("a tag with a million attributes", H.many_attributes_xlsx, "q.xlsx", "too_complex"),
     ("XML nested 100,000 deep", H.deep_xml_xlsx, "q.xlsx", "too_complex"),
+    ("a cell nested 1,000 deep", H.deep_cell_xlsx, "q.xlsx", "too_complex"),
+    ("a DOCTYPE, even one that declares nothing", H.doctype_xlsx, "q.xlsx", "not_a_spreadsheet"),
     ("a formula shared by 33,000 cells", H.shared_formula_xlsx, "q.xlsx", "too_complex"),
     ("60,000 cell formats", lambda: H.heavy_styles_xlsx(60_000), "q.xlsx", "too_complex"),
     ("a bzip2 entry", H.bzip2_xlsx, "q.xlsx", "not_a_spreadsheet"),
@@ -135,7 +137,7 @@ def test_a_cell_over_the_limit_is_named_by_its_row() -> None:
 
 
 SETUP_FILES: list[tuple[str, Callable[[], str], str]] = [
-    ("billion laughs", H.billion_laughs_yaml, ":1: &a: anchors are not supported"),
+    ("billion laughs", H.billion_laughs_yaml, ":2: &a: anchors are not supported"),
     ("an alias alone", lambda: "offices:\n  - *x\n", ":2: *x: aliases are not supported"),
     (
         "an anchor deep in the file",
