@@ -118,6 +118,7 @@ def _child(conn: Connection, filename: str | None, limits: Limits, reader: Reade
     read_file = reader or read_grid
     cpu, resident = _cpu_seconds(), _resident_bytes()
     warnings.simplefilter("ignore")  # openpyxl's about what it skips, once per file
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C stops the bot, which ends this child itself
     # SIGPROF after exactly `cpu_seconds` more of CPU, caught between two steps of Python; a loop in C
     # that never returns to Python meets RLIMIT_CPU (whole seconds) a second later and is ended by it.
     signal.signal(signal.SIGPROF, _out_of_time)
