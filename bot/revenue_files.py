@@ -1,25 +1,30 @@
-"""Disclosure files: XLSX (openpyxl) and CSV (UTF-8 with or without BOM, GB18030/GBK) into plain rows,
-and the XLSX template written in the manager's language. The core checks the rows
-(handlers/services/revenue_import.py); this module only reads and writes files."""
+"""Disclosure files: XLSX (bot/xlsx_read.py) and CSV (UTF-8 with or without BOM, GB18030/GBK) into plain
+rows, and the XLSX template written in the manager's language. The core checks the rows
+(handlers/services/revenue_import.py); this module only reads and writes files. Reading is bounded: the
+limits are checked as a file is read, so a hostile one is refused in well under a second and a few
+tens of megabytes (bench/hostile_files.py); bot/sheet_worker.py adds hard limits around it."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import zipfile
-from datetime import date, datetime
+from collections.abc import Iterator
 from decimal import Decimal
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from bot.xlsx_read import read_xlsx
 from handlers.conversations import revenue_text as rt
 from handlers.rules import revenue as rules
 from handlers.services.revenue_import import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
     MAX_FILE_BYTES,
+    MAX_READ_ROWS,
     MAX_ROWS,
+    MAX_TEXT_CHARS,
     Cell,
     FileProblem,
     Grid,
@@ -30,111 +35,79 @@ from handlers.text import Translator
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls, and other Office formats
+# One CSV line can be no longer than its cells: longer, it is refused before csv splits it.
+MAX_LINE_CHARS = MAX_COLUMNS * (MAX_CELL_CHARS + 3)
 
 
-def _refuse(code: str, **params: object) -> RevenueFileError:
-    return RevenueFileError([FileProblem(code, params=params)])
+def _refuse(code: str, row: int | None = None, **params: object) -> RevenueFileError:
+    return RevenueFileError([FileProblem(code, row, params=params)])
 
 
 def read_grid(data: bytes, filename: str | None = None) -> Grid:
     """Rows of plain cells (str, int, Decimal or None) from an XLSX or CSV file."""
     if len(data) > MAX_FILE_BYTES:
-        return _raise(_refuse("too_large", size=len(data) // 2**20, limit=MAX_FILE_BYTES // 2**20))
-    if not data.strip():
-        return _raise(_refuse("empty"))
+        raise _refuse("too_large", size=len(data) // 2**20, limit=MAX_FILE_BYTES // 2**20)
+    if not data or data.isspace():
+        raise _refuse("empty")
     if data.startswith(ZIP_MAGIC):
-        return _read_xlsx(data)
+        return read_xlsx(data)
     if data.startswith(OLE_MAGIC) or b"\x00" in data[:4096]:
-        return _raise(_refuse("not_a_spreadsheet"))
+        raise _refuse("not_a_spreadsheet")
     name = (filename or "").lower()
     if name and not name.endswith((".csv", ".txt", ".tsv")):
-        return _raise(_refuse("not_a_spreadsheet"))
+        raise _refuse("not_a_spreadsheet")
     return _read_csv(data)
 
 
-def _raise(exc: Exception) -> Grid:
-    raise exc
-
-
-def _read_xlsx(data: bytes) -> Grid:
-    try:
-        # Not data_only: a formula must be seen as a formula, not as whatever value Excel cached.
-        book = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise _refuse("not_a_spreadsheet") from None
-    sheet = book.worksheets[0]
-    grid: Grid = []
-    problems: list[FileProblem] = []
-    for r, row in enumerate(sheet.iter_rows(), start=1):
-        if r > MAX_ROWS + 50:
-            raise _refuse("too_many_rows", maximum=MAX_ROWS)
-        cells: list[Cell] = []
-        for i, cell in enumerate(row):
-            value = cell.value
-            if (
-                cell.data_type == "f"
-                or isinstance(value, ArrayFormula | DataTableFormula)
-                or (isinstance(value, str) and value.startswith("="))
-            ):
-                text = value.text if isinstance(value, ArrayFormula) else str(value)
-                problems.append(FileProblem("formula", r, column_letter(i), {"formula": text[:40]}))
-                cells.append(None)
-                continue
-            cells.append(_plain(value))
-        grid.append(cells)
-    if problems:
-        raise RevenueFileError(problems)
-    return grid
-
-
-def _plain(value: object) -> Cell:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))  # the shortest text that is this float: 1234.5, not 1234.4999…
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")  # a superset of GBK and GB2312: what Excel saves on Chinese Windows
-    except UnicodeDecodeError:
-        raise _refuse("encoding") from None
-
-
 def _read_csv(data: bytes) -> Grid:
-    try:
-        text = _decode(data)
-    except UnicodeDecodeError:
-        raise _refuse("encoding") from None
-    head = text[:8192]
+    """A UTF-8 file (a BOM says so for certain), else GB18030 (a superset of GBK and GB2312: what Excel
+    saves on Chinese Windows), decoded as it is read: never more than a line at a time."""
+    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gb18030")
+    for encoding in encodings:
+        try:
+            return _csv_rows(data, encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _refuse("encoding")
+
+
+def _lines(text: io.TextIOWrapper) -> Iterator[str]:
+    while line := text.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _refuse("too_complex")
+        yield line
+
+
+def _csv_rows(data: bytes, encoding: str) -> Grid:
+    head = data[:32_768].decode(encoding, errors="ignore")[:8192]
     # Excel writes commas, or semicolons where the comma is the decimal mark; "Unicode text" uses tabs.
     delimiter = max(",;\t", key=lambda d: (head.count(d), d == ","))
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="strict", newline="")
     grid: Grid = []
     problems: list[FileProblem] = []
-    for r, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        if r > MAX_ROWS + 50:
-            raise _refuse("too_many_rows", maximum=MAX_ROWS)
-        cells: list[Cell] = []
-        for i, value in enumerate(row):
-            if value.startswith("="):
-                problems.append(FileProblem("formula", r, column_letter(i), {"formula": value[:40]}))
-            cells.append(value if value.strip() else None)
-        grid.append(cells)
+    chars = 0
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    try:
+        for r, row in enumerate(reader, start=1):
+            if r > MAX_READ_ROWS:
+                raise _refuse("too_many_rows", maximum=MAX_ROWS)
+            if len(row) > MAX_COLUMNS:
+                raise _refuse("too_many_columns", maximum=MAX_COLUMNS)
+            cells: list[Cell] = []
+            for i, value in enumerate(row):
+                if len(value) > MAX_CELL_CHARS:
+                    raise _refuse("too_long_cell", r, maximum=MAX_CELL_CHARS)
+                chars += len(value)
+                if chars > MAX_TEXT_CHARS:
+                    raise _refuse("too_complex")
+                if value.startswith("="):
+                    problems.append(FileProblem("formula", r, column_letter(i), {"formula": value[:40]}))
+                cells.append(value if value.strip() else None)
+            grid.append(cells)
+    except csv.Error as exc:  # a field beyond csv's own limit (131,072 characters), a NUL
+        if "field larger than field limit" in str(exc):
+            raise _refuse("too_long_cell", len(grid) + 1, maximum=MAX_CELL_CHARS) from None
+        raise _refuse("not_a_spreadsheet") from None
     if problems:
         raise RevenueFileError(problems)
     return grid

@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,10 +18,12 @@ from sqlalchemy.engine import Engine
 from bot.core_process import CoreProcesses, TurnFailed, retry_pause
 from bot.outbox import Deliver, DeliveryError, Outbox, Queued
 from bot.scheduler import LadderScheduler
+from bot.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
 from handlers.services.context import Context
+from handlers.services.revenue_import import SheetRead
 from handlers.text import Lang, Translator
 from storage.engine import brief, try_later
 
@@ -29,6 +31,7 @@ log = logging.getLogger("wuye.runtime")
 TURN_PATIENCE = 15 * 60.0  # seconds a turn is tried again while the database is out of reach
 
 Perform = Callable[[list[Output]], Awaitable[None]]
+ReadSheet = Callable[[bytes, str | None], Awaitable[SheetRead]]
 
 
 async def perform_outputs(
@@ -73,6 +76,8 @@ class Runtime:
     engine: Engine | None = None  # for the webhook's health check
     queued: Queued | None = None  # None: wake the outbox after every update
     processes: CoreProcesses | None = None  # the core in child processes; None: on the database thread
+    # Reads an uploaded spreadsheet before its turn, in a child process; None: the core reads it itself.
+    read_sheet: ReadSheet | None = field(default_factory=lambda: SheetReader().read)
     _locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _holders: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -102,6 +107,8 @@ class Runtime:
         self._holders[chat] += 1
         try:
             async with self._locks[chat]:
+                if self.read_sheet is not None and looks_like_spreadsheet(inc):
+                    inc = await self._read_ahead(inc, self.read_sheet)
                 outputs = await self._turn(inc)
                 if outputs is not None:
                     await perform(outputs)
@@ -115,6 +122,22 @@ class Runtime:
             if tick is None or tick != self._woken_for:
                 self._woken_for = tick or 0
                 self._wake.set()
+
+    async def _read_ahead(self, inc: Incoming, read: ReadSheet) -> Incoming:
+        """A spreadsheet is downloaded and read here, bounded, in a child process (bot/sheet_worker.py),
+        while this chat's later updates wait and every other chat's turns go on; the core gets the rows,
+        or why not, with the update. A file read in the core would hold up every chat behind it."""
+        assert inc.fetch is not None
+        try:
+            data = await asyncio.to_thread(inc.fetch)
+        except Exception as exc:
+            log.warning("could not download a document from chat %s: %s", inc.chat_id, exc)
+            return inc  # the flow tries again itself, and says so when it cannot
+        try:
+            return replace(inc, sheet=await read(data, inc.file_name))
+        except Exception:
+            log.exception("could not read a document from chat %s in a child process", inc.chat_id)
+            return inc
 
     async def _turn(self, inc: Incoming) -> list[Output] | None:
         """The core's outputs for `inc`; None when it failed. While the database is out of reach (a

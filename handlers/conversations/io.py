@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NotRequired, TypedDict
 
+from handlers.services.revenue_import import SheetRead
+
 
 class Kind(StrEnum):
     COMMAND = "command"
@@ -53,6 +55,9 @@ class Incoming:
     bot_id: int = 0
     # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
     fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
+    # A spreadsheet document already downloaded and read by the runtime, off the conversation path
+    # (bot/sheet_worker.py): its rows or why not. None: not read (the flow fetches and reads it itself).
+    sheet: SheetRead | None = field(default=None, compare=False, repr=False)
 
     def cleaned(self) -> Incoming:
         """The same input with control characters taken out of everything a person typed or named."""

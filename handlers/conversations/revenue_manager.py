@@ -79,7 +79,7 @@ def receive_file(turn: Turn) -> None:
         )
         return
     documents = turn.ctx.documents
-    if documents is None or inc.fetch is None:
+    if inc.sheet is None and (documents is None or inc.fetch is None):
         turn.say(turn.t("I cannot read files here."))
         return
     expected = None
@@ -89,12 +89,16 @@ def receive_file(turn: Turn) -> None:
         except ValueError:
             continue
     try:
-        data = inc.fetch()
-        if len(data) > MAX_FILE_BYTES:
-            raise RevenueFileError(
-                [FileProblem("too_large", params={"size": len(data) // 2**20, "limit": 20})]
-            )
-        grid = documents.read_grid(data, inc.file_name)
+        if inc.sheet is not None:  # read already, off the conversation path, before the turn began
+            grid = inc.sheet.rows()
+        else:
+            assert documents is not None and inc.fetch is not None
+            data = inc.fetch()
+            if len(data) > MAX_FILE_BYTES:
+                raise RevenueFileError(
+                    [FileProblem("too_large", params={"size": len(data) // 2**20, "limit": 20})]
+                )
+            grid = documents.read_grid(data, inc.file_name)
         preview = revenue.import_draft(
             turn.ctx, turn.person_id, estate.id or 0, grid, source=inc.file_name, expected_quarter=expected
         )

@@ -23,6 +23,11 @@ Cell = str | int | Decimal | None
 Grid = list[list[Cell]]
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's own download limit for bots
 MAX_ROWS = 500
+# What a file may hold, checked as it is read (bot/revenue_files.py) so that a hostile one costs little:
+MAX_READ_ROWS = MAX_ROWS + 50  # the items, and the field rows and header above them
+MAX_COLUMNS = 64  # the layout has six
+MAX_CELL_CHARS = 32_767  # what Excel itself allows in one cell
+MAX_TEXT_CHARS = 2_000_000  # all cells together (a filled template holds some 20,000)
 
 # Recognition data (what people type in a header), not display text.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -69,6 +74,21 @@ class RevenueFileError(UserError):
     def __init__(self, problems: list[FileProblem]) -> None:
         super().__init__("revenue_file_invalid", count=len(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class SheetRead:
+    """A document already read into rows off the conversation path (bot/runtime.py), or why it could not
+    be: plain data, so it crosses into the core's process with the update."""
+
+    grid: Grid = field(default_factory=list)
+    problems: tuple[FileProblem, ...] = ()
+
+    def rows(self) -> Grid:
+        """The rows; RevenueFileError when the file was refused."""
+        if self.problems:
+            raise RevenueFileError(list(self.problems))
+        return self.grid
 
 
 class DocumentTools(Protocol):

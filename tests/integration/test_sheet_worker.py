@@ -1,0 +1,222 @@
+"""Uploads read off the conversation path (bot/sheet_worker.py, bot/runtime.py): in a child process with
+hard limits, before the turn reaches the core, while other chats' turns go on and each chat's own
+updates keep their order. What each child spent is measured in the child (getrusage)."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.core_process import CoreProcesses
+from bot.revenue_examples import example_xlsx
+from bot.runtime import Runtime
+from bot.sheet_worker import CPU_SECONDS, TOO_COMPLEX, Limits, SheetReader, read_in_child
+from handlers.conversations.io import Incoming, Kind, Output, Send
+from handlers.services.revenue_import import FileProblem, SheetRead
+from tests.support import hostile_files as H
+from tests.support import processes as P
+from tests.support import slow_readers
+
+MEMORY_BYTES = 100 << 20
+MANAGER = 100001  # 王建国, project manager of 海滨花园 in examples/setup.yaml
+
+NAMED = [
+    ("cells at A1, XFD1 and A600", H.sparse_xlsx, "q.xlsx", "too_many_columns"),
+    ("a zip of 200,000 rows", H.zip_bomb_rows, "q.xlsx", "too_many_rows"),
+    ("a 50,000-row sheet", H.many_rows_xlsx, "q.xlsx", "too_many_rows"),
+    ("broken sheet XML", H.broken_sheet_xml, "q.xlsx", "not_a_spreadsheet"),
+    ("a CSV field of 200,000 characters", H.csv_long_field, "q.csv", "too_long_cell"),
+]
+
+
+@pytest.mark.parametrize(("make", "name", "code"), [n[1:] for n in NAMED], ids=[n[0] for n in NAMED])
+def test_each_file_the_issue_names_costs_its_reader_under_2_s_of_cpu_and_100_mb(
+    make: Callable[[], bytes], name: str, code: str
+) -> None:
+    outcome = read_in_child(make(), name)
+    assert [p.code for p in outcome.read.problems] == [code]
+    assert outcome.usage is not None
+    assert outcome.usage.cpu_seconds < 2.0, f"{outcome.usage.cpu_seconds:.2f} s of CPU"
+    assert outcome.usage.peak_bytes < MEMORY_BYTES, f"{outcome.usage.peak_bytes / 2**20:.0f} MB"
+
+
+def test_a_file_that_reads_comes_back_as_rows() -> None:
+    outcome = read_in_child(example_xlsx(), "revenue-2026Q3.xlsx")
+    assert outcome.read.problems == () and len(outcome.read.grid) == 28
+    assert outcome.usage is not None and outcome.usage.cpu_seconds < 0.5
+
+
+def test_a_reader_that_never_stops_is_stopped_by_its_cpu_limit() -> None:
+    began = time.monotonic()
+    outcome = read_in_child(b"x", "q.csv", reader=slow_readers.spin)
+    assert outcome.read == TOO_COMPLEX
+    assert outcome.usage is not None and outcome.usage.cpu_seconds < CPU_SECONDS + 0.5
+    assert time.monotonic() - began < CPU_SECONDS + 3
+
+
+def test_a_reader_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
+    limits = Limits()
+    outcome = read_in_child(b"x", "q.csv", reader=slow_readers.hoard)
+    assert outcome.read == TOO_COMPLEX
+    assert outcome.usage is not None and outcome.usage.peak_bytes < limits.memory_bytes + (16 << 20)
+
+
+def test_a_reader_that_hangs_is_killed_after_the_wall_time() -> None:
+    began = time.monotonic()
+    outcome = read_in_child(b"x", "q.csv", Limits(wall_seconds=1.0), reader=slow_readers.hang)
+    assert outcome == type(outcome)(TOO_COMPLEX, None)
+    assert time.monotonic() - began < 3
+
+
+def test_a_reader_that_dies_or_breaks_gets_an_ordinary_answer() -> None:
+    assert read_in_child(b"x", "q.csv", reader=slow_readers.die).read == TOO_COMPLEX
+    broken = read_in_child(b"x", "q.csv", reader=slow_readers.fail).read
+    assert broken == SheetRead(problems=(FileProblem("not_a_spreadsheet"),))
+
+
+def test_rows_read_ahead_cross_into_the_cores_process_as_they_are() -> None:
+    inc = Incoming(
+        chat_id=1,
+        user_id=1,
+        user_name="王",
+        kind=Kind.DOCUMENT,
+        sheet=SheetRead(grid=[["parking", Decimal("96000.50"), None, 3]]),
+    )
+    assert pickle.loads(pickle.dumps(inc)).sheet == inc.sheet  # as bot/core_process.py frames it
+
+
+# -- the runtime -----------------------------------------------------------------------------------------
+
+
+class Turns:
+    """Stands in for the conversation core on the runtime's database thread: answers every update with
+    what it was, and whether a document came with rows read ahead."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, str]] = []
+
+    def handle(self, inc: Incoming) -> list[Output]:
+        what = inc.text
+        if inc.kind is Kind.DOCUMENT:
+            what = f"document read ahead: {len(inc.sheet.grid)} rows" if inc.sheet else "document unread"
+        self.seen.append((inc.chat_id, what))
+        return [Send(inc.chat_id, what)]
+
+
+async def test_other_chats_are_answered_while_a_slow_file_is_read_and_its_own_chat_keeps_its_order() -> None:
+    data = example_xlsx()
+    fetched: list[int] = []
+    events: list[tuple[float, str]] = []
+    reading = asyncio.Event()
+    reader = SheetReader(reader=slow_readers.slow)  # the real reader, after 2 s, in a child process
+
+    async def read_sheet(data: bytes, filename: str | None) -> SheetRead:
+        reading.set()
+        sheet = await reader.read(data, filename)
+        events.append((time.monotonic(), "read done"))
+        return sheet
+
+    def fetch() -> bytes:
+        fetched.append(1)
+        return data
+
+    async def perform(outputs: list[Output]) -> None:
+        events.extend((time.monotonic(), f"{o.chat_id}: {o.text}") for o in outputs if isinstance(o, Send))
+
+    core = Turns()
+    runtime = Runtime(ctx=None, core=core, translators=None, read_sheet=read_sheet)  # type: ignore[arg-type]
+    manager, owner = 1, 2
+    document = Incoming(
+        chat_id=manager,
+        user_id=manager,
+        user_name="王",
+        kind=Kind.DOCUMENT,
+        file_name="revenue-2026Q3.xlsx",
+        file_size=len(data),
+        fetch=fetch,
+    )
+    text = Incoming(chat_id=manager, user_id=manager, user_name="王", kind=Kind.TEXT, text="and then")
+    upload = asyncio.create_task(runtime.handle(document, perform))
+    await asyncio.wait_for(reading.wait(), 10)  # the runtime began reading the file
+    after = asyncio.create_task(runtime.handle(text, perform))  # the manager's next message waits its turn
+    began = time.monotonic()
+    for i in range(5):  # another chat, meanwhile: answered at once, each time
+        await runtime.handle(
+            Incoming(chat_id=owner, user_id=owner, user_name="张", kind=Kind.TEXT, text=f"hi {i}"), perform
+        )
+    answered = time.monotonic() - began
+    await asyncio.gather(upload, after)
+
+    order = [what for _, what in events]
+    assert order == [
+        *[f"2: hi {i}" for i in range(5)],
+        "read done",
+        "1: document read ahead: 28 rows",
+        "1: and then",
+    ]
+    assert answered < 1.0 < slow_readers.SLOW_SECONDS
+    assert fetched == [1]  # downloaded once, by the runtime; the core never asked
+
+
+async def test_a_document_that_is_no_spreadsheet_by_its_name_is_left_to_the_core() -> None:
+    core = Turns()
+    runtime = Runtime(ctx=None, core=core, translators=None)  # type: ignore[arg-type]
+    pdf = Incoming(
+        chat_id=1, user_id=1, user_name="王", kind=Kind.DOCUMENT, file_name="scan.pdf", fetch=lambda: b"%PDF"
+    )
+
+    async def perform(outputs: list[Output]) -> None:
+        return None
+
+    await runtime.handle(pdf, perform)
+    assert core.seen == [(1, "document unread")]
+
+
+async def test_the_core_in_its_own_process_answers_from_the_rows_read_ahead(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    processes = CoreProcesses(load_settings(database_url=url), 1)
+    await processes.start()
+    fetched: list[str] = []
+    replies: list[str] = []
+
+    async def perform(outputs: list[Output]) -> None:
+        replies.extend(o.text for o in outputs if isinstance(o, Send))
+
+    try:
+        # The front end's own core is never used when there are core processes.
+        runtime = Runtime(app.ctx, None, None, engine=app.engine, processes=processes)  # type: ignore[arg-type]
+        for name, data in (("broken.xlsx", H.broken_sheet_xml()), ("revenue-2026Q3.xlsx", example_xlsx())):
+            fetched.clear()
+
+            def fetch(name: str = name, data: bytes = data) -> bytes:
+                fetched.append(name)
+                return data
+
+            inc = Incoming(
+                chat_id=MANAGER,
+                user_id=MANAGER,
+                user_name="王建国",
+                kind=Kind.DOCUMENT,
+                text="2026Q3",
+                file_id=name,
+                file_size=len(data),
+                file_name=name,
+                fetch=fetch,
+                update_id=len(replies) + 1,
+            )
+            await runtime.handle(inc, perform)
+            assert fetched == [name]  # once, by the runtime: the core process did not ask for it
+    finally:
+        await processes.stop()
+        app.engine.dispose()
+    refusal, preview = replies
+    assert "❌" in refusal and ".xlsx" in refusal
+    assert "📝" in preview and "2026Q3" in preview
