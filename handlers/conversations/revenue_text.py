@@ -112,6 +112,19 @@ FILE_PROBLEMS: dict[str, str] = {
     "wrong_quarter": N_("Row {row}, column {column}: the file is for {value}, but {expected} was expected."),
     "quarter_not_over": N_("Row {row}, column {column}: {value} is not over yet."),
     "amount_text": N_("Row {row}, column {column}: “{value}” is not an amount."),
+    "amount_grouping": N_(
+        "Row {row}, column {column}: “{value}” has its thousands separators in the wrong places "
+        "(write it like 1,234.56 or 1234.56)."
+    ),
+    "total_mismatch": N_(
+        "Row {row}, column {column}: the total {value} is not the sum of the lines above it ({sum}). "
+        "Correct it, or delete the total row."
+    ),
+    "too_many_columns": N_("The file has more than {maximum} columns."),
+    "too_long_cell": N_("Row {row}: a cell holds more than {maximum} characters."),
+    "too_complex": N_(
+        "The file is too large or too complex to read. Send the filled template itself (.xlsx or .csv)."
+    ),
     "amount_negative": N_("Row {row}, column {column}: the amount {value} is negative."),
     "amount_precision": N_("Row {row}, column {column}: {value} has more than two decimals (fen)."),
     "missing_code": N_("Row {row}, column {column}: an amount without an item code."),

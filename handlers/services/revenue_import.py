@@ -48,6 +48,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "contract / decision",
         "合同或决议",
         "合同或決議",
+        "合約或決議",
         "依据",
         "依據",
         "合同/决议编号",
@@ -134,15 +135,23 @@ def _code_in(cell: Cell, aliases: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+# Thousands separators only where they belong: 1,234,567.89 (1,23.45 is a typo, not 123.45).
+_GROUPED = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def parse_amount(cell: Cell) -> Decimal:
-    """Yuan as written in a cell → Decimal; ValueError('text'|'negative'|'precision')."""
+    """Yuan as written in a cell → Decimal; ValueError('text'|'grouping'|'negative'|'precision')."""
     if isinstance(cell, bool):
         raise ValueError("text")
     if isinstance(cell, int | Decimal):
         value = Decimal(cell)
     else:
-        text = (cell or "").strip().replace(",", "").replace("，", "").replace("¥", "").replace("￥", "")
+        text = (cell or "").strip().replace("，", ",").replace("¥", "").replace("￥", "")
         text = text.removesuffix("元").strip()
+        if "," in text:
+            if not _GROUPED.fullmatch(text.lstrip("-")):
+                raise ValueError("grouping")
+            text = text.replace(",", "")
         try:
             value = Decimal(text)
         except InvalidOperation:
@@ -158,6 +167,14 @@ def parse_amount(cell: Cell) -> Decimal:
 
 def to_fen(value: Decimal) -> int:
     return int((value * 100).to_integral_value())
+
+
+# A row that adds up the lines above it, as many people's own sheets have (recognition data).
+TOTAL_WORDS = ("合计", "合計", "总计", "總計", "小计", "小計", "total", "subtotal", "sum")
+
+
+def _is_total(cell: Cell) -> bool:
+    return isinstance(cell, str) and _norm(cell).strip("()（）[]") in TOTAL_WORDS
 
 
 def _blank(row: list[Cell]) -> bool:
@@ -252,6 +269,7 @@ def disclosure_from_grid(
             problems.append(FileProblem(f"amount_{exc}", row_no, value_column(key), {"value": str(value)}))
     lines: list[Line] = []
     seen: dict[str, int] = {}
+    running = 0  # fen of the lines since the last total row
     for r in range(header_at + 1, len(grid) + 1):
         row = grid[r - 1]
         if _blank(row):
@@ -265,6 +283,24 @@ def disclosure_from_grid(
         amount_cell = cell("amount")
         code = str(code_cell).strip() if code_cell is not None else ""
         amount_blank = amount_cell is None or (isinstance(amount_cell, str) and not amount_cell.strip())
+        if _is_total(code_cell) or _is_total(cell("item")):
+            # A total is accepted and checked: it must be the sum of the lines since the one before.
+            if not amount_blank:
+                try:
+                    total = to_fen(parse_amount(amount_cell))
+                except ValueError:
+                    total = -1
+                if total != running:
+                    problems.append(
+                        FileProblem(
+                            "total_mismatch",
+                            r,
+                            column_letter(columns["amount"]),
+                            {"value": str(amount_cell), "sum": str(Decimal(running).scaleb(-2))},
+                        )
+                    )
+            running = 0
+            continue
         if not code:
             if amount_blank:
                 continue  # a heading or an empty template row
@@ -301,6 +337,7 @@ def disclosure_from_grid(
         reference = str(cell("reference") or "").strip()[:200]
         note = str(cell("note") or "").strip()[:500]
         lines.append(Line(section, code, fen, reference, note))
+        running += fen
     bank = str(fields["bank"][2] or "").strip()[:200]
     account = mask_account(str(fields["account"][2] or ""))
     if problems:

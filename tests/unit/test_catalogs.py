@@ -339,7 +339,8 @@ def test_the_old_msgid_hint_stays_while_fuzzy_and_goes_once_reviewed(tmp_path: P
 
 # ---- Traditional Chinese reads as written Traditional, not converted Simplified ----------------------
 # Mainland words (left) that a Traditional reader says otherwise (right), and one term per idea: a file
-# is 檔案 (文件 is gone with it), a template 範本, settings 設定; quotes are 「」.
+# is 檔案 (文件 is gone with it), a template 範本, settings 設定, a spreadsheet's row 列 and column 欄
+# (the mainland's 行 and 列 would read crossed); quotes are 「」.
 MAINLAND_ONLY = {
     "設置": "設定",
     "信息": "資訊",
@@ -359,6 +360,9 @@ MAINLAND_ONLY = {
     "屏幕": "螢幕",
     "打印": "列印",
     "程序": "程式",
+    "合同": "合約",
+    "保潔": "清潔",
+    "單元格": "儲存格",
     "“": "「",
     "”": "」",
 }

@@ -223,3 +223,39 @@ def test_the_shipped_examples_read_and_reconcile(name: str) -> None:
             path.read_bytes().decode("utf-8")  # really GBK, as Excel on Chinese Windows saves it
     d = disclosure_from_grid(read_grid(path.read_bytes(), name), expected_quarter=Quarter(2026, 3))
     assert problems(d) == [] and d.closing_fen == 27_862_000 and len(d.lines) == 14
+
+
+def test_thousands_separators_are_read_only_where_they_belong() -> None:
+    assert parse_amount("1,234,567.89") == Decimal("1234567.89")
+    assert parse_amount("¥96,000.00") == Decimal("96000.00") and parse_amount("96，000") == Decimal("96000")
+    for typo in ("1,23.45", "12,34", "1,2345.00", ",123", "123,"):
+        with pytest.raises(ValueError, match="grouping"):
+            parse_amount(typo)
+    r = row_of("ads_lift")
+    assert problems_of(write_xlsx(edited({(r, 3): "3,60.00"})), "q.xlsx") == [("amount_grouping", r, "D")]
+
+
+def with_totals(income: str, costs: str) -> list[list[str]]:
+    """The example with a 合计 row under the income lines and a Total row under the costs."""
+    rows = [list(r) for r in ROWS]
+    costs_end = row_of("other_cost")
+    rows.insert(costs_end, ["", "", "Total", costs, "", ""])
+    rows.insert(row_of("other_income"), ["合计", "", "", income, "", ""])
+    return rows
+
+
+def test_a_total_row_is_accepted_when_it_adds_up() -> None:
+    plain = disclosure_from_grid(read_grid(write_xlsx([list(r) for r in ROWS]), "q.xlsx"))
+    both = disclosure_from_grid(read_grid(write_xlsx(with_totals("186,400.00", "52780.00")), "q.xlsx"))
+    assert both == plain
+
+
+def test_a_total_row_that_does_not_add_up_is_named_with_the_sum() -> None:
+    data = write_xlsx(with_totals("186400.00", "52000.00"))
+    with pytest.raises(RevenueFileError) as caught:
+        disclosure_from_grid(read_grid(data, "q.xlsx"))
+    [problem] = caught.value.problems
+    assert (problem.code, problem.params["sum"]) == ("total_mismatch", "52780.00")
+    assert "52780.00" in rt.file_problem_text(TR, problem) and "delete the total row" in rt.file_problem_text(
+        TR, problem
+    )
