@@ -81,6 +81,9 @@ TICKET_ACTIONS += ("rc", "rb", "ob", "ug", "cm", "xg", "xr")
 # action -> the layouts its arguments may take (one tuple of fields per layout)
 LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
     **{action: ((ID,),) for action in TICKET_ACTIONS},
+    "ph": ((ID,),),  # the owner adds a photo to their report
+    "mh": ((ID,),),  # the owner writes to whoever handles it
+    "wd": ((ID,), (ID, Number(1, 1))),  # withdraw: asked, then confirmed
     "xq": ((ID,), (ID, Number(1, 15))),  # ask for more time: the ticket, then how many working days
     "td": ((ID,), (ID, ID)),  # transfer to a department: the ticket, then the department
     "ag": ((ID, ID),),  # assign: the ticket, the colleague

@@ -84,6 +84,7 @@ EVENT: dict[Event, str] = {
     Event.HANDOVER: N_("Handed over: its handler left or the estate changed company"),
     Event.WITHDRAW: N_("Withdrawn by the owner"),
     Event.COMMENT: N_("Comment"),
+    Event.ADD_PHOTO: N_("Photo added by the owner"),
     Event.RATE: N_("Rated"),
     Event.URGE: N_("Urged by an official"),
     Event.ESCALATE: N_("Escalated"),

@@ -73,6 +73,16 @@ def simple(message: str) -> Renderer:
     return render
 
 
+def photo_added(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    """The owner added a photo: the photo, then a line to open the ticket (the photo is the reporter's:
+    a group gets it only as the ticket's privacy allows, as any of their photos)."""
+    text = tr.gettext("📷 The owner added a photo to {number}.").format(number=t.number)
+    file_id = str(n.params.get("file_id") or "")
+    shown = {a.file_id for a in _audience(uow, n, p).photos(uow, t)}
+    photo = [Send(_chat(n, p), t.number, photo=file_id)] if file_id in shown else []
+    return [*photo, *_short(tr, n, p, t, text)]
+
+
 def question(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
     text = tr.gettext(
         "❓ Property staff ask about {number}:\n“{question}”\n\nThe clock is paused until you answer."
@@ -158,11 +168,27 @@ def escalated(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pe
     return _card(uow, tr, n, t, p, intro)
 
 
+def office_name(uow: UnitOfWork, n: Notification) -> str:
+    """The office a notice speaks of, by the name the setup file gives it (older notices carry it)."""
+    office = uow.offices.get(int(n.params.get("office_id") or 0)) if n.params.get("office_id") else None
+    return office.name if office else str(n.params.get("office") or "")
+
+
 def urged(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
     intro = tr.gettext("📢 {office} urges action on {number} (督办):\n“{note}”").format(
-        office=n.params.get("office", ""), number=t.number, note=n.params.get("note", "")
+        office=office_name(uow, n), number=t.number, note=n.params.get("note", "")
     )
     return _short(tr, n, p, t, intro)
+
+
+def about_office(message: str) -> Renderer:
+    """A notice to the owner naming the office that now has their case (as the setup file names it)."""
+
+    def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+        text = tr.gettext(message).format(number=t.number, office=office_name(uow, n) or "—")
+        return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]])
+
+    return render
 
 
 def extension_requested(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -209,9 +235,16 @@ RENDERERS: dict[str, Renderer] = {
     "card.refresh": refresh,  # type: ignore[dict-item]
     "ticket.reminder": reminder,
     "ticket.escalated": escalated,
-    "ticket.supervised": simple(
-        N_("🏛 {number} is now under listed supervision by the district housing bureau (挂牌督办).")
+    "ticket.supervised": about_office(
+        N_(
+            "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
+            "resolved, and the property company must report to it."
+        )
     ),
+    "ticket.chased": about_office(
+        N_("📈 {number} is past its deadline: {office} is now chasing the property company about it.")
+    ),
+    "ticket.urged_owner": about_office(N_("📢 {office} has urged the property company to act on {number}.")),
     "ticket.urged": urged,
     "ticket.extension_requested": extension_requested,
     "ticket.extension_granted": extension_decided(
@@ -228,6 +261,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "ticket.started": simple(N_("🔧 Work has started on {number}.")),
     "ticket.question": question,
+    "ticket.photo": photo_added,
     "ticket.answer": answer,
     "ticket.resolved": resolved,
     "ticket.confirmed": simple(N_("🎉 The owner confirmed {number} is fixed. Closed.")),

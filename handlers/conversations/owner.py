@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
-from handlers.conversations import cards
+from handlers.conversations import cards, files
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
-from handlers.services import access, people, tickets
+from handlers.domain import Ticket
+from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
+from handlers.services import access, people, supervision, tickets
 from handlers.services.errors import UserError
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language
 
@@ -100,12 +102,122 @@ def show_ticket(turn: Turn) -> None:
             + cards.timeline(uow, turn.tr, ticket, audience)
         )
         buttons = (
-            []
+            owner_actions(turn, ticket)
             if ticket.reporter_id == actor.id and not audience.group
             else cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())[:-1]
         )
     turn.toast()
     turn.say(text[:4000], buttons)
+
+
+def owner_actions(turn: Turn, ticket: Ticket) -> list[list[Button]]:
+    """What the owner can do with their report now, from /my: whatever message asked them may be lost."""
+    tid, status = ticket.id, ticket.status
+    rows: list[list[Button]] = []
+    if status is Status.WAITING_OWNER:
+        rows.append([Button("✍️ " + turn.t("Reply"), encode("rp", tid))])
+    if status is Status.RESOLVED:
+        rows.append(
+            [
+                Button("👍 " + turn.t("Yes, fixed"), encode("cf", tid)),
+                Button("👎 " + turn.t("No, not fixed"), encode("nf", tid)),
+            ]
+        )
+    if status is Status.CLOSED_UNCONFIRMED:
+        rows.append([Button("👎 " + turn.t("No, not fixed"), encode("nf", tid))])
+    if status is Status.CLOSED and ticket.rating is None:
+        rows.append([Button("⭐" * n, encode("rt", tid, n)) for n in range(1, 6)])
+    if status in OPEN_STATUSES and status is not Status.TRANSFERRED:
+        rows.append(
+            [
+                Button("📷 " + turn.t("Add a photo"), encode("ph", tid)),
+                Button("💬 " + turn.t("Message the handler"), encode("mh", tid)),
+            ]
+        )
+    if status in WITHDRAWABLE:
+        rows.append([Button("↩️ " + turn.t("Withdraw the report"), encode("wd", tid))])
+    return rows
+
+
+WITHDRAWABLE = frozenset(s for s in Status if (s, Event.WITHDRAW) in TRANSITIONS)
+
+
+def _own_open_ticket(turn: Turn) -> Ticket | None:
+    with turn.ctx.uow() as uow:
+        ticket = uow.tickets.get(turn.arg(0))
+    if ticket is None or ticket.reporter_id != turn.person_id or ticket.status not in OPEN_STATUSES:
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
+        return None
+    return ticket
+
+
+def withdraw_button(turn: Turn) -> None:
+    """Take a report back: asked once more, since it cannot be undone."""
+    ticket = _own_open_ticket(turn)
+    if ticket is None:
+        return
+    turn.toast()
+    if turn.arg(1) is None:
+        turn.say(
+            turn.t(
+                "Withdraw {number}? The staff stop working on it; this cannot be undone.",
+                number=ticket.number,
+            ),
+            [
+                [
+                    Button(turn.t("Yes, withdraw"), encode("wd", ticket.id, 1)),
+                    Button(turn.t("No"), encode("pd", "no")),
+                ]
+            ],
+        )
+        return
+    tickets.withdraw(turn.ctx, turn.person_id, ticket.id or 0)
+    turn.edit_pressed(turn.t("{number} is withdrawn. The staff have been told.", number=ticket.number))
+
+
+def photo_button(turn: Turn) -> None:
+    ticket = _own_open_ticket(turn)
+    if ticket is None:
+        return
+    turn.toast()
+    turn.set_state("addphoto", "photo", ticket_id=ticket.id)
+    turn.say(turn.t("Send the photo for {number}:", number=ticket.number))
+
+
+def on_photo_message(turn: Turn) -> None:
+    assert turn.state is not None
+    problem = files.photo_problem(turn)
+    if problem is not None or turn.inc.kind is not Kind.PHOTO or not turn.inc.file_id:
+        turn.say(problem or turn.t("Please send a photo, or /cancel."))
+        return
+    ticket = tickets.add_photo(
+        turn.ctx,
+        turn.person_id,
+        int(str(turn.state.data["ticket_id"])),
+        turn.inc.file_id,
+        turn.inc.file_unique_id,
+    )
+    turn.clear_state()
+    turn.say(turn.t("The photo is added to {number}; the staff see it.", number=ticket.number))
+
+
+def message_button(turn: Turn) -> None:
+    ticket = _own_open_ticket(turn)
+    if ticket is None:
+        return
+    turn.toast()
+    turn.set_state("tell", "text", ticket_id=ticket.id)
+    turn.say(turn.t("What do you want to tell whoever handles {number}?", number=ticket.number))
+
+
+def on_tell_message(turn: Turn) -> None:
+    assert turn.state is not None
+    if turn.inc.kind is not Kind.TEXT:
+        turn.say(turn.t("Please write it in words."))
+        return
+    supervision.comment(turn.ctx, turn.person_id, int(str(turn.state.data["ticket_id"])), turn.inc.text)
+    turn.clear_state()
+    turn.say(turn.t("Sent. It is on the record of the report too."))
 
 
 def confirm_fixed(turn: Turn) -> None:
@@ -277,6 +389,9 @@ def delete_data(turn: Turn) -> None:
 
 
 BUTTONS = {
+    "wd": withdraw_button,
+    "ph": photo_button,
+    "mh": message_button,
     "mt": show_ticket,
     "tl": show_ticket,
     "cf": confirm_fixed,
@@ -287,6 +402,8 @@ BUTTONS = {
     "pd": delete_data,
 }
 FLOWS = {
+    "addphoto": on_photo_message,
+    "tell": on_tell_message,
     "join": on_join_message,
     "reopen": on_reopen_message,
     "rate": on_rate_message,

@@ -39,6 +39,7 @@ class Event(StrEnum):
     # events recorded without moving the status
     OPEN = "open"
     COMMENT = "comment"
+    ADD_PHOTO = "add_photo"  # the owner adds a photo to an open report
     RATE = "rate"
     URGE = "urge"  # 督办
     ESCALATE = "escalate"
@@ -107,6 +108,7 @@ TRANSITIONS: dict[tuple[Status, Event], Status] = {
 NOTES: dict[Event, frozenset[Status]] = {
     Event.OPEN: frozenset({Status.NEW}),
     Event.COMMENT: frozenset(Status),
+    Event.ADD_PHOTO: OPEN_STATUSES,
     Event.RATE: frozenset({Status.CLOSED}),
     Event.URGE: OPEN_STATUSES,
     Event.ESCALATE: OPEN_STATUSES,

@@ -181,8 +181,29 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
                     tag=event.id,
                     params=params,
                 )
+        # The owner hears it too, in plain words: who has their case now.
+        office = rung_office(uow, ticket, step.rung)
         if step.rung is Rung.BUREAU:
-            queue(uow, now, "ticket.supervised", ticket.reporter_id, ticket=ticket, rung=index)
+            params_owner = {"office_id": office} if office else {}
+            queue(
+                uow,
+                now,
+                "ticket.supervised",
+                ticket.reporter_id,
+                ticket=ticket,
+                rung=index,
+                params=params_owner,
+            )
+        elif step.rung in (Rung.COMMUNITY, Rung.STREET) and office is not None:
+            queue(
+                uow,
+                now,
+                "ticket.chased",
+                ticket.reporter_id,
+                ticket=ticket,
+                rung=index,
+                params={"office_id": office},
+            )
         return
     # A reminder: to whoever must act now (see _reminded).
     tag = step.action.value

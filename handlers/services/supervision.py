@@ -44,8 +44,17 @@ def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
                 person_id,
                 ticket=ticket,
                 tag=event.id,
-                params={"note": note, "office": office.name},
+                params={"note": note, "office_id": office.id},
             )
+        queue(
+            uow,
+            now,
+            "ticket.urged_owner",
+            ticket.reporter_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"office_id": office.id},
+        )
         uow.commit()
 
 

@@ -144,6 +144,7 @@ EVERY_EVENT: dict[Event, Action] = {
         w.ctx, w.pid(FENG_CHENGGUAN), t.id or 0, "这不属于城管的职责范围"
     ),
     Event.HANDOVER: _handover,
+    Event.ADD_PHOTO: lambda w, t: tickets.add_photo(w.ctx, w.pid(ZHANG_OWNER), t.id or 0, "photo", None),
     Event.COMMENT: lambda w, t: supervision.comment(w.ctx, w.pid(LIU_COMMUNITY), t.id or 0, "请尽快处理"),
     Event.URGE: lambda w, t: supervision.urge(w.ctx, w.pid(LIU_COMMUNITY), t.id or 0, "请今天处理"),
     Event.EXTENSION_REQUEST: lambda w, t: supervision.request_extension(

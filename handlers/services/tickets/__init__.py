@@ -3,7 +3,7 @@
 One module per part of the loop; callers use them through this package (`tickets.acknowledge(...)`).
 """
 
-from handlers.services.tickets.closing import close_unconfirmed, confirm, rate, reopen, withdraw
+from handlers.services.tickets.closing import add_photo, close_unconfirmed, confirm, rate, reopen, withdraw
 from handlers.services.tickets.handling import (
     acknowledge,
     ask_owner,
@@ -30,6 +30,7 @@ __all__ = [
     "NOTE_MAX",
     "TicketDraft",
     "acknowledge",
+    "add_photo",
     "ask_owner",
     "assign",
     "check_text",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.domain import Ticket
+from handlers.domain import Attachment, Ticket
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
     Event,
@@ -13,6 +13,7 @@ from handlers.services.errors import UserError
 from handlers.services.notify import queue
 from handlers.services.tickets.opening import assign_to
 from handlers.services.tickets.records import (
+    MAX_PHOTOS,
     check_text,
     get_ticket,
     policy_of,
@@ -40,6 +41,30 @@ def _closed_by_owner(ctx: Context, reporter_id: int, ticket_id: int, event: Even
         ticket.closed_at = now
         record_event(uow, ticket, event, now, reporter_id, reschedule=True)
         queue(uow, now, kind, ticket.assignee_id, ticket=ticket)
+        uow.commit()
+        return ticket
+
+
+def add_photo(ctx: Context, reporter_id: int, ticket_id: int, file_id: str, unique_id: str | None) -> Ticket:
+    """The owner adds a photo to their open report; whoever handles it gets it."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        if len([a for a in uow.attachments.of_ticket(ticket_id) if a.added_by == reporter_id]) >= MAX_PHOTOS:
+            raise UserError("too_many_photos", maximum=MAX_PHOTOS)
+        event = record_event(uow, ticket, Event.ADD_PHOTO, now, reporter_id)
+        uow.attachments.add(Attachment(ticket_id, "photo", file_id, unique_id, event.id, reporter_id, now))
+        queue(
+            uow,
+            now,
+            "ticket.photo",
+            ticket.assignee_id,
+            ticket=ticket,
+            tag=event.id,
+            params={"file_id": file_id},
+        )
         uow.commit()
         return ticket
 

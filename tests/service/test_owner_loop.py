@@ -1,0 +1,75 @@
+"""An owner can always finish their report from /my, and hears in plain words who has it as it climbs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.conversations.io import Kind
+from handlers.rules.categories import Category, Urgency
+from handlers.rules.lifecycle import Event, Status
+from handlers.services import ladder, supervision, tickets
+from tests.service.talk import Talk
+from tests.service.world import LIU_COMMUNITY, ZHANG_OWNER, World
+
+
+def open_from_my(talk: Talk, tid: int) -> list[str]:
+    """The buttons /my shows the owner on their report."""
+    return [b for b, _ in talk.buttons(ZHANG_OWNER) if b.endswith(f":{tid}") or f":{tid}:" in b]
+
+
+async def test_an_owner_who_missed_fixed_confirms_and_rates_from_my(world: World) -> None:
+    talk = Talk(world.ctx)
+    ticket = world.report()
+    tid = ticket.id or 0
+    handler = world.ticket(tid).assignee_id or 0
+    tickets.acknowledge(world.ctx, handler, tid)
+    tickets.resolve(world.ctx, handler, tid, "已更换门机控制板")  # the "Fixed?" message is never seen
+    await talk.press(ZHANG_OWNER, f"mt:{tid}")
+    assert {"cf", "nf"} <= {b.split(":")[0] for b in open_from_my(talk, tid)}
+    await talk.press(ZHANG_OWNER, f"cf:{tid}")
+    assert world.ticket(tid).status is Status.CLOSED
+    await talk.press(ZHANG_OWNER, f"mt:{tid}")
+    assert f"rt:{tid}:5" in [b for b, _ in talk.buttons(ZHANG_OWNER, f"rt:{tid}:")]
+    await talk.press(ZHANG_OWNER, f"rt:{tid}:4")
+    await talk.press(ZHANG_OWNER, f"rc:{tid}")
+    assert world.ticket(tid).rating == 4
+
+
+async def test_from_my_an_open_report_takes_a_photo_a_message_or_is_withdrawn(world: World) -> None:
+    talk = Talk(world.ctx)
+    tid = world.report().id or 0
+    handler = world.ticket(tid).assignee_id
+    await talk.press(ZHANG_OWNER, f"mt:{tid}")
+    assert {"ph", "mh", "wd"} <= {b.split(":")[0] for b in open_from_my(talk, tid)}
+    await talk.press(ZHANG_OWNER, f"ph:{tid}")
+    await talk.handle(ZHANG_OWNER, Kind.PHOTO, file_id="more-photo", file_unique_id="u1")
+    assert world.recipients(tid, "ticket.photo") == {handler}
+    assert Event.ADD_PHOTO in [e.event for e in world.events(tid)]
+    await talk.press(ZHANG_OWNER, f"mh:{tid}")
+    await talk.text(ZHANG_OWNER, "下午三点以后家里有人")
+    [comment] = world.notifications(tid, "ticket.comment")
+    assert comment.person_id == handler and comment.params["comment"] == "下午三点以后家里有人"
+    await talk.press(ZHANG_OWNER, f"wd:{tid}")
+    assert world.ticket(tid).status is not Status.WITHDRAWN  # asked once more first
+    await talk.press(ZHANG_OWNER, f"wd:{tid}:1")
+    assert world.ticket(tid).status is Status.WITHDRAWN
+    assert world.recipients(tid, "ticket.withdrawn") == {handler}
+
+
+def test_the_owner_hears_who_has_their_case_as_it_climbs(world: World) -> None:
+    tid = world.report(category=Category.LIFT, urgency=Urgency.URGENT).id or 0
+    for _ in range(10):
+        world.clock.advance(timedelta(days=1))
+        ladder.sweep(world.ctx)
+    supervision.urge(world.ctx, world.pid(LIU_COMMUNITY), tid, "请今天处理")
+    told = [n for n in world.notifications(tid) if n.person_id == world.pid(ZHANG_OWNER)]
+    kinds = [n.kind for n in told]
+    assert kinds.count("ticket.chased") == 2  # the community, then the street office
+    assert "ticket.supervised" in kinds and "ticket.urged_owner" in kinds
+    with world.ctx.uow() as uow:
+        named = [uow.offices.get(int(n.params["office_id"])) for n in told if "office_id" in n.params]
+    assert {o.name for o in named if o} == {
+        "莲花社区居委会",
+        "嘉莲街道办事处",
+        "思明区建设局（物业整治工作专班）",
+    }
