@@ -33,10 +33,13 @@ from aiogram.types import (
     Message,
     Update,
 )
+from aiogram.types.update import UpdateTypeLookupError
+from pydantic import ValidationError
 
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime, perform_outputs
+from bot.webhook import NotAnUpdate
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
@@ -164,6 +167,15 @@ def membership_to_incoming(event: ChatMemberUpdated) -> Incoming | None:
         text="removed" if status in ("left", "kicked") else "added",
         language_code=event.from_user.language_code,
     )
+
+
+def _first_problem(exc: Exception) -> str:
+    """Where pydantic found the first problem, without the value (it may be what someone wrote)."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}"[:200]
+    return type(exc).__name__
 
 
 class AiogramFrontEnd:
@@ -302,8 +314,20 @@ class AiogramFrontEnd:
             await self.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
     async def feed_raw(self, data: dict[str, Any]) -> None:
-        """An update that came by webhook, handled like one from polling."""
-        await self.dispatcher.feed_raw_update(self.bot, data)
+        """An update that came by webhook, handled like one from polling; NotAnUpdate (answered 400)
+        when aiogram's model of an update does not take it."""
+        try:
+            update = Update.model_validate(data, context={"bot": self.bot})
+        except Exception as exc:  # pydantic's ValidationError, or a validator's own error
+            raise NotAnUpdate(f"aiogram cannot read it ({_first_problem(exc)})") from None
+        try:
+            update.event_type  # noqa: B018 (raises for an update of no kind aiogram knows)
+        except UpdateTypeLookupError:
+            # Nothing to handle (Telegram sends only the kinds asked for); aiogram would warn with the
+            # whole update. The 200 keeps Telegram from sending it again.
+            log.debug("ignored update %s of a kind aiogram does not know", update.update_id)
+            return
+        await self.dispatcher.feed_update(self.bot, update)
 
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
         """Connect (checks the token), set the menus, take updates by polling or by webhook, and
