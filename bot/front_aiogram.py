@@ -196,15 +196,24 @@ class AiogramFrontEnd:
         self.poll_timeout = poll_timeout
         self.username: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._handling: set[asyncio.Task[Any]] = set()  # updates in hand (aiogram runs each as a task)
+
+    async def _handle(self, inc: Incoming) -> None:
+        """The runtime handles `inc`; meanwhile `stop` knows to wait for it."""
+        task = asyncio.current_task()
+        assert task is not None  # aiogram runs every handler in a task
+        self._handling.add(task)
+        try:
+            await self.runtime.handle(inc, self.perform)
+        finally:
+            self._handling.discard(task)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         inc = message_to_incoming(message, self.username)
         if inc is not None:
             if inc.kind is Kind.DOCUMENT and inc.file_id:
                 inc = replace(inc, fetch=self._fetcher(inc.file_id))
-            await self.runtime.handle(
-                replace(inc, update_id=event_update.update_id, bot_id=self.bot.id), self.perform
-            )
+            await self._handle(replace(inc, update_id=event_update.update_id, bot_id=self.bot.id))
 
     def _fetcher(self, file_id: str) -> Callable[[], bytes]:
         """Download a document when the core asks for it (from its worker thread, on this loop)."""
@@ -225,13 +234,11 @@ class AiogramFrontEnd:
     async def _on_membership(self, event: ChatMemberUpdated, event_update: Update) -> None:
         inc = membership_to_incoming(event)
         if inc is not None:
-            await self.runtime.handle(
-                replace(inc, update_id=event_update.update_id, bot_id=self.bot.id), self.perform
-            )
+            await self._handle(replace(inc, update_id=event_update.update_id, bot_id=self.bot.id))
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
         inc = replace(callback_to_incoming(query), update_id=event_update.update_id, bot_id=self.bot.id)
-        await self.runtime.handle(inc, self.perform)
+        await self._handle(inc)
 
     async def perform(self, outputs: list[Output]) -> None:
         await perform_outputs(
@@ -371,7 +378,9 @@ class AiogramFrontEnd:
         self.runtime.start_outbox(self.deliver)
         self.runtime.start_ladder()
 
-    async def stop(self) -> None:
+    async def stop(self, patience: float = 30.0) -> None:
+        """Stop taking updates, finish those in hand (up to `patience` s; python-telegram-bot's stop
+        waits for them too), then close the connection to Telegram."""
         await self.runtime.stop_background()
         task, self._task = self._task, None
         if task is not None and not task.done():
@@ -379,4 +388,6 @@ class AiogramFrontEnd:
                 await self.dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._handling:
+            await asyncio.wait(set(self._handling), timeout=patience)
         await self.bot.session.close()

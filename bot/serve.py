@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import signal
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from bot.config import Settings
@@ -24,6 +27,9 @@ if TYPE_CHECKING:  # each front end imports its own framework: only the configur
     from bot.front_ptb import PtbFrontEnd
 
 
+log = logging.getLogger("wuye.serve")
+
+
 class StartError(Exception):
     """Start-up failed for a reason the operator can fix; the message is one line."""
 
@@ -37,32 +43,60 @@ def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
 
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM, or until ``stop`` is set (an embedding program or a test)."""
+    """Run until SIGINT/SIGTERM (to this process or to a core process), or until ``stop`` is set (an
+    embedding program or a test). A signal during start-up stops wuye as soon as it has started."""
     if not settings.bot_token:
         raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
-    guard = SingleInstance(settings.url)
+    stop = stop or asyncio.Event()
+    with _stopped_by_signals(stop):
+        guard = SingleInstance(settings.url)
+        try:
+            guard.acquire()
+        except AlreadyRunning as exc:
+            raise StartError(str(exc)) from None
+        try:
+            await _serve(settings, stop)
+        finally:
+            guard.release()
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop`, for the whole run: start-up and shutdown included, so a second one
+    (Ctrl+C pressed twice, `systemctl stop` after a Ctrl+C) never interrupts the shutdown midway."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not the main thread
+            loop.add_signal_handler(sig, _asked_to_stop, stop, sig.name)
+            installed.append(sig)
     try:
-        guard.acquire()
-    except AlreadyRunning as exc:
-        raise StartError(str(exc)) from None
-    try:
-        await _serve(settings, stop)
+        yield
     finally:
-        guard.release()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
-async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+def _asked_to_stop(stop: asyncio.Event, what: str) -> None:
+    if stop.is_set():
+        log.debug("%s: already stopping", what)
+        return
+    log.info("%s: stopping (updates in hand are finished first)", what)
+    stop.set()
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
     if settings.webhook_url and not settings.webhook_secret:
         raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
     runtime = make_runtime(settings)
     try:
-        await _start_processes(settings, runtime)
+        await _start_processes(settings, runtime, stop)
         await _serve_with(settings, runtime, stop)
     finally:
         await runtime.stop_processes()
 
 
-async def _start_processes(settings: Settings, runtime: Runtime) -> None:
+async def _start_processes(settings: Settings, runtime: Runtime, stop: asyncio.Event) -> None:
     """The core in its own process(es), unless WUYE_CORE_PROCESSES=0 keeps it on a thread of this one."""
     count = settings.core_processes
     if count == 0:
@@ -72,7 +106,7 @@ async def _start_processes(settings: Settings, runtime: Runtime) -> None:
         raise StartError(
             f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
         )
-    processes = CoreProcesses(settings, count)
+    processes = CoreProcesses(settings, count, on_signal=functools.partial(_asked_to_stop, stop))
     try:
         await processes.start()
     except Exception as exc:
@@ -80,7 +114,7 @@ async def _start_processes(settings: Settings, runtime: Runtime) -> None:
     runtime.processes = processes
 
 
-async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event | None) -> None:
+async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event) -> None:
     front = _front_end(settings, runtime)
     server = None
     if settings.webhook_url:
@@ -104,11 +138,6 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
         if server is not None:
             await server.stop()
         raise StartError(_explain_start_failure(settings, exc)) from None
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     how = f"by webhook on {settings.listen}" if settings.webhook_url else "by long polling"
     print(f"wuye: running as @{front.username} with {settings.framework} {how}; Ctrl+C stops", flush=True)
     try:
@@ -116,9 +145,8 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
             await stop.wait()
     finally:
         runtime.stopping()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(sig)
+        if runtime.processes is not None:  # a core process that exits now is not started again
+            runtime.processes.stopping()
         try:
             if server is not None:  # take no more updates first; Telegram redelivers what got no 200
                 await server.stop()
