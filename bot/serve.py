@@ -11,6 +11,9 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
+import httpx
+from sqlalchemy.engine import make_url
+
 from bot.config import Settings
 from bot.console import ConsoleChats
 from bot.core_process import CoreProcesses
@@ -21,6 +24,7 @@ from bot.outbox import Outbox, console_pace
 from bot.runtime import Runtime
 from bot.wiring import build_app
 from handlers.conversations.core import Core
+from storage.engine import brief
 
 if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
     from bot.front_aiogram import AiogramFrontEnd
@@ -45,19 +49,50 @@ def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run until SIGINT/SIGTERM (to this process or to a core process), or until ``stop`` is set (an
     embedding program or a test). A signal during start-up stops wuye as soon as it has started."""
-    if not settings.bot_token:
-        raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
+    _check_settings(settings)
+    guard = SingleInstance(settings.url)
+    try:
+        guard.check()  # another process on this SQLite file: say so before asking Telegram anything
+        await check_token(settings)  # a rejected token: said before the lock file and database exist
+        guard.acquire()
+    except AlreadyRunning as exc:
+        raise StartError(str(exc)) from None
     stop = stop or asyncio.Event()
     with _stopped_by_signals(stop):
-        guard = SingleInstance(settings.url)
-        try:
-            guard.acquire()
-        except AlreadyRunning as exc:
-            raise StartError(str(exc)) from None
         try:
             await _serve(settings, stop)
         finally:
             guard.release()
+
+
+def _check_settings(settings: Settings) -> None:
+    """What makes start-up fail whatever the database and Telegram say: checked before either."""
+    if not settings.bot_token:
+        raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
+    if settings.webhook_url and not settings.webhook_secret:
+        raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
+    count = settings.core_processes
+    if count > 1 and make_url(settings.url).get_backend_name() == "sqlite":
+        raise StartError(
+            f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
+        )
+
+
+async def check_token(settings: Settings, timeout: float = 30.0) -> None:
+    """Ask the Bot API who the token belongs to (getMe), so that a rejected token is reported before
+    anything is created; StartError, one line, when it is rejected or the Bot API cannot be reached."""
+    token = settings.bot_token or ""
+    base = (settings.api_url or "https://api.telegram.org").rstrip("/")
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            answer = await client.get(f"{base}/bot{token}/getMe")
+    except httpx.HTTPError as exc:
+        said = (str(exc).splitlines() or [""])[0].replace(token, "<token>")
+        raise StartError(f"cannot reach the Bot API at {base}: {type(exc).__name__}: {said}") from None
+    if answer.status_code in (401, 404):  # Telegram: 401 for a revoked token, 404 for a mangled one
+        raise StartError("WUYE_BOT_TOKEN: Telegram rejected this token (revoked or mistyped?)")
+    if answer.status_code != 200:
+        raise StartError(f"the Bot API at {base} answered getMe with HTTP {answer.status_code}")
 
 
 @contextlib.contextmanager
@@ -86,9 +121,11 @@ def _asked_to_stop(stop: asyncio.Event, what: str) -> None:
 
 
 async def _serve(settings: Settings, stop: asyncio.Event) -> None:
-    if settings.webhook_url and not settings.webhook_secret:
-        raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
-    runtime = make_runtime(settings)
+    try:
+        runtime = make_runtime(settings)
+    except Exception as exc:  # the server does not answer, the disk is full, the file is not a database
+        where = make_url(settings.url).render_as_string(hide_password=True)
+        raise StartError(f"cannot open the database {where}: {brief(exc)}") from None
     try:
         await _start_processes(settings, runtime, stop)
         await _serve_with(settings, runtime, stop)
@@ -101,11 +138,6 @@ async def _start_processes(settings: Settings, runtime: Runtime, stop: asyncio.E
     count = settings.core_processes
     if count == 0:
         return
-    assert runtime.engine is not None
-    if count > 1 and runtime.engine.dialect.name == "sqlite":
-        raise StartError(
-            f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
-        )
     processes = CoreProcesses(settings, count, on_signal=functools.partial(_asked_to_stop, stop))
     try:
         await processes.start()
