@@ -259,13 +259,14 @@ async def test_a_rejected_token_or_an_unreachable_bot_api_is_said_before_anythin
         assert [c.method for c in server.calls] == ["getMe"]
     assert rejected.code == 2 and rejected.out == []
     assert rejected.line == "wuye: WUYE_BOT_TOKEN: Telegram rejected this token (revoked or mistyped?)"
+    assert everything_in(workdir) == set()  # no data/, no wuye.db, no wuye.lock
 
     closed = f"http://127.0.0.1:{P.free_port()}"
     unreachable = await asyncio.to_thread(wuye, workdir, "run", **{**_wuye_only(env), "WUYE_API_URL": closed})
     assert unreachable.code == 2 and unreachable.out == []
     assert unreachable.line.startswith(f"wuye: cannot reach the Bot API at {closed}: ConnectError")
     assert server.token.partition(":")[2] not in unreachable.line
-    assert everything_in(workdir) == set()  # no data/, no wuye.db, no wuye.lock
+    assert everything_in(workdir) == set()
 
 
 def _wuye_only(env: dict[str, str]) -> dict[str, str]:
