@@ -119,14 +119,13 @@ def _me() -> str:
 
 def _catch_stop_signals() -> int:
     """SIGINT and SIGTERM no longer end this process (no KeyboardInterrupt in the middle of a turn): each
-    writes its number to the pipe returned, which `_Channel` watches. They were blocked while this process
-    started (see `_Child.start`); one that came meanwhile arrives now."""
+    writes its number to the pipe returned, which `_Channel` watches. Until now they were ignored (see
+    `core_process._ignoring_stop_signals`)."""
     readable, writable = os.pipe()
     os.set_blocking(writable, False)
     signal.set_wakeup_fd(writable)
     for number in STOP_SIGNALS:
         signal.signal(number, _noted)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     return readable
 
 

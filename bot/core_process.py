@@ -40,7 +40,7 @@ import multiprocessing
 import pickle
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
@@ -114,13 +114,8 @@ class _Child:
             name=f"wuye-core-{self.number}",
             daemon=True,
         )
-        # Born with SIGINT and SIGTERM blocked (a process started by exec inherits the mask): one sent to
-        # the whole group while it imports waits until it can take it (`_catch_stop_signals`).
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
+        with _ignoring_stop_signals():
             self.process.start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         theirs.close()
         reader, self.writer = await asyncio.open_connection(sock=ours)
         self.ready = asyncio.get_running_loop().create_future()
@@ -218,6 +213,25 @@ class _Child:
                 log.warning("core process %s did not stop; killing it", process.pid)
                 process.kill()
                 await asyncio.to_thread(process.join, timeout)
+
+
+@contextlib.contextmanager
+def _ignoring_stop_signals() -> Iterator[None]:
+    """A process started meanwhile is born ignoring SIGINT and SIGTERM (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt for SIGINT): one sent to the whole group
+    while it imports, a second or two, neither kills it nor prints a traceback. It takes them again once
+    it can pass them on (`core_child._catch_stop_signals`). This process ignores them only for the
+    milliseconds of the fork."""
+    try:
+        previous = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
+    except ValueError:  # not the main thread, where only signal handlers can be set: start as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 class CoreProcesses:

@@ -135,3 +135,25 @@ async def test_a_signal_to_the_group_or_any_process_stops_wuye_cleanly_finishing
     [answer] = answers(botapi)
     assert answer.status == 200, "the update in hand was cut off"
     assert "/language" in str(answer.params.get("text")), answer.params
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=lambda s: s.name)
+async def test_a_signal_to_the_group_while_the_core_process_starts_stops_wuye_once_started(
+    botapi: StandInBotAPI, tmp_path: Path, database_url: str, sig: signal.Signals
+) -> None:
+    """The core process imports for a second or two after it is born: a signal then neither kills it nor
+    prints a traceback; wuye finishes starting and stops."""
+    P.know_everyone(botapi)
+    proc = start(database_url, botapi, tmp_path, "ptb")
+    with P.reaped(proc):
+        await P.wait_for(lambda: core_processes(proc.pid), 60, "the core process to be born", proc, tmp_path)
+        assert READY not in P.output_of(tmp_path)  # still importing
+        os.killpg(proc.pid, sig)
+        code = await wait_exit(proc)
+
+    output = P.output_of(tmp_path)
+    assert code == 0, output
+    for bad in ("Traceback", "KeyboardInterrupt", "ERROR"):
+        assert bad not in output, f"{bad} in the output:\n{output}"
+    assert output.count(READY) == 1, output
+    await P.wait_for(lambda: not group_members(proc.pid), 10, "wuye's processes to be gone")
