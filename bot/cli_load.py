@@ -95,13 +95,15 @@ def load(
 
 def _snapshot(engine: Engine) -> Snapshot:
     """What the setup file decides, as it stands in the database."""
-    from sqlalchemy import MetaData, Table, select
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    import storage.tables  # noqa: F401 (declares the tables on SQLModel.metadata)
 
     found: Snapshot = {}
-    metadata = MetaData()
     with engine.connect() as connection:
         for table_name, (ident, columns, _, _) in _SET_UP.items():
-            table = Table(table_name, metadata, autoload_with=connection)
+            table = SQLModel.metadata.tables[table_name]
             rows = connection.execute(select(*(table.c[c] for c in (*ident, *columns)))).all()
             found[table_name] = {tuple(row[: len(ident)]): tuple(row[len(ident) :]) for row in rows}
     return found
