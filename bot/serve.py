@@ -8,6 +8,7 @@ import functools
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
 
@@ -222,9 +223,35 @@ async def run_console(
     while True:
         stdout.write("> ")
         stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
+        line = await _read_line(stdin)
         if not line:
             stdout.write("\n")
             return
         if line.strip():
             await chats.handle(chats.incoming(telegram_id, line, name=name), echo=False)
+
+
+async def _read_line(stdin: TextIO) -> str:
+    """A line of `stdin`, read on a daemon thread of its own: on Ctrl+C the program ends at once, where
+    a read on asyncio's executor would keep it waiting for the thread until Enter is pressed."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(line or "")
+
+    def read() -> None:
+        try:
+            line, error = stdin.readline(), None
+        except Exception as exc:  # a closed or broken input: the loop gets it as the read's outcome
+            line, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits for the line
+            loop.call_soon_threadsafe(settle, line, error)
+
+    threading.Thread(target=read, name="wuye-chat-input", daemon=True).start()
+    return await done

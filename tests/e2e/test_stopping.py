@@ -157,3 +157,31 @@ async def test_a_signal_to_the_group_while_the_core_process_starts_stops_wuye_on
         assert bad not in output, f"{bad} in the output:\n{output}"
     assert output.count(READY) == 1, output
     await P.wait_for(lambda: not group_members(proc.pid), 10, "wuye's processes to be gone")
+
+
+async def test_ctrl_c_ends_wuye_chat_while_it_waits_for_a_line(tmp_path: Path, database_url: str) -> None:
+    """The terminal's Ctrl+C (SIGINT to its process group) ends `wuye chat` at once, without a traceback,
+    though the line it waits for never comes."""
+    with open(tmp_path / "wuye.out", "ab") as out:
+        proc = subprocess.Popen(
+            [str(P.WUYE), "chat", "--as", str(P.OWNER)],
+            cwd=tmp_path,
+            env=P.wuye_env(database_url, StandInBotAPI()),
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    with P.reaped(proc):
+        assert proc.stdin is not None
+        proc.stdin.write(b"/help\n")
+        proc.stdin.flush()
+        await P.wait_for(
+            lambda: P.output_of(tmp_path).count("> ") >= 2, 60, "the answer and a new prompt", proc, tmp_path
+        )
+        os.killpg(proc.pid, signal.SIGINT)  # the input stays open: nothing more will come
+        code = await wait_exit(proc, timeout=10)
+        proc.stdin.close()
+    output = P.output_of(tmp_path)
+    assert code == 0 and "/language" in output, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
