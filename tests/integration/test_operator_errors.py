@@ -91,14 +91,16 @@ def test_an_empty_setup_file_says_nothing_to_load_and_fails(workdir: Path) -> No
     assert everything_in(workdir) == {"empty.yaml", "sections.yaml"}
 
 
-def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(workdir: Path) -> None:
-    first = wuye(workdir, "load", str(P.SETUP))
+def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(
+    database_url: str, workdir: Path
+) -> None:
+    first = wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url)
     assert first.code == 0 and first.err == []
     assert first.out[0] == (
         f"loaded {P.SETUP}: created 9 offices, 2 companies, 3 estates, 16 people, 17 roles, 2 policies, "
         "1 calendar day; updated nothing"
     )
-    again = wuye(workdir, "load", str(P.SETUP))
+    again = wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url)
     assert again.code == 0
     assert again.out[0] == f"loaded {P.SETUP}: nothing changed (the database already holds everything in it)"
 
@@ -111,7 +113,7 @@ def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(
         ).replace("date: 2027-01-01", "date: 2027-01-02"),
         encoding="utf-8",
     )
-    third = wuye(workdir, "load", "changed.yaml")
+    third = wuye(workdir, "load", "changed.yaml", WUYE_DATABASE_URL=database_url)
     assert third.code == 0
     assert third.out[0] == "loaded changed.yaml: created 1 calendar day; updated 1 estate"
 
