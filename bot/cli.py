@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bot import logs
-from bot.cli_common import DatabaseOpt, app_or_exit, fail, safe_url, settings_or_exit
+from bot.cli_common import (
+    DatabaseOpt,
+    existing_app_or_exit,
+    fail,
+    invite_link,
+    safe_url,
+    settings_or_exit,
+    warn_unknown_variables,
+)
+from bot.cli_load import load
 from bot.cli_people import people_app
 from bot.cli_revenue import revenue_app
 from bot.config import Settings
@@ -31,6 +40,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(people_app, name="people")
+app.command("load")(load)
 
 
 @db_app.command("upgrade")
@@ -57,51 +67,6 @@ def _engine_or_exit(factory: Callable[[str], Engine], url: str) -> Engine:
         raise fail(f"WUYE_DATABASE_URL: {exc}".splitlines()[0]) from None
 
 
-@app.command("load")
-def load(
-    path: Annotated[Path, typer.Argument(help="The setup YAML file (see README: setup-file format).")],
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Create or update offices, companies, estates, people and policies from a setup file."""
-    from bot.setup_file import SetupFileError, read_setup
-    from bot.wiring import build_app
-    from handlers.services.setup import apply_setup
-    from handlers.services.setup_document import SetupError
-
-    settings = settings_or_exit(database_url=database_url)
-    try:
-        doc = read_setup(path)
-    except SetupFileError as exc:
-        raise fail(str(exc)) from None
-    application = app_or_exit(build_app, settings)
-    try:
-        report = apply_setup(application.ctx, doc)
-    except SetupError as exc:
-        raise fail(f"{path}:{exc.line}: {exc.where}: {exc.message} (nothing was written)") from None
-    created = ", ".join(f"{n} {k}" for k, n in report.created.items()) or "nothing"
-    updated = ", ".join(f"{n} {k}" for k, n in report.updated.items()) or "nothing"
-    typer.echo(f"loaded {path}: created {created}; updated {updated}")
-    for key, role, code, until in report.invites:
-        valid = f", valid until {until.astimezone(settings.zone):%Y-%m-%d}" if until else ""
-        typer.echo(f"  invite for {key} ({role}{valid}): {code}  {_link(settings, code)}")
-    for line in report.deactivated:
-        typer.echo(f"  deactivated {line}")
-    for estate_key, moved in report.handed_over.items():
-        typer.echo(
-            f"  {estate_key} changed company: {moved} open ticket(s) handed to its new project managers"
-        )
-    if report.absent:
-        typer.echo(
-            "  not in this file but still active: "
-            + ", ".join(report.absent)
-            + " (mark them `active: false`, or `wuye people deactivate KEY`)"
-        )
-
-
-def _link(settings: Settings, code: str) -> str:
-    return f"https://t.me/{settings.bot_username.lstrip('@')}?start={code}"
-
-
 @invite_app.command("staff")
 def invite_staff(
     role: Annotated[str, typer.Option(help="staff, manager, committee or official.")] = "staff",
@@ -111,7 +76,6 @@ def invite_staff(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Print a one-time code and its t.me link for a person whose Telegram id you do not know."""
-    from bot.wiring import build_app
     from handlers.domain import RoleKind
     from handlers.rules.categories import Duty
     from handlers.services.errors import UserError
@@ -132,7 +96,7 @@ def invite_staff(
     if kind is not RoleKind.OFFICIAL and not estate:
         raise fail("--estate: this invite needs the estate key")
     settings = settings_or_exit(database_url=database_url)
-    application = app_or_exit(build_app, settings)
+    application = existing_app_or_exit(settings)
     try:
         invite = create_invite(application.ctx, kind, estate_key=estate, office_key=office, duty=duty_value)
     except UserError as exc:
@@ -144,7 +108,7 @@ def invite_staff(
         f"one-time code {invite.code} ({kind.value}), valid until "
         f"{expires_at.astimezone(settings.zone):%Y-%m-%d %H:%M} ({settings.timezone})"
     )
-    typer.echo(_link(settings, invite.code))
+    typer.echo(invite_link(settings, invite.code))
 
 
 @invite_app.command("owners")
@@ -168,7 +132,6 @@ def invite_owners(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Print the estate's owner code and link (for the notice board); --qr draws it for printing."""
-    from bot.wiring import build_app
     from handlers.services.errors import NotFound
     from handlers.services.people import rotate_owner_code
 
@@ -177,7 +140,7 @@ def invite_owners(
     settings = settings_or_exit(database_url=database_url, bot_username=bot_username)
     if qr is not None:
         _check_printable_username(settings)
-    application = app_or_exit(build_app, settings)
+    application = existing_app_or_exit(settings)
     if rotate:
         try:
             rotate_owner_code(application.ctx, estate)
@@ -193,7 +156,7 @@ def invite_owners(
             "for this estate, take it out, or the next `wuye load` sets the old one back."
         )
     typer.echo(f"{found.name}: owners join with code {found.invite_code}")
-    typer.echo(_link(settings, found.invite_code))
+    typer.echo(invite_link(settings, found.invite_code))
     if qr is not None:
         _write_qr(qr, settings, found.name, found.invite_code, lang)
 
@@ -299,19 +262,64 @@ def chat(
 
 
 @app.command("status")
-def status(database_url: DatabaseOpt = None) -> None:
-    """The outbox backlog, the oldest undelivered message and the next ladder actions."""
-    from bot.status import status_lines
-    from bot.wiring import build_app
+def status(
+    max_age: Annotated[
+        str,
+        typer.Option(
+            "--max-age",
+            help="Exit 1 when the oldest undelivered message has waited longer than this (30s, 10m, 2h, 1d).",
+        ),
+    ] = "10m",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """The outbox backlog, the oldest undelivered message and the next ladder actions. A health check:
+    exit 0 when all is well, 1 when the backlog is older than --max-age, 2 when there is no wuye database
+    to read (none there, unreachable, or not wuye's). Creates and changes nothing."""
+    from bot.status import oldest_wait, parse_age, status_lines
 
+    limit = parse_age(max_age)
+    if limit is None:
+        raise fail(f"--max-age: {max_age!r} is not a duration like 30s, 10m, 2h or 1d")
     settings = settings_or_exit(database_url=database_url)
-    application = app_or_exit(build_app, settings)
+    application = existing_app_or_exit(settings, migrate=False)
     for line in status_lines(application.ctx):
         typer.echo(line)
+    waited = oldest_wait(application.ctx)
+    if waited is not None and waited > limit:
+        typer.echo(
+            f"wuye: the oldest undelivered message has waited {int(waited.total_seconds() // 60)} min, "
+            f"longer than --max-age {max_age}",
+            err=True,
+        )
+        raise typer.Exit(code=1)
+
+
+@app.callback(invoke_without_command=True)
+def _everywhere(
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """wuye (物业): a Telegram front desk for residential estates."""
+    if version:
+        typer.echo(f"wuye {_version()}")
+        raise typer.Exit()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("wuye")
+    except PackageNotFoundError:
+        return "(not installed: run from a source tree)"
 
 
 def main() -> None:
     logs.configure_from_environment()
+    warn_unknown_variables()
     app()
 
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli_common import DatabaseOpt, app_or_exit, fail, settings_or_exit
+from bot.cli_common import DatabaseOpt, existing_app_or_exit, fail, settings_or_exit
 
 if TYPE_CHECKING:
     from handlers.services.context import Context
@@ -15,9 +15,7 @@ people_app = typer.Typer(help="People and their roles: list them, deactivate som
 
 
 def _ctx(database_url: str | None) -> Context:
-    from bot.wiring import build_app
-
-    return app_or_exit(build_app, settings_or_exit(database_url=database_url)).ctx
+    return existing_app_or_exit(settings_or_exit(database_url=database_url)).ctx
 
 
 @people_app.command("list")

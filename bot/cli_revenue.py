@@ -31,10 +31,19 @@ def _translator(lang: str) -> Translator:
 
 
 def _application(database_url: str | None) -> App:
-    from bot.cli_common import app_or_exit, settings_or_exit
-    from bot.wiring import build_app
+    """The application on wuye's database; none there (another folder, a misspelled variable): one line."""
+    from bot.cli_common import existing_app_or_exit, settings_or_exit
 
-    return app_or_exit(build_app, settings_or_exit(database_url=database_url))
+    return existing_app_or_exit(settings_or_exit(database_url=database_url))
+
+
+def _write(path: Path, data: bytes, option: str) -> None:
+    from bot.cli_common import fail
+
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"{option}: cannot write {str(path)!r}: {exc.strerror or exc}") from None
 
 
 def _estate_id(ctx: Context, key: str) -> int:
@@ -62,7 +71,7 @@ def template(
         disclosure_kind = DisclosureKind(kind)
     except ValueError:
         raise fail(f"--kind: {kind!r} is not one of revenue, maintenance_fund, shared_utilities") from None
-    out.write_bytes(write_xlsx(template_rows(_translator(lang), disclosure_kind)))
+    _write(out, write_xlsx(template_rows(_translator(lang), disclosure_kind)), "OUT")
     typer.echo(f"wrote {out}")
 
 
@@ -168,5 +177,5 @@ def show(
             typer.echo(f"{d.quarter} r{d.revision}: {tr.format_money(d.closing_fen)}")
     if chart is not None:
         spec = rt.chart_spec(tr, estate_row.name, figures, [revenue.to_rules(d) for d in published])
-        chart.write_bytes(render_chart(spec))
+        _write(chart, render_chart(spec), "--chart")
         typer.echo(f"chart: {chart}")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.rules.worktime import OfficeHours
+from storage.engine import check_database_url
 
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{30,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
@@ -48,6 +52,14 @@ class Settings(BaseSettings):
     # (at most 1 on SQLite), so the framework's HTTP work and the core's use a CPU each.
     core_processes: int = Field(default=1, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            check_database_url(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -118,6 +130,30 @@ class Settings(BaseSettings):
     @property
     def hours(self) -> OfficeHours:
         return OfficeHours.parse(self.office_hours)
+
+
+# WUYE_* variables that are not settings of the program but are read by its test suite.
+_READ_ELSEWHERE = frozenset({"WUYE_TEST_DATABASE_URL", "WUYE_REQUIRE_POSTGRES"})
+
+
+def unknown_variables(environ: Mapping[str, str], env_file: Path = Path(".env")) -> list[str]:
+    """A description of each WUYE_* variable in the environment or the .env file that is no setting
+    (a misspelled one is silently ignored otherwise), with the setting it probably meant."""
+    known = {f"WUYE_{name.upper()}" for name in Settings.model_fields}
+    given = [(name, "") for name in environ]
+    if env_file.is_file():
+        try:
+            given += [(name, " in .env") for name in dotenv_values(env_file)]
+        except (OSError, UnicodeDecodeError):  # the settings will say what is wrong with the file
+            pass
+    found = []
+    for name, where in given:
+        upper = name.upper()
+        if not upper.startswith("WUYE_") or upper in known or upper in _READ_ELSEWHERE:
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+        found.append(f"{name}{where}" + (f" (did you mean {close[0]}?)" if close else ""))
+    return found
 
 
 class SettingsError(Exception):

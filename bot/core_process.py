@@ -22,39 +22,42 @@ A child that dies (killed, out of memory) is started again and its unanswered tu
 one, once: a turn the dead child had finished is then a redelivered update, which the core ignores.
 Work that arrives while the next child is starting waits for it; a successor that fails to start is tried
 again (after 1, 2, 5, 10 s, then every 30 s) while the work keeps waiting.
+
+Stopping: a child never dies of SIGINT or SIGTERM (Ctrl+C and `systemctl stop` send them to every process
+of the group at once). It tells the front end ("stop", 0, the signal's name), which stops the whole of
+wuye as if it had been signalled itself, and goes on answering until the front end, having stopped taking
+updates and waited for the work in flight, closes the socket. No child is started again once stopping
+has begun.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import itertools
 import logging
 import multiprocessing
 import pickle
+import signal
 import socket
-import struct
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-from bot.heap import freeze_heap
-from bot.logs import configure as configure_logging
-from bot.outbox import Outbox, Queued
-from handlers.conversations.io import Edit, Incoming, Output, Send
+from bot.core_child import HEAD, STOP_SIGNALS, frame, serve
+from bot.outbox import Outbox
+from handlers.conversations.io import Incoming, Output
 from handlers.services.context import Context
-from storage.engine import TryLater, brief, try_later
+from storage.engine import TryLater
 
 if TYPE_CHECKING:
     from bot.config import Settings
 
 log = logging.getLogger("wuye.core_process")
 
-_HEAD = struct.Struct("!I")
 _START_TIMEOUT = 120.0  # a child imports the application and opens the database
+_DRAIN_TIMEOUT = 30.0  # stopping: how long the work already sent to a child may take to be answered
 _PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
 
 
@@ -62,11 +65,6 @@ def retry_pause(attempt: int) -> float:
     """Seconds before try `attempt + 1` (of a dead child's successor; of a turn the database could not
     take): 1, 2, 5, 10, then 30 each time."""
     return _PAUSES[min(attempt, len(_PAUSES) - 1)]
-
-
-def _frame(kind: str, rid: int, value: Any) -> bytes:
-    body = pickle.dumps((kind, rid, value), protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEAD.pack(len(body)) + body
 
 
 class TurnFailed(Exception):
@@ -79,106 +77,9 @@ class CoreProcessDied(Exception):
     were stopped."""
 
 
-# ---- the child ----------------------------------------------------------------------------------------
-
-
-class _Channel:
-    """The child's end: blocking reads and writes, with turns that arrive during a download queued."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.reader = sock.makefile("rb")
-        self.waiting: deque[tuple[str, int, Any]] = deque()
-
-    def send(self, kind: str, rid: int, value: Any) -> None:
-        self.sock.sendall(_frame(kind, rid, value))
-
-    def receive(self) -> tuple[str, int, Any] | None:
-        head = self.reader.read(_HEAD.size)
-        if len(head) < _HEAD.size:
-            return None  # the front end closed its end: stop
-        (size,) = _HEAD.unpack(head)
-        kind, rid, value = pickle.loads(self.reader.read(size))
-        return kind, rid, value
-
-    def next_turn(self) -> tuple[str, int, Any] | None:
-        return self.waiting.popleft() if self.waiting else self.receive()
-
-    def fetch(self, rid: int) -> bytes:
-        """Ask the front end for the document of turn `rid` and wait for it."""
-        self.send("fetch", rid, None)
-        while True:
-            message = self.receive()
-            if message is None:
-                raise RuntimeError("the front end went away during a download")
-            if message[0] == "fetched" and message[1] == rid:
-                if isinstance(message[2], bytes):
-                    return message[2]
-                raise RuntimeError(f"download failed: {message[2]}")
-            self.waiting.append(message)
-
-
-def _serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
-    """A child's life: build the core on the same settings, then answer turns until the socket closes."""
-    from bot.serve import make_runtime
-
-    configure_logging(settings, log_level)
-    runtime = make_runtime(settings, migrate=False)
-    core, queued = runtime.core, runtime.queued
-    kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
-    freeze_heap()  # what start-up built lives as long as this process
-    channel = _Channel(sock)
-    log.debug("%s ready", multiprocessing.current_process().name)
-    channel.send("ready", 0, None)
-    try:
-        while (message := channel.next_turn()) is not None:
-            kind, rid, value = message
-            if kind == "call":
-                _answer(channel, rid, functools.partial(_call, value, runtime.ctx, kept), queued, value[2])
-            elif kind == "turn":
-                inc, fetchable = value
-                if fetchable:  # the front end can download this update's document: ask it when needed
-                    inc = replace(inc, fetch=functools.partial(channel.fetch, rid))
-                what = f"update from chat {inc.chat_id}"
-                _answer(channel, rid, functools.partial(core.handle, inc), queued, what)
-            # else: a download's answer for a turn that has failed meanwhile
-    finally:
-        if runtime.engine is not None:
-            runtime.engine.dispose()
-
-
-async def _no_delivery(part: Send | Edit) -> int | None:
-    raise RuntimeError("a core process does not deliver: the front end's outbox does")
-
-
-def _call(value: Any, ctx: Context, kept: dict[str, Any]) -> Any:
-    """Database work the front end asked for: a method of an object kept here too (the outbox's
-    bookkeeping), or a function of the context (the ladder's sweeps)."""
-    how, target, name, args = value
-    return getattr(kept[target], name)(*args) if how == "method" else target(ctx, *args)
-
-
-def _answer(
-    channel: _Channel, rid: int, work: Callable[[], Any], queued: Queued | None, what: str
-) -> None:
-    """Do one piece of work and send back its result with the queued-notifications tick, or what it
-    raised (the exception itself when it pickles)."""
-    try:
-        result = work()
-    except Exception as exc:
-        if try_later(exc):  # the database out of reach: the front end tries again and says so
-            exc = exc if isinstance(exc, TryLater) else TryLater(brief(exc))
-        else:
-            log.exception("%s failed", what)
-        try:
-            channel.send("raised", rid, exc)
-        except Exception:  # an exception that does not pickle
-            channel.send("failed", rid, f"{type(exc).__name__}: {exc}")
-        return
-    channel.send("done", rid, (result, queued.last if queued is not None else 0))
-
-
-# ---- the front end's side ---------------------------------------------------------------------------
+class CoreStopped(CoreProcessDied, TryLater):
+    """Work that was still waiting when the core processes stopped: not done, so it may be done later
+    (Telegram redelivers a webhook's update; the outbox and the ladder pick up where they were)."""
 
 
 @dataclass
@@ -192,8 +93,8 @@ class _Pending:
 class _Child:
     """One child process and the turns it has been sent and not yet answered."""
 
-    def __init__(self, number: int, settings: Settings) -> None:
-        self.number, self.settings = number, settings
+    def __init__(self, number: int, settings: Settings, on_signal: Callable[[str], None]) -> None:
+        self.number, self.settings, self.on_signal = number, settings, on_signal
         self.process: BaseProcess | None = None
         self.writer: asyncio.StreamWriter | None = None
         self.reader_task: asyncio.Task[None] | None = None
@@ -208,12 +109,13 @@ class _Child:
         context = multiprocessing.get_context("spawn")
         level = logging.getLogger().getEffectiveLevel()
         self.process = context.Process(
-            target=_serve,
+            target=serve,
             args=(theirs, self.settings, level),
             name=f"wuye-core-{self.number}",
             daemon=True,
         )
-        self.process.start()
+        with _ignoring_stop_signals():
+            self.process.start()
         theirs.close()
         reader, self.writer = await asyncio.open_connection(sock=ours)
         self.ready = asyncio.get_running_loop().create_future()
@@ -237,22 +139,24 @@ class _Child:
         pending.tries += 1
         self.pending[rid] = pending
         if pending.call is not None:
-            self.writer.write(_frame("call", rid, pending.call))
+            self.writer.write(frame("call", rid, pending.call))
             return
         assert pending.inc is not None
         fetchable = pending.inc.fetch is not None
-        self.writer.write(_frame("turn", rid, (replace(pending.inc, fetch=None), fetchable)))
+        self.writer.write(frame("turn", rid, (replace(pending.inc, fetch=None), fetchable)))
 
     async def _read(self, reader: asyncio.StreamReader, on_exit: Callable[[_Child], None]) -> None:
         try:
             while True:
-                (size,) = _HEAD.unpack(await reader.readexactly(_HEAD.size))
+                (size,) = HEAD.unpack(await reader.readexactly(HEAD.size))
                 kind, rid, value = pickle.loads(await reader.readexactly(size))
                 if kind == "ready":
                     if self.ready is not None and not self.ready.done():
                         self.ready.set_result(None)
                 elif kind == "fetch":
                     asyncio.create_task(self._download(rid))
+                elif kind == "stop":  # the child was signalled: wuye stops, as if it had been
+                    self.on_signal(f"{value} to core process {self.number}")
                 else:
                     pending = self.pending.pop(rid, None)
                     if pending is None or pending.future.done():
@@ -284,7 +188,13 @@ class _Child:
         except Exception as exc:
             value = f"{type(exc).__name__}: {exc}"
         if self.writer is not None and not self.writer.is_closing():
-            self.writer.write(_frame("fetched", rid, value))
+            self.writer.write(frame("fetched", rid, value))
+
+    async def drain(self, timeout: float) -> None:
+        """Wait (up to `timeout` s) until the work already sent to the process is answered."""
+        waiting = [p.future for p in self.pending.values() if not p.future.done()]
+        if waiting and self.up:
+            await asyncio.wait(waiting, timeout=timeout)
 
     async def stop(self, timeout: float = 10.0) -> None:
         self.up = False
@@ -305,16 +215,47 @@ class _Child:
                 await asyncio.to_thread(process.join, timeout)
 
 
+@contextlib.contextmanager
+def _ignoring_stop_signals() -> Iterator[None]:
+    """A process started meanwhile is born ignoring SIGINT and SIGTERM (an ignored signal stays ignored
+    across exec, and Python then installs no KeyboardInterrupt for SIGINT): one sent to the whole group
+    while it imports, a second or two, neither kills it nor prints a traceback. It takes them again once
+    it can pass them on (`core_child._catch_stop_signals`). This process ignores them only for the
+    milliseconds of the fork."""
+    try:
+        previous = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
+    except ValueError:  # not the main thread, where only signal handlers can be set: start as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 class CoreProcesses:
     """`Core.handle` in `count` child processes. The runtime keeps each chat's updates in order (one at
     a time); a turn goes to the child with the fewest unanswered ones."""
 
-    def __init__(self, settings: Settings, count: int = 1) -> None:
+    def __init__(
+        self, settings: Settings, count: int = 1, on_signal: Callable[[str], None] | None = None
+    ) -> None:
+        """`on_signal(what)`: a child was sent SIGINT or SIGTERM (what: e.g. "SIGTERM to core process 1");
+        the front end should stop. Without it the child's request is only logged."""
         self.settings = settings
-        self.children = [_Child(i + 1, settings) for i in range(count)]
+        self.on_signal = on_signal or self._signal_logged
+        self.children = [_Child(i + 1, settings, self._signalled) for i in range(count)]
         self._ids = itertools.count(1)
         self._stopping = False
         self._restarts: set[asyncio.Task[None]] = set()
+
+    def _signalled(self, what: str) -> None:
+        self.on_signal(what)
+
+    @staticmethod
+    def _signal_logged(what: str) -> None:
+        log.info("%s: nobody here to stop", what)
 
     async def start(self) -> None:
         try:
@@ -394,14 +335,21 @@ class CoreProcesses:
             except Exception as exc:  # it does not pickle: that one fails, the rest go on
                 pending.future.set_exception(exc)
 
-    async def stop(self) -> None:
+    def stopping(self) -> None:
+        """Shutdown has begun: a child that exits now is not started again."""
+        self._stopping = True
+
+    async def stop(self, drain: float = _DRAIN_TIMEOUT) -> None:
+        """Let the children answer the work they have (up to `drain` s), then end them. Work left
+        unanswered fails with CoreStopped (a TryLater: it was not done)."""
         self._stopping = True
         for task in list(self._restarts):
             task.cancel()
+        await asyncio.gather(*(child.drain(drain) for child in self.children), return_exceptions=True)
         await asyncio.gather(*(child.stop() for child in self.children), return_exceptions=True)
         for child in self.children:
             for pending in [*child.pending.values(), *child.backlog.values()]:
                 if not pending.future.done():
-                    pending.future.set_exception(CoreProcessDied("stopped"))
+                    pending.future.set_exception(CoreStopped("the core processes stopped"))
             child.pending.clear()
             child.backlog.clear()

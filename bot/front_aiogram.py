@@ -33,10 +33,13 @@ from aiogram.types import (
     Message,
     Update,
 )
+from aiogram.types.update import UpdateTypeLookupError
+from pydantic import ValidationError
 
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime, perform_outputs
+from bot.webhook import NotAnUpdate
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
@@ -166,6 +169,15 @@ def membership_to_incoming(event: ChatMemberUpdated) -> Incoming | None:
     )
 
 
+def _first_problem(exc: Exception) -> str:
+    """Where pydantic found the first problem, without the value (it may be what someone wrote)."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}"[:200]
+    return type(exc).__name__
+
+
 class AiogramFrontEnd:
     def __init__(
         self, runtime: Runtime, token: str, api_url: str | None = None, poll_timeout: int = 10
@@ -184,15 +196,24 @@ class AiogramFrontEnd:
         self.poll_timeout = poll_timeout
         self.username: str | None = None
         self._task: asyncio.Task[None] | None = None
+        self._handling: set[asyncio.Task[Any]] = set()  # updates in hand (aiogram runs each as a task)
+
+    async def _handle(self, inc: Incoming) -> None:
+        """The runtime handles `inc`; meanwhile `stop` knows to wait for it."""
+        task = asyncio.current_task()
+        assert task is not None  # aiogram runs every handler in a task
+        self._handling.add(task)
+        try:
+            await self.runtime.handle(inc, self.perform)
+        finally:
+            self._handling.discard(task)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
         inc = message_to_incoming(message, self.username)
         if inc is not None:
             if inc.kind is Kind.DOCUMENT and inc.file_id:
                 inc = replace(inc, fetch=self._fetcher(inc.file_id))
-            await self.runtime.handle(
-                replace(inc, update_id=event_update.update_id, bot_id=self.bot.id), self.perform
-            )
+            await self._handle(replace(inc, update_id=event_update.update_id, bot_id=self.bot.id))
 
     def _fetcher(self, file_id: str) -> Callable[[], bytes]:
         """Download a document when the core asks for it (from its worker thread, on this loop)."""
@@ -213,13 +234,11 @@ class AiogramFrontEnd:
     async def _on_membership(self, event: ChatMemberUpdated, event_update: Update) -> None:
         inc = membership_to_incoming(event)
         if inc is not None:
-            await self.runtime.handle(
-                replace(inc, update_id=event_update.update_id, bot_id=self.bot.id), self.perform
-            )
+            await self._handle(replace(inc, update_id=event_update.update_id, bot_id=self.bot.id))
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
         inc = replace(callback_to_incoming(query), update_id=event_update.update_id, bot_id=self.bot.id)
-        await self.runtime.handle(inc, self.perform)
+        await self._handle(inc)
 
     async def perform(self, outputs: list[Output]) -> None:
         await perform_outputs(
@@ -302,8 +321,20 @@ class AiogramFrontEnd:
             await self.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
 
     async def feed_raw(self, data: dict[str, Any]) -> None:
-        """An update that came by webhook, handled like one from polling."""
-        await self.dispatcher.feed_raw_update(self.bot, data)
+        """An update that came by webhook, handled like one from polling; NotAnUpdate (answered 400)
+        when aiogram's model of an update does not take it."""
+        try:
+            update = Update.model_validate(data, context={"bot": self.bot})
+        except Exception as exc:  # pydantic's ValidationError, or a validator's own error
+            raise NotAnUpdate(f"aiogram cannot read it ({_first_problem(exc)})") from None
+        try:
+            update.event_type  # noqa: B018 (raises for an update of no kind aiogram knows)
+        except UpdateTypeLookupError:
+            # Nothing to handle (Telegram sends only the kinds asked for); aiogram would warn with the
+            # whole update. The 200 keeps Telegram from sending it again.
+            log.debug("ignored update %s of a kind aiogram does not know", update.update_id)
+            return
+        await self.dispatcher.feed_update(self.bot, update)
 
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
         """Connect (checks the token), set the menus, take updates by polling or by webhook, and
@@ -347,7 +378,9 @@ class AiogramFrontEnd:
         self.runtime.start_outbox(self.deliver)
         self.runtime.start_ladder()
 
-    async def stop(self) -> None:
+    async def stop(self, patience: float = 30.0) -> None:
+        """Stop taking updates, finish those in hand (up to `patience` s; python-telegram-bot's stop
+        waits for them too), then close the connection to Telegram."""
         await self.runtime.stop_background()
         task, self._task = self._task, None
         if task is not None and not task.done():
@@ -355,4 +388,6 @@ class AiogramFrontEnd:
                 await self.dispatcher.stop_polling()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if self._handling:
+            await asyncio.wait(set(self._handling), timeout=patience)
         await self.bot.session.close()

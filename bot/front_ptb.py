@@ -25,6 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.commands import MENU_LANGUAGES, menu
 from bot.outbox import DeliveryError
 from bot.runtime import Runtime, perform_outputs
+from bot.webhook import NotAnUpdate, check_incoming
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
 
 log = logging.getLogger("wuye.ptb")
@@ -300,10 +301,18 @@ class PtbFrontEnd:
         self.runtime.start_ladder()
 
     async def feed_raw(self, data: dict[str, Any]) -> None:
-        """An update that came by webhook, handled like one from polling."""
-        update = Update.de_json(data, self.application.bot)
-        if update is not None:
-            await self.application.process_update(update)
+        """An update that came by webhook, handled like one from polling; NotAnUpdate (answered 400)
+        when it cannot be read. python-telegram-bot reads JSON leniently (a ``"message": 5`` fails as it
+        is read, a ``"text": 5`` is kept), so the update is also turned into the core's input here: what
+        fails there fails before anything is handled."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+            inc = to_incoming(update, self.username, self.application.bot.id)
+        except Exception as exc:
+            raise NotAnUpdate(f"python-telegram-bot cannot read it ({type(exc).__name__})") from None
+        if inc is not None:
+            check_incoming(inc)
+        await self.application.process_update(update)
 
     async def stop(self) -> None:
         await self.runtime.stop_background()

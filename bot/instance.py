@@ -28,6 +28,22 @@ class SingleInstance:
             self.path = Path(url.database).expanduser().resolve().with_suffix(".lock")
         self._file: IO[str] | None = None
 
+    def check(self) -> None:
+        """Raise AlreadyRunning if another process holds the lock; creates nothing (a start that fails
+        later, say on a rejected token, leaves no lock file behind)."""
+        if self.path is None:
+            return
+        try:
+            handle = open(self.path, encoding="utf-8")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _already_running(handle) from None
+        finally:
+            handle.close()  # closing drops the shared lock too
+
     def acquire(self) -> None:
         if self.path is None:
             return
@@ -36,13 +52,9 @@ class SingleInstance:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
+            error = _already_running(handle)
             handle.close()
-            raise AlreadyRunning(
-                f"another wuye process (pid {holder}) is running on this SQLite database; SQLite allows one "
-                "process — stop it, or use PostgreSQL (WUYE_DATABASE_URL) to run several"
-            ) from None
+            raise error from None
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -54,3 +66,12 @@ class SingleInstance:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+
+
+def _already_running(handle: IO[str]) -> AlreadyRunning:
+    handle.seek(0)
+    holder = handle.read().strip() or "?"
+    return AlreadyRunning(
+        f"another wuye process (pid {holder}) is running on this SQLite database; SQLite allows one "
+        "process — stop it, or use PostgreSQL (WUYE_DATABASE_URL) to run several"
+    )

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.outage import Postponements
@@ -20,6 +21,19 @@ from handlers.services.context import Context
 from handlers.services.ladder import SweepReport, prune_processed_updates, sweep
 
 log = logging.getLogger("wuye.scheduler")
+
+
+class _Executor(AsyncIOExecutor):
+    """APScheduler's asyncio executor, except that a run cancelled by the shutdown is no error: stopping
+    while a sweep is due is normal (its transaction finishes or rolls back where it runs, and the next
+    start catches up), and APScheduler would log it with a CancelledError traceback."""
+
+    def _run_job_error(self, job_id: str, exc: BaseException, traceback: Any = None) -> None:
+        if isinstance(exc, asyncio.CancelledError):
+            super()._run_job_success(job_id, [])  # releases the run, as an error would, without the log
+            log.debug("%s: cancelled by shutdown", job_id)
+            return
+        super()._run_job_error(job_id, exc, traceback)
 
 
 class LadderScheduler:
@@ -34,7 +48,7 @@ class LadderScheduler:
         self.run_db = run_db
         self.after_sweep = after_sweep
         self.every_seconds = every_seconds
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler = AsyncIOScheduler(timezone="UTC", executors={"default": _Executor()})
         self.last: SweepReport | None = None
         self._ladder = Postponements("the ladder")
         self._pruning = Postponements("pruning")

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, TextIO
+
+import httpx
+from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.console import ConsoleChats
@@ -18,10 +25,14 @@ from bot.outbox import Outbox, console_pace
 from bot.runtime import Runtime
 from bot.wiring import build_app
 from handlers.conversations.core import Core
+from storage.engine import brief
 
 if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
     from bot.front_aiogram import AiogramFrontEnd
     from bot.front_ptb import PtbFrontEnd
+
+
+log = logging.getLogger("wuye.serve")
 
 
 class StartError(Exception):
@@ -37,42 +48,98 @@ def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
 
 
 async def run_polling(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM, or until ``stop`` is set (an embedding program or a test)."""
-    if not settings.bot_token:
-        raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
+    """Run until SIGINT/SIGTERM (to this process or to a core process), or until ``stop`` is set (an
+    embedding program or a test). A signal during start-up stops wuye as soon as it has started."""
+    _check_settings(settings)
     guard = SingleInstance(settings.url)
     try:
+        guard.check()  # another process on this SQLite file: say so before asking Telegram anything
+        await check_token(settings)  # a rejected token: said before the lock file and database exist
         guard.acquire()
     except AlreadyRunning as exc:
         raise StartError(str(exc)) from None
-    try:
-        await _serve(settings, stop)
-    finally:
-        guard.release()
+    stop = stop or asyncio.Event()
+    with _stopped_by_signals(stop):
+        try:
+            await _serve(settings, stop)
+        finally:
+            guard.release()
 
 
-async def _serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+def _check_settings(settings: Settings) -> None:
+    """What makes start-up fail whatever the database and Telegram say: checked before either."""
+    if not settings.bot_token:
+        raise StartError("WUYE_BOT_TOKEN: missing (get one from @BotFather; see README: running on Telegram)")
     if settings.webhook_url and not settings.webhook_secret:
         raise StartError("WUYE_WEBHOOK_SECRET: required with a webhook, so forged calls are refused")
-    runtime = make_runtime(settings)
+    count = settings.core_processes
+    if count > 1 and make_url(settings.url).get_backend_name() == "sqlite":
+        raise StartError(
+            f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
+        )
+
+
+async def check_token(settings: Settings, timeout: float = 30.0) -> None:
+    """Ask the Bot API who the token belongs to (getMe), so that a rejected token is reported before
+    anything is created; StartError, one line, when it is rejected or the Bot API cannot be reached."""
+    token = settings.bot_token or ""
+    base = (settings.api_url or "https://api.telegram.org").rstrip("/")
     try:
-        await _start_processes(settings, runtime)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            answer = await client.get(f"{base}/bot{token}/getMe")
+    except httpx.HTTPError as exc:
+        said = (str(exc).splitlines() or [""])[0].replace(token, "<token>")
+        raise StartError(f"cannot reach the Bot API at {base}: {type(exc).__name__}: {said}") from None
+    if answer.status_code in (401, 404):  # Telegram: 401 for a revoked token, 404 for a mangled one
+        raise StartError("WUYE_BOT_TOKEN: Telegram rejected this token (revoked or mistyped?)")
+    if answer.status_code != 200:
+        raise StartError(f"the Bot API at {base} answered getMe with HTTP {answer.status_code}")
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop`, for the whole run: start-up and shutdown included, so a second one
+    (Ctrl+C pressed twice, `systemctl stop` after a Ctrl+C) never interrupts the shutdown midway."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows; not the main thread
+            loop.add_signal_handler(sig, _asked_to_stop, stop, sig.name)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _asked_to_stop(stop: asyncio.Event, what: str) -> None:
+    if stop.is_set():
+        log.debug("%s: already stopping", what)
+        return
+    log.info("%s: stopping (updates in hand are finished first)", what)
+    stop.set()
+
+
+async def _serve(settings: Settings, stop: asyncio.Event) -> None:
+    try:
+        runtime = make_runtime(settings)
+    except Exception as exc:  # the server does not answer, the disk is full, the file is not a database
+        where = make_url(settings.url).render_as_string(hide_password=True)
+        raise StartError(f"cannot open the database {where}: {brief(exc)}") from None
+    try:
+        await _start_processes(settings, runtime, stop)
         await _serve_with(settings, runtime, stop)
     finally:
         await runtime.stop_processes()
 
 
-async def _start_processes(settings: Settings, runtime: Runtime) -> None:
+async def _start_processes(settings: Settings, runtime: Runtime, stop: asyncio.Event) -> None:
     """The core in its own process(es), unless WUYE_CORE_PROCESSES=0 keeps it on a thread of this one."""
     count = settings.core_processes
     if count == 0:
         return
-    assert runtime.engine is not None
-    if count > 1 and runtime.engine.dialect.name == "sqlite":
-        raise StartError(
-            f"WUYE_CORE_PROCESSES={count}: SQLite takes one writer, so at most 1 (or use PostgreSQL)"
-        )
-    processes = CoreProcesses(settings, count)
+    processes = CoreProcesses(settings, count, on_signal=functools.partial(_asked_to_stop, stop))
     try:
         await processes.start()
     except Exception as exc:
@@ -80,7 +147,7 @@ async def _start_processes(settings: Settings, runtime: Runtime) -> None:
     runtime.processes = processes
 
 
-async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event | None) -> None:
+async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event) -> None:
     front = _front_end(settings, runtime)
     server = None
     if settings.webhook_url:
@@ -104,11 +171,6 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
         if server is not None:
             await server.stop()
         raise StartError(_explain_start_failure(settings, exc)) from None
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     how = f"by webhook on {settings.listen}" if settings.webhook_url else "by long polling"
     print(f"wuye: running as @{front.username} with {settings.framework} {how}; Ctrl+C stops", flush=True)
     try:
@@ -116,9 +178,8 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event 
             await stop.wait()
     finally:
         runtime.stopping()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(sig)
+        if runtime.processes is not None:  # a core process that exits now is not started again
+            runtime.processes.stopping()
         try:
             if server is not None:  # take no more updates first; Telegram redelivers what got no 200
                 await server.stop()
@@ -162,9 +223,35 @@ async def run_console(
     while True:
         stdout.write("> ")
         stdout.flush()
-        line = await asyncio.to_thread(stdin.readline)
+        line = await _read_line(stdin)
         if not line:
             stdout.write("\n")
             return
         if line.strip():
             await chats.handle(chats.incoming(telegram_id, line, name=name), echo=False)
+
+
+async def _read_line(stdin: TextIO) -> str:
+    """A line of `stdin`, read on a daemon thread of its own: on Ctrl+C the program ends at once, where
+    a read on asyncio's executor would keep it waiting for the thread until Enter is pressed."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str] = loop.create_future()
+
+    def settle(line: str | None, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(line or "")
+
+    def read() -> None:
+        try:
+            line, error = stdin.readline(), None
+        except Exception as exc:  # a closed or broken input: the loop gets it as the read's outcome
+            line, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits for the line
+            loop.call_soon_threadsafe(settle, line, error)
+
+    threading.Thread(target=read, name="wuye-chat-input", daemon=True).start()
+    return await done

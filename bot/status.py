@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from handlers.rules.ladder import plan
 from handlers.rules.policy import Policy
@@ -45,3 +46,20 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
             mark = " (overdue)" if when and ticket.next_action_at and ticket.next_action_at < now else ""
             lines.append(f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{mark}")
     return lines
+
+
+def oldest_wait(ctx: Context) -> timedelta | None:
+    """How long the oldest undelivered message has waited; None when none waits."""
+    with ctx.uow() as uow:
+        oldest = uow.notifications.oldest_waiting()
+    return ctx.clock.now() - oldest.created_at if oldest is not None else None
+
+
+_AGE = re.compile(r"^\s*(\d{1,6})\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_age(text: str) -> timedelta | None:
+    """`30s`, `10m`, `2h`, `1d` as a duration; None for anything else."""
+    found = _AGE.match(text.lower())
+    return timedelta(seconds=int(found[1]) * _UNITS[found[2]]) if found else None

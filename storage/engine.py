@@ -12,6 +12,35 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import create_engine
 
+WHAT_WORKS = "sqlite:///path/to/wuye.db or postgresql+psycopg://user:password@host:5432/name"
+
+
+def check_database_url(url: str) -> None:
+    """Raise ValueError, one line without the password, unless `url` names a database wuye can open: a
+    SQLite file, or PostgreSQL through psycopg (version 3, the driver wuye installs)."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # ArgumentError, or a port that is not a number
+        raise ValueError(f"not a database URL (use {WHAT_WORKS})") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise ValueError(f"sqlite+{driver}:// is not a driver wuye has; write sqlite:///path/to/wuye.db")
+        return
+    if backend in ("postgres", "postgresql", "pgsql"):
+        if backend == "postgresql" and driver == "psycopg":
+            return
+        fixed = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=True)
+        said = (
+            "is not a name SQLAlchemy knows"
+            if backend != "postgresql"
+            else "names no driver"
+            if not driver
+            else "is not the driver wuye installs (psycopg)"
+        )
+        raise ValueError(f"{parsed.drivername}:// {said}; write {fixed}")
+    raise ValueError(f"wuye runs on SQLite or PostgreSQL, not {backend} (use {WHAT_WORKS})")
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; a SQLite file's folder is created on first use."""

@@ -11,15 +11,23 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+from bot.config import load_settings
+from bot.wiring import build_app
 from handlers.services.ladder import advance, sweep
 from tests.support import processes as P
 
 
-def wuye_status(database_url: str, cwd: Path) -> list[str]:
+def wuye_status(database_url: str, cwd: Path, *options: str) -> list[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
     env["WUYE_DATABASE_URL"] = database_url
     done = subprocess.run(
-        [str(P.WUYE), "status"], cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(P.WUYE), "status", *options],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -50,7 +58,7 @@ def test_status_prints_backlog_oldest_waiting_and_next_ladder_actions(
         numbers = {t: (uow.tickets.get(t) or _missing()).number for t in [*old, fresh]}
     app.engine.dispose()
 
-    lines = wuye_status(database_url, tmp_path)
+    lines = wuye_status(database_url, tmp_path, "--max-age", "31d")  # its backlog is 30 days old
 
     assert lines[0] == "outbox: sent 1, waiting 2", lines
     oldest = lines[1]
@@ -76,6 +84,7 @@ def test_status_prints_backlog_oldest_waiting_and_next_ladder_actions(
 
 
 def test_status_of_an_empty_database(database_url: str, tmp_path: Path) -> None:
+    build_app(load_settings(database_url=database_url)).engine.dispose()  # wuye's tables, nothing in them
     lines = wuye_status(database_url, tmp_path)
     assert lines == [
         "outbox: empty",
