@@ -31,13 +31,13 @@ from tests.support.echo_bots import AiogramEchoBot, PTBEchoBot  # noqa: E402
 SECRET = "bench-secret-0123456789"
 
 
-async def _ptb_webhook(api_url: str, token: str, port: int) -> tuple[Any, Any]:
+async def _ptb_webhook(api_url: str, token: str, port: int, concurrent: bool = False) -> tuple[Any, Any]:
     """(feed, stop) of a PTB echo bot taking updates by webhook."""
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
     app = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
-           .concurrent_updates(True).updater(None).build())
+           .concurrent_updates(concurrent).updater(None).build())
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -61,7 +61,7 @@ async def _ptb_webhook(api_url: str, token: str, port: int) -> tuple[Any, Any]:
     return feed, stop
 
 
-async def _aiogram_webhook(api_url: str, token: str, port: int) -> tuple[Any, Any]:
+async def _aiogram_webhook(api_url: str, token: str, port: int, concurrent: bool = False) -> tuple[Any, Any]:
     """(feed, stop) of an aiogram echo bot taking updates by webhook."""
     from aiogram import Bot, Dispatcher, F
     from aiogram.client.session.aiohttp import AiohttpSession
@@ -98,6 +98,8 @@ def bot_arguments(description: str, argv: list[str] | None) -> argparse.Namespac
     parser.add_argument("--port", type=int, help="the webhook's port on 127.0.0.1 (webhook door)")
     parser.add_argument("--frozen-heap", action="store_true",
                         help="freeze what start-up built out of full garbage collections, as `wuye run` does")
+    parser.add_argument("--concurrent-updates", action="store_true",
+                        help="python-telegram-bot: handle updates concurrently (off by default in PTB)")
     args = parser.parse_args(argv)
     if args.door == "webhook" and args.port is None:
         parser.error("--port is needed for the webhook door")
@@ -129,13 +131,14 @@ async def main(argv: list[str] | None = None) -> int:
     args = bot_arguments(__doc__ or "", argv)
     feed = None
     if args.door == "polling":  # the echo bots the stand-in server's own tests use
-        bot = (PTBEchoBot(args.api_url, args.token, poll_timeout=10, concurrent_updates=True)
+        concurrent = args.concurrent_updates
+        bot = (PTBEchoBot(args.api_url, args.token, poll_timeout=10, concurrent_updates=concurrent)
                if args.framework == "ptb" else AiogramEchoBot(args.api_url, args.token, poll_timeout=10))
         await bot.start()
         stop_bot = bot.stop
     else:
         start = _ptb_webhook if args.framework == "ptb" else _aiogram_webhook
-        feed, stop_bot = await start(args.api_url, args.token, args.port)
+        feed, stop_bot = await start(args.api_url, args.token, args.port, args.concurrent_updates)
     await serve("echo bot", feed, stop_bot, args.port, args.frozen_heap)
     return 0
 

@@ -121,7 +121,9 @@ def _spawn(
     return process, log
 
 
-async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
+async def start_wuye(
+    server: StandInBotAPI, framework: str, door: str, workdir: Path, core_processes: int | None = None
+) -> Running:
     """`wuye run` as its own process, exactly as an operator starts it, on a fresh SQLite file loaded
     with the example setup, pointed at the stand-in's loopback URL."""
     url = f"sqlite:///{workdir / 'wuye.db'}"
@@ -132,6 +134,8 @@ async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: 
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
     env.update(WUYE_DATABASE_URL=url, WUYE_BOT_TOKEN=server.token, WUYE_API_URL=server.url,
                WUYE_FRAMEWORK=framework, WUYE_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    if core_processes is not None:
+        env.update(WUYE_CORE_PROCESSES=str(core_processes))
     if door == "webhook":
         env.update(WUYE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg", WUYE_WEBHOOK_SECRET=SECRET,
                    WUYE_LISTEN=f"127.0.0.1:{port}")
@@ -140,11 +144,18 @@ async def start_wuye(server: StandInBotAPI, framework: str, door: str, workdir: 
 
 
 async def start_echo(
-    server: StandInBotAPI, framework: str, door: str, workdir: Path, frozen_heap: bool = False
+    server: StandInBotAPI,
+    framework: str,
+    door: str,
+    workdir: Path,
+    frozen_heap: bool = False,
+    concurrent: bool = False,
 ) -> Running:
-    """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py);
-    with `frozen_heap`, its start-up objects out of full garbage collections as in `wuye run`."""
-    return await _start_script("echo_bot", server, framework, door, workdir, frozen_heap)
+    """A bare echo bot of the same framework, by the same door, as its own process (bench/echo_bot.py),
+    with the framework's defaults; `frozen_heap`: its start-up objects out of full garbage collections as
+    in `wuye run`; `concurrent`: PTB's concurrent updates on (off by default in PTB)."""
+    extra = ["--concurrent-updates"] if concurrent else []
+    return await _start_script("echo_bot", server, framework, door, workdir, frozen_heap, extra)
 
 
 async def start_floor(server: StandInBotAPI, framework: str, door: str, workdir: Path) -> Running:
@@ -154,11 +165,17 @@ async def start_floor(server: StandInBotAPI, framework: str, door: str, workdir:
 
 
 async def _start_script(
-    name: str, server: StandInBotAPI, framework: str, door: str, workdir: Path, frozen_heap: bool = False
+    name: str,
+    server: StandInBotAPI,
+    framework: str,
+    door: str,
+    workdir: Path,
+    frozen_heap: bool = False,
+    extra: list[str] | None = None,
 ) -> Running:
     port = free_port()
     args = [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--framework", framework, "--door", door,
-            "--api-url", server.url, "--token", server.token, "--port", str(port)]
+            "--api-url", server.url, "--token", server.token, "--port", str(port), *(extra or [])]
     if frozen_heap:
         args.append("--frozen-heap")
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +144,25 @@ KINDS = ("echo", "floor", "wuye")
 STARTERS = {"floor": start_floor, "wuye": start_wuye}
 
 
-async def measure(framework: str, door: str, owners: int, frozen_echo: bool = False) -> Round:
+@dataclass(frozen=True)
+class Options:
+    frozen_echo: bool = False
+    concurrent_echo: bool = False
+    core_processes: int | None = None
+
+
+async def measure(framework: str, door: str, owners: int, options: Options = Options()) -> Round:
     """One round: the echo bot, the floor bot, then wuye, each fresh; their figures by kind."""
     figures: Round = {}
     for kind in KINDS:
         async with stand_in() as server:
             with workdir() as tmp:
                 if kind == "echo":
-                    run = await start_echo(server, framework, door, Path(tmp), frozen_echo)
+                    run = await start_echo(
+                        server, framework, door, Path(tmp), options.frozen_echo, options.concurrent_echo
+                    )
+                elif kind == "wuye":
+                    run = await start_wuye(server, framework, door, Path(tmp), options.core_processes)
                 else:
                     run = await STARTERS[kind](server, framework, door, Path(tmp))
                 try:
@@ -200,23 +214,52 @@ async def main(argv: list[str] | None = None) -> int:
                         help="echo-then-wuye rounds per framework and door; medians are printed (default 3)")
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
     parser.add_argument("--door", choices=DOORS, action="append")
+    parser.add_argument("--core-processes", type=int, default=None,
+                        help="WUYE_CORE_PROCESSES for wuye (default: wuye's own default)")
+    parser.add_argument("--concurrent-echo", action="store_true",
+                        help="the PTB echo bot with concurrent updates on (PTB's default is off)")
+    parser.add_argument("--load", action="store_true",
+                        help="a competing process keeps one CPU busy for the whole run")
     parser.add_argument("--frozen-echo", action="store_true",
                         help="the echo bot too freezes its start-up heap, as wuye and the floor do")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.owners < 1:
         parser.error("--rounds and --owners must be at least 1")
     rows: list[list[Any]] = []
+    burner = _busy_core() if args.load else None
+    load_before = os.getloadavg()
+    try:
+        await _all(args, rows)
+    finally:
+        if burner is not None:
+            burner.kill()
+            burner.wait()
+    print(table(["framework", "door", "bot", "owners", "updates", "rounds", "seconds", "updates/s", "p50 ms",
+                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max", "wuye / floor"], rows))
+    print(
+        f"machine: {os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
+        f"{os.getloadavg()[0]:.2f}; competing load on one core: {'yes' if args.load else 'no'}; "
+        f"wuye's core processes: {args.core_processes if args.core_processes is not None else 'default'}; "
+        f"echo: {'concurrent updates' if args.concurrent_echo else 'the framework defaults'}"
+    )
+    return 0
+
+
+def _busy_core() -> subprocess.Popen[bytes]:
+    """Another program keeping one CPU busy, as on a shared machine."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+async def _all(args: argparse.Namespace, rows: list[list[Any]]) -> None:
     for framework in args.framework or FRAMEWORKS:
         for door in args.door or DOORS:
             rounds = []
             for i in range(args.rounds):
-                rounds.append(await measure(framework, door, args.owners, args.frozen_echo))
+                options = Options(args.frozen_echo, args.concurrent_echo, args.core_processes)
+                rounds.append(await measure(framework, door, args.owners, options))
                 print(f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
                       file=sys.stderr, flush=True)
             rows += rows_for(framework, door, args.owners, rounds)
-    print(table(["framework", "door", "bot", "owners", "updates", "rounds", "seconds", "updates/s", "p50 ms",
-                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max", "wuye / floor"], rows))
-    return 0
 
 
 if __name__ == "__main__":
