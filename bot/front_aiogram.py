@@ -246,6 +246,7 @@ class AiogramFrontEnd:
             deliver=self.deliver,
             answer=self._answer,
             set_menu=self.set_chat_menu,
+            pace=self.runtime.limiter,
             refused=(TelegramAPIError,),
         )
 

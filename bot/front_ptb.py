@@ -190,6 +190,7 @@ class PtbFrontEnd:
             deliver=self.deliver,
             answer=self._answer,
             set_menu=self.set_chat_menu,
+            pace=self.runtime.limiter,
             refused=(TelegramError,),
         )
 

@@ -15,10 +15,11 @@ import itertools
 import logging
 import random
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.outage import Postponements
 from handlers.conversations import notices
@@ -58,15 +59,27 @@ RunDb = Callable[..., Awaitable[Any]]
 Loaded = tuple[Notification | None, list[Send | Edit] | None, datetime | None]
 
 
+class Pace(Protocol):
+    """Telegram's limits as a pace to keep: RateLimiter in one process, storage/pacing.py's SharedPace
+    for several instances on one PostgreSQL database."""
+
+    async def wait(self, chat_id: int) -> None: ...
+    async def wait_overall(self) -> None: ...
+    def pause(self, seconds: float) -> None: ...
+
+
 class RateLimiter:
     """Telegram's limits: about 30 messages a second overall, one a second per private chat and
     twenty a minute per group. Slots are reserved before waiting, so concurrent senders queue fairly."""
 
+    # Telegram counts strictly (at most 30 in any one second, one a second per private chat, twenty a
+    # minute per group): pacing at exactly those rates turns every request that arrives a little late
+    # into a 429, so the pace keeps 5 % in hand.
     def __init__(
         self,
-        per_second: float = 30.0,
-        private_interval: float = 1.0,
-        group_interval: float = 3.0,
+        per_second: float = 30.0 * 0.95,
+        private_interval: float = 1.0 * 1.05,
+        group_interval: float = 3.0 * 1.05,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.interval = 1.0 / per_second
@@ -76,18 +89,43 @@ class RateLimiter:
         self._next_global = 0.0
         self._next_chat: dict[int, float] = {}
 
-    def reserve(self, chat_id: int) -> float:
-        """Book the next slot for `chat_id`; returns how long to wait for it."""
+    def reserve_chat(self, chat_id: int) -> float:
+        """Book the chat's next slot; returns how long to wait for it. A chat that must wait (its
+        second message within a second) holds no overall slot while it waits: the others go on."""
         now = self.clock()
-        start = max(now, self._next_global, self._next_chat.get(chat_id, 0.0))
-        self._next_global = start + self.interval
-        self._next_chat[chat_id] = start + (self.group_interval if chat_id < 0 else self.private_interval)
+        start = max(now, self._next_chat.get(chat_id, 0.0))
+        self._next_chat[chat_id] = start + self._chat_interval(chat_id)
         if len(self._next_chat) > 50_000:  # forget chats whose slot is long past
             self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
         return start - now
 
+    def reserve_overall(self, chat_id: int | None = None) -> float:
+        """Book the next slot of the bot's overall pace; returns how long to wait for it. With a chat,
+        that chat's next slot is counted from this one."""
+        now = self.clock()
+        start = max(now, self._next_global)
+        self._next_global = start + self.interval
+        if chat_id is not None:
+            after = start + self._chat_interval(chat_id)
+            self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), after)
+        return start - now
+
+    def _chat_interval(self, chat_id: int) -> float:
+        return self.group_interval if chat_id < 0 else self.private_interval
+
     async def wait(self, chat_id: int) -> None:
-        delay = self.reserve(chat_id)
+        delay = self.reserve_chat(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        delay = self.reserve_overall(chat_id)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def wait_overall(self) -> None:
+        """A slot of the bot's overall pace only: a reply to someone who is chatting is not held back a
+        second behind the one before it (Telegram's per-chat limit is for sustained sending), but every
+        message still counts against the thirty a second."""
+        delay = self.reserve_overall()
         if delay > 0:
             await asyncio.sleep(delay)
 
@@ -122,6 +160,9 @@ class OutboxStats:
     retried: int = 0
     failed: int = 0
     rate_limited: int = 0
+    # seconds from Telegram's "ok" for a part to its record being committed: the window in which a kill
+    # makes the message go out again after a restart (the latest few thousand)
+    recorded_after: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
 
 
 @dataclass
@@ -131,9 +172,13 @@ class Outbox:
     deliver: Deliver
     batch: int = 200
     concurrency: int = 32
-    limiter: RateLimiter = field(default_factory=RateLimiter)
+    limiter: Pace = field(default_factory=RateLimiter)
     stats: OutboxStats = field(default_factory=OutboxStats)
     run_db: RunDb = asyncio.to_thread
+    # Where a delivered part is recorded: right where Telegram's "ok" arrives, on a thread of this
+    # process kept for it (not behind a core process's turns or the database thread's queue), so the
+    # window in which a kill doubles a message stays short. None: run_db.
+    record_db: RunDb | None = None
     # notification id -> our lease's end. Kept here, beside the delivering, not in the transactions
     # below: those may run in a core process, and a core process that dies and is replaced must not
     # take the knowledge of which leases are ours with it.
@@ -164,32 +209,63 @@ class Outbox:
             return n, parts, now + LEASE
 
     async def drain(self) -> int:
-        """Deliver everything due now; returns how many notifications were finished."""
+        """Deliver everything due now: a chat's messages one after another in order, chats side by side,
+        and the next claim taken while the last is still going out, so the pace never waits for a
+        batch's last chats. Returns how many notifications were finished."""
         finished = 0
+        queues: dict[int, deque[Notification]] = {}
+        workers: set[asyncio.Task[None]] = set()
+        gate = asyncio.Semaphore(self.concurrency)
+        exhausted = False
+
+        async def one_chat(key: int) -> None:
+            nonlocal finished
+            queue = queues[key]
+            async with gate:
+                while queue:
+                    item = queue.popleft()
+                    if await self._deliver(item.id or 0):
+                        finished += 1
+                        continue
+                    # Not now (a 429, a server error): the chat's other messages wait as long, in order,
+                    # and are let go at once, not after their lease ran out.
+                    rest = [n.id for n in queue if n.id is not None]
+                    queue.clear()
+                    for n_id in rest:
+                        self._leases.pop(n_id, None)
+                    if rest:
+                        await self.run_db(self._hold_back, item.id or 0, rest)
+                del queues[key]
+
         while True:
-            claimed = await self.run_db(self._claim)
-            if not claimed:
+            if not exhausted and sum(len(q) for q in queues.values()) < max(1, self.batch // 2):
+                claimed = await self.run_db(self._claim)
+                exhausted = not claimed
+                for n in claimed:
+                    if n.id is not None and n.claimed_until is not None:
+                        self._leases[n.id] = n.claimed_until
+                    key = self._chat_key(n)
+                    if key in queues:
+                        queues[key].append(n)  # behind that chat's messages still going out
+                    else:
+                        queues[key] = deque([n])
+                        workers.add(asyncio.create_task(one_chat(key)))
+            if not workers:
                 return finished
-            self._leases = {n.id: n.claimed_until for n in claimed if n.id is not None and n.claimed_until}
-            by_chat: dict[int, list[Notification]] = {}
-            for n in claimed:
-                by_chat.setdefault(self._chat_key(n), []).append(n)
-            gate = asyncio.Semaphore(self.concurrency)
+            done, _ = await asyncio.wait(
+                workers, timeout=None if exhausted else 0.2, return_when=asyncio.FIRST_COMPLETED
+            )
+            workers -= done
+            for task in done:
+                task.result()
 
-            async def one_chat(items: list[Notification], gate: asyncio.Semaphore = gate) -> int:
-                async with gate:
-                    done = 0
-                    for item in items:  # one chat's messages in order
-                        if await self._deliver(item.id or 0):
-                            done += 1
-                        else:
-                            break  # keep the chat's order: the rest wait for the next round
-                    return done
-
-            results = await asyncio.gather(*(one_chat(items) for items in by_chat.values()))
-            finished += sum(results)
-            if sum(results) == 0:
-                return finished
+    def _hold_back(self, failed_id: int, rest: list[int]) -> None:
+        """The messages after one that must wait (a 429's retry_after) wait as long, unleased."""
+        with self.ctx.uow() as uow:
+            failed = uow.notifications.get(failed_id)
+            until = failed.not_before if failed is not None else None
+            uow.notifications.hold_back(rest, until)
+            uow.commit()
 
     @staticmethod
     def _chat_key(n: Notification) -> int:
@@ -210,6 +286,7 @@ class Outbox:
             await self.run_db(self._finish, notification_id, "failed", gone)
             return True
         uncertain = False
+        record = self.record_db or self.run_db
         for index in range(n.parts_sent, len(parts)):
             part = parts[index]
             await self.limiter.wait(part.chat_id)
@@ -219,7 +296,7 @@ class Outbox:
                 if exc.kind == "uncertain":  # it may have arrived: count it, do not send it twice
                     self.stats.uncertain += 1
                     uncertain = True
-                    await self.run_db(self._progress, n, index, part, None, str(exc))
+                    await record(self._progress, n, index, part, None, str(exc))
                     continue
                 finished, counted = await self.run_db(self._failure, notification_id, exc)
                 if counted:
@@ -227,8 +304,11 @@ class Outbox:
                 if counted == "rate_limited":
                     self.limiter.pause(exc.retry_after)
                 return bool(finished)
-            await self.run_db(self._progress, n, index, part, message_id)
-        await self.run_db(self._finish, notification_id, "uncertain" if uncertain else "sent")
+            ok_at = time.monotonic()
+            await record(self._progress, n, index, part, message_id)
+            self.stats.recorded_after.append(time.monotonic() - ok_at)
+        await record(self._finish, notification_id, "uncertain" if uncertain else "sent")
+        self._leases.pop(notification_id, None)
         self.stats.sent += 1
         return True
 

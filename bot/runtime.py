@@ -7,6 +7,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.core_process import CoreProcesses, TurnFailed, retry_pause
-from bot.outbox import Deliver, DeliveryError, Outbox, Queued
+from bot.outbox import Deliver, DeliveryError, Outbox, Pace, Queued, RateLimiter
 from bot.scheduler import LadderScheduler
 from bot.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.webhook import answer_params, reply_by_webhook
@@ -34,6 +35,9 @@ Perform = Callable[[list[Output]], Awaitable[None]]
 ReadSheet = Callable[[bytes, str | None], Awaitable[SheetRead]]
 
 
+REPLY_TRIES = 6  # a reply waits out this many 429s or server errors before it is given up (and logged)
+
+
 async def perform_outputs(
     outputs: list[Output],
     *,
@@ -41,11 +45,14 @@ async def perform_outputs(
     answer: Callable[[Answer], Awaitable[object]],
     set_menu: Callable[[SetMenu], Awaitable[object]],
     refused: tuple[type[Exception], ...],
+    pace: Pace | None = None,
 ) -> None:
     """What every Telegram front end does with a turn's outputs, in order. A press's answer rides on the
     webhook reply when there is one; an edit Telegram refuses (the message deleted, or too old) is sent
     as a new message, so the words still arrive; any other refusal (`refused`: the framework's errors)
-    is logged and the rest go on."""
+    is logged and the rest go on. Replies keep the same pace as the outbox (`pace`, one limiter per
+    process) and wait out a 429's retry_after or a server error, in the chat's order: someone in the
+    middle of a report gets the next question however busy the bot is."""
     logged: tuple[type[Exception], ...] = (DeliveryError, *refused)
     for output in outputs:
         try:
@@ -56,16 +63,37 @@ async def perform_outputs(
                 await set_menu(output)
             elif isinstance(output, Edit):
                 try:
-                    await deliver(output)
+                    await _persist(deliver, output, pace)
                 except DeliveryError as exc:
                     if exc.kind != "bad_request":
                         raise
                     log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
-                    await deliver(Send(output.chat_id, output.text, output.buttons))
+                    await _persist(deliver, Send(output.chat_id, output.text, output.buttons), pace)
             else:
-                await deliver(output)
+                await _persist(deliver, output, pace)
         except logged as exc:
             log.warning("could not perform %s: %s", type(output).__name__, exc)
+
+
+async def _persist(deliver: Deliver, part: Send | Edit, pace: Pace | None) -> int | None:
+    """Send one reply, waiting out what Telegram asks (429) or a server's trouble, a few times."""
+    for attempt in itertools.count():
+        if pace is not None:
+            await pace.wait_overall()
+        try:
+            return await deliver(part)
+        except DeliveryError as exc:
+            if exc.kind not in ("retry_after", "transient") or attempt + 1 >= REPLY_TRIES:
+                raise
+            if exc.kind == "retry_after":
+                wait = exc.retry_after
+                if pace is not None:
+                    pace.pause(wait)
+            else:
+                wait = min(10.0, 0.5 * 2.0**attempt) * random.uniform(0.5, 1.0)
+            log.info("reply to chat %s: %s; sending it again in %.1f s", part.chat_id, exc.kind, wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable: every try returns or raises")
 
 
 @dataclass
@@ -86,6 +114,9 @@ class Runtime:
     _db: ThreadPoolExecutor | None = None
     _woken_for: int = 0  # the `queued` tick the outbox was last woken for
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)  # ends the pauses between tries
+    # Telegram's limits, one pace for the process: the outbox's messages and the replies alike
+    limiter: Pace = field(default_factory=RateLimiter)
+    _recorder: ThreadPoolExecutor | None = None
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time, and a thread that finds the file locked sleeps and retries:
@@ -187,10 +218,24 @@ class Runtime:
                 if released := uow.notifications.release_leases():
                     log.info("released %d notification leases left by a stopped process", released)
                 uow.commit()
-        outbox = Outbox(self.ctx, self.translators, deliver, run_db=self.run_db)
+        # A delivered part is recorded on a thread of this process kept for it, right where Telegram's
+        # "ok" arrives: not behind a core process's turns nor the database thread's queue.
+        self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wuye-record")
+        outbox = Outbox(
+            self.ctx,
+            self.translators,
+            deliver,
+            run_db=self.run_db,
+            record_db=self._record,
+            limiter=self.limiter,
+        )
         self._outbox_task = asyncio.create_task(outbox.run_forever(self._wake, idle), name="wuye-outbox")
         self._wake.set()  # drain whatever was left from before a restart
         return outbox
+
+    async def _record(self, fn: Callable[..., Any], *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._recorder, functools.partial(fn, *args))
 
     def start_ladder(self, every_seconds: float = 5.0) -> LadderScheduler:
         """Sweep for due reminders and escalations; what it queues is sent by the outbox at once."""
@@ -221,3 +266,6 @@ class Runtime:
             except asyncio.CancelledError:
                 pass
             self._outbox_task = None
+        if self._recorder is not None:
+            self._recorder.shutdown(wait=True)  # a part delivered is recorded before wuye stops
+            self._recorder = None

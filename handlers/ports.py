@@ -152,6 +152,10 @@ class NotificationRepository(Protocol):
         """Extend a lease only if it is still the one this dispatcher took; False if it was lost."""
         ...
 
+    def hold_back(self, ids: Sequence[int], until: datetime | None) -> None:
+        """Let these go (no lease) and let none of them be sent before `until`."""
+        ...
+
     def release_leases(self) -> int:
         """Drop every lease on unfinished notifications (only when no other dispatcher can run)."""
         ...

@@ -98,6 +98,15 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    def hold_back(self, ids: Sequence[int], until: datetime | None) -> None:
+        if not ids:
+            return
+        values: dict[str, Any] = {"claimed_until": None}
+        if until is not None:
+            values["not_before"] = until
+        chosen = col(NotificationRow.id).in_(list(ids))
+        self.session.execute(update(NotificationRow).where(chosen).values(**values))
+
     def release_leases(self) -> int:
         """Drop every lease on unfinished notifications (only safe when no other dispatcher runs)."""
         result = self.session.execute(

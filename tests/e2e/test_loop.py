@@ -715,3 +715,23 @@ async def test_a_blocked_chat_crashes_nothing_and_staff_messages_go_one_up(
     # The bot carries on for everyone else, on every framework.
     [help_answer] = await wuye.settle(OWNER_EN)
     assert "/report" in text_of(help_answer)
+
+
+# ---- replies under pressure (issue #15) ---------------------------------------------------------------
+async def test_a_429_on_a_reply_in_the_middle_of_a_report_delays_the_question_and_loses_nothing(
+    wuye: Wuye, botapi: StandInBotAPI
+) -> None:
+    seen = await wuye.command(OWNER_HANS, "report", until="r:cat:")
+    # Telegram turns the next two replies away (too many requests): the bot waits and sends them.
+    await wuye.settle(OWNER_HANS)  # nothing else on its way meanwhile: the refusals hit the reply
+    mark, mark_calls = botapi.mark(), len(botapi.calls)
+    botapi.fail_next(2, 429, methods=["sendMessage", "editMessageText"], retry_after=1, chat_id=OWNER_HANS)
+    card = with_button(seen, "r:cat:")
+    shown = await wuye.press(OWNER_HANS, card, "r:cat:lift", until=lambda m: "描述" in text_of(m))
+    assert any("描述" in text_of(m) for m in shown)  # the question arrived (into the pressed message)
+    assert not [m for m in new_in(botapi, mark, OWNER_HANS) if "描述" in text_of(m)][1:]  # and once
+    refused = [c for c in botapi.calls[mark_calls:] if c.status == 429]
+    assert [str(c.params.get("chat_id")) for c in refused] == [str(OWNER_HANS)] * 2  # turned away twice
+    # and the report goes on to the end
+    seen = await wuye.say(OWNER_HANS, "3栋电梯门关不上，一直响警报", until="r:skip")
+    assert seen

@@ -8,6 +8,7 @@ limiter waits in real time — so spacing is asserted on the stand-in's own arri
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -326,3 +327,41 @@ async def test_rate_limits_per_private_chat_per_group_and_overall(
     )
     assert worst >= -JITTER, worst
     assert not P.doubled(botapi)
+
+
+@FRONTS
+async def test_a_429_lets_the_chats_other_messages_go_at_once_and_all_follow_within_seconds(
+    front: str, botapi: StandInBotAPI, tmp_path: Path
+) -> None:
+    app, clock = world(tmp_path, botapi)
+    [ticket_id] = P.open_tickets(app, 1)
+    now = clock.now()
+    with app.ctx.uow() as uow:
+        official = uow.people.by_telegram_id(100051)  # a street official: a busy chat
+        assert official is not None and official.id is not None
+        for i in range(3):
+            uow.notifications.add(
+                Notification(
+                    key=f"ticket.comment:t{ticket_id}:w{i}", person_id=official.id, kind="ticket.comment",
+                    params={"comment": f"第{i + 1}条"}, created_at=now, ticket_id=ticket_id,
+                )
+            )  # fmt: skip
+        uow.commit()
+    botapi.fail_next(1, 429, methods=SENDS, retry_after=1)
+    async with outbox_on(front, botapi, app) as outbox:
+        await outbox.drain()
+        with app.ctx.uow() as uow:
+            mine = (n for n in uow.notifications.all() if n.person_id == official.id)
+            rows = [n for n in mine if n.key.endswith(("w0", "w1", "w2"))]
+        first, *rest = sorted(rows, key=lambda n: n.id or 0)
+        assert first.sent_at is None and first.not_before is not None
+        # The others are not held under a two-minute lease: free at once, due when the first is.
+        assert all(n.claimed_until is None and n.not_before == first.not_before for n in rest)
+        clock.advance(timedelta(seconds=1))
+        started = asyncio.get_running_loop().time()
+        while P.undelivered(app.engine):
+            assert await outbox.drain() > 0
+        assert asyncio.get_running_loop().time() - started < 5
+    texts = [c.params.get("text", "") for c in send_calls(botapi, 100051) if c.status == 200]
+    ours = [t for t in texts if "条" in t]
+    assert len(ours) == 3 and ["第1条" in ours[0], "第2条" in ours[1], "第3条" in ours[2]] == [True] * 3

@@ -18,7 +18,7 @@ import inspect
 import json
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,6 +100,7 @@ class _Fault:
     until: float | None = None
     retry_after: int | None = None
     body: str = "html"
+    chat_id: int | None = None  # only requests to this chat
 
 
 @dataclass
@@ -118,6 +119,23 @@ class _Bucket:
         return False
 
 
+@dataclass
+class _Window:
+    """Telegram's limits read strictly: at most `limit` accepted in any one-second window."""
+
+    limit: int
+    times: deque[float] = field(default_factory=deque)
+
+    def take(self) -> bool:
+        moment = time.monotonic()
+        while self.times and moment - self.times[0] >= 1.0:
+            self.times.popleft()
+        if len(self.times) >= self.limit:
+            return False
+        self.times.append(moment)
+        return True
+
+
 class StandInBotAPI(UpdateFactory):
     """The stand-in server. ``token`` is the main bot (used when a ``token=`` argument is omitted)."""
 
@@ -134,8 +152,9 @@ class StandInBotAPI(UpdateFactory):
         self._update_ids: dict[str, int] = {}
         self._changed = asyncio.Event()
         self._faults: list[_Fault] = []
-        self._rate: tuple[_Bucket | None, float | None, int] = (None, None, 1)
-        self._chat_buckets: dict[str, _Bucket] = {}
+        self._rate: tuple[_Bucket | _Window | None, float | None, int] = (None, None, 1)
+        self._chat_buckets: dict[str, _Bucket | _Window] = {}
+        self._strict = False
         self._delay: tuple[float, frozenset[str] | None] = (0.0, None)
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -304,18 +323,24 @@ class StandInBotAPI(UpdateFactory):
 
     # ---- fault injection -------------------------------------------------------------------------
     def rate_limit(self, per_second: float | None, retry_after: int = 1, *,
-                   per_chat: float | None = None) -> None:
+                   per_chat: float | None = None, strict: bool = False) -> None:
         """Answer 429 (``parameters.retry_after``) to sending/editing methods beyond ``per_second``
-        overall or ``per_chat`` per chat (token buckets, burst = max(1, rate)). ``None`` turns it off."""
-        bucket = _Bucket(per_second, max(1.0, per_second)) if per_second else None
+        overall or ``per_chat`` per chat: token buckets (burst = max(1, rate)), or with ``strict`` at
+        most that many in any one-second window, as Telegram enforces it. ``None`` turns it off."""
+        bucket: _Bucket | _Window | None = None
+        if per_second:
+            bucket = _Window(int(per_second)) if strict else _Bucket(per_second, max(1.0, per_second))
         self._rate = (bucket, per_chat, retry_after)
+        self._strict = strict
         self._chat_buckets.clear()
 
     def fail_next(self, n: int = 1, status: int = 502, *, methods: Iterable[str] | None = None,
-                  retry_after: int | None = None, body: str = "html") -> None:
+                  retry_after: int | None = None, body: str = "html", chat_id: int | None = None) -> None:
         """Answer the next ``n`` matching requests with ``status``. ``methods=None`` means every method
-        but getUpdates. ``body`` "html" (like Telegram's nginx for 5xx) or "json"; 429 is always JSON."""
-        self._faults.append(_Fault(status, _names(methods), remaining=n, retry_after=retry_after, body=body))
+        but getUpdates; ``chat_id``: only requests to that chat. ``body`` "html" (like Telegram's nginx
+        for 5xx) or "json"; 429 is always JSON."""
+        self._faults.append(_Fault(status, _names(methods), remaining=n, retry_after=retry_after, body=body,
+                                   chat_id=chat_id))
 
     def fail_with(self, status: int = 502, *, for_seconds: float = 1.0, methods: Iterable[str] | None = None,
                   retry_after: int | None = None, body: str = "html") -> None:
@@ -350,6 +375,8 @@ class StandInBotAPI(UpdateFactory):
         self._faults = [f for f in self._faults if (f.remaining is None or f.remaining > 0)
                         and (f.until is None or f.until > moment)]
         for fault in self._faults:
+            if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
+                continue
             if self._matches(fault.methods, method):
                 if fault.remaining is not None:
                     fault.remaining -= 1
@@ -358,8 +385,9 @@ class StandInBotAPI(UpdateFactory):
         if method.lower() in SEND_METHODS and (bucket is not None or per_chat):
             chat_ok = True
             if per_chat:
-                chat_bucket = self._chat_buckets.setdefault(
-                    str(params.get("chat_id")), _Bucket(per_chat, max(1.0, per_chat)))
+                strict = _Window(max(1, int(per_chat)))
+                fresh = strict if self._strict else _Bucket(per_chat, max(1.0, per_chat))
+                chat_bucket = self._chat_buckets.setdefault(str(params.get("chat_id")), fresh)
                 chat_ok = chat_bucket.take()
             if not chat_ok or (bucket is not None and not bucket.take()):
                 return error_response(429, retry_after, "json")
