@@ -21,11 +21,12 @@ from bot.core_process import CoreProcesses
 from bot.heap import settled_heap
 from bot.i18n import load_translations
 from bot.instance import AlreadyRunning, SingleInstance
-from bot.outbox import Outbox, console_pace
+from bot.outbox import Outbox, Pace, RateLimiter, console_pace
 from bot.runtime import Runtime
 from bot.wiring import build_app
 from handlers.conversations.core import Core
 from storage.engine import brief
+from storage.pacing import SharedPace
 
 if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
     from bot.front_aiogram import AiogramFrontEnd
@@ -42,8 +43,16 @@ class StartError(Exception):
 def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     app = build_app(settings, migrate=migrate)
     translations = load_translations(tz=settings.zone)
+    # Telegram's limits are the bot's: on PostgreSQL, where several instances may serve it, one pace in
+    # the database for all of them (storage/pacing.py); on SQLite one process, its own limiter.
+    pace: Pace = SharedPace(app.engine) if app.engine.dialect.name == "postgresql" else RateLimiter()
     return Runtime(
-        app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine, queued=app.queued
+        app.ctx,
+        Core(app.ctx, translations),
+        translations.for_lang,
+        engine=app.engine,
+        queued=app.queued,
+        limiter=pace,
     )
 
 

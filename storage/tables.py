@@ -318,3 +318,12 @@ class DisclosureQuestionRow(SQLModel, table=True):
     disclosure_id: int = Field(foreign_key="disclosure.id", index=True)
     line_id: int = Field(foreign_key="disclosure_line.id")
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class SendPaceRow(SQLModel, table=True):
+    """When the bot may next send, overall ("all") and to each chat ("c<id>"): Telegram's limits are
+    per bot, so every instance on one database reserves its slots here (storage/pacing.py)."""
+
+    __tablename__ = "send_pace"
+    key: str = Field(max_length=32, primary_key=True)
+    next_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
