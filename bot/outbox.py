@@ -184,6 +184,9 @@ class Outbox:
     # take the knowledge of which leases are ours with it.
     _leases: dict[int, datetime] = field(default_factory=dict)
     _outage: Postponements = field(default_factory=lambda: Postponements("sending"))
+    # Set when wuye stops: no further part is sent, the parts on their way are answered and recorded
+    # (a send cut off after Telegram took it would be sent again after the restart)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
@@ -222,11 +225,13 @@ class Outbox:
             nonlocal finished
             queue = queues[key]
             async with gate:
-                while queue:
+                while queue and not self.stopping.is_set():
                     item = queue.popleft()
                     if await self._deliver(item.id or 0):
                         finished += 1
                         continue
+                    if self.stopping.is_set():
+                        break
                     # Not now (a 429, a server error): the chat's other messages wait as long, in order,
                     # and are let go at once, not after their lease ran out.
                     rest = [n.id for n in queue if n.id is not None]
@@ -237,27 +242,47 @@ class Outbox:
                         await self.run_db(self._hold_back, item.id or 0, rest)
                 del queues[key]
 
-        while True:
-            if not exhausted and sum(len(q) for q in queues.values()) < max(1, self.batch // 2):
-                claimed = await self.run_db(self._claim)
-                exhausted = not claimed
-                for n in claimed:
-                    if n.id is not None and n.claimed_until is not None:
-                        self._leases[n.id] = n.claimed_until
-                    key = self._chat_key(n)
-                    if key in queues:
-                        queues[key].append(n)  # behind that chat's messages still going out
-                    else:
-                        queues[key] = deque([n])
-                        workers.add(asyncio.create_task(one_chat(key)))
-            if not workers:
-                return finished
-            done, _ = await asyncio.wait(
-                workers, timeout=None if exhausted else 0.2, return_when=asyncio.FIRST_COMPLETED
-            )
-            workers -= done
-            for task in done:
-                task.result()
+        try:
+            while True:
+                exhausted = exhausted or self.stopping.is_set()
+                if not exhausted and sum(len(q) for q in queues.values()) < max(1, self.batch // 2):
+                    claimed = await self.run_db(self._claim)
+                    exhausted = not claimed
+                    for n in claimed:
+                        if n.id is not None and n.claimed_until is not None:
+                            self._leases[n.id] = n.claimed_until
+                        key = self._chat_key(n)
+                        if key in queues:
+                            queues[key].append(n)  # behind that chat's messages still going out
+                        else:
+                            queues[key] = deque([n])
+                            workers.add(asyncio.create_task(one_chat(key)))
+                if not workers:
+                    return finished
+                done, _ = await asyncio.wait(
+                    workers, timeout=None if exhausted else 0.2, return_when=asyncio.FIRST_COMPLETED
+                )
+                workers -= done
+                for task in done:
+                    task.result()
+        finally:
+            # Stopped or failed part-way (the core processes stopping, the database gone): the other
+            # chats' deliveries end here too, and their outcome is not left unread.
+            for task in workers:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    def held(self) -> list[int]:
+        """The notifications this dispatcher holds a lease on and has not finished."""
+        return list(self._leases)
+
+    def release(self, ids: list[int]) -> int:
+        """Let go of these leases (at a stop), so that another instance or the next start sends them at
+        once rather than after the lease ran out."""
+        with self.ctx.uow() as uow:
+            uow.notifications.hold_back(ids, None)
+            uow.commit()
+        return len(ids)
 
     def _hold_back(self, failed_id: int, rest: list[int]) -> None:
         """The messages after one that must wait (a 429's retry_after) wait as long, unleased."""
@@ -290,6 +315,8 @@ class Outbox:
         for index in range(n.parts_sent, len(parts)):
             part = parts[index]
             await self.limiter.wait(part.chat_id)
+            if self.stopping.is_set():
+                return False  # the rest of it after the restart, from this part on
             try:
                 message_id = await self.deliver(part)
             except DeliveryError as exc:
@@ -406,8 +433,8 @@ class Outbox:
             return finished, counted
 
     async def run_forever(self, wake: asyncio.Event, idle: float = 2.0) -> None:
-        """Drain whenever woken (after each update or sweep) or every `idle` seconds."""
-        while True:
+        """Drain whenever woken (after each update or sweep) or every `idle` seconds, until stopping."""
+        while not self.stopping.is_set():
             try:
                 # Not asyncio.wait_for: on Python 3.11 it swallows a cancel that arrives as the wake-up
                 # does, and the task never stops (seen as `wuye run` hanging on shutdown).

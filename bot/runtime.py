@@ -35,6 +35,7 @@ Perform = Callable[[list[Output]], Awaitable[None]]
 ReadSheet = Callable[[bytes, str | None], Awaitable[SheetRead]]
 
 
+OUTBOX_PATIENCE = 10.0  # seconds a stop waits for the sends on their way to be answered and recorded
 REPLY_TRIES = 6  # a reply waits out this many 429s or server errors before it is given up (and logged)
 
 
@@ -117,6 +118,7 @@ class Runtime:
     # Telegram's limits, one pace for the process: the outbox's messages and the replies alike
     limiter: Pace = field(default_factory=RateLimiter)
     _recorder: ThreadPoolExecutor | None = None
+    _outbox: Outbox | None = None
 
     def __post_init__(self) -> None:
         # SQLite has one writer at a time, and a thread that finds the file locked sleeps and retries:
@@ -229,6 +231,7 @@ class Runtime:
             record_db=self._record,
             limiter=self.limiter,
         )
+        self._outbox = outbox
         self._outbox_task = asyncio.create_task(outbox.run_forever(self._wake, idle), name="wuye-outbox")
         self._wake.set()  # drain whatever was left from before a restart
         return outbox
@@ -259,13 +262,26 @@ class Runtime:
         if self._ladder is not None:
             self._ladder.stop()
             self._ladder = None
-        if self._outbox_task is not None:
-            self._outbox_task.cancel()
+        if self._outbox_task is not None and self._outbox is not None:
+            # No new part is sent; those on their way get their answer and are recorded (cut off after
+            # Telegram took them, they would go out again after the restart), for a few seconds at most.
+            self._outbox.stopping.set()
+            self._wake.set()
+            done, _ = await asyncio.wait({self._outbox_task}, timeout=OUTBOX_PATIENCE)
+            if not done:
+                self._outbox_task.cancel()
             try:
                 await self._outbox_task
             except asyncio.CancelledError:
                 pass
+            try:
+                if held := self._outbox.held():
+                    await self.run_db(self._outbox.release, held)
+                    log.info("let go of %d claimed notifications; they go at the next start", len(held))
+            except Exception as exc:  # the core processes or the database already gone: the leases expire
+                log.info("could not let go of claimed notifications (%s); they wait for their lease", exc)
             self._outbox_task = None
+            self._outbox = None
         if self._recorder is not None:
             self._recorder.shutdown(wait=True)  # a part delivered is recorded before wuye stops
             self._recorder = None

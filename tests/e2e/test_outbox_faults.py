@@ -9,6 +9,7 @@ limiter waits in real time — so spacing is asserted on the stand-in's own arri
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -347,7 +348,7 @@ async def test_a_429_lets_the_chats_other_messages_go_at_once_and_all_follow_wit
                 )
             )  # fmt: skip
         uow.commit()
-    botapi.fail_next(1, 429, methods=SENDS, retry_after=1)
+    botapi.fail_next(1, 429, methods=SENDS, retry_after=1, chat_id=100051)
     async with outbox_on(front, botapi, app) as outbox:
         await outbox.drain()
         with app.ctx.uow() as uow:
@@ -365,3 +366,35 @@ async def test_a_429_lets_the_chats_other_messages_go_at_once_and_all_follow_wit
     texts = [c.params.get("text", "") for c in send_calls(botapi, 100051) if c.status == 200]
     ours = [t for t in texts if "条" in t]
     assert len(ours) == 3 and ["第1条" in ours[0], "第2条" in ours[1], "第3条" in ours[2]] == [True] * 3
+
+
+@FRONTS
+async def test_a_stop_lets_the_send_on_its_way_be_answered_and_recorded_and_sends_nothing_more(
+    front: str, botapi: StandInBotAPI, tmp_path: Path
+) -> None:
+    """Cut off after Telegram took it, a send would go out again after the restart: a stop waits for
+    the answer and records it, starts no other send, and lets go of what it had claimed."""
+    app, _ = world(tmp_path, botapi)
+    P.open_tickets(app, 3)  # cards and notices for several people
+    owed = P.undelivered(app.engine)
+    botapi.delay(0.8, methods=SENDS)  # Telegram is slow to answer
+    async with outbox_on(front, botapi, app) as outbox:
+        wake = asyncio.Event()
+        running = asyncio.create_task(outbox.run_forever(wake))
+        wake.set()
+        await P.wait_for(lambda: send_calls(botapi), 10, "a send on its way")
+        outbox.stopping.set()
+        stopped_at = time.monotonic()
+        wake.set()
+        await asyncio.wait_for(running, 5)
+        held = outbox.held()
+        assert outbox.release(held) == len(held)
+    answered = [c for c in send_calls(botapi) if c.status == 200]
+    assert answered and len(answered) == len(send_calls(botapi))  # none cut off
+    assert all(c.at <= stopped_at for c in send_calls(botapi))  # none started after the stop
+    with app.ctx.uow() as uow:
+        done = [n for n in uow.notifications.all() if n.sent_at is not None]
+        claimed = [n for n in uow.notifications.all() if n.claimed_until is not None]
+    assert len(done) == len(answered)  # each answered send recorded
+    assert not claimed  # nothing left waiting for a lease to run out
+    assert P.undelivered(app.engine) == owed - len(done) > 0
