@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # (at most 1 on SQLite), so the framework's HTTP work and the core's use a CPU each.
     core_processes: int = Field(default=1, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Seconds between two messages to one private chat (Telegram allows about one a second; groups get
+    # three times as long). Only a stand-in Bot API without that limit (tests) wants it shorter.
+    chat_interval: float = Field(default=1.05, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -45,7 +45,12 @@ def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     translations = load_translations(tz=settings.zone)
     # Telegram's limits are the bot's: on PostgreSQL, where several instances may serve it, one pace in
     # the database for all of them (storage/pacing.py); on SQLite one process, its own limiter.
-    pace: Pace = SharedPace(app.engine) if app.engine.dialect.name == "postgresql" else RateLimiter()
+    private, group = settings.chat_interval, 3 * settings.chat_interval
+    pace: Pace = (
+        SharedPace(app.engine, private_interval=private, group_interval=group)
+        if app.engine.dialect.name == "postgresql"
+        else RateLimiter(private_interval=private, group_interval=group)
+    )
     return Runtime(
         app.ctx,
         Core(app.ctx, translations),
