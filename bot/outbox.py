@@ -27,7 +27,7 @@ from handlers.conversations.io import Edit, Send
 from handlers.domain import CardMessage, Notification
 from handlers.ports import UnitOfWork
 from handlers.services.context import Context
-from handlers.services.notify import next_up, queue
+from handlers.services.notify import recipient_blocked
 from handlers.text import Lang, Translator
 
 log = logging.getLogger("wuye.outbox")
@@ -394,26 +394,10 @@ class Outbox:
             finished = True
             if exc.kind == "blocked":
                 counted = "blocked"
-                row.failed_at, row.outcome = now, "blocked"
-                person = uow.people.get(row.person_id)
-                if person is not None and not person.unreachable:
-                    person.unreachable = True
-                    uow.people.save(person)
-                    log.warning(
-                        "person %s blocked the bot; their messages go to the next person up", row.person_id
-                    )
-                for stand_in in next_up(uow, row):
-                    ticket = uow.tickets.get(row.ticket_id) if row.ticket_id else None
-                    queue(
-                        uow,
-                        now,
-                        row.kind,
-                        stand_in,
-                        ticket=ticket,
-                        tag=f"up{row.id}",
-                        params={**row.params, "instead_of": row.person_id},
-                    )
-                    row.outcome = "rerouted"
+                if recipient_blocked(uow, row, now):
+                    log.warning("person %s blocked the bot; the message goes to the next up", row.person_id)
+                else:
+                    log.warning("person %s blocked the bot; nobody stands in for them", row.person_id)
             elif exc.kind == "bad_request" or row.attempts >= MAX_ATTEMPTS:
                 counted = "failed"
                 row.failed_at, row.outcome = now, "failed"

@@ -78,6 +78,30 @@ def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
     return [p for p in candidates if p != person_id]
 
 
+def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime) -> bool:
+    """Telegram said the recipient blocked the bot: they are marked unreachable (until they write to
+    us again) and the message goes to the next person up (`next_up`), so nobody stalls the ladder.
+    The notification is finished as blocked, or as rerouted when someone stands in; True if rerouted."""
+    notification.failed_at, notification.outcome = now, "blocked"
+    person = uow.people.get(notification.person_id)
+    if person is not None and not person.unreachable:
+        person.unreachable = True
+        uow.people.save(person)
+    ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
+    for stand_in in next_up(uow, notification):
+        queue(
+            uow,
+            now,
+            notification.kind,
+            stand_in,
+            ticket=ticket,
+            tag=f"up{notification.id}",
+            params={**notification.params, "instead_of": notification.person_id},
+        )
+        notification.outcome = "rerouted"
+    return notification.outcome == "rerouted"
+
+
 def refresh_cards(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     """Ask the outbox to edit every card of this ticket in place, once per change."""
     holders = sorted({c.person_id for c in uow.cards.of_ticket(ticket.id or 0)})

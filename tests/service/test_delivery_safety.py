@@ -1,5 +1,5 @@
-"""A report is filed once however often it is handled, and a case transferred to a department
-(吹哨报到) reminds that department on its own cycle."""
+"""A report is filed once however often it is handled, a case transferred to a department (吹哨报到)
+reminds that department on its own cycle, and a recipient who blocked the bot stalls nobody."""
 
 from __future__ import annotations
 
@@ -14,10 +14,18 @@ from handlers.conversations.io import Incoming, Kind
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Urgency
 from handlers.services import ladder, tickets
+from handlers.services.notify import queue, recipient_blocked
 from storage.repositories import UpdateLog
 from storage.uow import SqlUnitOfWork, _OnFirstUse
 from tests.service.talk import Talk
-from tests.service.world import FENG_CHENGGUAN, LIU_COMMUNITY, ZHANG_OWNER, World
+from tests.service.world import (
+    FENG_CHENGGUAN,
+    LI_REPAIR,
+    LIU_COMMUNITY,
+    WANG_MANAGER,
+    ZHANG_OWNER,
+    World,
+)
 
 
 class _DiesBeforeMarking(UpdateLog):
@@ -82,3 +90,31 @@ def test_a_transfer_starts_the_departments_own_reminders(world: World) -> None:
     world.clock.now = lambda: moved.due_at - timedelta(hours=20)  # type: ignore[method-assign]
     ladder.sweep(world.ctx)
     assert reminded("remind_before") >= department
+
+
+def test_a_blocked_recipient_is_marked_unreachable_and_the_next_person_up_gets_the_message(
+    world: World,
+) -> None:
+    ticket = world.report(category=Category.LIFT, urgency=Urgency.ORDINARY)
+    tid = ticket.id or 0
+    now = world.clock.now()
+    with world.ctx.uow() as uow:
+        owner = world.pid(ZHANG_OWNER)
+        queue(uow, now, "ticket.comment", owner, ticket=ticket, params={"comment": "师傅明早到"})
+        uow.commit()
+    with world.ctx.uow() as uow:
+        to_repair = next(n for n in uow.notifications.all() if n.person_id == world.pid(LI_REPAIR))
+        to_owner = next(n for n in uow.notifications.all() if n.person_id == world.pid(ZHANG_OWNER))
+        assert recipient_blocked(uow, to_repair, now)  # staff: the estate's manager stands in
+        assert not recipient_blocked(uow, to_owner, now)  # an owner's messages are nobody else's
+        uow.notifications.save(to_repair)
+        uow.notifications.save(to_owner)
+        uow.commit()
+    with world.ctx.uow() as uow:
+        repair, owner = uow.people.get(world.pid(LI_REPAIR)), uow.people.get(world.pid(ZHANG_OWNER))
+        assert repair is not None and repair.unreachable and owner is not None and owner.unreachable
+    outcomes = {n.person_id: n.outcome for n in world.notifications(tid)}
+    assert outcomes[world.pid(LI_REPAIR)] == "rerouted" and outcomes[world.pid(ZHANG_OWNER)] == "blocked"
+    instead = [n for n in world.notifications(tid) if n.params.get("instead_of") == world.pid(LI_REPAIR)]
+    assert {n.person_id for n in instead} == {world.pid(WANG_MANAGER)}
+    assert all(n.kind == to_repair.kind and n.sent_at is None for n in instead)
