@@ -19,10 +19,11 @@ from bot.wiring import build_app
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
 from handlers.conversations.labels import RUNG, label
+from handlers.ports import Translator
 from handlers.rules.ladder import Action, Rung
 from handlers.services.context import Context
 from handlers.services.setup import apply_setup
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "setup.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

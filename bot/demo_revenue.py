@@ -13,9 +13,9 @@ from bot.console import ConsoleChats
 from bot.revenue_examples import example_rows
 from bot.revenue_files import write_xlsx
 from handlers.clock import FixedClock
+from handlers.ports import Translator
 from handlers.services.context import Context
 from handlers.services.revenue_deadlines import sweep_deadlines
-from handlers.text import Translator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OWNER, MANAGER, STREET = 200001, 100001, 100051

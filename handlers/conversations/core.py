@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
 
 from handlers.conversations import (
     group,
@@ -20,23 +19,20 @@ from handlers.conversations import (
 )
 from handlers.conversations.buttons import decode, encode
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Button, ChatState, Incoming, Kind, Output, SetMenu
+from handlers.conversations.io import Button, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
+from handlers.ports import ChatState, TranslatorFactory
 from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import Conflict, NotAllowed, NotFound, UserError
-from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, Translator, resolve_language
+from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, resolve_language
 
 log = logging.getLogger("wuye.core")
 
 Step = Callable[[Turn], None]
 MAX_TEXT = 4000  # anything longer is refused before any flow sees it
-
-
-class TranslatorFactory(Protocol):
-    def for_lang(self, lang: Lang) -> Translator: ...
 
 
 def start(turn: Turn) -> None:
