@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
 from bot.console import ConsoleChats
+from bot.demo_revenue import revenue_act
 from bot.i18n import load_translations
 from bot.outbox import Outbox, console_pace
 from bot.setup_file import read_setup
@@ -189,14 +190,13 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
     await chats.handle(chats.incoming(OWNER, "/my"))
     await chats.handle(chats.press(OWNER, "mt:"))
     await _ladder_act(lang, clock, chats, app.ctx, stage, out, tr)
-    from bot.demo_revenue import revenue_act
-
     await revenue_act(
         lang,
         clock,
         chats,
         app.ctx,
         stage,
+        t,
         out,
         tr,
         Path.cwd() / "wuye-demo",
