@@ -30,8 +30,16 @@ from handlers.conversations.io import Incoming, Kind  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 
 INVITE = "EHB7QK4M9W"
-STEPS = ["/report", "r:cat:lift", "3号楼B梯停在8楼不动，按钮没有反应。", "r:skip", "r:skip",
-         "r:urg:ordinary", "r:prv:nobody", "r:ok"]
+STEPS = [
+    "/report",
+    "r:cat:lift",
+    "3号楼B梯停在8楼不动，按钮没有反应。",
+    "r:skip",
+    "r:skip",
+    "r:urg:ordinary",
+    "r:prv:nobody",
+    "r:ok",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     update_ids = itertools.count(1)
 
     def incoming(user: int, what: str) -> Incoming:
-        common = dict(chat_id=user, user_id=user, user_name=f"业主{user}", language_code="zh-hans",
-                      update_id=next(update_ids))
+        common = dict(
+            chat_id=user,
+            user_id=user,
+            user_name=f"业主{user}",
+            language_code="zh-hans",
+            update_id=next(update_ids),
+        )
         if what.startswith("/"):
             command, _, rest = what[1:].partition(" ")
             return Incoming(kind=Kind.COMMAND, command=command, text=rest, **common)  # type: ignore[arg-type]

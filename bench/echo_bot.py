@@ -36,8 +36,15 @@ async def _ptb_webhook(api_url: str, token: str, port: int, concurrent: bool = F
     from telegram import Update
     from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-    app = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot").base_file_url(f"{api_url}/file/bot")
-           .concurrent_updates(concurrent).updater(None).build())
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .concurrent_updates(concurrent)
+        .updater(None)
+        .build()
+    )
 
     async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -96,10 +103,16 @@ def bot_arguments(description: str, argv: list[str] | None) -> argparse.Namespac
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--port", type=int, help="the webhook's port on 127.0.0.1 (webhook door)")
-    parser.add_argument("--frozen-heap", action="store_true",
-                        help="freeze what start-up built out of full garbage collections, as `wuye run` does")
-    parser.add_argument("--concurrent-updates", action="store_true",
-                        help="python-telegram-bot: handle updates concurrently (off by default in PTB)")
+    parser.add_argument(
+        "--frozen-heap",
+        action="store_true",
+        help="freeze what start-up built out of full garbage collections, as `wuye run` does",
+    )
+    parser.add_argument(
+        "--concurrent-updates",
+        action="store_true",
+        help="python-telegram-bot: handle updates concurrently (off by default in PTB)",
+    )
     args = parser.parse_args(argv)
     if args.door == "webhook" and args.port is None:
         parser.error("--port is needed for the webhook door")
@@ -132,8 +145,11 @@ async def main(argv: list[str] | None = None) -> int:
     feed = None
     if args.door == "polling":  # the echo bots the stand-in server's own tests use
         concurrent = args.concurrent_updates
-        bot = (PTBEchoBot(args.api_url, args.token, poll_timeout=10, concurrent_updates=concurrent)
-               if args.framework == "ptb" else AiogramEchoBot(args.api_url, args.token, poll_timeout=10))
+        bot = (
+            PTBEchoBot(args.api_url, args.token, poll_timeout=10, concurrent_updates=concurrent)
+            if args.framework == "ptb"
+            else AiogramEchoBot(args.api_url, args.token, poll_timeout=10)
+        )
         await bot.start()
         stop_bot = bot.stop
     else:

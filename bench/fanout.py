@@ -54,23 +54,50 @@ def seed(url: str, chats: int) -> tuple[Any, list[int]]:
     now = datetime.now(UTC)
     with app.engine.begin() as c:
         owner = c.execute(select(PersonRow.id).where(PersonRow.telegram_id == 200001)).scalar_one()
-        c.execute(insert(PersonRow.__table__), [
-            {"telegram_id": FIRST_CHAT + i, "display_name": f"业主{i}", "language": "zh_Hans",
-             "unreachable": False, "created_at": now} for i in range(chats)])
+        c.execute(
+            insert(PersonRow.__table__),
+            [
+                {
+                    "telegram_id": FIRST_CHAT + i,
+                    "display_name": f"业主{i}",
+                    "language": "zh_Hans",
+                    "unreachable": False,
+                    "created_at": now,
+                }
+                for i in range(chats)
+            ],
+        )
         people = c.execute(select(PersonRow.id).where(PersonRow.telegram_id >= FIRST_CHAT)).scalars().all()
         # committee members of the ticket's estate: a message is drawn only for people who may read it
         estate = c.execute(select(EstateRow.id).where(EstateRow.key == "haibin")).scalar_one()
-        c.execute(insert(RoleRow.__table__), [
-            {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
-            for p in people])
-    ticket = open_ticket(app.ctx, owner, TicketDraft(
-        Category.LIFT, Urgency.ORDINARY, "3号楼B梯停在8楼不动，按钮没有反应。", privacy=Privacy.NOBODY))
+        c.execute(
+            insert(RoleRow.__table__),
+            [
+                {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
+                for p in people
+            ],
+        )
+    ticket = open_ticket(
+        app.ctx,
+        owner,
+        TicketDraft(
+            Category.LIFT, Urgency.ORDINARY, "3号楼B梯停在8楼不动，按钮没有反应。", privacy=Privacy.NOBODY
+        ),
+    )
     with app.ctx.uow() as uow:
-        uow.notifications.add_many([
-            Notification(key=notification_key("ticket.comment", p, ticket, tag="bench"), person_id=p,
-                         kind="ticket.comment", params={"comment": "电梯维保单位今天下午到场。"},
-                         created_at=now, ticket_id=ticket.id)
-            for p in people])
+        uow.notifications.add_many(
+            [
+                Notification(
+                    key=notification_key("ticket.comment", p, ticket, tag="bench"),
+                    person_id=p,
+                    kind="ticket.comment",
+                    params={"comment": "电梯维保单位今天下午到场。"},
+                    created_at=now,
+                    ticket_id=ticket.id,
+                )
+                for p in people
+            ]
+        )
         uow.commit()
     with app.engine.begin() as c:  # only the fan-out is measured, not the ticket's own notices
         c.execute(NotificationRow.__table__.delete().where(NotificationRow.kind != "ticket.comment"))
@@ -131,9 +158,22 @@ async def measure(framework: str, chats: int) -> list[Any]:
         def ms(q: float) -> str:
             return f"{1000 * gaps[min(len(gaps) - 1, int(q * len(gaps)))]:.1f}" if gaps else "—"
 
-        return [framework, chats, sum(delivered.values()), f"{elapsed:.1f}", f"{rate:.1f}",
-                f"{rate / RATE:.2f}", server.stats.rate_limited, lost, duplicates,
-                outcomes.get("sent", 0), outbox.stats.uncertain, ms(0.5), ms(0.99), ms(1.0)]
+        return [
+            framework,
+            chats,
+            sum(delivered.values()),
+            f"{elapsed:.1f}",
+            f"{rate:.1f}",
+            f"{rate / RATE:.2f}",
+            server.stats.rate_limited,
+            lost,
+            duplicates,
+            outcomes.get("sent", 0),
+            outbox.stats.uncertain,
+            ms(0.5),
+            ms(0.99),
+            ms(1.0),
+        ]
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -143,8 +183,27 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
     args = parser.parse_args(argv)
     rows = [await measure(f, args.chats) for f in (args.framework or FRAMEWORKS)]
-    print(table(["framework", "chats", "delivered", "seconds", "msg/s", "of 30/s", "429s", "lost",
-                 "duplicates", "rows sent", "uncertain", "ok→recorded p50 ms", "p99 ms", "max ms"], rows))
+    print(
+        table(
+            [
+                "framework",
+                "chats",
+                "delivered",
+                "seconds",
+                "msg/s",
+                "of 30/s",
+                "429s",
+                "lost",
+                "duplicates",
+                "rows sent",
+                "uncertain",
+                "ok→recorded p50 ms",
+                "p99 ms",
+                "max ms",
+            ],
+            rows,
+        )
+    )
     return 0
 
 

@@ -36,12 +36,20 @@ Action = tuple[str, int, str, Rows]  # ("send" | "edit" | "answer", chat id, tex
 CATEGORY_ROWS: Rows = [[("🚨 紧急情况：火灾、有人被困电梯、燃气泄漏", "r:emg")]] + [
     [(label, f"r:cat:{key}")]
     for key, label in (
-        ("revenue_disclosure", "📊 公共收益未公示"), ("revenue_misuse", "💴 公共收益被挪用"),
-        ("common_space", "🏢 公共部位被占用"), ("service_rooms", "🚪 物业用房"),
-        ("maintenance_fund", "🏦 维修资金"), ("shared_utilities", "🚰 共用设施设备"),
-        ("lift", "🛗 电梯故障或老旧"), ("fire_safety", "🧯 消防安全"), ("service_quality", "🙋 服务质量"),
-        ("unlawful_fees", "🧾 违规收费"), ("notices", "📋 信息公示"), ("owners_committee", "👥 业主委员会"),
-        ("safety_hazard", "⚠️ 安全隐患"), ("other", "📝 其他问题"),
+        ("revenue_disclosure", "📊 公共收益未公示"),
+        ("revenue_misuse", "💴 公共收益被挪用"),
+        ("common_space", "🏢 公共部位被占用"),
+        ("service_rooms", "🚪 物业用房"),
+        ("maintenance_fund", "🏦 维修资金"),
+        ("shared_utilities", "🚰 共用设施设备"),
+        ("lift", "🛗 电梯故障或老旧"),
+        ("fire_safety", "🧯 消防安全"),
+        ("service_quality", "🙋 服务质量"),
+        ("unlawful_fees", "🧾 违规收费"),
+        ("notices", "📋 信息公示"),
+        ("owners_committee", "👥 业主委员会"),
+        ("safety_hazard", "⚠️ 安全隐患"),
+        ("other", "📝 其他问题"),
     )
 ]
 PROMPT_PHOTOS = "如有需要，可发送照片（最多 5 张），发完后点击“完成”；不发照片请点击“跳过”。"
@@ -54,17 +62,25 @@ PRIVACY = (
     "• 不向任何人显示我的姓名\n"
     "  任何人都看不到您的姓名和房号，政府工作人员也看不到；机器人代为转达消息，不透露您的身份。"
 )
-DRAFT = ("问题类别：电梯故障或老旧\n紧急程度：一般\n位置：—\n照片：0 张\n"
-         "姓名可见范围：不向任何人显示我的姓名\n\n3号楼B梯停在8楼不动，按钮没有反应。")
-RECEIPT = ("报事已提交。\n\n" + DRAFT + "\n\n"
-           "您的报事编号是 HB-2026-000001，请保存好，电话咨询时可报此编号。\n"
-           "须在 2026年12月3日 09:00 前办结（时限 7 个工作日）。"
-           "每一步进展我都会通知您；发送 /my 可查看进度。")
-CARD = ("🆕 您有新工单：\n\n🛗 HB-2026-000001 · 电梯故障或老旧\n状态：已派单 · 一般\n小区：海滨花园\n"
-        "报事人：某业主（应本人要求不显示姓名）\n\n3号楼B梯停在8楼不动，按钮没有反应。\n\n"
-        "签收时限：2026年11月25日 09:00\n办理时限：2026年12月3日 09:00\n承办人：李师傅（维修）")
+DRAFT = (
+    "问题类别：电梯故障或老旧\n紧急程度：一般\n位置：—\n照片：0 张\n"
+    "姓名可见范围：不向任何人显示我的姓名\n\n3号楼B梯停在8楼不动，按钮没有反应。"
+)
+RECEIPT = (
+    "报事已提交。\n\n" + DRAFT + "\n\n"
+    "您的报事编号是 HB-2026-000001，请保存好，电话咨询时可报此编号。\n"
+    "须在 2026年12月3日 09:00 前办结（时限 7 个工作日）。"
+    "每一步进展我都会通知您；发送 /my 可查看进度。"
+)
+CARD = (
+    "🆕 您有新工单：\n\n🛗 HB-2026-000001 · 电梯故障或老旧\n状态：已派单 · 一般\n小区：海滨花园\n"
+    "报事人：某业主（应本人要求不显示姓名）\n\n3号楼B梯停在8楼不动，按钮没有反应。\n\n"
+    "签收时限：2026年11月25日 09:00\n办理时限：2026年12月3日 09:00\n承办人：李师傅（维修）"
+)
 CARD_ROWS: Rows = [
-    [("✅ 签收", "ak:1")], [("↪️ 转办", "tr:1"), ("⏳ 申请延期", "xq:1")], [("🕘 办理记录", "tl:1")]
+    [("✅ 签收", "ak:1")],
+    [("↪️ 转办", "tr:1"), ("⏳ 申请延期", "xq:1")],
+    [("🕘 办理记录", "tl:1")],
 ]
 ASK_DESCRIPTION = "问题类别：电梯故障或老旧\n\n请用几句话描述问题：什么问题、从什么时候开始、对您有什么影响。"
 SUMMARY = "请核对您的报事内容：\n\n" + DRAFT
@@ -91,9 +107,14 @@ def replies(chat_id: int, text: str | None, data: str | None, pressed: str | Non
     elif data == "r:skip":
         edit = ("edit", chat_id, "情况有多紧急？", [[("紧急", "r:urg:urgent")], [("一般", "r:urg:ordinary")]])
     elif data.startswith("r:urg:"):
-        rows = [[(name, f"r:prv:{key}")] for key, name in (
-            ("public", "向所有经办人员显示我的姓名"), ("government", "只向政府方面显示我的姓名"),
-            ("nobody", "不向任何人显示我的姓名"))]
+        rows = [
+            [(name, f"r:prv:{key}")]
+            for key, name in (
+                ("public", "向所有经办人员显示我的姓名"),
+                ("government", "只向政府方面显示我的姓名"),
+                ("nobody", "不向任何人显示我的姓名"),
+            )
+        ]
         edit = ("edit", chat_id, PRIVACY, rows)
     elif data.startswith("r:prv:"):
         edit = ("edit", chat_id, SUMMARY, [[("📨 提交", "r:ok"), ("✏️ 修改", "r:edit")]])
@@ -115,15 +136,23 @@ async def _ptb(api_url: str, token: str, door: str, port: int | None) -> tuple[A
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
-    builder = (ApplicationBuilder().token(token).base_url(f"{api_url}/bot")
-               .base_file_url(f"{api_url}/file/bot").concurrent_updates(True))
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{api_url}/bot")
+        .base_file_url(f"{api_url}/file/bot")
+        .concurrent_updates(True)
+    )
     if door == "webhook":
         builder = builder.updater(None)
     app = builder.build()
 
     def keyboard(rows: Rows) -> InlineKeyboardMarkup | None:
-        return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row]
-                                     for row in rows]) if rows else None
+        return (
+            InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+            if rows
+            else None
+        )
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, message, bot = update.callback_query, update.effective_message, context.bot
@@ -138,8 +167,9 @@ async def _ptb(api_url: str, token: str, door: str, port: int | None) -> tuple[A
             if kind == "send":
                 await bot.send_message(chat_id, text, reply_markup=keyboard(rows))
             elif kind == "edit":
-                await bot.edit_message_text(text, chat_id=chat_id, message_id=message.message_id,
-                                            reply_markup=keyboard(rows))
+                await bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message.message_id, reply_markup=keyboard(rows)
+                )
             elif query is not None and not _answered_by_webhook(query.id):
                 await bot.answer_callback_query(query.id)
 
@@ -186,8 +216,9 @@ async def _aiogram(api_url: str, token: str, door: str, port: int | None) -> tup
             if kind == "send":
                 await bot.send_message(chat_id, text, reply_markup=keyboard(rows))
             elif kind == "edit":
-                await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id,
-                                            reply_markup=keyboard(rows))
+                await bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(rows)
+                )
             elif query is not None and not _answered_by_webhook(query.id):
                 await bot.answer_callback_query(query.id)
 

@@ -50,8 +50,10 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-           for r in cells]
+    out = [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in cells
+    ]
     return "\n".join([out[0], line, *out[1:]])
 
 
@@ -93,8 +95,9 @@ class Running:
         await stop_process(self.process)
 
 
-async def _started(server: StandInBotAPI, door: str, process: subprocess.Popen[bytes], log: Path,
-                   port: int) -> Running:
+async def _started(
+    server: StandInBotAPI, door: str, process: subprocess.Popen[bytes], log: Path, port: int
+) -> Running:
     """Wait until the bot takes updates (polls, or set its webhook and listens); fail with its output."""
     method = "getUpdates" if door == "polling" else "setWebhook"
     for _ in range(1200):
@@ -132,13 +135,22 @@ async def start_wuye(
     app.engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
-    env.update(WUYE_DATABASE_URL=url, WUYE_BOT_TOKEN=server.token, WUYE_API_URL=server.url,
-               WUYE_FRAMEWORK=framework, WUYE_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env.update(
+        WUYE_DATABASE_URL=url,
+        WUYE_BOT_TOKEN=server.token,
+        WUYE_API_URL=server.url,
+        WUYE_FRAMEWORK=framework,
+        WUYE_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
     if core_processes is not None:
         env.update(WUYE_CORE_PROCESSES=str(core_processes))
     if door == "webhook":
-        env.update(WUYE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg", WUYE_WEBHOOK_SECRET=SECRET,
-                   WUYE_LISTEN=f"127.0.0.1:{port}")
+        env.update(
+            WUYE_WEBHOOK_URL=f"http://127.0.0.1:{port}/tg",
+            WUYE_WEBHOOK_SECRET=SECRET,
+            WUYE_LISTEN=f"127.0.0.1:{port}",
+        )
     process, log = _spawn([sys.executable, "-m", "bot.cli", "run"], env, workdir, "wuye")
     return await _started(server, door, process, log, port)
 
@@ -174,8 +186,21 @@ async def _start_script(
     extra: list[str] | None = None,
 ) -> Running:
     port = free_port()
-    args = [sys.executable, str(ROOT / "bench" / f"{name}.py"), "--framework", framework, "--door", door,
-            "--api-url", server.url, "--token", server.token, "--port", str(port), *(extra or [])]
+    args = [
+        sys.executable,
+        str(ROOT / "bench" / f"{name}.py"),
+        "--framework",
+        framework,
+        "--door",
+        door,
+        "--api-url",
+        server.url,
+        "--token",
+        server.token,
+        "--port",
+        str(port),
+        *(extra or []),
+    ]
     if frozen_heap:
         args.append("--frozen-heap")
     env = dict(os.environ, PYTHONUNBUFFERED="1")

@@ -64,8 +64,9 @@ def populate(url: str, size: int) -> tuple[Any, list[int], dict[int, tuple[Any, 
     apply_setup(app.ctx, read_setup(SETUP))
     with app.engine.connect() as c:
         owner = c.execute(select(PersonRow.id).where(PersonRow.telegram_id == 200001)).scalar_one()
-    draft = TicketDraft(Category.LIFT, Urgency.ORDINARY, "3号楼B梯停在8楼不动，按钮没有反应。",
-                        privacy=Privacy.GOVERNMENT)
+    draft = TicketDraft(
+        Category.LIFT, Urgency.ORDINARY, "3号楼B梯停在8楼不动，按钮没有反应。", privacy=Privacy.GOVERNMENT
+    )
     first = open_ticket(app.ctx, owner, draft)
     with app.engine.begin() as c:
         found = c.execute(select(TicketRow.__table__).where(TicketRow.id == first.id))
@@ -93,8 +94,12 @@ def populate(url: str, size: int) -> tuple[Any, list[int], dict[int, tuple[Any, 
     cols = ("next_action_at", "rung", "reminders_sent", "version", "updated_at", "status")
     with app.engine.connect() as c:
         due = c.execute(select(TicketRow.id).where(TicketRow.next_action_at <= SWEEP_AT)).scalars().all()
-        saved = {r[0]: tuple(r[1:]) for r in c.execute(
-            select(TicketRow.id, *[getattr(TicketRow, k) for k in cols]).where(TicketRow.id.in_(due)))}
+        saved = {
+            r[0]: tuple(r[1:])
+            for r in c.execute(
+                select(TicketRow.id, *[getattr(TicketRow, k) for k in cols]).where(TicketRow.id.in_(due))
+            )
+        }
     clock.set(SWEEP_AT)
     return app, list(due), saved
 
@@ -103,8 +108,11 @@ def put_back(app: Any, saved: dict[int, tuple[Any, ...]]) -> None:
     cols = ("next_action_at", "rung", "reminders_sent", "version", "updated_at", "status")
     with app.engine.begin() as c:
         for ticket_id, values in saved.items():
-            c.execute(update(TicketRow.__table__).where(TicketRow.id == ticket_id).values(
-                dict(zip(cols, values, strict=True))))
+            c.execute(
+                update(TicketRow.__table__)
+                .where(TicketRow.id == ticket_id)
+                .values(dict(zip(cols, values, strict=True)))
+            )
         c.execute(delete(NotificationRow.__table__))
         c.execute(delete(TicketEventRow.__table__).where(TicketEventRow.at >= SWEEP_AT))
 
@@ -147,10 +155,33 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(measure(size, args.database_url, args.repeat, Path(tmp)))
     base = rows[0][4]
     db = "postgresql" if args.database_url else "sqlite"
-    print(table(["database", "tickets", "due", "steps", "notifications", "sweep s", "per due ticket ms",
-                 f"ratio to {rows[0][0]:,}"],
-                [[db, f"{r[0]:,}", r[1], r[2], r[3], f"{r[4]:.3f}", f"{1000 * r[4] / max(1, r[1]):.2f}",
-                  f"{r[4] / base:.2f}"] for r in rows]))
+    print(
+        table(
+            [
+                "database",
+                "tickets",
+                "due",
+                "steps",
+                "notifications",
+                "sweep s",
+                "per due ticket ms",
+                f"ratio to {rows[0][0]:,}",
+            ],
+            [
+                [
+                    db,
+                    f"{r[0]:,}",
+                    r[1],
+                    r[2],
+                    r[3],
+                    f"{r[4]:.3f}",
+                    f"{1000 * r[4] / max(1, r[1]):.2f}",
+                    f"{r[4] / base:.2f}",
+                ]
+                for r in rows
+            ],
+        )
+    )
     return 0
 
 

@@ -82,8 +82,9 @@ class Owner:
         pressed = None
         if "callback_query" in update:
             message_id = update["callback_query"]["message"]["message_id"]
-            pressed = next(r for r in reversed(records)
-                           if r.chat_id == self.id and r.message["message_id"] == message_id)
+            pressed = next(
+                r for r in reversed(records) if r.chat_id == self.id and r.message["message_id"] == message_id
+            )
         edits_before = len(pressed.edits) if pressed is not None else 0
         start = time.perf_counter()
         self.run.feed(update)
@@ -177,9 +178,14 @@ async def measure(framework: str, door: str, owners: int, options: Options = Opt
                 finally:
                     await run.stop()
         updates = sum(counts)
-        figures[kind] = {"updates": updates, "seconds": elapsed, "rate": updates / elapsed,
-                         "p50": 1000 * percentile(latencies, 50), "p95": 1000 * percentile(latencies, 95),
-                         "cpu": 1000 * cpu / updates}
+        figures[kind] = {
+            "updates": updates,
+            "seconds": elapsed,
+            "rate": updates / elapsed,
+            "p50": 1000 * percentile(latencies, 50),
+            "p95": 1000 * percentile(latencies, 95),
+            "cpu": 1000 * cpu / updates,
+        }
     return figures
 
 
@@ -188,6 +194,7 @@ def rows_for(framework: str, door: str, owners: int, rounds: list[Round]) -> lis
     (the bots measured back to back), with the lowest and highest beside it. The floor's ratio to the
     echo is the most this flow can reach on that framework and door; wuye's to the floor, what wuye's
     own work costs."""
+
     def med(kind: str, key: str) -> float:
         return statistics.median(r[kind][key] for r in rounds)
 
@@ -200,9 +207,23 @@ def rows_for(framework: str, door: str, owners: int, rounds: list[Round]) -> lis
     for kind in KINDS:
         to_echo = ("", "") if kind == "echo" else ratio(kind, "echo")
         to_floor = ratio(kind, "floor")[0] if kind == "wuye" else ""
-        rows.append([framework, door, kind, owners, int(med(kind, "updates")), len(rounds),
-                     f"{med(kind, 'seconds'):.2f}", f"{med(kind, 'rate'):.1f}", f"{med(kind, 'p50'):.0f}",
-                     f"{med(kind, 'p95'):.0f}", f"{med(kind, 'cpu'):.1f}", *to_echo, to_floor])
+        rows.append(
+            [
+                framework,
+                door,
+                kind,
+                owners,
+                int(med(kind, "updates")),
+                len(rounds),
+                f"{med(kind, 'seconds'):.2f}",
+                f"{med(kind, 'rate'):.1f}",
+                f"{med(kind, 'p50'):.0f}",
+                f"{med(kind, 'p95'):.0f}",
+                f"{med(kind, 'cpu'):.1f}",
+                *to_echo,
+                to_floor,
+            ]
+        )
     return rows
 
 
@@ -210,18 +231,33 @@ async def main(argv: list[str] | None = None) -> int:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--owners", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="echo-then-wuye rounds per framework and door; medians are printed (default 3)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="echo-then-wuye rounds per framework and door; medians are printed (default 3)",
+    )
     parser.add_argument("--framework", choices=FRAMEWORKS, action="append")
     parser.add_argument("--door", choices=DOORS, action="append")
-    parser.add_argument("--core-processes", type=int, default=None,
-                        help="WUYE_CORE_PROCESSES for wuye (default: wuye's own default)")
-    parser.add_argument("--concurrent-echo", action="store_true",
-                        help="the PTB echo bot with concurrent updates on (PTB's default is off)")
-    parser.add_argument("--load", action="store_true",
-                        help="a competing process keeps one CPU busy for the whole run")
-    parser.add_argument("--frozen-echo", action="store_true",
-                        help="the echo bot too freezes its start-up heap, as wuye and the floor do")
+    parser.add_argument(
+        "--core-processes",
+        type=int,
+        default=None,
+        help="WUYE_CORE_PROCESSES for wuye (default: wuye's own default)",
+    )
+    parser.add_argument(
+        "--concurrent-echo",
+        action="store_true",
+        help="the PTB echo bot with concurrent updates on (PTB's default is off)",
+    )
+    parser.add_argument(
+        "--load", action="store_true", help="a competing process keeps one CPU busy for the whole run"
+    )
+    parser.add_argument(
+        "--frozen-echo",
+        action="store_true",
+        help="the echo bot too freezes its start-up heap, as wuye and the floor do",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.owners < 1:
         parser.error("--rounds and --owners must be at least 1")
@@ -234,8 +270,27 @@ async def main(argv: list[str] | None = None) -> int:
         if burner is not None:
             burner.kill()
             burner.wait()
-    print(table(["framework", "door", "bot", "owners", "updates", "rounds", "seconds", "updates/s", "p50 ms",
-                 "p95 ms", "bot CPU ms/update", "ratio to echo", "ratio min–max", "wuye / floor"], rows))
+    print(
+        table(
+            [
+                "framework",
+                "door",
+                "bot",
+                "owners",
+                "updates",
+                "rounds",
+                "seconds",
+                "updates/s",
+                "p50 ms",
+                "p95 ms",
+                "bot CPU ms/update",
+                "ratio to echo",
+                "ratio min–max",
+                "wuye / floor",
+            ],
+            rows,
+        )
+    )
     print(
         f"machine: {os.cpu_count()} CPUs; load average before {load_before[0]:.2f}, after "
         f"{os.getloadavg()[0]:.2f}; competing load on one core: {'yes' if args.load else 'no'}; "
@@ -257,8 +312,11 @@ async def _all(args: argparse.Namespace, rows: list[list[Any]]) -> None:
             for i in range(args.rounds):
                 options = Options(args.frozen_echo, args.concurrent_echo, args.core_processes)
                 rounds.append(await measure(framework, door, args.owners, options))
-                print(f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             rows += rows_for(framework, door, args.owners, rounds)
 
 

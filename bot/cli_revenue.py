@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from handlers.text import LANGUAGES, Lang, Translator
+from handlers.ports import Translator
+from handlers.text import LANGUAGES, Lang
 
 if TYPE_CHECKING:
     from bot.wiring import App

@@ -4,7 +4,8 @@ handlers/conversations/menus.py: the core decides, the front ends apply its SetM
 from __future__ import annotations
 
 from handlers.conversations.menus import stranger_menu
-from handlers.text import Lang, Translator
+from handlers.ports import Translator
+from handlers.text import Lang
 
 # Telegram chooses a default menu by the client's two-letter language code only, so Traditional Chinese
 # readers see the Simplified one until the bot knows them; then their chat gets a menu of its own, in

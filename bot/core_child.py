@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from bot.core_build import build_core
 from bot.heap import freeze_heap
 from bot.logs import configure as configure_logging
 from bot.outbox import Outbox, Queued
@@ -143,12 +144,10 @@ def serve(sock: socket.socket, settings: Settings, log_level: int) -> None:
 
 
 def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signals: int) -> None:
-    from bot.serve import make_runtime
-
     configure_logging(settings, log_level)
-    runtime = make_runtime(settings, migrate=False)
-    core, queued = runtime.core, runtime.queued
-    kept = {"outbox": Outbox(runtime.ctx, runtime.translators, _no_delivery)}
+    built = build_core(settings, migrate=False)
+    ctx, core, queued = built.app.ctx, built.core, built.app.queued
+    kept = {"outbox": Outbox(ctx, built.translators, _no_delivery)}
     freeze_heap()  # what start-up built lives as long as this process
     channel = _Channel(sock, signals)
     log.debug("%s ready", _me())
@@ -157,7 +156,7 @@ def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signal
         while (message := channel.next_turn()) is not None:
             kind, rid, value = message
             if kind == "call":
-                _answer(channel, rid, functools.partial(_call, value, runtime.ctx, kept), queued, value[2])
+                _answer(channel, rid, functools.partial(_call, value, ctx, kept), queued, value[2])
             elif kind == "turn":
                 inc, fetchable = value
                 if fetchable:  # the front end can download this update's document: ask it when needed
@@ -166,8 +165,7 @@ def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signal
                 _answer(channel, rid, functools.partial(core.handle, inc), queued, what)
             # else: a download's answer for a turn that has failed meanwhile
     finally:
-        if runtime.engine is not None:
-            runtime.engine.dispose()
+        built.app.engine.dispose()
 
 
 async def _no_delivery(part: Send | Edit) -> int | None:

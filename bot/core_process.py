@@ -320,8 +320,13 @@ class CoreProcesses:
                 break
             except Exception as exc:  # the database or the disk is away: keep the work, try again
                 pause = retry_pause(attempt)
-                log.error("core process %s could not be started again (%s); %d waiting; next try in %.0f s",
-                          child.number, exc, len(child.backlog), pause)
+                log.error(
+                    "core process %s could not be started again (%s); %d waiting; next try in %.0f s",
+                    child.number,
+                    exc,
+                    len(child.backlog),
+                    pause,
+                )
                 await asyncio.sleep(pause)
         waiting, child.backlog = child.backlog, {}
         for rid, pending in waiting.items():

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
 from bot.console import ConsoleChats
+from bot.demo_revenue import revenue_act
 from bot.i18n import load_translations
 from bot.outbox import Outbox, console_pace
 from bot.setup_file import read_setup
@@ -19,10 +20,11 @@ from bot.wiring import build_app
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
 from handlers.conversations.labels import RUNG, label
+from handlers.ports import Translator
 from handlers.rules.ladder import Action, Rung
 from handlers.services.context import Context
 from handlers.services.setup import apply_setup
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "setup.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -188,14 +190,13 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
     await chats.handle(chats.incoming(OWNER, "/my"))
     await chats.handle(chats.press(OWNER, "mt:"))
     await _ladder_act(lang, clock, chats, app.ctx, stage, out, tr)
-    from bot.demo_revenue import revenue_act
-
     await revenue_act(
         lang,
         clock,
         chats,
         app.ctx,
         stage,
+        t,
         out,
         tr,
         Path.cwd() / "wuye-demo",

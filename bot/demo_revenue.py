@@ -13,9 +13,9 @@ from bot.console import ConsoleChats
 from bot.revenue_examples import example_rows
 from bot.revenue_files import write_xlsx
 from handlers.clock import FixedClock
+from handlers.ports import Translator
 from handlers.services.context import Context
 from handlers.services.revenue_deadlines import sweep_deadlines
-from handlers.text import Translator
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OWNER, MANAGER, STREET = 200001, 100001, 100051
@@ -33,15 +33,14 @@ async def revenue_act(
     chats: ConsoleChats,
     ctx: Context,
     stage: Callable[[str], None],
+    t: Callable[..., str],
     out: TextIO,
     tr: Translator,
     save_dir: Path,
 ) -> None:
-    """Act three. The clock moves to January 2027: 2026Q4 is due on 15 January."""
+    """Act three. The clock moves to January 2027: 2026Q4 is due on 15 January. `t` is the demo's
+    narrator (bot/demo.py), passed in so that this act need not import the demo back."""
     assert chats.outbox is not None
-    from bot.demo import narrator
-
-    t = narrator(tr)
     out.write(
         "\n\n"
         + t(

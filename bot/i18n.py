@@ -19,7 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-from handlers.text import LANGUAGES, Lang, Translator, check_fen, local_day, local_moment, resolve_language
+from handlers.ports import Translator
+from handlers.text import LANGUAGES, Lang, check_fen, local_day, local_moment, resolve_language
 
 DOMAIN = "wuye"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

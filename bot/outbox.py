@@ -25,10 +25,10 @@ from bot.outage import Postponements
 from handlers.conversations import notices
 from handlers.conversations.io import Edit, Send
 from handlers.domain import CardMessage, Notification
-from handlers.ports import UnitOfWork
+from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
 from handlers.services.notify import recipient_blocked
-from handlers.text import Lang, Translator
+from handlers.text import Lang
 
 log = logging.getLogger("wuye.outbox")
 

@@ -17,7 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
 from bot.fonts import cjk_font_path
-from handlers.text import N_, Translator
+from handlers.ports import Translator
+from handlers.text import N_
 
 A5_150DPI = (1240, 1754)
 DPI = 150

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from bot.revenue_files import template_rows, write_csv, write_xlsx
+from handlers.ports import Translator
 from handlers.rules.revenue import DisclosureKind
-from handlers.text import NullTranslator, Translator
+from handlers.text import NullTranslator
 
 # item → (yuan, contract or decision). Income 186,400.00; costs 52,780.00; uses 70,000.00.
 AMOUNTS_2026Q3: dict[str, tuple[str, str]] = {

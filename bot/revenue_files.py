@@ -17,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from bot.xlsx_read import read_xlsx
 from handlers.conversations import revenue_text as rt
+from handlers.ports import Cell, Grid, Translator
 from handlers.rules import revenue as rules
 from handlers.services.revenue_import import (
     MAX_CELL_CHARS,
@@ -25,13 +26,10 @@ from handlers.services.revenue_import import (
     MAX_READ_ROWS,
     MAX_ROWS,
     MAX_TEXT_CHARS,
-    Cell,
     FileProblem,
-    Grid,
     RevenueFileError,
     column_letter,
 )
-from handlers.text import Translator
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls, and other Office formats

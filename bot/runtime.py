@@ -23,9 +23,10 @@ from bot.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
+from handlers.ports import Translator
 from handlers.services.context import Context
 from handlers.services.revenue_import import SheetRead
-from handlers.text import Lang, Translator
+from handlers.text import Lang
 from storage.engine import brief, try_later
 
 log = logging.getLogger("wuye.runtime")

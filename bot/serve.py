@@ -17,14 +17,12 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.console import ConsoleChats
+from bot.core_build import build_core
 from bot.core_process import CoreProcesses
 from bot.heap import settled_heap
-from bot.i18n import load_translations
 from bot.instance import AlreadyRunning, SingleInstance
 from bot.outbox import Outbox, Pace, RateLimiter, console_pace
 from bot.runtime import Runtime
-from bot.wiring import build_app
-from handlers.conversations.core import Core
 from storage.engine import brief
 from storage.pacing import SharedPace
 
@@ -41,8 +39,8 @@ class StartError(Exception):
 
 
 def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
-    app = build_app(settings, migrate=migrate)
-    translations = load_translations(tz=settings.zone)
+    built = build_core(settings, migrate=migrate)
+    app = built.app
     # Telegram's limits are the bot's: on PostgreSQL, where several instances may serve it, one pace in
     # the database for all of them (storage/pacing.py); on SQLite one process, its own limiter.
     private, group = settings.chat_interval, 3 * settings.chat_interval
@@ -53,8 +51,8 @@ def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     )
     return Runtime(
         app.ctx,
-        Core(app.ctx, translations),
-        translations.for_lang,
+        built.core,
+        built.translators,
         engine=app.engine,
         queued=app.queued,
         limiter=pace,

@@ -28,7 +28,8 @@ from multiprocessing.connection import Connection
 from types import FrameType
 
 from handlers.conversations.io import Incoming, Kind
-from handlers.services.revenue_import import MAX_FILE_BYTES, FileProblem, Grid, RevenueFileError, SheetRead
+from handlers.ports import Grid
+from handlers.services.revenue_import import MAX_FILE_BYTES, FileProblem, RevenueFileError, SheetRead
 
 log = logging.getLogger("wuye.sheets")
 Reader = Callable[[bytes, str | None], Grid]

@@ -132,8 +132,11 @@ _reply: ContextVar[dict[str, Any] | None] = ContextVar("wuye_webhook_reply", def
 
 def answer_params(answer: Answer) -> dict[str, Any]:
     """answerCallbackQuery's parameters for a button press's answer."""
-    return {"callback_query_id": answer.callback_id, "text": answer.text[:200] or None,
-            "show_alert": answer.alert or None}
+    return {
+        "callback_query_id": answer.callback_id,
+        "text": answer.text[:200] or None,
+        "show_alert": answer.alert or None,
+    }
 
 
 def reply_by_webhook(method: str, params: dict[str, Any]) -> bool:

@@ -12,7 +12,8 @@ from bot.config import Settings
 from bot.holidays import ChineseCalendarSource
 from bot.outbox import Queued
 from bot.revenue_files import RevenueDocuments
-from handlers.clock import Clock, SystemClock
+from handlers.clock import SystemClock
+from handlers.ports import Clock
 from handlers.services.context import Context
 from storage.engine import make_engine
 from storage.migrate import upgrade

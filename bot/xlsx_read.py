@@ -31,15 +31,14 @@ from xml.parsers import expat
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from handlers.ports import Cell, Grid
 from handlers.services.revenue_import import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
     MAX_READ_ROWS,
     MAX_ROWS,
     MAX_TEXT_CHARS,
-    Cell,
     FileProblem,
-    Grid,
     RevenueFileError,
     column_letter,
 )

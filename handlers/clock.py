@@ -1,15 +1,9 @@
-"""The one source of time: injected everywhere, never read inline."""
+"""The clocks behind the `Clock` port (handlers/ports.py): the one source of time, injected everywhere,
+never read inline."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current moment, UTC-aware."""
-        ...
 
 
 class SystemClock:

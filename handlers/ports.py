@@ -1,14 +1,19 @@
-"""What the use cases need from storage: repositories that never commit, and a unit of work that does."""
+"""The ports: every interface the core (handlers) needs from outside, declared once, implemented in
+storage and bot. Repositories that never commit and a unit of work that does, the conversation state
+store and its `ChatState`, one turn at a time per chat, the clock, translators, and the document tools
+(spreadsheets and charts). The pure rules declare what they need themselves (`HolidaySource` in
+handlers/rules/worktime.py), since they import nothing outside handlers.rules."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
-from handlers.conversations.io import ChatState
 from handlers.domain import (
     Attachment,
     CalendarOverride,
@@ -30,8 +35,12 @@ from handlers.domain import (
 )
 from handlers.rules.categories import Duty
 from handlers.rules.lifecycle import Status
+from handlers.rules.revenue import DisclosureKind
+from handlers.text import Lang
 
 T = TypeVar("T")
+Cell = str | int | Decimal | None
+Grid = list[list[Cell]]  # a spreadsheet's rows of plain cells, as DocumentTools.read_grid gives them
 
 
 class StaleTicket(Exception):
@@ -180,6 +189,18 @@ class CalendarRepository(Protocol):
     def put(self, item: CalendarOverride) -> None: ...
 
 
+@dataclass
+class ChatState:
+    """Where a person is in a conversation in one chat; stored, so restarts carry on."""
+
+    chat_id: int
+    user_id: int
+    flow: str
+    step: str
+    data: dict[str, object] = field(default_factory=dict)
+    updated_at: datetime | None = field(default=None, compare=False)  # when it last moved on (as stored)
+
+
 class ConversationRepository(Protocol):
     def get(self, chat_id: int, user_id: int) -> ChatState | None: ...
     def put(self, state: ChatState, now: datetime) -> None: ...
@@ -303,3 +324,59 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+# ---- time, words and files ------------------------------------------------------------------------
+class Clock(Protocol):
+    """The one source of time: injected everywhere, never read inline (handlers/clock.py has the real
+    clock and the one the tests and the demo move by hand)."""
+
+    def now(self) -> datetime:
+        """The current moment, UTC-aware."""
+        ...
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Text and formats in one reader's language; conversations get one per reply."""
+
+    @property
+    def lang(self) -> Lang: ...
+
+    def gettext(self, message: str) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+    def format_datetime(self, dt: datetime) -> str:
+        """An aware moment, shown in the estate's local zone."""
+        ...
+
+    def format_date(self, d: date) -> str: ...
+
+    def format_money(self, fen: int) -> str:
+        """A CNY amount given in integer fen."""
+        ...
+
+    def format_number(self, n: int | Decimal) -> str: ...
+
+
+class TranslatorFactory(Protocol):
+    """Hands out the translator for a language; `for_lang` is the `translator_for` of the use cases."""
+
+    def for_lang(self, lang: Lang) -> Translator: ...
+
+
+class DocumentTools(Protocol):
+    """What the conversations need from the bot for files and pictures (openpyxl, matplotlib)."""
+
+    def read_grid(self, data: bytes, filename: str | None) -> Grid:
+        """Rows of plain cells; RevenueFileError for a file that is no spreadsheet or holds formulas."""
+        ...
+
+    def template(self, tr: Translator, kind: DisclosureKind) -> bytes:
+        """An XLSX template with the items named in the reader's language."""
+        ...
+
+    def chart(self, spec: object) -> bytes:
+        """A PNG of a handlers.services.revenue.ChartSpec."""
+        ...

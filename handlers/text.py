@@ -1,4 +1,4 @@
-"""The languages the bot speaks and the translator interface that conversations receive."""
+"""The languages the bot speaks, and what translators share; their interface is in handlers/ports.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 Lang = Literal["zh_Hans", "zh_Hant", "en"]
@@ -65,36 +65,6 @@ def resolve_language(code: str | None) -> Lang:
     return DEFAULT_LANG
 
 
-@runtime_checkable
-class Translator(Protocol):
-    """Text and formats in one reader's language; conversations get one per reply."""
-
-    @property
-    def lang(self) -> Lang: ...
-
-    def gettext(self, message: str) -> str: ...
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
-
-    def format_datetime(self, dt: datetime) -> str:
-        """An aware moment, shown in the estate's local zone."""
-        ...
-
-    def format_date(self, d: date) -> str: ...
-
-    def format_money(self, fen: int) -> str:
-        """A CNY amount given in integer fen."""
-        ...
-
-    def format_number(self, n: int | Decimal) -> str: ...
-
-
-class TranslatorFactory(Protocol):
-    """Hands out the translator for a language; `for_lang` is the `translator_for` of the use cases."""
-
-    def for_lang(self, lang: Lang) -> Translator: ...
-
-
 def local_moment(dt: datetime, tz: tzinfo) -> datetime:
     """`dt` in the display zone; a naive datetime is a bug, since its zone is unknown."""
     if dt.tzinfo is None or dt.utcoffset() is None:
@@ -150,5 +120,5 @@ class NullTranslatorFactory:
     def __init__(self, tz: tzinfo | None = None) -> None:
         self._tz = tz
 
-    def for_lang(self, lang: Lang) -> Translator:
+    def for_lang(self, lang: Lang) -> NullTranslator:
         return NullTranslator(lang=lang, tz=self._tz)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
-from handlers.conversations.io import ChatState
+from handlers.ports import ChatState
 from storage.repositories.statements import _connection, _insert, _prepared
 from storage.tables import ConversationRow
 

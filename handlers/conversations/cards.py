@@ -9,10 +9,9 @@ from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
 from handlers.domain import ERASED_PERSON_KEY, Ticket
-from handlers.ports import UnitOfWork
+from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
-from handlers.text import Translator
 
 
 def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:

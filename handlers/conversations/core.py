@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
 
 from handlers.conversations import (
     group,
@@ -17,87 +16,23 @@ from handlers.conversations import (
     revenue_official,
     revenue_owner,
     staff,
+    welcome,
 )
 from handlers.conversations.buttons import decode, encode
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Button, ChatState, Incoming, Kind, Output, SetMenu
+from handlers.conversations.io import Button, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind
+from handlers.ports import ChatState, TranslatorFactory
 from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import Conflict, NotAllowed, NotFound, UserError
-from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, Translator, resolve_language
+from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, resolve_language
 
 log = logging.getLogger("wuye.core")
 
 Step = Callable[[Turn], None]
 MAX_TEXT = 4000  # anything longer is refused before any flow sees it
-
-
-class TranslatorFactory(Protocol):
-    def for_lang(self, lang: Lang) -> Translator: ...
-
-
-def start(turn: Turn) -> None:
-    code = turn.inc.text.strip()
-    if code:
-        try:
-            found = people.look_up_code(turn.ctx, turn.person_id, code)
-        except UserError as exc:
-            turn.say(explain(turn.tr, exc))
-            return
-        if found.kind == "owner":
-            owner.begin_join(turn, code, found.estate_name or "")
-            return
-        role = people.redeem_invite(turn.ctx, turn.person_id, code)
-        turn.say(
-            turn.t(
-                "Welcome! You are now registered as {role}{where}.",
-                role=_role_name(turn, role.kind),
-                where=f" · {found.estate_name}" if found.estate_name else "",
-            )
-        )
-        help_(turn)
-        return
-    turn.say(
-        turn.t(
-            "Hello, I am the estate's front desk. I take owners' reports to the property "
-            "company, keep the deadlines and tell the community, street and district when "
-            "a problem is not dealt with in time."
-        )
-    )
-    help_(turn)
-
-
-def _role_name(turn: Turn, kind: RoleKind) -> str:
-    from handlers.conversations.labels import ROLE, label
-
-    return label(turn.tr, ROLE, kind)
-
-
-def help_(turn: Turn) -> None:
-    actor = turn.actor()
-    lines = []
-    if actor.owner_roles():
-        lines += [turn.t("/report – report a problem"), turn.t("/my – my reports and their progress")]
-    if any(r.kind in (RoleKind.STAFF, RoleKind.MANAGER) for r in actor.roles):
-        lines.append(turn.t("/tasks – my open tickets by deadline"))
-    if actor.has(RoleKind.MANAGER):
-        lines.append(turn.t("/team – every open ticket of the estate; assign and reassign"))
-    if actor.office_ids():
-        lines.append(turn.t("/area – open tickets in my area"))
-        lines.append(turn.t("/overdue – what is overdue in my area"))
-        lines.append(turn.t("/supervision – what is under listed supervision in my area"))
-    if not actor.roles:
-        lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
-    lines += revenue.help_lines(turn, actor)
-    lines += [
-        turn.t("/language – change the language"),
-        turn.t("/privacy – what I store about you; delete it"),
-        turn.t("/cancel – leave what you are doing"),
-    ]
-    turn.say("\n".join(lines))
 
 
 def cancel(turn: Turn) -> None:
@@ -124,11 +59,11 @@ def choose_language(turn: Turn) -> None:
 
 
 COMMANDS: dict[str, Step] = {
-    "start": start,
-    "help": help_,
+    "start": welcome.start,
+    "help": welcome.help_,
     "cancel": cancel,
     "language": language,
-    "join": owner.join_command,
+    "join": welcome.join_command,
     "report": report.begin,
     "my": owner.my_tickets,
     "privacy": owner.privacy,
@@ -302,7 +237,7 @@ class Core:
             command = COMMANDS.get(inc.command or "")
             if command is None:
                 turn.say(turn.t("I do not know that command."))
-                help_(turn)
+                welcome.help_(turn)
                 return
             if inc.command not in ("cancel", "language", "help", "privacy") and turn.state is not None:
                 turn.clear_state()  # a new command leaves the old conversation
@@ -324,4 +259,4 @@ class Core:
             turn.say(turn.t("I can only read text, photos and documents."))
             return
         turn.say(turn.t("I did not understand that."))
-        help_(turn)
+        welcome.help_(turn)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from handlers.conversations import labels
+from handlers.ports import Translator
 from handlers.rules.lifecycle import Status
 from handlers.services.errors import UserError
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 FIELD: dict[str, str] = {
     "description": N_("The description"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import NotRequired, TypedDict
 
@@ -127,15 +126,3 @@ class SetMenu:
 
 
 Output = Send | Edit | Answer | SetMenu
-
-
-@dataclass
-class ChatState:
-    """Where a person is in a conversation in one chat; stored, so restarts carry on."""
-
-    chat_id: int
-    user_id: int
-    flow: str
-    step: str
-    data: dict[str, object] = field(default_factory=dict)
-    updated_at: datetime | None = field(default=None, compare=False)  # when it last moved on (as stored)

@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from handlers.domain import RoleKind
+from handlers.ports import Translator
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import Rung
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 CATEGORY: dict[Category, str] = {
     Category.REVENUE_DISCLOSURE: N_("Public revenue not disclosed or unclear"),

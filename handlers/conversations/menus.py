@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from handlers.conversations.io import SetMenu
 from handlers.domain import RoleKind
+from handlers.ports import Translator
 from handlers.services.access import Actor
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 OWNER: list[tuple[str, str]] = [("report", N_("Report a problem")), ("my", N_("My reports"))]
 # The same descriptions as the menu before menus were per role (their translations exist already).

@@ -9,8 +9,8 @@ from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
-from handlers.ports import UnitOfWork
-from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang, Translator
+from handlers.ports import Translator, UnitOfWork
+from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
 

@@ -19,26 +19,6 @@ from handlers.services.errors import UserError
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language
 
 
-def join_command(turn: Turn) -> None:
-    code = turn.inc.text.strip()
-    if not code:
-        turn.say(
-            turn.t("Send /join followed by the code on your estate's notice board, e.g. /join EAB2CD3EF4.")
-        )
-        return
-    try:
-        found = people.look_up_code(turn.ctx, turn.person_id, code)
-    except UserError as exc:
-        turn.say(explain(turn.tr, exc))
-        return
-    if found.kind != "owner":
-        from handlers.conversations.core import start
-
-        start(turn)
-        return
-    begin_join(turn, code, found.estate_name or "")
-
-
 def begin_join(turn: Turn, code: str, estate_name: str) -> None:
     turn.set_state("join", "unit", code=code.strip().upper(), estate=estate_name)
     turn.say(turn.t("Welcome to {estate}! Which unit is yours? (e.g. 12栋3单元1602)", estate=estate_name))

@@ -7,9 +7,9 @@ from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
 from handlers.domain import Notification, Person
-from handlers.ports import UnitOfWork
+from handlers.ports import Translator, UnitOfWork
 from handlers.services.revenue import to_rules
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 KINDS = frozenset({"revenue.published", "revenue.revised", "revenue.reminder", "revenue.missed"})
 REMINDER = N_(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.conversations import labels
+from handlers.ports import Translator
 from handlers.rules import revenue as rules
 from handlers.services.revenue_import import FileProblem
-from handlers.text import N_, Translator
+from handlers.text import N_
 
 ITEM_LABELS: dict[str, str] = {
     "parking": N_("Parking on common land"),

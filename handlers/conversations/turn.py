@@ -8,12 +8,12 @@ from typing import Any
 
 from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import Press
-from handlers.conversations.io import Answer, Button, ChatState, Edit, Incoming, Output, Send
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Output, Send
 from handlers.domain import Person
-from handlers.ports import UnitOfWork
+from handlers.ports import ChatState, Translator, UnitOfWork
 from handlers.services.access import Actor, load_actor
 from handlers.services.context import Context
-from handlers.text import Lang, Translator
+from handlers.text import Lang
 
 
 @dataclass

@@ -6,16 +6,11 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from handlers.clock import Clock
-from handlers.ports import ChatTurns, UnitOfWork
+from handlers.ports import ChatTurns, Clock, DocumentTools, UnitOfWork
 from handlers.rules.policy import Policy, merge_policies
 from handlers.rules.worktime import HolidaySource, OfficeHours, WorkCalendar
-
-if TYPE_CHECKING:
-    from handlers.services.revenue_import import DocumentTools
 
 
 @dataclass

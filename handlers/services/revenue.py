@@ -16,13 +16,13 @@ from handlers.domain import (
     RoleKind,
 )
 from handlers.domain import Disclosure as Stored
-from handlers.ports import UnitOfWork
+from handlers.ports import Grid, UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
 from handlers.services.notify import notification_key
-from handlers.services.revenue_import import Grid, disclosure_from_grid
+from handlers.services.revenue_import import disclosure_from_grid
 from handlers.services.tickets import check_text
 
 REASON_MAX = 500

@@ -13,14 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
 
+from handlers.ports import Cell, Grid
 from handlers.rules.revenue import ITEMS, Disclosure, DisclosureKind, Line, Quarter, mask_account, section_of
 from handlers.services.errors import UserError
-from handlers.text import Translator
 
-Cell = str | int | Decimal | None
-Grid = list[list[Cell]]
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's own download limit for bots
 MAX_ROWS = 500
 # What a file may hold, checked as it is read (bot/revenue_files.py) so that a hostile one costs little:
@@ -90,22 +87,6 @@ class SheetRead:
         if self.problems:
             raise RevenueFileError(list(self.problems))
         return self.grid
-
-
-class DocumentTools(Protocol):
-    """What the conversations need from the bot for files and pictures (openpyxl, matplotlib)."""
-
-    def read_grid(self, data: bytes, filename: str | None) -> Grid:
-        """Rows of plain cells; RevenueFileError for a file that is no spreadsheet or holds formulas."""
-        ...
-
-    def template(self, tr: Translator, kind: DisclosureKind) -> bytes:
-        """An XLSX template with the items named in the reader's language."""
-        ...
-
-    def chart(self, spec: object) -> bytes:
-        """A PNG of a handlers.services.revenue.ChartSpec."""
-        ...
 
 
 def column_letter(index: int) -> str:

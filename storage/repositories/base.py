@@ -71,9 +71,11 @@ class _Repository(Generic[D, R]):
         stmt = _prepared(
             self.session,
             f"{t.name} update",
-            lambda _: t.update()
-            .where(t.c.id == bindparam("_id"))
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
+            lambda _: (
+                t.update()
+                .where(t.c.id == bindparam("_id"))
+                .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+            ),
         )
         values = to_row_values(item)
         values["_id"] = values.pop("id")

@@ -21,10 +21,12 @@ def _notification_insert(session: Session) -> Any:
     return _prepared(
         session,
         "notification insert",
-        lambda s: _insert(s, NotificationRow)
-        .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-        .on_conflict_do_nothing(index_elements=[NotificationRow.key])
-        .returning(t.c.id),
+        lambda s: (
+            _insert(s, NotificationRow)
+            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+            .on_conflict_do_nothing(index_elements=[NotificationRow.key])
+            .returning(t.c.id)
+        ),
     )
 
 

@@ -24,9 +24,11 @@ def _ticket_update(session: Session) -> Any:
     return _prepared(
         session,
         "ticket versioned update",
-        lambda _: t.update()
-        .where(t.c.id == bindparam("_id"), t.c.version == bindparam("_version"))
-        .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
+        lambda _: (
+            t.update()
+            .where(t.c.id == bindparam("_id"), t.c.version == bindparam("_version"))
+            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
+        ),
     )
 
 

@@ -99,4 +99,3 @@ async def test_with_a_pace_each_the_two_instances_exceed_the_bots_limit(
     _, refused, delivered = await two_instances_fan_out(botapi, postgres_url, lambda app: RateLimiter())
     assert refused > 10
     assert all(delivered[c] == 1 for c in delivered if c >= FIRST)
-

@@ -43,13 +43,18 @@ RUNNERS = pytest.mark.parametrize("run_echo", [run_ptb_echo, run_aiogram_echo], 
 
 
 def ptb_bot(server: StandInBotAPI, token: str | None = None, **request: Any) -> telegram.Bot:
-    return telegram.Bot(token or server.token, base_url=f"{server.url}/bot",
-                        base_file_url=f"{server.url}/file/bot", request=HTTPXRequest(**request))
+    return telegram.Bot(
+        token or server.token,
+        base_url=f"{server.url}/bot",
+        base_file_url=f"{server.url}/file/bot",
+        request=HTTPXRequest(**request),
+    )
 
 
 @asynccontextmanager
-async def aiogram_bot(server: StandInBotAPI, token: str | None = None,
-                      timeout: float = 60) -> AsyncIterator[AiogramBot]:
+async def aiogram_bot(
+    server: StandInBotAPI, token: str | None = None, timeout: float = 60
+) -> AsyncIterator[AiogramBot]:
     session = AiohttpSession(api=TelegramAPIServer.from_base(server.url), timeout=timeout)
     bot = AiogramBot(token or server.token, session=session)
     try:
@@ -168,23 +173,30 @@ async def test_aiogram_uploads_photos_and_documents_and_downloads_them(botapi):
     async with aiogram_bot(botapi) as bot:
         sent = await bot.send_photo(USER, BufferedInputFile(PNG, "leak.png"), caption="leak")
         document = await bot.send_document(USER, BufferedInputFile(b"a,b\n1,2\n", "fees.csv"))
-        album = await bot.send_media_group(USER, [InputMediaPhoto(media=BufferedInputFile(PNG, f"{i}.png"))
-                                                  for i in range(2)])
+        album = await bot.send_media_group(
+            USER, [InputMediaPhoto(media=BufferedInputFile(PNG, f"{i}.png")) for i in range(2)]
+        )
         photo_bytes = await bot.download(sent.photo[-1].file_id)
         csv_bytes = await bot.download(document.document.file_id)
     assert photo_bytes.read() == PNG and csv_bytes.read() == b"a,b\n1,2\n"
     assert document.document.file_name == "fees.csv" and document.document.mime_type == "text/csv"
     assert len({m.media_group_id for m in album}) == 1 and len(album) == 2
-    assert [m["method"] for m in botapi.sent(USER)] == ["sendPhoto", "sendDocument", "sendMediaGroup",
-                                                        "sendMediaGroup"]
+    assert [m["method"] for m in botapi.sent(USER)] == [
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendMediaGroup",
+    ]
 
 
 @RUNNERS
 async def test_a_rejected_token_fails_each_framework_at_start(botapi, run_echo):
     token = "999:revoked-token"
     botapi.reject_token(token)
-    expected = {run_ptb_echo: ptb_errors.InvalidToken,
-                run_aiogram_echo: aiogram_errors.TelegramUnauthorizedError}[run_echo]
+    expected = {
+        run_ptb_echo: ptb_errors.InvalidToken,
+        run_aiogram_echo: aiogram_errors.TelegramUnauthorizedError,
+    }[run_echo]
     with pytest.raises(expected):
         await run_echo(botapi.url, token)
     assert [(c.method, c.status) for c in botapi.calls] == [("getMe", 401)]
@@ -248,8 +260,12 @@ async def test_a_slow_server_times_out_the_client_but_still_delivers(botapi):
 async def test_bad_requests_get_telegrams_descriptions(botapi):
     botapi.add_user(USER)
     async with ptb_bot(botapi) as bot:
-        for text, error in [("", "Message text is empty"), ("x" * 4097, "Message is too long"),
-                            ("<b>open", "Can't parse entities"), ("1.5", "(?i)character '.' is reserved")]:
+        for text, error in [
+            ("", "Message text is empty"),
+            ("x" * 4097, "Message is too long"),
+            ("<b>open", "Can't parse entities"),
+            ("1.5", "(?i)character '.' is reserved"),
+        ]:
             with pytest.raises(ptb_errors.BadRequest, match=error):
                 await bot.send_message(USER, text, parse_mode="MarkdownV2" if text == "1.5" else "HTML")
         with pytest.raises(ptb_errors.BadRequest, match="Chat not found"):
@@ -293,7 +309,8 @@ async def test_an_aiogram_webhook_gets_posted_updates_and_its_reply_method_is_ex
     async with aiogram_bot(botapi) as bot:
         app = web.Application()
         SimpleRequestHandler(dispatcher, bot, secret_token="s3cret", handle_in_background=False).register(
-            app, path="/hook")
+            app, path="/hook"
+        )
         runner = web.AppRunner(app)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -312,8 +329,9 @@ async def test_an_aiogram_webhook_gets_posted_updates_and_its_reply_method_is_ex
 
 async def test_commands_are_stored_per_scope_and_language(botapi):
     async with ptb_bot(botapi) as bot:
-        await bot.set_my_commands([("report", "报修")], scope=telegram.BotCommandScopeAllPrivateChats(),
-                                  language_code="zh")
+        await bot.set_my_commands(
+            [("report", "报修")], scope=telegram.BotCommandScopeAllPrivateChats(), language_code="zh"
+        )
         await bot.set_my_commands([("report", "Report a problem")])
     async with aiogram_bot(botapi) as bot:
         default = await bot.get_my_commands()
@@ -336,15 +354,18 @@ async def test_long_polling_honours_offset_limit_and_wakes_on_push(botapi):
         async with http.post(f"{url}/getUpdates", data=confirm) as response:
             rest = (await response.json())["result"]
         started = time.monotonic()
-        poll = asyncio.create_task(http.get(f"{url}/getUpdates",
-                                            params={"offset": rest[-1]["update_id"] + 1, "timeout": 5}))
+        poll = asyncio.create_task(
+            http.get(f"{url}/getUpdates", params={"offset": rest[-1]["update_id"] + 1, "timeout": 5})
+        )
         await asyncio.sleep(0.05)
         botapi.push_message(USER, "d")
         async with await poll as response:
             woke = (await response.json())["result"]
         async with http.post(f"{url}/noSuchMethod") as response:
             assert (response.status, await response.json()) == (
-                404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                404,
+                {"ok": False, "error_code": 404, "description": "Not Found"},
+            )
     assert [u["message"]["text"] for u in first + rest + woke] == ["a", "b", "c", "d"]
     assert time.monotonic() - started < 1
 
@@ -358,10 +379,15 @@ def test_every_update_the_server_builds_parses_in_both_frameworks():
     updates = [
         server.make_message(USER, "/start@standin123456_bot hi", language_code="zh-hans"),
         server.make_message(USER + 1, "group hello", chat_id=-1001),
-        server.make_photo(USER, PNG, caption="leak"), server.make_document(USER, b"pdf", file_name="a.pdf"),
-        server.make_sticker(USER), server.make_voice(USER), server.make_location(USER, 31.2, 121.5),
-        server.make_contact(USER, "+8613800000000"), server.make_edited_message(USER, 2, "edited"),
-        server.make_channel_post(-1002, "notice"), server.make_callback(USER, 1, "ok"),
+        server.make_photo(USER, PNG, caption="leak"),
+        server.make_document(USER, b"pdf", file_name="a.pdf"),
+        server.make_sticker(USER),
+        server.make_voice(USER),
+        server.make_location(USER, 31.2, 121.5),
+        server.make_contact(USER, "+8613800000000"),
+        server.make_edited_message(USER, 2, "edited"),
+        server.make_channel_post(-1002, "notice"),
+        server.make_callback(USER, 1, "ok"),
         server.make_my_chat_member(USER, -1001, new_status="administrator", old_status="member"),
         server.make_my_chat_member(USER, -1001, new_status="kicked", old_status="administrator"),
     ]

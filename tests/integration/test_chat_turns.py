@@ -19,13 +19,21 @@ from storage.engine import make_engine
 from storage.turns import AdvisoryChatTurns, ChatBusy
 from tests.support import processes as P
 
-STEPS = ["/report", "r:cat:lift", "3号楼B梯停在8楼不动，按钮没有反应。", "r:skip", "r:skip",
-         "r:urg:ordinary", "r:prv:nobody"]
+STEPS = [
+    "/report",
+    "r:cat:lift",
+    "3号楼B梯停在8楼不动，按钮没有反应。",
+    "r:skip",
+    "r:skip",
+    "r:urg:ordinary",
+    "r:prv:nobody",
+]
 
 
 def update(update_id: int, what: str, user: int = P.OWNER) -> Incoming:
-    common = dict(chat_id=user, user_id=user, user_name="张女士", language_code="zh-hans",
-                  update_id=update_id, bot_id=1)
+    common = dict(
+        chat_id=user, user_id=user, user_name="张女士", language_code="zh-hans", update_id=update_id, bot_id=1
+    )
     if what.startswith("/"):
         return Incoming(kind=Kind.COMMAND, command=what[1:], text="", **common)  # type: ignore[arg-type]
     if what.startswith("r:"):

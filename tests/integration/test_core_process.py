@@ -118,8 +118,9 @@ async def test_a_turn_that_raises_in_the_core_process_fails_with_the_childs_exce
         await processes.handle(broken)
     assert isinstance(failed.value.__cause__, OverflowError)  # logged with its traceback in the child
     # the child lives on: the next turn is answered
-    answer = await processes.handle(Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT,
-                                             text="/help", update_id=2))
+    answer = await processes.handle(
+        Incoming(chat_id=778, user_id=778, user_name="李先生", kind=Kind.TEXT, text="/help", update_id=2)
+    )
     assert answer
 
 

@@ -51,8 +51,17 @@ def own_database(postgres_server: str) -> Iterator[tuple[str, Engine]]:
 
 def report(update_id: int) -> Incoming:
     """The owner's /report."""
-    return Incoming(chat_id=P.OWNER, user_id=P.OWNER, user_name="张女士", kind=Kind.COMMAND, command="report",
-                    text="", language_code="zh-hans", update_id=update_id, bot_id=1)
+    return Incoming(
+        chat_id=P.OWNER,
+        user_id=P.OWNER,
+        user_name="张女士",
+        kind=Kind.COMMAND,
+        command="report",
+        text="",
+        language_code="zh-hans",
+        update_id=update_id,
+        bot_id=1,
+    )
 
 
 def outage(admin: Engine, url: str, on: bool) -> None:
@@ -132,9 +141,9 @@ def test_a_turn_that_fails_after_its_flow_began_is_answered_and_not_tried_again(
     # part of the flow may be committed (a report filed): trying it again could do it twice, so the
     # update counts as handled, and the owner is told it did not work rather than left waiting
     assert [o.text for o in outputs if isinstance(o, Send)] == [
-        load_translations().for_lang("zh_Hans").gettext(
-            "Sorry, that did not work on our side. Please try again in a moment."
-        )
+        load_translations()
+        .for_lang("zh_Hans")
+        .gettext("Sorry, that did not work on our side. Please try again in a moment.")
     ]
     with app.ctx.uow() as uow:
         assert uow.updates.seen(1, 7)

@@ -15,7 +15,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
-from handlers.conversations.io import ChatState
 from handlers.domain import (
     Attachment,
     CalendarOverride,
@@ -31,7 +30,7 @@ from handlers.domain import (
     Ticket,
     TicketEvent,
 )
-from handlers.ports import StaleTicket
+from handlers.ports import ChatState, StaleTicket
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from storage import repositories

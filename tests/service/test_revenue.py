@@ -22,13 +22,14 @@ from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Incoming, Kind, Send
 from handlers.conversations.revenue_text import chart_spec
 from handlers.domain import Notification, Person, Role, RoleKind
+from handlers.ports import Grid
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import Status
 from handlers.services import revenue, revenue_oversight, revenue_reading
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
 from handlers.services.revenue_deadlines import sweep_deadlines
-from handlers.services.revenue_import import MAX_FILE_BYTES, Grid, disclosure_from_grid
+from handlers.services.revenue_import import MAX_FILE_BYTES, disclosure_from_grid
 from handlers.services.setup import apply_setup
 from handlers.text import NullTranslator, NullTranslatorFactory
 from storage.mapping import to_domain

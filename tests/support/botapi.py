@@ -50,6 +50,8 @@ __all__ = ["DEFAULT_TOKEN", "APIError", "Call", "StandInBotAPI", "Stats", "Uploa
 
 _API_PATH = re.compile(r"^/bot([^/]+)/([^/]+)/?$")
 _FILE_PATH = re.compile(r"^/file/bot([^/]+)/(.+)$")
+
+
 class Call(tuple):
     """One Bot API request: unpacks as ``(method, params)``; also has ``.token``, ``.status`` (0 while
     pending), ``.at`` (monotonic arrival time) and ``.content_type`` (how the client encoded it)."""
@@ -236,23 +238,32 @@ class StandInBotAPI(UpdateFactory):
         return list(self.world.bot(token or self.token).updates)
 
     # ---- inspection ------------------------------------------------------------------------------
-    def sent(self, chat_id: int | None = None, *, token: str | None = None,
-             include_deleted: bool = True) -> list[dict[str, Any]]:
+    def sent(
+        self, chat_id: int | None = None, *, token: str | None = None, include_deleted: bool = True
+    ) -> list[dict[str, Any]]:
         """Messages sent by bots, oldest first, in their latest state; each has extra keys ``edits``
         (history), ``deleted``, ``method``, and ``reply_markup`` exactly as the bot gave it."""
-        return [record.view() for record in self._records
-                if (chat_id is None or record.chat_id == chat_id) and (token is None or record.token == token)
-                and (include_deleted or not record.deleted)]
+        return [
+            record.view()
+            for record in self._records
+            if (chat_id is None or record.chat_id == chat_id)
+            and (token is None or record.token == token)
+            and (include_deleted or not record.deleted)
+        ]
 
     def calls_to(self, method: str, *, token: str | None = None) -> list[Call]:
-        return [call for call in self.calls if call.method.lower() == method.lower()
-                and (token is None or call.token == token)]
+        return [
+            call
+            for call in self.calls
+            if call.method.lower() == method.lower() and (token is None or call.token == token)
+        ]
 
     def webhook(self, token: str | None = None) -> dict[str, Any] | None:
         return self.world.bot(token or self.token).webhook
 
-    def commands(self, scope: dict[str, Any] | None = None, language_code: str = "", *,
-                 token: str | None = None) -> list[dict[str, Any]]:
+    def commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = "", *, token: str | None = None
+    ) -> list[dict[str, Any]]:
         key = (json.dumps(scope or {"type": "default"}, sort_keys=True), language_code or "")
         return list(self.world.bot(token or self.token).commands.get(key, []))
 
@@ -267,35 +278,56 @@ class StandInBotAPI(UpdateFactory):
         """A marker for ``messages_since``: the number of messages sent so far."""
         return len(self._records)
 
-    async def messages_since(self, mark: int, chat_id: int | None = None, *, count: int = 1,
-                             timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def messages_since(
+        self, mark: int, chat_id: int | None = None, *, count: int = 1, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
         """Wait until ``count`` messages were sent (to ``chat_id``) after ``mark``; return all of them."""
+
         def probe() -> list[dict[str, Any]]:
             new = [r for r in self._records[mark:] if chat_id is None or r.chat_id == chat_id]
             return [r.view() for r in new] if len(new) >= count else []
+
         return await self.wait_until(probe, timeout=timeout, what=f"{count} message(s) to chat {chat_id}")
 
-    async def wait_for_messages(self, chat_id: int | None, count: int = 1, *,
-                                timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for_messages(
+        self, chat_id: int | None, count: int = 1, *, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
         """Wait until at least ``count`` messages in total were sent to ``chat_id``; return them."""
         return await self.messages_since(0, chat_id, count=count, timeout=timeout)
 
     async def wait_for(self, predicate: Callable[[Any], Any], *, timeout: float = 5.0) -> Any:
         """Wait until a recorded ``Call`` or a sent message dict satisfies ``predicate``; return it."""
+
         def probe() -> Any:
             return next((item for item in [*self.calls, *self.sent()] if predicate(item)), None)
+
         return await self.wait_until(probe, timeout=timeout, what="predicate")
 
-    async def wait_for_call(self, method: str, where: Callable[[dict[str, Any]], Any] | None = None, *,
-                            since: int = 0, timeout: float = 5.0) -> Call:
+    async def wait_for_call(
+        self,
+        method: str,
+        where: Callable[[dict[str, Any]], Any] | None = None,
+        *,
+        since: int = 0,
+        timeout: float = 5.0,
+    ) -> Call:
         """Wait for a request to ``method`` (from ``calls[since:]``) whose params satisfy ``where``."""
+
         def probe() -> Call | None:
-            return next((c for c in self.calls[since:] if c.method.lower() == method.lower()
-                         and (where is None or where(c.params))), None)
+            return next(
+                (
+                    c
+                    for c in self.calls[since:]
+                    if c.method.lower() == method.lower() and (where is None or where(c.params))
+                ),
+                None,
+            )
+
         return await self.wait_until(probe, timeout=timeout, what=f"a {method} call")
 
-    async def wait_until(self, condition: Callable[[], Any], *, timeout: float = 5.0,
-                         what: str = "condition") -> Any:
+    async def wait_until(
+        self, condition: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition"
+    ) -> Any:
         """Wait until ``condition()`` is truthy (re-checked whenever the server's state changes)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -303,8 +335,9 @@ class StandInBotAPI(UpdateFactory):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 recent = "\n  ".join(repr(call) for call in self.calls[-8:])
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}; "
-                                     f"last calls:\n  {recent}")
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what}; last calls:\n  {recent}"
+                )
             changed = self._changed
             try:
                 await asyncio.wait_for(changed.wait(), min(remaining, 0.25))
@@ -322,8 +355,14 @@ class StandInBotAPI(UpdateFactory):
         self.stats.deliveries.append((record.at, record.chat_id, record.message["message_id"]))
 
     # ---- fault injection -------------------------------------------------------------------------
-    def rate_limit(self, per_second: float | None, retry_after: int = 1, *,
-                   per_chat: float | None = None, strict: bool = False) -> None:
+    def rate_limit(
+        self,
+        per_second: float | None,
+        retry_after: int = 1,
+        *,
+        per_chat: float | None = None,
+        strict: bool = False,
+    ) -> None:
         """Answer 429 (``parameters.retry_after``) to sending/editing methods beyond ``per_second``
         overall or ``per_chat`` per chat: token buckets (burst = max(1, rate)), or with ``strict`` at
         most that many in any one-second window, as Telegram enforces it. ``None`` turns it off."""
@@ -334,19 +373,42 @@ class StandInBotAPI(UpdateFactory):
         self._strict = strict
         self._chat_buckets.clear()
 
-    def fail_next(self, n: int = 1, status: int = 502, *, methods: Iterable[str] | None = None,
-                  retry_after: int | None = None, body: str = "html", chat_id: int | None = None) -> None:
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 502,
+        *,
+        methods: Iterable[str] | None = None,
+        retry_after: int | None = None,
+        body: str = "html",
+        chat_id: int | None = None,
+    ) -> None:
         """Answer the next ``n`` matching requests with ``status``. ``methods=None`` means every method
         but getUpdates; ``chat_id``: only requests to that chat. ``body`` "html" (like Telegram's nginx
         for 5xx) or "json"; 429 is always JSON."""
-        self._faults.append(_Fault(status, _names(methods), remaining=n, retry_after=retry_after, body=body,
-                                   chat_id=chat_id))
+        self._faults.append(
+            _Fault(status, _names(methods), remaining=n, retry_after=retry_after, body=body, chat_id=chat_id)
+        )
 
-    def fail_with(self, status: int = 502, *, for_seconds: float = 1.0, methods: Iterable[str] | None = None,
-                  retry_after: int | None = None, body: str = "html") -> None:
+    def fail_with(
+        self,
+        status: int = 502,
+        *,
+        for_seconds: float = 1.0,
+        methods: Iterable[str] | None = None,
+        retry_after: int | None = None,
+        body: str = "html",
+    ) -> None:
         """Answer every matching request with ``status`` for ``for_seconds`` (an outage)."""
-        self._faults.append(_Fault(status, _names(methods), until=time.monotonic() + for_seconds,
-                                   retry_after=retry_after, body=body))
+        self._faults.append(
+            _Fault(
+                status,
+                _names(methods),
+                until=time.monotonic() + for_seconds,
+                retry_after=retry_after,
+                body=body,
+            )
+        )
 
     def block(self, chat_id: int) -> None:
         """Sends to this chat answer 403 (user blocked the bot / bot kicked from the group)."""
@@ -372,8 +434,11 @@ class StandInBotAPI(UpdateFactory):
 
     def _fault_for(self, method: str, params: dict[str, Any]) -> web.Response | None:
         moment = time.monotonic()
-        self._faults = [f for f in self._faults if (f.remaining is None or f.remaining > 0)
-                        and (f.until is None or f.until > moment)]
+        self._faults = [
+            f
+            for f in self._faults
+            if (f.remaining is None or f.remaining > 0) and (f.until is None or f.until > moment)
+        ]
         for fault in self._faults:
             if fault.chat_id is not None and str(params.get("chat_id")) != str(fault.chat_id):
                 continue
@@ -394,8 +459,14 @@ class StandInBotAPI(UpdateFactory):
         return None
 
     # ---- webhooks ------------------------------------------------------------------------------
-    async def post_webhook(self, update: dict[str, Any], *, token: str | None = None,
-                           url: str | None = None, secret_token: str | None = None) -> int:
+    async def post_webhook(
+        self,
+        update: dict[str, Any],
+        *,
+        token: str | None = None,
+        url: str | None = None,
+        secret_token: str | None = None,
+    ) -> int:
         """Deliver ``update`` (e.g. from ``make_message``) to the bot's webhook as Telegram does: POST
         JSON with the ``X-Telegram-Bot-Api-Secret-Token`` header. A method call in the answer (the
         "reply to a webhook" feature) is executed like a request. Returns the webhook's HTTP status."""
@@ -406,8 +477,7 @@ class StandInBotAPI(UpdateFactory):
             raise RuntimeError("no webhook is set for this bot; call setWebhook or pass url=")
         secret = secret_token if secret_token is not None else hook.get("secret_token")
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        async with aiohttp.ClientSession() as http, \
-                http.post(target, json=update, headers=headers) as answer:
+        async with aiohttp.ClientSession() as http, http.post(target, json=update, headers=headers) as answer:
             reply = await read_webhook_reply(answer) if answer.status == 200 else None
             status = answer.status
         if reply is not None:
@@ -429,8 +499,14 @@ class StandInBotAPI(UpdateFactory):
         token, method = match.groups()
         return await self._execute(token, method, params, request.content_type, error)
 
-    async def _execute(self, token: str, raw_method: str, params: dict[str, Any], content_type: str,
-                       error: web.Response | None = None) -> web.Response:
+    async def _execute(
+        self,
+        token: str,
+        raw_method: str,
+        params: dict[str, Any],
+        content_type: str,
+        error: web.Response | None = None,
+    ) -> web.Response:
         known = METHODS.get(raw_method.lower())
         call = Call(known[0] if known else raw_method, params, token, content_type)
         self.calls.append(call)

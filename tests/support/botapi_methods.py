@@ -24,34 +24,80 @@ if TYPE_CHECKING:
 Params = dict[str, Any]
 METHODS: dict[str, tuple[str, Callable[..., Any]]] = {}
 # Methods that count against flood limits (rate_limit) and are refused for blocked chats.
-SEND_METHODS = frozenset(name.lower() for name in (
-    "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendSticker", "sendVoice", "sendVideo",
-    "sendAudio", "sendAnimation", "sendLocation", "sendContact", "copyMessage", "forwardMessage",
-    "editMessageText", "editMessageReplyMarkup", "editMessageCaption",
-))
-CHAT_ACTIONS = frozenset({"typing", "upload_photo", "record_video", "upload_video", "record_voice",
-                          "upload_voice", "upload_document", "choose_sticker", "find_location",
-                          "record_video_note", "upload_video_note"})
+SEND_METHODS = frozenset(
+    name.lower()
+    for name in (
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendSticker",
+        "sendVoice",
+        "sendVideo",
+        "sendAudio",
+        "sendAnimation",
+        "sendLocation",
+        "sendContact",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+    )
+)
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
-_NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly "
-                 "the same as a current content and reply markup of the message")
-_BUTTON_ACTIONS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                   "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-                   "callback_game", "pay")
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+_BUTTON_ACTIONS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 
 
 def method(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         METHODS[name.lower()] = (name, function)
         return function
+
     return register
 
 
 # ---- bot, webhook, commands ----------------------------------------------------------------------
 @method("getMe")
 def get_me(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
-    return {**bot.user(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False, "has_main_web_app": False}
+    return {
+        **bot.user(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
 
 
 @method("logOut")
@@ -86,15 +132,21 @@ async def get_updates(server: StandInBotAPI, bot: BotState, p: Params) -> list[d
         except TimeoutError:
             pass
         if bot.poll_seq != mine:
-            raise APIError(409, "Conflict: terminated by other getUpdates request; "
-                                "make sure that only one bot instance is running")
+            raise APIError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
         _no_webhook(bot)
 
 
 def _no_webhook(bot: BotState) -> None:
     if bot.webhook:
-        raise APIError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                            "use deleteWebhook to delete the webhook first")
+        raise APIError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
 
 
 @method("setWebhook")
@@ -109,10 +161,13 @@ def set_webhook(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
         raise bad_request("bad webhook: Failed to resolve host: Name or service not known")
     if "allowed_updates" in p:
         bot.allowed_updates = list(p["allowed_updates"] or [])
-    bot.webhook = {"url": url, "secret_token": p.get("secret_token"),
-                   "max_connections": int(p.get("max_connections") or 40),
-                   "ip_address": p.get("ip_address") or "127.0.0.1",
-                   "has_custom_certificate": "certificate" in p}
+    bot.webhook = {
+        "url": url,
+        "secret_token": p.get("secret_token"),
+        "max_connections": int(p.get("max_connections") or 40),
+        "ip_address": p.get("ip_address") or "127.0.0.1",
+        "has_custom_certificate": "certificate" in p,
+    }
     bot.notify()
     return True
 
@@ -127,11 +182,18 @@ def delete_webhook(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
 
 @method("getWebhookInfo")
 def get_webhook_info(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
-    info: dict[str, Any] = {"url": "", "has_custom_certificate": False,
-                            "pending_update_count": len(bot.updates)}
+    info: dict[str, Any] = {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(bot.updates),
+    }
     if bot.webhook:
-        info.update(url=bot.webhook["url"], has_custom_certificate=bot.webhook["has_custom_certificate"],
-                    max_connections=bot.webhook["max_connections"], ip_address=bot.webhook["ip_address"])
+        info.update(
+            url=bot.webhook["url"],
+            has_custom_certificate=bot.webhook["has_custom_certificate"],
+            max_connections=bot.webhook["max_connections"],
+            ip_address=bot.webhook["ip_address"],
+        )
         if bot.allowed_updates:
             info["allowed_updates"] = bot.allowed_updates
     return info
@@ -145,17 +207,21 @@ def _commands_key(p: Params) -> tuple[str, str]:
 def set_my_commands(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
     commands = p.get("commands")
     if not isinstance(commands, list):
-        raise bad_request("parameter \"commands\" is required")
+        raise bad_request('parameter "commands" is required')
     if len(commands) > 100:
         raise bad_request("too many commands specified")
     for command in commands:
         if not _COMMAND_RE.match(str(command.get("command", ""))):
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(str(command.get("description", ""))) <= 256:
-            raise bad_request("command description is empty" if not command.get("description")
-                              else "BOT_COMMAND_DESCRIPTION_INVALID")
-    bot.commands[_commands_key(p)] = [{"command": c["command"], "description": c["description"]}
-                                      for c in commands]
+            raise bad_request(
+                "command description is empty"
+                if not command.get("description")
+                else "BOT_COMMAND_DESCRIPTION_INVALID"
+            )
+    bot.commands[_commands_key(p)] = [
+        {"command": c["command"], "description": c["description"]} for c in commands
+    ]
     return True
 
 
@@ -174,8 +240,16 @@ def delete_my_commands(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
 @method("getChat")
 def get_chat(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
     chat = server.world.resolve_chat(p.get("chat_id"))
-    gifts = {k: chat["type"] == "private" for k in ("unlimited_gifts", "limited_gifts", "unique_gifts",
-                                                     "premium_subscription", "gifts_from_channels")}
+    gifts = {
+        k: chat["type"] == "private"
+        for k in (
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        )
+    }
     return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
 
@@ -193,8 +267,12 @@ def get_file(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
     stored = server.world.files.get(str(p.get("file_id") or ""))
     if stored is None:
         raise bad_request("invalid file_id")
-    return {"file_id": p["file_id"], "file_unique_id": stored.file_unique_id, "file_size": len(stored.data),
-            "file_path": stored.file_path}
+    return {
+        "file_id": p["file_id"],
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+        "file_path": stored.file_path,
+    }
 
 
 # ---- sending -------------------------------------------------------------------------------------
@@ -211,7 +289,7 @@ def _markup(p: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
             raise bad_request("can't parse reply keyboard markup JSON object")
         return given, None
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays")
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
     for row in rows:
         for button in row:
             if not str(button.get("text", "")):
@@ -261,12 +339,24 @@ def _reply_to(bot: BotState, chat_id: int, p: Params) -> dict[str, Any]:
     return {"reply_to_message": {k: v for k, v in original.items() if k != "reply_to_message"}}
 
 
-def deliver(server: StandInBotAPI, bot: BotState, method_name: str, chat: dict[str, Any],
-            content: dict[str, Any], p: Params) -> dict[str, Any]:
+def deliver(
+    server: StandInBotAPI,
+    bot: BotState,
+    method_name: str,
+    chat: dict[str, Any],
+    content: dict[str, Any],
+    p: Params,
+) -> dict[str, Any]:
     """Create, store and record a message sent by ``bot``; returns the Message dict for the client."""
     given, inline = _markup(p)
-    message = {"message_id": bot.next_message_id(chat["id"]), "from": bot.user(), "chat": dict(chat),
-               "date": now(), **_reply_to(bot, chat["id"], p), **content}
+    message = {
+        "message_id": bot.next_message_id(chat["id"]),
+        "from": bot.user(),
+        "chat": dict(chat),
+        "date": now(),
+        **_reply_to(bot, chat["id"], p),
+        **content,
+    }
     if inline:
         message["reply_markup"] = inline
     bot.messages[(chat["id"], message["message_id"])] = message
@@ -300,8 +390,12 @@ def _input_file(server: StandInBotAPI, value: Any, kind: str, *, required_name: 
             return server.world.files[value]
         if value.startswith(("http://", "https://")):
             name = value.rstrip("/").rsplit("/", 1)[-1] or None
-            return server.world.store_file(b"downloaded:" + value.encode(), kind, file_name=name,
-                                           mime_type=mimetypes.guess_type(value)[0])
+            return server.world.store_file(
+                b"downloaded:" + value.encode(),
+                kind,
+                file_name=name,
+                mime_type=mimetypes.guess_type(value)[0],
+            )
         raise bad_request("wrong file identifier/HTTP URL specified")
     raise bad_request(f"there is no {required_name} in the request")
 
@@ -314,16 +408,20 @@ def _file_content(server: StandInBotAPI, value: Any, kind: str) -> dict[str, Any
 @method("sendPhoto")
 def send_photo(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
     chat = _target_chat(server, p)
-    content = {**_file_content(server, p.get("photo"), "photo"),
-               **_formatted(p, "caption", "caption_entities", 1024, required=False)}
+    content = {
+        **_file_content(server, p.get("photo"), "photo"),
+        **_formatted(p, "caption", "caption_entities", 1024, required=False),
+    }
     return deliver(server, bot, "sendPhoto", chat, content, p)
 
 
 @method("sendDocument")
 def send_document(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
     chat = _target_chat(server, p)
-    content = {**_file_content(server, p.get("document"), "document"),
-               **_formatted(p, "caption", "caption_entities", 1024, required=False)}
+    content = {
+        **_file_content(server, p.get("document"), "document"),
+        **_formatted(p, "caption", "caption_entities", 1024, required=False),
+    }
     return deliver(server, bot, "sendDocument", chat, content, p)
 
 
@@ -339,12 +437,15 @@ def send_media_group(server: StandInBotAPI, bot: BotState, p: Params) -> list[di
         kind = item.get("type")
         if kind not in ("photo", "document", "video", "audio"):
             raise bad_request("wrong media type in the media group")
-        caption = _formatted({**item, "caption": item.get("caption")}, "caption", "caption_entities", 1024,
-                             required=False)
+        caption = _formatted(
+            {**item, "caption": item.get("caption")}, "caption", "caption_entities", 1024, required=False
+        )
         media_content = _file_content(server, item.get("media"), kind)
         contents.append({"media_group_id": group_id, **media_content, **caption})
-    return [deliver(server, bot, "sendMediaGroup", chat, content, {**p, "reply_markup": None})
-            for content in contents]
+    return [
+        deliver(server, bot, "sendMediaGroup", chat, content, {**p, "reply_markup": None})
+        for content in contents
+    ]
 
 
 # ---- editing -------------------------------------------------------------------------------------
@@ -363,9 +464,15 @@ def _own_message(bot: BotState, p: Params, action: str) -> SentRecord:
     return record
 
 
-def _apply_edit(server: StandInBotAPI, record: SentRecord, method_name: str, changes: dict[str, Any],
-                removed: tuple[str, ...], given: dict[str, Any] | None,
-                inline: dict[str, Any] | None) -> dict[str, Any]:
+def _apply_edit(
+    server: StandInBotAPI,
+    record: SentRecord,
+    method_name: str,
+    changes: dict[str, Any],
+    removed: tuple[str, ...],
+    given: dict[str, Any] | None,
+    inline: dict[str, Any] | None,
+) -> dict[str, Any]:
     message = record.message
     before = {key: message.get(key) for key in (*changes, *removed, "reply_markup")}
     after = {**{key: None for key in removed}, **changes, "reply_markup": inline}
@@ -376,8 +483,15 @@ def _apply_edit(server: StandInBotAPI, record: SentRecord, method_name: str, cha
     message.update({key: value for key, value in after.items() if value is not None})
     message["edit_date"] = max(now(), message["date"])
     record.given_markup = given
-    record.edits.append({"method": method_name, "date": message["edit_date"], "before": before,
-                         **changes, "reply_markup": given})
+    record.edits.append(
+        {
+            "method": method_name,
+            "date": message["edit_date"],
+            "before": before,
+            **changes,
+            "reply_markup": given,
+        }
+    )
     server.stats.edits[record.chat_id] += 1
     return message
 
@@ -399,8 +513,9 @@ def edit_message_caption(server: StandInBotAPI, bot: BotState, p: Params) -> dic
     if "text" in record.message:
         raise bad_request("there is no caption in the message to edit")
     given, inline = _markup(p)
-    return _apply_edit(server, record, "editMessageCaption", content, ("caption", "caption_entities"),
-                       given, inline)
+    return _apply_edit(
+        server, record, "editMessageCaption", content, ("caption", "caption_entities"), given, inline
+    )
 
 
 @method("editMessageReplyMarkup")

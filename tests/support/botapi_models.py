@@ -21,8 +21,14 @@ OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction
 _PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-_FILE_PREFIX = {"photo": "AgACAgIAAxk", "document": "BQACAgIAAxk", "sticker": "CAACAgIAAxk",
-                "voice": "AwACAgIAAxk", "video": "BAACAgIAAxk", "audio": "CQACAgIAAxk"}
+_FILE_PREFIX = {
+    "photo": "AgACAgIAAxk",
+    "document": "BQACAgIAAxk",
+    "sticker": "CAACAgIAAxk",
+    "voice": "AwACAgIAAxk",
+    "video": "BAACAgIAAxk",
+    "audio": "CQACAgIAAxk",
+}
 _EXTENSION = {"photo": "jpg", "sticker": "webp", "voice": "oga", "video": "mp4", "audio": "mp3"}
 
 
@@ -57,9 +63,9 @@ def image_size(data: bytes) -> tuple[int, int]:
     if data[:2] == b"\xff\xd8":
         i = 2
         while i + 9 < len(data) and data[i] == 0xFF:
-            marker, length = data[i + 1], struct.unpack(">H", data[i + 2:i + 4])[0]
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
             if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-                height, width = struct.unpack(">HH", data[i + 5:i + 9])
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
                 return width, height
             i += 2 + length
     return 320, 240
@@ -79,13 +85,23 @@ class StoredFile:
 
     def describe(self) -> dict[str, Any]:
         """The object Telegram puts in a Message for this file (PhotoSize, Document, Voice...)."""
-        base: dict[str, Any] = {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                                "file_size": len(self.data)}
+        base: dict[str, Any] = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+        }
         if self.kind == "photo":
             return {**base, "width": self.width, "height": self.height}
         if self.kind == "sticker":
-            return {**base, "type": "regular", "width": 512, "height": 512, "is_animated": False,
-                    "is_video": False, "emoji": self.file_name or "\U0001f44d"}
+            return {
+                **base,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": self.file_name or "\U0001f44d",
+            }
         if self.kind == "voice":
             return {**base, "duration": 1, "mime_type": self.mime_type or "audio/ogg"}
         if self.file_name:
@@ -100,9 +116,14 @@ class StoredFile:
         scale = max(self.width, self.height) / 90
         if scale <= 1:
             return [full]
-        thumb = {**full, "file_id": self.file_id + "_s", "file_unique_id": self.file_unique_id + "_s",
-                 "width": max(1, round(self.width / scale)), "height": max(1, round(self.height / scale)),
-                 "file_size": max(1, len(self.data) // 8)}
+        thumb = {
+            **full,
+            "file_id": self.file_id + "_s",
+            "file_unique_id": self.file_unique_id + "_s",
+            "width": max(1, round(self.width / scale)),
+            "height": max(1, round(self.height / scale)),
+            "file_size": max(1, len(self.data) // 8),
+        }
         return [thumb, full]
 
 
@@ -191,26 +212,40 @@ class World:
         bot.first_name, bot.username = first_name or bot.first_name, username or bot.username
         return bot
 
-    def add_user(self, user_id: int, first_name: str | None = None, *, last_name: str | None = None,
-                 username: str | None = None, language_code: str | None = None,
-                 is_bot: bool = False) -> dict[str, Any]:
+    def add_user(
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+        is_bot: bool = False,
+    ) -> dict[str, Any]:
         """Register (or update) a user and their private chat with the bots (chat id == user id)."""
-        user = self.users.setdefault(user_id, {"id": user_id, "is_bot": is_bot,
-                                               "first_name": first_name or f"User{user_id}"})
-        updates = {"first_name": first_name, "last_name": last_name, "username": username,
-                   "language_code": language_code}
+        user = self.users.setdefault(
+            user_id, {"id": user_id, "is_bot": is_bot, "first_name": first_name or f"User{user_id}"}
+        )
+        updates = {
+            "first_name": first_name,
+            "last_name": last_name,
+            "username": username,
+            "language_code": language_code,
+        }
         user.update({key: value for key, value in updates.items() if value is not None})
         chat = self.chats.setdefault(user_id, {"id": user_id, "type": "private"})
         chat.update({key: user[key] for key in ("first_name", "last_name", "username") if key in user})
         return user
 
-    def add_chat(self, chat_id: int, title: str | None = None, *, type: str | None = None,
-                 username: str | None = None) -> dict[str, Any]:
+    def add_chat(
+        self, chat_id: int, title: str | None = None, *, type: str | None = None, username: str | None = None
+    ) -> dict[str, Any]:
         """Register a group (negative id), supergroup (-100...) or channel."""
         if type is None:
             type = "supergroup" if str(chat_id).startswith("-100") else "group"
-        chat = self.chats.setdefault(chat_id, {"id": chat_id, "type": type,
-                                               "title": title or f"Chat {chat_id}"})
+        chat = self.chats.setdefault(
+            chat_id, {"id": chat_id, "type": type, "title": title or f"Chat {chat_id}"}
+        )
         if title:
             chat["title"] = title
         if username:
@@ -236,14 +271,24 @@ class World:
 
     def check_can_send(self, chat: dict[str, Any]) -> None:
         if chat["id"] in self.blocked:
-            reason = ("bot was blocked by the user" if chat["type"] == "private"
-                      else "bot was kicked from the group chat")
+            reason = (
+                "bot was blocked by the user"
+                if chat["type"] == "private"
+                else "bot was kicked from the group chat"
+            )
             raise APIError(403, f"Forbidden: {reason}")
         if chat["id"] in self.left:
             raise APIError(403, f"Forbidden: bot is not a member of the {chat['type']} chat")
 
-    def store_file(self, data: bytes, kind: str, *, file_name: str | None = None,
-                   mime_type: str | None = None, file_id: str | None = None) -> StoredFile:
+    def store_file(
+        self,
+        data: bytes,
+        kind: str,
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        file_id: str | None = None,
+    ) -> StoredFile:
         seq = next(self._file_seq)
         raw = seq.to_bytes(4, "big") + secrets.token_bytes(5)
         unique = base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -252,8 +297,17 @@ class World:
         extension = _EXTENSION.get(kind) or suffix
         folder = "photos" if kind == "photo" else f"{kind}s"
         width, height = image_size(data) if kind == "photo" else (0, 0)
-        stored = StoredFile(file_id, f"AQAD{unique}", data, kind, f"{folder}/file_{seq}.{extension}",
-                            file_name, mime_type, width, height)
+        stored = StoredFile(
+            file_id,
+            f"AQAD{unique}",
+            data,
+            kind,
+            f"{folder}/file_{seq}.{extension}",
+            file_name,
+            mime_type,
+            width,
+            height,
+        )
         self.files[file_id] = stored
         if kind == "photo" and max(width, height) > 90:
             self.files[file_id + "_s"] = stored
@@ -282,8 +336,9 @@ class UpdateFactory:
         bot = self.world.bot(token or self.token)
         return {"update_id": self._next_update_id(bot), kind: payload}
 
-    def _chat_for(self, user_id: int, chat_id: int | None, chat_type: str | None,
-                  title: str | None) -> dict[str, Any]:
+    def _chat_for(
+        self, user_id: int, chat_id: int | None, chat_type: str | None, title: str | None
+    ) -> dict[str, Any]:
         if chat_id is None or chat_id == user_id:
             return self.world.chats[user_id]
         existing = self.world.chats.get(chat_id)
@@ -291,25 +346,54 @@ class UpdateFactory:
             return existing
         return self.world.add_chat(chat_id, title, type=chat_type)
 
-    def make_user_message(self, user_id: int, *, chat_id: int | None = None, first_name: str | None = None,
-                          last_name: str | None = None, username: str | None = None,
-                          language_code: str | None = None, chat_type: str | None = None,
-                          title: str | None = None, is_bot: bool = False, reply_to: int | None = None,
-                          token: str | None = None, **content: Any) -> dict[str, Any]:
+    def make_user_message(
+        self,
+        user_id: int,
+        *,
+        chat_id: int | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+        chat_type: str | None = None,
+        title: str | None = None,
+        is_bot: bool = False,
+        reply_to: int | None = None,
+        token: str | None = None,
+        **content: Any,
+    ) -> dict[str, Any]:
         """A Message dict from a user (not queued); ``content`` holds text/photo/document/... fields."""
-        sender = self.world.add_user(user_id, first_name, last_name=last_name, username=username,
-                                     language_code=language_code, is_bot=is_bot)
+        sender = self.world.add_user(
+            user_id,
+            first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+            is_bot=is_bot,
+        )
         chat = self._chat_for(user_id, chat_id, chat_type, title)
         bot = self.world.bot(token or self.token)
-        message = {"message_id": bot.next_message_id(chat["id"]), "from": dict(sender), "chat": dict(chat),
-                   "date": now(), **{k: v for k, v in content.items() if v is not None}}
+        message = {
+            "message_id": bot.next_message_id(chat["id"]),
+            "from": dict(sender),
+            "chat": dict(chat),
+            "date": now(),
+            **{k: v for k, v in content.items() if v is not None},
+        }
         if reply_to is not None and (original := bot.messages.get((chat["id"], reply_to))):
             message["reply_to_message"] = {k: v for k, v in original.items() if k != "reply_to_message"}
         bot.messages[(chat["id"], message["message_id"])] = dict(message)  # updates must not change later
         return message
 
-    def make_message(self, user_id: int, text: str, *, entities: list[dict[str, Any]] | None = None,
-                     token: str | None = None, **options: Any) -> dict[str, Any]:
+    def make_message(
+        self,
+        user_id: int,
+        text: str,
+        *,
+        entities: list[dict[str, Any]] | None = None,
+        token: str | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
         """Options: chat_id, first_name, last_name, username, language_code, chat_type, title, is_bot,
         reply_to (message_id). ``entities=None`` detects /commands, URLs, mentions and hashtags."""
         found = detect_entities(text) if entities is None else entities
@@ -320,51 +404,98 @@ class UpdateFactory:
         text = ("/" + command.lstrip("/") + (" " + args if args else "")).strip()
         return self.make_message(user_id, text, **options)
 
-    def _file_message(self, user_id: int, kind: str, file: bytes | str, *, caption: str | None,
-                      file_name: str | None = None, mime_type: str | None = None,
-                      token: str | None = None, **options: Any) -> dict[str, Any]:
+    def _file_message(
+        self,
+        user_id: int,
+        kind: str,
+        file: bytes | str,
+        *,
+        caption: str | None,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        token: str | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
         if isinstance(file, bytes | bytearray):
             stored = self.world.store_file(bytes(file), kind, file_name=file_name, mime_type=mime_type)
         else:
             stored = self.world.files.get(file) or self.world.store_file(
-                _PNG_1PX if kind == "photo" else b"file", kind, file_name=file_name, mime_type=mime_type,
-                file_id=file)
+                _PNG_1PX if kind == "photo" else b"file",
+                kind,
+                file_name=file_name,
+                mime_type=mime_type,
+                file_id=file,
+            )
         body: Any = stored.photo_sizes() if kind == "photo" else stored.describe()
         message = self.make_user_message(user_id, token=token, caption=caption, **{kind: body}, **options)
         return self._update("message", message, token)
 
-    def make_photo(self, user_id: int, photo: bytes | str, caption: str | None = None,
-                   **options: Any) -> dict[str, Any]:
+    def make_photo(
+        self, user_id: int, photo: bytes | str, caption: str | None = None, **options: Any
+    ) -> dict[str, Any]:
         """``photo`` is the image bytes or a file_id (unknown ids are registered with a 1x1 PNG)."""
         return self._file_message(user_id, "photo", photo, caption=caption, **options)
 
-    def make_document(self, user_id: int, document: bytes | str, file_name: str = "file.txt",
-                      mime_type: str = "text/plain", caption: str | None = None, **options: Any) -> dict:
-        return self._file_message(user_id, "document", document, caption=caption, file_name=file_name,
-                                  mime_type=mime_type, **options)
+    def make_document(
+        self,
+        user_id: int,
+        document: bytes | str,
+        file_name: str = "file.txt",
+        mime_type: str = "text/plain",
+        caption: str | None = None,
+        **options: Any,
+    ) -> dict:
+        return self._file_message(
+            user_id,
+            "document",
+            document,
+            caption=caption,
+            file_name=file_name,
+            mime_type=mime_type,
+            **options,
+        )
 
     def make_voice(self, user_id: int, voice: bytes | str = b"OggS", **options: Any) -> dict[str, Any]:
         return self._file_message(user_id, "voice", voice, caption=None, mime_type="audio/ogg", **options)
 
-    def make_sticker(self, user_id: int, sticker: bytes | str = b"RIFF", emoji: str = "\U0001f44d",
-                     **options: Any) -> dict[str, Any]:
+    def make_sticker(
+        self, user_id: int, sticker: bytes | str = b"RIFF", emoji: str = "\U0001f44d", **options: Any
+    ) -> dict[str, Any]:
         return self._file_message(user_id, "sticker", sticker, caption=None, file_name=emoji, **options)
 
-    def make_location(self, user_id: int, latitude: float, longitude: float, *, token: str | None = None,
-                      **options: Any) -> dict[str, Any]:
+    def make_location(
+        self, user_id: int, latitude: float, longitude: float, *, token: str | None = None, **options: Any
+    ) -> dict[str, Any]:
         location = {"latitude": latitude, "longitude": longitude}
-        return self._update("message", self.make_user_message(user_id, location=location, token=token,
-                                                              **options), token)
+        return self._update(
+            "message", self.make_user_message(user_id, location=location, token=token, **options), token
+        )
 
-    def make_contact(self, user_id: int, phone_number: str, first_name: str = "Contact", *,
-                     contact_user_id: int | None = None, token: str | None = None, **options: Any) -> dict:
+    def make_contact(
+        self,
+        user_id: int,
+        phone_number: str,
+        first_name: str = "Contact",
+        *,
+        contact_user_id: int | None = None,
+        token: str | None = None,
+        **options: Any,
+    ) -> dict:
         contact = {"phone_number": phone_number, "first_name": first_name, "user_id": contact_user_id}
         contact = {k: v for k, v in contact.items() if v is not None}
-        return self._update("message", self.make_user_message(user_id, contact=contact, token=token,
-                                                              **options), token)
+        return self._update(
+            "message", self.make_user_message(user_id, contact=contact, token=token, **options), token
+        )
 
-    def make_edited_message(self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None,
-                            token: str | None = None) -> dict[str, Any]:
+    def make_edited_message(
+        self,
+        user_id: int,
+        message_id: int,
+        text: str,
+        *,
+        chat_id: int | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
         """An edit of an earlier user message (by message_id) in the user's chat or ``chat_id``."""
         bot = self.world.bot(token or self.token)
         original = bot.messages.get((chat_id or user_id, message_id))
@@ -377,20 +508,35 @@ class UpdateFactory:
         bot.messages[(chat_id or user_id, message_id)] = edited
         return self._update("edited_message", dict(edited), token)
 
-    def make_channel_post(self, chat_id: int, text: str, *, title: str = "Channel", token: str | None = None,
-                          **content: Any) -> dict[str, Any]:
+    def make_channel_post(
+        self, chat_id: int, text: str, *, title: str = "Channel", token: str | None = None, **content: Any
+    ) -> dict[str, Any]:
         chat = self.world.add_chat(chat_id, title, type="channel")
         bot = self.world.bot(token or self.token)
-        message = {"message_id": bot.next_message_id(chat_id), "sender_chat": dict(chat), "chat": dict(chat),
-                   "date": now(), "text": text, **content}
+        message = {
+            "message_id": bot.next_message_id(chat_id),
+            "sender_chat": dict(chat),
+            "chat": dict(chat),
+            "date": now(),
+            "text": text,
+            **content,
+        }
         if found := detect_entities(text):
             message["entities"] = found
         bot.messages[(chat_id, message["message_id"])] = dict(message)
         return self._update("channel_post", message, token)
 
-    def make_callback(self, user_id: int, message: dict[str, Any] | int, data: str, *,
-                      chat_id: int | None = None, token: str | None = None,
-                      first_name: str | None = None, language_code: str | None = None) -> dict[str, Any]:
+    def make_callback(
+        self,
+        user_id: int,
+        message: dict[str, Any] | int,
+        data: str,
+        *,
+        chat_id: int | None = None,
+        token: str | None = None,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
         """A button press on a bot message: ``message`` is a dict from ``server.sent()`` or a message_id
         (in ``chat_id``, default the user's private chat). The current state of the message is used."""
         bot = self.world.bot(token or self.token)
@@ -404,13 +550,26 @@ class UpdateFactory:
         sender = self.world.add_user(user_id, first_name, language_code=language_code)
         query_id = str(secrets.randbits(63))
         bot.callbacks[query_id] = None
-        callback = {"id": query_id, "from": dict(sender), "message": dict(current),
-                    "chat_instance": str(abs(hash((bot.id, chat_id))) % 10**18), "data": data}
+        callback = {
+            "id": query_id,
+            "from": dict(sender),
+            "message": dict(current),
+            "chat_instance": str(abs(hash((bot.id, chat_id))) % 10**18),
+            "data": data,
+        }
         return self._update("callback_query", callback, token)
 
-    def make_my_chat_member(self, user_id: int, chat_id: int | None = None, *, new_status: str = "member",
-                            old_status: str = "left", title: str | None = None, chat_type: str | None = None,
-                            token: str | None = None) -> dict[str, Any]:
+    def make_my_chat_member(
+        self,
+        user_id: int,
+        chat_id: int | None = None,
+        *,
+        new_status: str = "member",
+        old_status: str = "left",
+        title: str | None = None,
+        chat_type: str | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
         """The bot's membership changed: added to/removed from a group by ``user_id``, or, with no
         ``chat_id``, the user blocked ("kicked") or unblocked ("member") the bot in private."""
         bot = self.world.bot(token or self.token)
@@ -421,9 +580,13 @@ class UpdateFactory:
             target.add(chat["id"])
         else:
             target.discard(chat["id"])
-        change = {"chat": dict(chat), "from": dict(sender), "date": now(),
-                  "old_chat_member": _member(bot.user(), old_status),
-                  "new_chat_member": _member(bot.user(), new_status)}
+        change = {
+            "chat": dict(chat),
+            "from": dict(sender),
+            "date": now(),
+            "old_chat_member": _member(bot.user(), old_status),
+            "new_chat_member": _member(bot.user(), new_status),
+        }
         return self._update("my_chat_member", change, token)
 
     def _push(self, update: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
@@ -435,8 +598,9 @@ class UpdateFactory:
     def push_command(self, user_id: int, command: str, args: str = "", **options: Any) -> dict[str, Any]:
         return self._push(self.make_command(user_id, command, args, **options), options)
 
-    def push_photo(self, user_id: int, photo: bytes | str, caption: str | None = None,
-                   **options: Any) -> dict[str, Any]:
+    def push_photo(
+        self, user_id: int, photo: bytes | str, caption: str | None = None, **options: Any
+    ) -> dict[str, Any]:
         return self._push(self.make_photo(user_id, photo, caption, **options), options)
 
     def push_document(self, user_id: int, document: bytes | str, **options: Any) -> dict[str, Any]:
@@ -451,8 +615,9 @@ class UpdateFactory:
     def push_location(self, user_id: int, latitude: float, longitude: float, **options: Any) -> dict:
         return self._push(self.make_location(user_id, latitude, longitude, **options), options)
 
-    def push_contact(self, user_id: int, phone_number: str, first_name: str = "Contact",
-                     **options: Any) -> dict[str, Any]:
+    def push_contact(
+        self, user_id: int, phone_number: str, first_name: str = "Contact", **options: Any
+    ) -> dict[str, Any]:
         return self._push(self.make_contact(user_id, phone_number, first_name, **options), options)
 
     def push_edited_message(self, user_id: int, message_id: int, text: str, **options: Any) -> dict:
@@ -473,10 +638,22 @@ def _member(user: dict[str, Any], status: str) -> dict[str, Any]:
     if status == "kicked":
         member["until_date"] = 0
     elif status == "administrator":
-        member.update({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                       "can_delete_messages": True, "can_manage_video_chats": True,
-                       "can_restrict_members": True, "can_promote_members": False, "can_change_info": True,
-                       "can_invite_users": True, "can_post_stories": False, "can_edit_stories": False,
-                       "can_delete_stories": False, "can_send_welcome_messages": False,
-                       "can_pin_messages": True})
+        member.update(
+            {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+                "can_send_welcome_messages": False,
+                "can_pin_messages": True,
+            }
+        )
     return member

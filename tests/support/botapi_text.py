@@ -13,19 +13,34 @@ from typing import Any
 Entity = dict[str, Any]
 
 _HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler",
-    "span": "spoiler", "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
-_TAG_RE = re.compile(
-    r"<(/?)([a-zA-Z][\w-]*)((?:\s+[\w-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>"
-)
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s+[\w-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*>")
 _ATTR_RE = re.compile(r"([\w-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+)))?")
 _CHARREF_RE = re.compile(r"&(lt|gt|amp|quot|#\d{1,7}|#x[0-9a-fA-F]{1,6});")
 _MD2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-_MD2_MARKERS = (("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"),
-                ("~", "strikethrough"))
+_MD2_MARKERS = (
+    ("||", "spoiler"),
+    ("__", "underline"),
+    ("*", "bold"),
+    ("_", "italic"),
+    ("~", "strikethrough"),
+)
 _AUTO_RE = re.compile(
     r"(?P<url>\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]])"
     r"|(?P<bot_command>(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/]))"
@@ -117,8 +132,10 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
                 tag, start, attrs = stack.pop()
                 _close_html(tag, start, pos16, attrs, stack, entities)
             else:
-                attrs = {m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
-                         for m in _ATTR_RE.finditer(raw_attrs)}
+                attrs = {
+                    m.group(1).lower(): next((g for g in m.groups()[1:] if g is not None), "")
+                    for m in _ATTR_RE.finditer(raw_attrs)
+                }
                 if name == "span" and attrs.get("class") != "tg-spoiler":
                     raise ValueError(f'Unsupported start tag "span" at byte offset {_byte_offset(source, i)}')
                 stack.append((name, pos16, attrs))
@@ -150,8 +167,11 @@ def _close_html(tag: str, start: int, end: int, attrs: dict[str, str], stack: li
     if kind == "text_link":
         url = attrs.get("href", "")
         if url.startswith("tg://user?id="):
-            entity = {**entity, "type": "text_mention", "user": {"id": int(url.split("=", 1)[1]),
-                                                                   "is_bot": False, "first_name": "User"}}
+            entity = {
+                **entity,
+                "type": "text_mention",
+                "user": {"id": int(url.split("=", 1)[1]), "is_bot": False, "first_name": "User"},
+            }
         elif url:
             entity["url"] = url
         else:
@@ -173,8 +193,16 @@ def parse_markdown(source: str, *, v2: bool) -> tuple[str, list[Entity]]:
     entities: list[Entity] = []
     link: tuple[int, int] | None = None
     markers = _MD2_MARKERS if v2 else (("*", "bold"), ("_", "italic"))
-    names = {"bold": "Bold", "italic": "Italic", "underline": "Underline", "strikethrough": "Strikethrough",
-             "spoiler": "Spoiler", "text_link": "TextUrl", "code": "Code", "pre": "Pre"}
+    names = {
+        "bold": "Bold",
+        "italic": "Italic",
+        "underline": "Underline",
+        "strikethrough": "Strikethrough",
+        "spoiler": "Spoiler",
+        "text_link": "TextUrl",
+        "code": "Code",
+        "pre": "Pre",
+    }
     i = 0
 
     def emit(piece: str) -> None:
@@ -223,10 +251,11 @@ def parse_markdown(source: str, *, v2: bool) -> tuple[str, list[Entity]]:
                 end = source.find(")", end + 1)
             if end == -1:
                 raise ValueError(f"Can't find end of a URL at byte offset {_byte_offset(source, i)}")
-            url = re.sub(r"\\([)\\])", r"\1", source[i + 2: end]) if v2 else source[i + 2: end]
+            url = re.sub(r"\\([)\\])", r"\1", source[i + 2 : end]) if v2 else source[i + 2 : end]
             if pos16 > link[0]:
-                entities.append({"offset": link[0], "length": pos16 - link[0], "type": "text_link",
-                                 "url": url})
+                entities.append(
+                    {"offset": link[0], "length": pos16 - link[0], "type": "text_link", "url": url}
+                )
             link = None
             i = end + 1
             continue

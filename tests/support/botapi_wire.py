@@ -17,17 +17,62 @@ from aiohttp import web
 
 from tests.support.botapi_models import APIError
 
-JSON_FIELDS = frozenset({
-    "reply_markup", "entities", "caption_entities", "media", "commands", "scope", "allowed_updates",
-    "link_preview_options", "reply_parameters", "results", "permissions", "options", "menu_button",
-})
-STRING_FIELDS = frozenset({
-    "text", "caption", "data", "parse_mode", "url", "secret_token", "callback_query_id", "file_id", "photo",
-    "document", "sticker", "voice", "video", "audio", "animation", "description", "short_description",
-    "name", "title", "inline_message_id", "language_code", "query", "action", "emoji", "ip_address",
-    "business_connection_id", "message_effect_id", "phone_number", "first_name", "last_name", "vcard",
-    "address", "question", "custom_title", "method",
-})
+JSON_FIELDS = frozenset(
+    {
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "media",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "link_preview_options",
+        "reply_parameters",
+        "results",
+        "permissions",
+        "options",
+        "menu_button",
+    }
+)
+STRING_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "data",
+        "parse_mode",
+        "url",
+        "secret_token",
+        "callback_query_id",
+        "file_id",
+        "photo",
+        "document",
+        "sticker",
+        "voice",
+        "video",
+        "audio",
+        "animation",
+        "description",
+        "short_description",
+        "name",
+        "title",
+        "inline_message_id",
+        "language_code",
+        "query",
+        "action",
+        "emoji",
+        "ip_address",
+        "business_connection_id",
+        "message_effect_id",
+        "phone_number",
+        "first_name",
+        "last_name",
+        "vcard",
+        "address",
+        "question",
+        "custom_title",
+        "method",
+    }
+)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _NGINX_PAGE = (
     "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -59,14 +104,18 @@ def error_response(status: int, retry_after: int | None, body: str) -> web.Respo
     """A fault answer: 429 with ``parameters.retry_after``, nginx's HTML page, or Telegram-style JSON."""
     if status == 429:
         seconds = retry_after or 1
-        return json_response(429, APIError(429, f"Too Many Requests: retry after {seconds}",
-                                           {"retry_after": seconds}).payload())
+        return json_response(
+            429,
+            APIError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}).payload(),
+        )
     reason = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
     if body == "html" and status >= 500:
-        return web.Response(status=status, content_type="text/html",
-                            text=_NGINX_PAGE.format(status=status, reason=reason))
-    return json_response(status, APIError(status, reason, {"retry_after": retry_after} if retry_after
-                                          else None).payload())
+        return web.Response(
+            status=status, content_type="text/html", text=_NGINX_PAGE.format(status=status, reason=reason)
+        )
+    return json_response(
+        status, APIError(status, reason, {"retry_after": retry_after} if retry_after else None).payload()
+    )
 
 
 async def read_request(request: web.Request) -> dict[str, Any]:
@@ -75,8 +124,10 @@ async def read_request(request: web.Request) -> dict[str, Any]:
     uploads: dict[str, Upload] = {}
     if request.content_type == "application/json" and request.can_read_body:
         raw.update(_json_object(await request.text()))
-    elif request.can_read_body and request.content_type in ("application/x-www-form-urlencoded",
-                                                            "multipart/form-data"):
+    elif request.can_read_body and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         for name, value in (await request.post()).items():
             if isinstance(value, web.FileField):
                 uploads[name] = Upload(name, value.filename, value.content_type, value.file.read())
@@ -94,8 +145,9 @@ async def read_webhook_reply(response: aiohttp.ClientResponse) -> dict[str, Any]
         while (part := await reader.next()) is not None:
             if isinstance(part, aiohttp.BodyPartReader) and part.name:
                 if part.filename:
-                    uploads[part.name] = Upload(part.name, part.filename,
-                                                part.headers.get("Content-Type"), await part.read())
+                    uploads[part.name] = Upload(
+                        part.name, part.filename, part.headers.get("Content-Type"), await part.read()
+                    )
                 else:
                     raw[part.name] = await part.text()
     elif response.content_type == "application/json":

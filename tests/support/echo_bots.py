@@ -47,8 +47,9 @@ class PTBEchoBot(_EchoBot):
     ``concurrent_updates`` is PTB's ApplicationBuilder option (framework default: sequential).
     """
 
-    def __init__(self, base_url: str, token: str, *, poll_timeout: int = 1,
-                 concurrent_updates: bool | int = False) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, poll_timeout: int = 1, concurrent_updates: bool | int = False
+    ) -> None:
         self.base_url, self.token = base_url.rstrip("/"), token
         self.poll_timeout, self.concurrent_updates = poll_timeout, concurrent_updates
         self.app: Application | None = None
@@ -99,8 +100,9 @@ class PTBEchoBot(_EchoBot):
 class AiogramEchoBot(_EchoBot):
     """aiogram Bot + Dispatcher running ``start_polling`` in a task (``handle_as_tasks`` default)."""
 
-    def __init__(self, base_url: str, token: str, *, poll_timeout: int = 1,
-                 handle_as_tasks: bool = True) -> None:
+    def __init__(
+        self, base_url: str, token: str, *, poll_timeout: int = 1, handle_as_tasks: bool = True
+    ) -> None:
         self.base_url, self.token = base_url.rstrip("/"), token
         self.poll_timeout, self.handle_as_tasks = poll_timeout, handle_as_tasks
         self.bot: Bot | None = None
@@ -128,10 +130,14 @@ class AiogramEchoBot(_EchoBot):
         except BaseException:
             await session.close()
             raise
-        task = asyncio.create_task(dispatcher.start_polling(
-            bot, handle_signals=False, polling_timeout=self.poll_timeout,
-            handle_as_tasks=self.handle_as_tasks,
-        ))
+        task = asyncio.create_task(
+            dispatcher.start_polling(
+                bot,
+                handle_signals=False,
+                polling_timeout=self.poll_timeout,
+                handle_as_tasks=self.handle_as_tasks,
+            )
+        )
         waiter = asyncio.create_task(started.wait())
         await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if task.done():  # polling ended before it started: surface the error

@@ -8,7 +8,7 @@ import os
 import time
 
 from bot.revenue_files import read_grid
-from handlers.services.revenue_import import Grid
+from handlers.ports import Grid
 
 SLOW_SECONDS = 2.0
 

@@ -1,87 +1,173 @@
-"""The dependency rule: handlers import no framework, ORM, scheduler, bot or storage; front ends
-never import each other."""
+"""The dependency rules, checked twice over for real: by import-linter (`lint-imports`, on the contracts
+in pyproject.toml) and by the import graph of tests/support/import_graph.py, which also sees what
+import-linter cannot (imports by `__import__`/`importlib.import_module`, a cycle through a package's
+__init__). Both are shown to fail on a copy of the tree with a fault planted. Then ruff (lint and
+format), mypy, and the ticket lifecycle's single writer."""
 
 from __future__ import annotations
 
 import ast
+import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from tests.support.import_graph import PROJECT, build_graph, violations
+
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN_IN_HANDLERS = {
-    "telegram",
-    "aiogram",
-    "sqlmodel",
-    "sqlalchemy",
-    "apscheduler",
-    "alembic",
-    "bot",
-    "storage",
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+CONTRACTS = {"layers", "handlers-free", "rules-pure", "front-ends", "acyclic"}  # ids in pyproject.toml
+
+
+def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
+    """The lint-imports command on the tree at `where` (its pyproject.toml; its packages, as
+    lint-imports puts the working directory first on the path)."""
+    assert LINT_IMPORTS.exists(), f"{LINT_IMPORTS} is missing: pip install -e '.[test]'"
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", str(where / "pyproject.toml")],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def contract_names() -> dict[str, str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return {c["id"]: c["name"] for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def test_import_linter_checks_every_contract_and_all_are_kept() -> None:
+    names = contract_names()
+    assert set(names) == CONTRACTS
+    result = lint_imports(ROOT)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    # a run that checked nothing (or fewer contracts than configured) is a failure too
+    assert re.search(rf"^Contracts: {len(CONTRACTS)} kept, 0 broken\.$", result.stdout, re.M), out
+    for name in names.values():
+        assert f"{name} KEPT" in result.stdout, out
+    assert re.search(r"^Analyzed (\d{3,}) files", result.stdout, re.M), out
+
+
+def test_the_import_graph_keeps_every_rule() -> None:
+    graph = build_graph(ROOT)
+    # it really read the tree: every package, and imports found in functions and under TYPE_CHECKING
+    assert {m.split(".")[0] for m in graph} == set(PROJECT) and len(graph) > 100
+    assert "bot.front_aiogram" in graph["bot.serve"]  # imported inside _front_end (and for typing)
+    assert violations(ROOT) == []
+
+
+# ---- a fault planted in a copy of the tree: each checker must report it ----------------------------
+class Plant(NamedTuple):
+    files: dict[str, str]  # path → text to write; a path starting with "+": text to append to the file
+    kind: str  # the graph's report: the kind of line...
+    named: list[str]  # ...and what that line must name
+    contract: str | None  # the import-linter contract that must break; None: what only the graph sees
+
+
+def function_importing(*statements: str) -> str:
+    return "\n\ndef planted():\n" + "".join(f"    {line}\n" for line in statements)
+
+
+PLANTED = {
+    "layer": Plant(
+        {"storage/planted.py": "from bot import config\n"},
+        "layer",
+        ["storage.planted", "bot.config"],
+        "layers",
+    ),
+    "framework": Plant(
+        {"handlers/planted.py": function_importing("import sqlalchemy.orm")},
+        "framework",
+        ["handlers.planted", "sqlalchemy"],
+        "handlers-free",
+    ),
+    "rules purity": Plant(
+        {"handlers/rules/planted.py": "from ..domain import Ticket\n"},
+        "pure",
+        ["handlers.rules.planted", "handlers.domain"],
+        "rules-pure",
+    ),
+    "front ends, indirectly": Plant(
+        {"bot/planted.py": "import bot.front_aiogram\n", "+bot/front_ptb.py": "\nfrom bot import planted\n"},
+        "front-end",
+        ["bot.front_ptb -> bot.planted -> bot.front_aiogram"],
+        "front-ends",
+    ),
+    "cycle through a function-level import": Plant(
+        {"+handlers/domain.py": function_importing("from handlers.ports import ChatState")},
+        "cycle",
+        ["handlers.domain -> handlers.ports -> handlers.domain"],
+        "acyclic",
+    ),
+    "cycle through __import__": Plant(
+        {"+handlers/domain.py": function_importing("__import__('handlers.ports', fromlist=['ChatState'])")},
+        "cycle",
+        ["handlers.domain -> handlers.ports -> handlers.domain"],
+        None,
+    ),
+    "cycle through importlib.import_module": Plant(
+        {"+bot/config.py": function_importing("import importlib", "importlib.import_module('bot.serve')")},
+        "cycle",
+        ["bot.config -> bot.serve"],
+        None,
+    ),
+    "cycle through a package's __init__": Plant(
+        {
+            "+handlers/services/tickets/records.py": function_importing(
+                "from handlers.services import tickets"
+            )
+        },
+        "cycle",
+        ["handlers.services.tickets", "handlers.services.tickets.records"],
+        None,
+    ),
 }
 
 
-def imported_modules(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
+def planted_copy(tmp_path: Path, files: dict[str, str]) -> Path:
+    for package in PROJECT:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    for name, text in files.items():
+        path = tmp_path / name.lstrip("+")
+        before = path.read_text(encoding="utf-8") if name.startswith("+") else ""
+        assert name.startswith("+") == path.exists(), name
+        path.write_text(before + text, encoding="utf-8")
+    return tmp_path
 
 
-def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
-    sample = tmp_path / "x.py"
-    sample.write_text("def f():\n    from sqlalchemy import select\n", encoding="utf-8")
-    assert "sqlalchemy" in imported_modules(sample)
-
-
-@pytest.mark.parametrize(
-    "path", sorted((ROOT / "handlers").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
-)
-def test_handlers_import_no_framework_orm_scheduler_bot_or_storage(path: Path) -> None:
-    bad = {m for m in imported_modules(path) if m.split(".")[0] in FORBIDDEN_IN_HANDLERS}
-    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
-
-
-def test_storage_does_not_import_the_bot() -> None:
-    for path in (ROOT / "storage").rglob("*.py"):
-        bad = {m for m in imported_modules(path) if m.split(".")[0] == "bot"}
-        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
-
-
-@pytest.mark.parametrize(("front", "other"), [("front_ptb", "front_aiogram"), ("front_aiogram", "front_ptb")])
-def test_the_two_telegram_front_ends_never_import_each_other(front: str, other: str) -> None:
-    path = ROOT / "bot" / f"{front}.py"
-    if not path.exists():
-        pytest.skip(f"bot/{front}.py is not written yet")
-    assert not {m for m in imported_modules(path) if m.endswith(other)}
-
-
-def test_import_linter_contracts_hold() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "importlinter.cli", "--config", str(ROOT / "pyproject.toml")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if "No module named" in result.stderr:
-        result = subprocess.run(
-            ["lint-imports", "--config", str(ROOT / "pyproject.toml")],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-    assert result.returncode == 0, result.stdout + result.stderr
+@pytest.mark.parametrize("fault", list(PLANTED))
+def test_a_planted_fault_is_reported(tmp_path: Path, fault: str) -> None:
+    plant = PLANTED[fault]
+    tree = planted_copy(tmp_path, plant.files)
+    found = [v for v in violations(tree) if v.startswith(f"{plant.kind}: ")]
+    assert any(all(n in v for n in plant.named) for v in found), violations(tree)
+    if plant.contract is not None:
+        result = lint_imports(tree)
+        assert result.returncode != 0, result.stdout + result.stderr
+        assert f"{contract_names()[plant.contract]} BROKEN" in result.stdout, result.stdout + result.stderr
 
 
 def test_ruff_finds_nothing() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "bot", "handlers", "storage", "tests", "bench"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_changes_nothing() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "bot", "handlers", "storage", "tests", "bench"],
         cwd=ROOT,
         capture_output=True,
         text=True,

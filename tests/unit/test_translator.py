@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import PoFileError
 
 from bot.i18n import Translations, load_translations
+from handlers.ports import Translator
 from handlers.text import (
     CHOOSE_LANGUAGE,
     LANGUAGE_CHOSEN,
@@ -19,7 +20,6 @@ from handlers.text import (
     Lang,
     NullTranslator,
     NullTranslatorFactory,
-    Translator,
 )
 
 # 01:30 UTC is 09:30 in Shanghai; 20:05 UTC is already the next day there.
