@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from handlers.domain import Ticket
 from handlers.rules.ladder import plan
+from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.rules.policy import Policy
 from handlers.services.context import Context
 from handlers.services.ladder import ladder_state
@@ -43,9 +45,24 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
                 or "re-plan"
             )
             when = ticket.next_action_at.astimezone(tz) if ticket.next_action_at else None
-            mark = " (overdue)" if when and ticket.next_action_at and ticket.next_action_at < now else ""
-            lines.append(f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{mark}")
+            lines.append(
+                f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{_mark(ticket, now)}"
+            )
     return lines
+
+
+def _mark(ticket: Ticket, now: datetime) -> str:
+    """What is late about a ticket, if anything: its deadline passed (overdue), or the limit for
+    acknowledging it; a ladder action merely due now (a reminder at half-time) is not lateness."""
+    marks = []
+    if ticket.status in OPEN_STATUSES and ticket.status is not Status.WAITING_OWNER:
+        if ticket.due_at is not None and ticket.due_at < now:
+            marks.append("overdue")
+        elif ticket.status in (Status.NEW, Status.ASSIGNED) and ticket.ack_due_at and ticket.ack_due_at < now:
+            marks.append("not acknowledged in time")
+    if ticket.next_action_at is not None and ticket.next_action_at < now:
+        marks.append("action due now")
+    return f" ({', '.join(marks)})" if marks else ""
 
 
 def oldest_wait(ctx: Context) -> timedelta | None:

@@ -74,9 +74,9 @@ def test_status_prints_backlog_oldest_waiting_and_next_ladder_actions(
     # the overdue tickets first (earliest next action first), marked overdue; the fresh one last, not
     for line, ticket in zip(actions, [*old, fresh], strict=True):
         assert numbers[ticket] in line
-    assert all(line.endswith("(overdue)") for line in actions[:2])
+    assert all(line.endswith("(overdue, action due now)") for line in actions[:2])
     assert "  assigned  escalate/manager, " in actions[0]  # not acknowledged in time: rung 1 comes first
-    assert not actions[2].endswith("(overdue)")
+    assert not actions[2].endswith(")")
     stamp = re.match(r"\s+(\d{4}-\d\d-\d\d \d\d:\d\d)\s", actions[2])
     assert stamp is not None
     shown = datetime.strptime(stamp[1], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -96,3 +96,26 @@ def test_status_of_an_empty_database(database_url: str, tmp_path: Path) -> None:
 
 def _missing() -> NoReturn:
     raise AssertionError("ticket vanished")
+
+
+def test_a_reminder_due_now_is_not_called_overdue() -> None:
+    """Half-time has come (a reminder is due), the deadline has not: the ticket is not late."""
+    from bot.status import _mark
+    from handlers.domain import Ticket
+    from handlers.rules.categories import Category, Urgency
+    from handlers.rules.lifecycle import Status
+
+    now = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+    ticket = Ticket(
+        number="HB-2026-000001", estate_id=1, category=Category.LIFT, urgency=Urgency.ORDINARY,
+        description="电梯异响", status=Status.ACKNOWLEDGED, policy={}, created_at=now - timedelta(days=3),
+        due_at=now + timedelta(days=3), next_action_at=now - timedelta(minutes=5),
+    )  # fmt: skip
+    assert _mark(ticket, now) == " (action due now)"
+    ticket.due_at = now - timedelta(hours=1)
+    assert _mark(ticket, now) == " (overdue, action due now)"
+    ticket.status = Status.WAITING_OWNER  # the clock is paused while the owner is asked
+    assert _mark(ticket, now) == " (action due now)"
+    ticket.status, ticket.due_at, ticket.ack_due_at = Status.ASSIGNED, now + timedelta(days=3), now
+    ticket.next_action_at = None
+    assert _mark(ticket, now + timedelta(minutes=1)) == " (not acknowledged in time)"
