@@ -54,6 +54,7 @@ class Estate:
     company_id: int
     invite_code: str
     address: str | None = None
+    created_at: datetime | None = None  # when it joined wuye (None: before that was recorded)
     id: int | None = None
 
 

@@ -54,6 +54,7 @@ class EstateRow(SQLModel, table=True):
     company_id: int = Field(foreign_key="company.id", index=True)
     invite_code: str = Field(max_length=32, unique=True)
     address: str | None = Field(default=None, max_length=300)
+    created_at: datetime | None = _ts()  # when it joined wuye (None: before that was recorded)
 
 
 class PersonRow(SQLModel, table=True):

@@ -76,6 +76,8 @@ def _one(
         estate = uow.estates.get(estate_id)
         if estate is None:
             return
+        if estate.created_at is not None and quarter.last_day < estate.created_at.astimezone(ctx.tz).date():
+            return  # the quarter ended before the estate joined: its manager is not asked for it
         due = disclosure_rules.due_date(quarter)
         stored = uow.disclosures.deadline(estate_id, kind.value, str(quarter))
         deadline = stored or DisclosureDeadline(estate_id, kind.value, str(quarter), due)

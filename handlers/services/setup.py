@@ -62,7 +62,7 @@ def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
     with ctx.uow() as uow:
         offices = _apply_offices(uow, doc.get("offices", []), report)
         companies = _apply_companies(uow, doc.get("companies", []), report)
-        moved = _apply_estates(uow, doc.get("estates", []), offices, companies, report)
+        moved = _apply_estates(uow, doc.get("estates", []), offices, companies, report, now)
         changed = _apply_people(ctx, uow, doc.get("people", []), report)
         for estate in moved:  # after the people: the new company's managers may be in this file
             report.handed_over[estate.key] = hand_over_estate(ctx, uow, estate, now)
@@ -166,6 +166,7 @@ def _apply_estates(
     offices: dict[str, Office],
     companies: dict[str, Company],
     report: SetupReport,
+    now: datetime,
 ) -> list[Estate]:
     """Create or update estates; the ones whose company changed are returned, to be handed over."""
     moved: list[Estate] = []
@@ -208,7 +209,7 @@ def _apply_estates(
                 entry.line_of("invite_code"), "estates.invite_code", "already used by another estate"
             )
         estate = estate or Estate(
-            key=key, name="", prefix=prefix, community_id=0, company_id=0, invite_code=code
+            key=key, name="", prefix=prefix, community_id=0, company_id=0, invite_code=code, created_at=now
         )
         handed_over = not created and estate.company_id != company.id
         estate.name, estate.prefix, estate.invite_code = _text(entry, "name", "estates"), prefix, code

@@ -60,11 +60,12 @@ def at(day: date, hour: int = 10) -> datetime:
 def ctx(uow: Callable[[], SqlUnitOfWork]) -> Context:
     context = Context(
         uow=uow,
-        clock=FixedClock(at(date(2026, 10, 12))),
+        clock=FixedClock(at(date(2026, 6, 1))),
         holidays=Holidays2026(),
         documents=RevenueDocuments(),
     )
-    apply_setup(context, read_setup(SETUP))
+    apply_setup(context, read_setup(SETUP))  # the estates joined in June, before the quarter ended
+    context.clock.set(at(date(2026, 10, 12)))  # type: ignore[attr-defined]
     return context
 
 
@@ -290,6 +291,22 @@ def test_deadline_reminders_and_warnings_follow_working_days_and_go_out_once(ctx
     view = revenue_oversight.area_view(ctx, person(ctx, STREET))
     haibin = next(s for s in view.estates if s.estate.key == "haibin")
     assert haibin.status.value == "missing" and haibin.marked
+
+
+def test_an_estate_that_joined_after_the_quarter_ended_is_not_asked_for_it(
+    uow: Callable[[], SqlUnitOfWork],
+) -> None:
+    """Loaded on 12 October, an estate owes no disclosure for the third quarter (its manager's first
+    message is not a warning about it); the fourth is asked of it as of everyone."""
+    ctx = Context(uow=uow, clock=FixedClock(at(date(2026, 10, 12))), holidays=Holidays2026())
+    apply_setup(ctx, read_setup(SETUP))
+    for day in (date(2026, 10, 14), date(2026, 10, 15), date(2026, 10, 19)):
+        assert sweep_on(ctx, day) == ([], [])
+    assert not notifications(ctx, "revenue.reminder") and not notifications(ctx, "revenue.missed")
+    with ctx.uow() as uow:
+        assert uow.disclosures.deadline(estate_id(ctx), "revenue", "2026Q3") is None
+    # 2026Q4 is due 15 January 2027 (five working days before: 8 January)
+    assert sweep_on(ctx, date(2027, 1, 8)) == ([("haibin", "2026Q4", 5)], [])
 
 
 def test_a_disclosure_published_in_time_stops_the_reminders(ctx: Context) -> None:
