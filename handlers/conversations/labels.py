@@ -46,11 +46,17 @@ CATEGORY_ICON: dict[Category, str] = {
     Category.OTHER: "📝",
 }
 
+# The word for an urgency, as summaries and cards name it
 URGENCY: dict[Urgency, str] = {
     Urgency.EMERGENCY: N_("Emergency"),
-    Urgency.URGENT: N_("Urgent: water, power, gas or lift out"),
+    Urgency.URGENT: N_("Urgent"),
     Urgency.ORDINARY: N_("Ordinary"),
     Urgency.COMPLEX: N_("Complex"),
+}
+# The buttons an owner chooses from: what each urgency means, where the word alone does not say
+URGENCY_CHOICE: dict[Urgency, str] = {
+    **URGENCY,
+    Urgency.URGENT: N_("Urgent: water, power, gas or lift out"),
 }
 
 STATUS: dict[Status, str] = {

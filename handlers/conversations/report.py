@@ -15,6 +15,7 @@ from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
+from handlers.domain import Company
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.worktime import DurationUnit
 from handlers.services import tickets
@@ -228,7 +229,7 @@ def ask_urgency(turn: Turn) -> None:
         _after(turn, "urgency")
         return
     rows = [
-        [Button(labels.label(turn.tr, labels.URGENCY, u), encode("r", "urg", u.value))]
+        [Button(labels.label(turn.tr, labels.URGENCY_CHOICE, u), encode("r", "urg", u.value))]
         for u in (Urgency.URGENT, Urgency.ORDINARY)
     ]
     turn.say(turn.t("How urgent is it?"), rows)
@@ -329,15 +330,36 @@ def submit(turn: Turn) -> None:
     turn.clear_state()
     limit = ticket.policy.get("resolve_within", "")
     turn.edit_pressed(receipt)  # the summary stays as the receipt, and the number goes under it
-    turn.say(
-        turn.t(
-            "Your report number is {number}. Keep it: you can quote it on the phone.\n"
-            "It must be resolved by {due} ({limit}). I will tell you every step; /my shows its progress.",
+    due = turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—"
+    if ticket.deadline_provisional:
+        due += " " + turn.t("(provisional: holidays for that year not yet published)")
+    company = _company_of(turn, ticket.estate_id)
+    if company is not None and company.phone:
+        number = turn.t(
+            "Your report number is {number}. Keep it: quote it when you call {company} on {phone}.",
             number=ticket.number,
-            due=turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—",
+            company=company.name,
+            phone=company.phone,
+        )
+    else:
+        number = turn.t(
+            "Your report number is {number}. Keep it: you can quote it on the phone.", number=ticket.number
+        )
+    turn.say(
+        number
+        + "\n"
+        + turn.t(
+            "It must be resolved by {due} ({limit}). I will tell you every step; /my shows its progress.",
+            due=due,
             limit=_limit_text(turn, limit),
         )
     )
+
+
+def _company_of(turn: Turn, estate_id: int) -> Company | None:
+    with turn.ctx.uow() as uow:
+        estate = uow.estates.get(estate_id)
+        return uow.companies.get(estate.company_id) if estate is not None else None
 
 
 def _limit_text(turn: Turn, compact: str) -> str:

@@ -11,6 +11,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
 from handlers.services import people
+from handlers.services.access import Actor
 from handlers.services.errors import UserError
 
 
@@ -30,7 +31,7 @@ def start(turn: Turn) -> None:
             turn.t(
                 "Welcome! You are now registered as {role}{where}.",
                 role=_role_name(turn, role.kind),
-                where=f" · {found.estate_name}" if found.estate_name else "",
+                where=(" · " + found.estate_name) if found.estate_name else "",
             )
         )
         help_(turn)
@@ -72,7 +73,27 @@ def help_(turn: Turn) -> None:
         turn.t("/privacy – what I store about you; delete it"),
         turn.t("/cancel – leave what you are doing"),
     ]
+    lines += _company_phones(turn, actor)
     turn.say("\n".join(lines))
+
+
+def _company_phones(turn: Turn, actor: Actor) -> list[str]:
+    """An owner's property company and its phone, from the setup file: who to call when it is urgent."""
+    found: list[str] = []
+    with turn.ctx.uow() as uow:
+        for estate_id in dict.fromkeys(r.estate_id for r in actor.owner_roles() if r.estate_id):
+            estate = uow.estates.get(estate_id)
+            company = uow.companies.get(estate.company_id) if estate is not None else None
+            if estate is not None and company is not None and company.phone:
+                found.append(
+                    turn.t(
+                        "{estate}: {company}, phone {phone}",
+                        estate=estate.name,
+                        company=company.name,
+                        phone=company.phone,
+                    )
+                )
+    return ["", *found] if found else []
 
 
 def join_command(turn: Turn) -> None:

@@ -73,3 +73,25 @@ def test_the_owner_hears_who_has_their_case_as_it_climbs(world: World) -> None:
         "嘉莲街道办事处",
         "思明区建设局（物业整治工作专班）",
     }
+
+
+async def test_the_receipt_names_the_company_to_call_and_the_summary_says_each_thing_once(
+    world: World,
+) -> None:
+    talk = Talk(world.ctx)
+    await talk.command(ZHANG_OWNER, "report")
+    for data in ("r:cat:lift", None, "r:skip", "r:skip", "r:urg:urgent", "r:prv:government"):
+        if data is None:
+            await talk.text(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
+        else:
+            await talk.press(ZHANG_OWNER, data)
+    summary = talk.seen[-1].text
+    assert "紧急程度：加急\n" in summary  # the word, not the button's explanation ("加急：停水、停电…")
+    mark = len(talk.seen)
+    await talk.press(ZHANG_OWNER, "r:ok")
+    receipt = "\n".join(s.text for s in talk.since(mark))
+    assert "致电厦门海欣物业服务有限公司（0592-5551234）时报此编号" in receipt
+    assert "暂定" not in receipt  # 2026's holidays are published
+    mark = len(talk.seen)
+    await talk.command(ZHANG_OWNER, "help")
+    assert "海滨花园：厦门海欣物业服务有限公司，电话 0592-5551234" in talk.since(mark)[-1].text
