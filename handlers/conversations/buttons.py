@@ -98,8 +98,8 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
         (word("urg"), Word(frozenset(u.value for u in Urgency))),
         (word("prv"), Word(frozenset(p.value for p in Privacy))),
         (word("est"), ID),
-        (word("ed"), word("description", "photos", "location", "urgency", "privacy")),
-        (word("done", "skip", "ok", "edit", "emg", "rec"),),
+        (word("ed"), word("category", "description", "photos", "location", "urgency", "privacy")),
+        (word("done", "skip", "ok", "edit", "emg", "rec", "txt", "no"),),
     ),
     "rv": (  # public revenue: publish, discard, view, history, question, question a line
         (word("pub", "dis", "v", "h", "q", "ql"), ID),

@@ -258,5 +258,7 @@ class Core:
         if inc.kind is Kind.OTHER:
             turn.say(turn.t("I can only read text, photos and documents."))
             return
+        if inc.kind is Kind.TEXT and report.offer(turn):
+            return
         turn.say(turn.t("I did not understand that."))
         welcome.help_(turn)

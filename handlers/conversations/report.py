@@ -22,24 +22,53 @@ from handlers.services import tickets
 from handlers.services.errors import UserError
 
 FLOW = "report"
-EDITABLE = ("description", "photos", "location", "urgency", "privacy")
+EDITABLE = ("category", "description", "photos", "location", "urgency", "privacy")
 
 
-def begin(turn: Turn) -> None:
+def begin(turn: Turn, description: str | None = None) -> None:
+    """A new report; `description` when the owner already wrote what is wrong (outside the flow)."""
     actor = turn.actor()
     homes = actor.owner_roles()
     if not homes:
         turn.say(explain(turn.tr, UserError("join_first")))
         return
     estates = sorted({r.estate_id for r in homes if r.estate_id})
+    written = {"description": description} if description else {}
     if len(estates) > 1:
         with turn.ctx.uow() as uow:
             rows = [[Button(uow.estates.get(e).name, encode("r", "est", e))] for e in estates]  # type: ignore[union-attr]
-        turn.set_state(FLOW, "estate", key=new_draft_key())
+        turn.set_state(FLOW, "estate", key=new_draft_key(), **written)
         turn.say(turn.t("Which estate is it about?"), rows)
         return
-    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[], key=new_draft_key())
+    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[], key=new_draft_key(), **written)
     ask_category(turn)
+
+
+def offer(turn: Turn) -> bool:
+    """Something an owner wrote outside any conversation ("楼道的灯坏了好几天了"): offer to report it,
+    with those words as the description. False when it is not for that (not an owner, too short)."""
+    if turn.inc.chat_id != turn.inc.user_id or not turn.actor().owner_roles():
+        return False
+    try:
+        text = tickets.check_text(
+            turn.inc.text,
+            field_name="description",
+            minimum=tickets.DESCRIPTION_MIN,
+            maximum=tickets.DESCRIPTION_MAX,
+        )
+    except UserError:
+        return False
+    turn.set_state(FLOW, "offer", text=text)
+    turn.say(
+        turn.t("Shall I report this to the property company?") + "\n\n" + text,
+        [
+            [
+                Button("📝 " + turn.t("Report it"), encode("r", "txt")),
+                Button(turn.t("No, thanks"), encode("r", "no")),
+            ]
+        ],
+    )
+    return True
 
 
 def new_draft_key() -> str:
@@ -82,8 +111,13 @@ def on_button(turn: Turn) -> None:
     turn.toast()
     step = state.step
     # A press that answers the current question turns its message into the next question (Turn.say).
-    turn.in_place = action in ("cat", "done", "skip", "urg", "prv", "ok")
-    if action == "est" and step == "estate":
+    turn.in_place = action in ("cat", "done", "skip", "urg", "prv", "ok", "txt")
+    if action == "txt" and step == "offer":
+        begin(turn, description=str(state.data.get("text") or "") or None)
+    elif action == "no" and step == "offer":
+        turn.clear_state()
+        turn.edit_pressed(turn.t("All right. /help shows what I can do."))
+    elif action == "est" and step == "estate":
         owned = {r.estate_id for r in turn.actor().owner_roles()}
         if arg not in owned:
             turn.toast(turn.t("This button is no longer valid."), alert=True)
@@ -100,8 +134,13 @@ def on_button(turn: Turn) -> None:
         turn.edit_pressed(
             turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(arg)))
         )
-        turn.set_state(FLOW, "description", category=arg)
-        turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
+        if state.data.get("editing") or state.data.get("description"):
+            # changed from the summary, or the owner wrote what is wrong before the report began
+            turn.set_state(FLOW, "description", category=arg)
+            _after(turn, "description")
+        else:
+            turn.set_state(FLOW, "description", category=arg)
+            turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
     elif action in ("done", "skip") and step == "photos":
         _after(turn, "photos")
     elif action == "skip" and step == "location":
@@ -118,6 +157,7 @@ def on_button(turn: Turn) -> None:
         submit(turn)
     elif action == "edit" and step == "confirm":
         names = {
+            "category": turn.t("Category"),
             "description": turn.t("Description"),
             "photos": turn.t("Photos"),
             "location": turn.t("Place"),
@@ -139,6 +179,11 @@ def on_message(turn: Turn) -> None:
     state = turn.state
     assert state is not None
     inc = turn.inc
+    if state.step == "offer":  # not answered: what they write now is looked at afresh
+        turn.clear_state()
+        if not (inc.kind is Kind.TEXT and offer(turn)):
+            turn.say(turn.t("I did not understand that."))
+        return
     if state.step == "description":
         if inc.kind is not Kind.TEXT:
             turn.say(turn.t("Please describe the problem in words; photos come next."))
@@ -249,6 +294,7 @@ def ask_privacy(turn: Turn) -> None:
 
 
 ASK = {
+    "category": ask_category,
     "description": ask_description,
     "photos": ask_photos,
     "location": ask_location,

@@ -95,3 +95,34 @@ async def test_the_receipt_names_the_company_to_call_and_the_summary_says_each_t
     mark = len(talk.seen)
     await talk.command(ZHANG_OWNER, "help")
     assert "海滨花园：厦门海欣物业服务有限公司，电话 0592-5551234" in talk.since(mark)[-1].text
+
+
+async def test_words_written_outside_a_report_are_offered_as_one_and_the_category_can_be_changed(
+    world: World,
+) -> None:
+    talk = Talk(world.ctx)
+    mark = len(talk.seen)
+    await talk.text(ZHANG_OWNER, "楼道的灯坏了好几天了，晚上看不见路")
+    [offer] = talk.since(mark)
+    assert "要把这件事报给物业公司吗？" in offer.text and "楼道的灯坏了好几天了" in offer.text
+    await talk.press(ZHANG_OWNER, "r:txt")
+    await talk.press(ZHANG_OWNER, "r:cat:service_quality")  # the wrong category, chosen in a hurry
+    assert talk.state(ZHANG_OWNER) == ("report", "photos")  # the description is what they wrote
+    for data in ("r:skip", "r:skip", "r:urg:ordinary", "r:prv:government", "r:edit", "r:ed:category"):
+        await talk.press(ZHANG_OWNER, data)
+    await talk.press(ZHANG_OWNER, "r:cat:safety_hazard")
+    assert talk.state(ZHANG_OWNER) == ("report", "confirm")  # straight back to the summary
+    await talk.press(ZHANG_OWNER, "r:ok")
+    [filed] = world.notifications(kind="ticket.assigned")
+    ticket = world.ticket(filed.ticket_id or 0)
+    assert ticket.category is Category.SAFETY_HAZARD and ticket.description.startswith("楼道的灯坏了好几天了")
+
+
+async def test_a_greeting_or_a_declined_offer_files_nothing(world: World) -> None:
+    talk = Talk(world.ctx)
+    mark = len(talk.seen)
+    await talk.text(ZHANG_OWNER, "你好")  # too short to be a report: the help, as before
+    assert "/report" in talk.since(mark)[-1].text and talk.state(ZHANG_OWNER) is None
+    await talk.text(ZHANG_OWNER, "请问物业费每年什么时候交？")
+    await talk.press(ZHANG_OWNER, "r:no")
+    assert talk.state(ZHANG_OWNER) is None and not world.notifications(kind="ticket.assigned")
