@@ -16,7 +16,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
 from handlers.domain import Company
-from handlers.rules.categories import Category, Privacy, Urgency
+from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.worktime import DurationUnit
 from handlers.services import tickets
 from handlers.services.errors import UserError
@@ -78,18 +78,18 @@ def new_draft_key() -> str:
 
 
 def ask_category(turn: Turn) -> None:
+    def button(c: Category) -> Button:
+        return Button(
+            f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}",
+            encode("r", "cat", c.value),
+        )
+
     rows = [
         [Button("🚨 " + turn.t("Emergency: fire, someone trapped in a lift, gas smell"), encode("r", "emg"))]
     ]
-    rows += [
-        [
-            Button(
-                f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}",
-                encode("r", "cat", c.value),
-            )
-        ]
-        for c in Category
-    ]
+    # everyday repairs, cleaning, security and fees first, two to a row; then money and governance
+    rows += [[button(c) for c in EVERYDAY[i : i + 2]] for i in range(0, len(EVERYDAY), 2)]
+    rows += [[button(c)] for c in Category if c not in EVERYDAY]
     turn.say(turn.t("What is the problem about? (/cancel to stop)"), rows)
 
 

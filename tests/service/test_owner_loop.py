@@ -9,7 +9,7 @@ from handlers.rules.categories import Category, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import ladder, supervision, tickets
 from tests.service.talk import Talk
-from tests.service.world import LIU_COMMUNITY, ZHANG_OWNER, World
+from tests.service.world import LI_REPAIR, LIU_COMMUNITY, ZHANG_OWNER, World
 
 
 def open_from_my(talk: Talk, tid: int) -> list[str]:
@@ -126,3 +126,13 @@ async def test_a_greeting_or_a_declined_offer_files_nothing(world: World) -> Non
     await talk.text(ZHANG_OWNER, "请问物业费每年什么时候交？")
     await talk.press(ZHANG_OWNER, "r:no")
     assert talk.state(ZHANG_OWNER) is None and not world.notifications(kind="ticket.assigned")
+
+
+async def test_everyday_categories_come_first_and_reach_the_duty_that_fixes_them(world: World) -> None:
+    talk = Talk(world.ctx)
+    await talk.command(ZHANG_OWNER, "report")
+    offered = [data.split(":")[-1] for data, _ in talk.buttons(ZHANG_OWNER, "r:cat:")]
+    assert offered[:5] == ["water_leak", "water_power_out", "drains", "access_control", "lift"]
+    assert offered.index("fees") < offered.index("revenue_disclosure")
+    ticket = world.report(category=Category.DRAINS, urgency=Urgency.ORDINARY)
+    assert world.recipients(ticket.id or 0, "ticket.assigned") == {world.pid(LI_REPAIR)}  # the repairman
