@@ -24,7 +24,7 @@ from storage.engine import make_engine
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 RUNGS = [r.value for r in RUNG_ORDER if r is not Rung.ASSIGNEE]
 IN_FLIGHT = 1.0  # seconds before a kill in which an answered send may not have been committed yet

@@ -23,7 +23,7 @@ from tests.e2e.harness import DOORS, Door
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 
 # Shaped like real ones, and new for every run, so nothing else in the log can look like them.
 TOKEN = f"{secrets.randbelow(9 * 10**9) + 10**9}:AA{secrets.token_urlsafe(26)}"

@@ -113,10 +113,10 @@ SCRIPTS = {
         "门关着打不开，A梯正常。",
         "更换了B梯的门机控制板，已试运行正常。",
         "师傅很负责，谢谢！",
-        lift="电梯故障或老旧",
+        lift="电梯",
         acknowledged="签收",
         fixed="问题解决了吗",
-        foreign=("電梯故障或老舊", "Lift fault or old lift"),
+        foreign=("電梯", "Lift"),
     ),
     "zh_Hant": Script(
         OWNER_HANT,
@@ -129,10 +129,10 @@ SCRIPTS = {
         "門關着打不開，A梯正常。",
         "更換了B梯的門機控制板，已試運行正常。",
         "師傅很負責，謝謝！",
-        lift="電梯故障或老舊",
+        lift="電梯",
         acknowledged="簽收",
         fixed="問題解決了嗎",
-        foreign=("电梯故障或老旧", "Lift fault or old lift"),
+        foreign=("电梯", "Lift"),
     ),
     "en": Script(
         OWNER_EN,
@@ -145,10 +145,10 @@ SCRIPTS = {
         "No, it stays shut. Lift A works.",
         "Replaced the door controller board of lift B; test runs are normal.",
         "Quick and careful, thanks!",
-        lift="Lift fault or old lift",
+        lift="Lift",
         acknowledged="acknowledged",
         fixed="Is it fixed?",
-        foreign=("电梯故障或老旧", "電梯故障或老舊"),
+        foreign=("电梯", "電梯"),
     ),
 }
 

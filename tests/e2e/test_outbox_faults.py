@@ -21,7 +21,7 @@ import pytest
 from bot.front_aiogram import AiogramFrontEnd
 from bot.front_ptb import PtbFrontEnd
 from bot.i18n import load_translations
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RateLimiter
 from bot.runtime import Runtime
 from bot.wiring import App
 from handlers.clock import FixedClock
@@ -379,6 +379,8 @@ async def test_a_stop_lets_the_send_on_its_way_be_answered_and_recorded_and_send
     owed = P.undelivered(app.engine)
     botapi.delay(0.8, methods=SENDS)  # Telegram is slow to answer
     async with outbox_on(front, botapi, app) as outbox:
+        # two sends a second: a send started after the stop would reach the stand-in half a second on
+        outbox.limiter = RateLimiter(per_second=2.0)
         wake = asyncio.Event()
         running = asyncio.create_task(outbox.run_forever(wake))
         wake.set()
@@ -391,7 +393,8 @@ async def test_a_stop_lets_the_send_on_its_way_be_answered_and_recorded_and_send
         assert outbox.release(held) == len(held)
     answered = [c for c in send_calls(botapi) if c.status == 200]
     assert answered and len(answered) == len(send_calls(botapi))  # none cut off
-    assert all(c.at <= stopped_at for c in send_calls(botapi))  # none started after the stop
+    # none started after the stop (the first may be a moment behind the stop on a busy machine)
+    assert all(c.at <= stopped_at + 0.25 for c in send_calls(botapi))
     with app.ctx.uow() as uow:
         done = [n for n in uow.notifications.all() if n.sent_at is not None]
         claimed = [n for n in uow.notifications.all() if n.claimed_until is not None]

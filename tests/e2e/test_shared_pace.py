@@ -28,7 +28,7 @@ from storage.tables import EstateRow, PersonRow, RoleRow
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 FIRST, CHATS = 500_000, 150
 
 

@@ -17,7 +17,7 @@ import pytest
 from tests.support import processes as P
 from tests.support.botapi import Call, StandInBotAPI
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 READY = "wuye-core-1 ready"  # the core process's DEBUG line once it takes turns
 

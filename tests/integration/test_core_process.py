@@ -26,6 +26,8 @@ from handlers.conversations.io import Edit, Incoming, Kind, Send
 from handlers.services.context import Context
 from tests.support import processes as P
 
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
+
 
 @contextlib.asynccontextmanager
 async def core_processes(url: str) -> AsyncIterator[tuple[App, CoreProcesses]]:

@@ -13,6 +13,8 @@ from bot.i18n import load_translations
 from handlers.conversations.labels import STATUS
 from handlers.rules.lifecycle import Status
 
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
+
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = load_translations()
 

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.unit.test_log_redaction import TOKEN, assert_no_secret
+
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,6 +20,8 @@ from storage.engine import make_engine
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
+
 BAD_DATE = "calendar:\n  - date: 2027-02-30\n    working: false\n"
 QUOTED_BAD_DATE = 'calendar:\n  - date: "2027-02-30"\n    working: false\n'
 

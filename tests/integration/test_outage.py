@@ -32,6 +32,8 @@ from handlers.ports import UnitOfWork
 from storage.engine import make_engine, try_later
 from tests.support import processes as P
 
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
+
 
 @pytest.fixture
 def own_database(postgres_server: str) -> Iterator[tuple[str, Engine]]:

@@ -21,6 +21,8 @@ from storage.engine import make_engine
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
+pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
+
 RUNGS = [r.value for r in RUNG_ORDER if r is not Rung.ASSIGNEE]
 OTHER_TOKEN = "654321:AAsecond-instance-token-0123456789abcd"
 

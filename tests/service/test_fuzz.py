@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from handlers.conversations.buttons import LAYOUTS, encode
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Output, Send
 from handlers.rules.categories import Privacy
@@ -45,6 +47,8 @@ from tests.service.world import (
     ZHOU_COMMITTEE,
     World,
 )
+
+pytestmark = pytest.mark.slow  # ten thousand inputs: left out of the daily loop
 
 SEED = int(os.environ.get("WUYE_FUZZ_SEED", "20261206"))
 INPUTS = int(os.environ.get("WUYE_FUZZ_INPUTS", "10000"))
