@@ -209,7 +209,9 @@ def constructs_ticket_events(source: str) -> bool:
 def test_the_event_checker_sees_an_event_built_by_hand() -> None:
     planted = "def f(uow, t, now):\n    uow.events.add(domain.TicketEvent(t.id, now, 'urge', None, None))\n"
     assert constructs_ticket_events(planted)
-    assert not constructs_ticket_events("def f(uow, t, now):\n    log_event(uow, t, Event.URGE, now, None)\n")
+    assert not constructs_ticket_events(
+        "def f(uow, t, now):\n    log_event(uow, t, lambda t: t.note(Event.URGE, now), None)\n"
+    )
 
 
 @pytest.mark.parametrize(
