@@ -37,7 +37,7 @@ def ladder_state(ticket: Ticket) -> LadderState:
 def reschedule(ticket: Ticket, calendar: WorkCalendar) -> None:
     """Set the moment the sweep must next look at the ticket, from its plan."""
     steps = plan(ladder_state(ticket), Policy.from_dict(ticket.policy), calendar)
-    ticket.next_action_at = min((s.at for s in steps), default=None)
+    ticket.schedule(min((s.at for s in steps), default=None))
 
 
 def rung_recipients(uow: UnitOfWork, ticket: Ticket, rung: Rung) -> list[int]:
@@ -117,13 +117,13 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
             done.append((ticket.number, step.action.value + (f"/{step.rung.value}" if step.rung else "")))
         for step in due.done:
             if step.action in REMINDER_BITS:
-                ticket.reminders_sent |= REMINDER_BITS[step.action]
+                ticket.mark_reminded(REMINDER_BITS[step.action])
         if any(s.action in (Action.REMIND_DEADLINE, Action.REMIND_OVERDUE) for s in due.send):
-            ticket.overdue_reminded_at = now
+            ticket.mark_deadline_reminded(now)
         reschedule(ticket, calendar)
         if deferred and ticket.next_action_at is not None and ticket.next_action_at <= now:
             later = [st.at for st in plan(ladder_state(ticket), policy, calendar) if st.at > now]
-            ticket.next_action_at = min([*later, working_start])
+            ticket.schedule(min([*later, working_start]))
         uow.tickets.save(ticket)
         if any(s.action in (Action.ESCALATE, Action.CLOSE_UNCONFIRMED) for s in due.send):
             # After the save: the card refresh is keyed by the ticket's version, and the version the
@@ -135,16 +135,12 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
 
 def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
     if step.action is Action.CLOSE_UNCONFIRMED:
-        log_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None)
-        ticket.closed_at = now
+        log_event(uow, ticket, lambda t: t.close_unconfirmed(now), None)
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         return
     if step.action is Action.ESCALATE and step.rung is not None:
-        index = RUNG_ORDER.index(step.rung)
-        ticket.rung = max(ticket.rung, index)
-        if step.rung is Rung.BUREAU:
-            ticket.supervised = True  # 挂牌督办
-        event = log_event(uow, ticket, Event.ESCALATE, now, None, data={"rung": step.rung.value})
+        rung, index = step.rung, RUNG_ORDER.index(step.rung)
+        event = log_event(uow, ticket, lambda t: t.escalate(rung, now), None, data={"rung": rung.value})
         for person_id in rung_recipients(uow, ticket, step.rung):
             queue(
                 uow,
@@ -212,7 +208,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
     elif ticket.due_at is not None:
         # An extension starts the reminders over against the new deadline: one message per deadline.
         tag += ":" + ticket.due_at.strftime("%Y%m%dT%H%M")
-    log_event(uow, ticket, Event.REMIND, now, None, data={"action": step.action.value})
+    log_event(uow, ticket, lambda t: t.note(Event.REMIND, now), None, data={"action": step.action.value})
     for person_id in _reminded(uow, ticket):
         queue(
             uow,

@@ -3,11 +3,12 @@ department sends back is the company's again. Whatever they held is handed on, o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import ERASED_PERSON_KEY, Estate, Person, Role, RoleKind, Ticket
+from handlers.domain import ERASED_PERSON_KEY, Estate, Move, Person, Role, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
@@ -21,6 +22,11 @@ from handlers.services.tickets.opening import assign_to
 from handlers.services.tickets.records import check_text, get_ticket, policy_of, record_event
 
 HELD = frozenset({*OPEN_STATUSES, Status.RESOLVED})  # a handler is still owed something on these
+# The company takes a ticket back by one of these acts (a None assignee: nobody there yet).
+_TAKE_BACK: dict[Event, Callable[[Ticket, int | None, datetime], Move]] = {
+    Event.HANDOVER: Ticket.hand_over,
+    Event.RETURN_TO_COMPANY: Ticket.return_to_company,
+}
 
 
 def company_managers(uow: UnitOfWork, estate: Estate) -> list[int]:
@@ -53,20 +59,18 @@ def hand_to_company(
         keep = keep if still else None
     target = keep or pick_round_robin(company_managers(uow, estate), ticket.id or 0)
     previous = ticket.assignee_id
-    if event is Event.RETURN_TO_COMPANY:
-        ticket.department_office_id = None  # the department's rights end here
-    ticket.assignee_id = None if target is None else target
     details = {**(data or {}), "assignee_id": target}
     if previous is not None and previous != target:
         details["previous_id"] = previous
-    record_event(uow, ticket, event, now, actor_id, note=note, data=details, reschedule=True)
+    take = _TAKE_BACK[event]  # a department's return ends its rights on the case
+    record_event(
+        uow, ticket, lambda t: take(t, target, now), actor_id, note=note, data=details, reschedule=True
+    )
     if ticket.status is Status.NEW:
         limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
-        ticket.acknowledged_at = None
-        ticket.ack_due_at = limits.ack_due_at
+        ticket.await_acknowledgement(limits.ack_due_at)
         if fresh_deadline:
-            ticket.due_at, ticket.deadline_provisional = limits.due_at, limits.provisional
-            ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
+            ticket.restart_clock(now, limits.due_at, limits.provisional)
         assign_to(uow, ticket, target, now, actor_id=None, previous_id=previous)
     else:  # the status stayed: the cards in the old handler's chat are redrawn for who may read them
         refresh_cards(uow, ticket, now)

@@ -10,7 +10,6 @@ from typing import Any, NoReturn
 from handlers.domain import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules.attempts import Attempts, after_failure, locked_until
-from handlers.rules.lifecycle import Event
 from handlers.services import membership
 from handlers.services.context import Context
 from handlers.services.errors import NotFound, UserError
@@ -285,8 +284,7 @@ def delete_my_data(ctx: Context, person_id: int) -> int:
         stand_in = erased_stand_in(uow, now)
         tickets = uow.tickets.of_reporter(person_id, limit=100000)
         for ticket in tickets:
-            log_event(uow, ticket, Event.ANONYMISE, now, None)
-            ticket.reporter_id, ticket.reporter_unit, ticket.rating_comment = None, None, None
+            log_event(uow, ticket, lambda t: t.anonymise(now), None)
             save(uow, ticket)
         membership.deactivate_roles(uow, person, keep_own_homes=False)
         membership.release_tickets(ctx, uow, person_id, now)  # staff: their open tickets go on

@@ -31,7 +31,9 @@ def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
         actor = access.load_actor(uow, actor_id)
         ticket = _ticket(uow, ticket_id)
         office = access.require_official(uow, actor, ticket)
-        event = log_event(uow, ticket, Event.URGE, now, actor_id, note=note, data={"office_id": office.id})
+        event = log_event(
+            uow, ticket, lambda t: t.note(Event.URGE, now), actor_id, note=note, data={"office_id": office.id}
+        )
         save(uow, ticket)
         people = {ticket.assignee_id} | {
             r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)
@@ -79,8 +81,7 @@ def request_extension(ctx: Context, actor_id: int, ticket_id: int, days: int) ->
             ctx.calendar(uow).add_working_time(ticket.due_at, Duration(days, DurationUnit.WORKING_DAYS)).at
         )
         data = {"days": days, "until": until.isoformat()}
-        event = log_event(uow, ticket, Event.EXTENSION_REQUEST, now, actor_id, data=data)
-        ticket.extension_requested_until = until
+        event = log_event(uow, ticket, lambda t: t.request_extension(until, now), actor_id, data=data)
         save(uow, ticket)
         refresh_cards(uow, ticket, now)
         estate = access.estate_of(uow, ticket)
@@ -109,19 +110,16 @@ def decide_extension(ctx: Context, actor_id: int, ticket_id: int, grant: bool) -
         until = ticket.extension_requested_until
         if until is None:
             raise UserError("extension_none", number=ticket.number)
-        event_kind = Event.EXTENSION_GRANT if grant else Event.EXTENSION_REFUSE
-        event = log_event(uow, ticket, event_kind, now, actor_id, data={"until": until.isoformat()})
+        data = {"until": until.isoformat()}
         if grant:
-            ticket.due_at = until
             # Extended into a year without holiday data: the card must say the deadline is provisional.
-            ticket.deadline_provisional = ticket.deadline_provisional or not ctx.calendar(uow).is_known(
-                until.astimezone(ctx.tz).date()
-            )
-            ticket.reminders_sent = 0  # reminders start over against the new deadline
+            unknown = not ctx.calendar(uow).is_known(until.astimezone(ctx.tz).date())
+            event = log_event(uow, ticket, lambda t: t.grant_extension(now, unknown), actor_id, data=data)
             from handlers.services.ladder import reschedule  # the ladder module imports this one's peers
 
-            reschedule(ticket, ctx.calendar(uow))
-        ticket.extension_requested_until = None
+            reschedule(ticket, ctx.calendar(uow))  # the reminders start over against the new deadline
+        else:
+            event = log_event(uow, ticket, lambda t: t.refuse_extension(now), actor_id, data=data)
         save(uow, ticket)
         refresh_cards(uow, ticket, now)
         kind = "ticket.extension_granted" if grant else "ticket.extension_refused"
@@ -140,7 +138,7 @@ def comment(ctx: Context, actor_id: int, ticket_id: int, text: str) -> None:
         ticket = _ticket(uow, ticket_id)
         if not access.can_see(uow, actor, ticket):
             raise UserError("not_your_ticket", number=ticket.number)
-        event = log_event(uow, ticket, Event.COMMENT, now, actor_id, note=text)
+        event = log_event(uow, ticket, lambda t: t.note(Event.COMMENT, now), actor_id, note=text)
         save(uow, ticket)
         if ticket.assignee_id and ticket.assignee_id != actor_id:
             queue(

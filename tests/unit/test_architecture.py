@@ -7,6 +7,7 @@ format), mypy, and the ticket lifecycle's single writer."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ from typing import NamedTuple
 
 import pytest
 
+from handlers.domain import Ticket
 from tests.support.import_graph import PROJECT, build_graph, violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,7 +211,9 @@ def constructs_ticket_events(source: str) -> bool:
 def test_the_event_checker_sees_an_event_built_by_hand() -> None:
     planted = "def f(uow, t, now):\n    uow.events.add(domain.TicketEvent(t.id, now, 'urge', None, None))\n"
     assert constructs_ticket_events(planted)
-    assert not constructs_ticket_events("def f(uow, t, now):\n    log_event(uow, t, Event.URGE, now, None)\n")
+    assert not constructs_ticket_events(
+        "def f(uow, t, now):\n    log_event(uow, t, lambda t: t.note(Event.URGE, now), None)\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -223,3 +227,147 @@ def test_only_the_lifecycle_records_write_ticket_events(path: Path) -> None:
     assert not constructs_ticket_events(path.read_text(encoding="utf-8")), (
         f"{path.relative_to(ROOT)} builds a TicketEvent: use records.log_event"
     )
+
+
+# ---- a ticket changes only by its own acts --------------------------------------------------------
+TICKET_OWNER = ROOT / "handlers" / "domain.py"
+# What the report is, and how storage keeps it; every other field of Ticket is its lifecycle's, which
+# only Ticket's own acts change (a new field is the lifecycle's unless it is named here).
+TICKET_DATA = {
+    "number",
+    "estate_id",
+    "category",
+    "urgency",
+    "description",
+    "policy",
+    "created_at",
+    "location",
+    "privacy",
+    "draft_key",
+    "version",
+    "id",
+}
+LIFECYCLE_FIELDS = {f.name for f in dataclasses.fields(Ticket)} - TICKET_DATA
+TICKET_CALLS = {"Ticket", "get_ticket", "_ticket"}  # calls that give a Ticket (besides uow.tickets.*)
+
+
+def _name_of(node: ast.expr) -> str:
+    """The name an expression ends in: `ticket`, `self.ticket`, `tickets[0]` → ticket, ticket, tickets."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript | ast.Starred):
+        return _name_of(node.value)
+    return ""
+
+
+def _gives_ticket(value: ast.expr | None) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    return _name_of(func) in TICKET_CALLS or (
+        isinstance(func, ast.Attribute) and _name_of(func.value) == "tickets"
+    )
+
+
+def _ticket_names(tree: ast.AST) -> set[str]:
+    """Names that hold a Ticket in this module: annotated so, or bound to what gives one."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            if re.search(r"\bTicket\b", ast.unparse(node.annotation)):
+                names.add(node.arg)
+        elif isinstance(node, ast.AnnAssign) and re.search(r"\bTicket\b", ast.unparse(node.annotation)):
+            names.add(_name_of(node.target))
+        elif isinstance(node, ast.Assign | ast.NamedExpr) and _gives_ticket(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(_name_of(t) for t in targets)
+        elif isinstance(node, ast.For | ast.comprehension) and "ticket" in ast.unparse(node.iter).lower():
+            names.add(_name_of(node.target))
+    return names - {""}
+
+
+def ticket_field_writes(source: str) -> list[str]:
+    """Every place this code writes a ticket's lifecycle field itself: an assignment (plain, augmented,
+    annotated, unpacked), setattr, or a dataclasses.replace copy, on anything named like a ticket
+    (`ticket`, `t`, `*ticket*`) or holding one."""
+    tree = ast.parse(source)
+    known = _ticket_names(tree)
+
+    def is_ticket(node: ast.expr) -> bool:
+        name = _name_of(node)
+        return name in known or name == "t" or "ticket" in name.lower()
+
+    def writes_by_call(call: ast.Call) -> bool:
+        """setattr(ticket, "status", ...), or replace(ticket, status=...)."""
+        if not call.args or not is_ticket(call.args[0]):
+            return False
+        if _name_of(call.func) in ("setattr", "__setattr__") and len(call.args) > 1:
+            field = call.args[1]
+            return isinstance(field, ast.Constant) and field.value in LIFECYCLE_FIELDS
+        return _name_of(call.func) == "replace" and any(k.arg in LIFECYCLE_FIELDS for k in call.keywords)
+
+    def writes_by_assignment(target: ast.Attribute) -> bool:
+        return target.attr in LIFECYCLE_FIELDS and is_ticket(target.value)
+
+    found = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Call) and writes_by_call(node):
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+        while targets:
+            target = targets.pop()
+            if isinstance(target, ast.Tuple | ast.List):
+                targets.extend(target.elts)
+            elif isinstance(target, ast.Starred):
+                targets.append(target.value)
+            elif isinstance(target, ast.Attribute) and writes_by_assignment(target):
+                found.append(f"line {target.lineno}: {ast.unparse(target)}")
+    return found
+
+
+def test_the_ticket_checker_sees_a_field_written_by_hand() -> None:
+    planted = {
+        "ticket.status = Status.CLOSED": 1,
+        "t.rung += 1": 1,
+        "ticket.due_at, ticket.deadline_provisional = d, False": 2,
+        "ticket.acknowledged_at = ticket.resolved_at = None": 2,
+        "def f(tk: Ticket | None):\n    tk.closed_at = now": 1,
+        "stored = uow.tickets.claim(1, now)\nstored.next_action_at = now": 1,
+        "for each in uow.tickets.of_assignee(1, HELD):\n    each.assignee_id = None": 1,
+        "self.ticket.reminders_sent |= 4": 1,
+        "tickets[0].cycle: int = 2": 1,
+        "setattr(ticket, 'status', Status.CLOSED)": 1,
+        "forced = replace(ticket, status=Status.CLOSED)": 1,
+    }
+    for source, count in planted.items():
+        assert len(ticket_field_writes(source)) == count, source
+    innocent = [
+        "row.status = status",  # a disclosure's
+        "notification.failed_at, notification.outcome = now, 'blocked'",
+        "ticket.description = text",  # what the report says, not where it stands
+        "role.active = False",
+        "ticket.schedule_now()",
+        "replace(ticket, description='x')",
+    ]
+    for source in innocent:
+        assert ticket_field_writes(source) == [], source
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for package in ("handlers", "bot", "storage", "bench") for p in (ROOT / package).rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_the_ticket_changes_its_lifecycle(path: Path) -> None:
+    """Status, deadlines, rung, reminders, assignee... change by Ticket's own acts (handlers/domain.py),
+    which apply the lifecycle table; nothing else writes them."""
+    if path == TICKET_OWNER:
+        return
+    writes = ticket_field_writes(path.read_text(encoding="utf-8"))
+    assert writes == [], f"{path.relative_to(ROOT)} writes a ticket's lifecycle itself: {writes}"

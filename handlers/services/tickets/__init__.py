@@ -20,7 +20,6 @@ from handlers.services.tickets.records import (
     MAX_PHOTOS,
     NOTE_MAX,
     check_text,
-    schedule_next_action,
 )
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "reject",
     "reopen",
     "resolve",
-    "schedule_next_action",
     "start_work",
     "transfer_department",
     "withdraw",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.domain import Attachment, Ticket
+from collections.abc import Callable
+from datetime import datetime
+
+from handlers.domain import Attachment, Move, Ticket
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
     Event,
@@ -18,28 +21,28 @@ from handlers.services.tickets.records import (
     get_ticket,
     policy_of,
     record_event,
-    schedule_next_action,
 )
 
 
 def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
     """The owner confirms the fix: 销号."""
-    return _closed_by_owner(ctx, reporter_id, ticket_id, Event.CONFIRM, "ticket.confirmed")
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.confirm, "ticket.confirmed")
 
 
 def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
-    return _closed_by_owner(ctx, reporter_id, ticket_id, Event.WITHDRAW, "ticket.withdrawn")
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.withdraw, "ticket.withdrawn")
 
 
-def _closed_by_owner(ctx: Context, reporter_id: int, ticket_id: int, event: Event, kind: str) -> Ticket:
+def _closed_by_owner(
+    ctx: Context, reporter_id: int, ticket_id: int, close: Callable[[Ticket, datetime], Move], kind: str
+) -> Ticket:
     """The reporter closes their ticket (confirming the fix, or withdrawing it); the assignee is told."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         actor = access.load_actor(uow, reporter_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
-        ticket.closed_at = now
-        record_event(uow, ticket, event, now, reporter_id, reschedule=True)
+        record_event(uow, ticket, lambda t: close(t, now), reporter_id, reschedule=True)
         queue(uow, now, kind, ticket.assignee_id, ticket=ticket)
         uow.commit()
         return ticket
@@ -54,7 +57,7 @@ def add_photo(ctx: Context, reporter_id: int, ticket_id: int, file_id: str, uniq
         access.require_reporter(actor, ticket)
         if len([a for a in uow.attachments.of_ticket(ticket_id) if a.added_by == reporter_id]) >= MAX_PHOTOS:
             raise UserError("too_many_photos", maximum=MAX_PHOTOS)
-        event = record_event(uow, ticket, Event.ADD_PHOTO, now, reporter_id)
+        event = record_event(uow, ticket, lambda t: t.note(Event.ADD_PHOTO, now), reporter_id)
         uow.attachments.add(Attachment(ticket_id, "photo", file_id, unique_id, event.id, reporter_id, now))
         queue(
             uow,
@@ -80,8 +83,14 @@ def rate(ctx: Context, reporter_id: int, ticket_id: int, stars: int, comment: st
         access.require_reporter(actor, ticket)
         if ticket.rating is not None:
             raise UserError("already_rated", number=ticket.number)
-        ticket.rating, ticket.rating_comment = stars, comment
-        record_event(uow, ticket, Event.RATE, now, reporter_id, note=comment, data={"stars": stars})
+        record_event(
+            uow,
+            ticket,
+            lambda t: t.rate(stars, comment, now),
+            reporter_id,
+            note=comment,
+            data={"stars": stars},
+        )
         queue(uow, now, "ticket.rated", ticket.assignee_id, ticket=ticket, params={"stars": stars})
         uow.commit()
         return ticket
@@ -96,20 +105,15 @@ def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticke
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
         cycle = {"cycle": ticket.cycle + 1}
-        record_event(uow, ticket, Event.REOPEN, now, reporter_id, note=reason, data=cycle)
+        # Saved and shown as it ends the old cycle (the cards' refresh is keyed by the cycle)...
+        record_event(uow, ticket, lambda t: t.reopen(now), reporter_id, note=reason, data=cycle)
         limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
-        ticket.cycle += 1
-        ticket.reopen_count += 1
-        ticket.rung, ticket.supervised = 0, False
-        ticket.ack_due_at, ticket.due_at = limits.ack_due_at, limits.due_at
-        ticket.deadline_provisional = limits.provisional
-        ticket.acknowledged_at = ticket.resolved_at = ticket.closed_at = None
-        ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
-        ticket.extension_requested_until = None
+        # ...then the fresh one starts.
+        ticket.begin_cycle(now, limits.ack_due_at, limits.due_at, limits.provisional)
         if ticket.assignee_id is not None:  # the ASSIGN event's save writes the fresh cycle too
             assign_to(uow, ticket, ticket.assignee_id, now, actor_id=None)
         else:
-            schedule_next_action(ticket)
+            ticket.schedule_now()
             uow.tickets.save(ticket)
         uow.commit()
         return ticket
@@ -120,8 +124,7 @@ def close_unconfirmed(ctx: Context, ticket_id: int) -> Ticket:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         ticket = get_ticket(uow, ticket_id)
-        ticket.closed_at = now
-        record_event(uow, ticket, Event.CLOSE_UNCONFIRMED, now, None, reschedule=True)
+        record_event(uow, ticket, lambda t: t.close_unconfirmed(now), None, reschedule=True)
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         uow.commit()
         return ticket

@@ -5,7 +5,6 @@ from __future__ import annotations
 from handlers.domain import Attachment, Ticket
 from handlers.rules.deadlines import deadlines_for, shift_for_pause
 from handlers.rules.lifecycle import (
-    Event,
     Status,
 )
 from handlers.services import access
@@ -17,7 +16,6 @@ from handlers.services.tickets.records import (
     get_ticket,
     policy_of,
     record_event,
-    schedule_next_action,
 )
 
 
@@ -41,9 +39,7 @@ def acknowledge(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
             raise Conflict(
                 "already_acknowledged", number=ticket.number, by=taker.display_name if taker else ""
             )
-        ticket.assignee_id = ticket.assignee_id or actor_id
-        ticket.acknowledged_at = now
-        record_event(uow, ticket, Event.ACKNOWLEDGE, now, actor_id, reschedule=True)
+        record_event(uow, ticket, lambda t: t.acknowledge(actor_id, now), actor_id, reschedule=True)
         queue(uow, now, "ticket.acknowledged", ticket.reporter_id, ticket=ticket, params={"by": actor_id})
         uow.commit()
         return ticket
@@ -55,7 +51,7 @@ def start_work(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
         actor = access.load_actor(uow, actor_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
-        record_event(uow, ticket, Event.START, now, actor_id)
+        record_event(uow, ticket, lambda t: t.start(now), actor_id)
         queue(uow, now, "ticket.started", ticket.reporter_id, ticket=ticket)
         uow.commit()
         return ticket
@@ -71,8 +67,7 @@ def ask_owner(ctx: Context, actor_id: int, ticket_id: int, question: str) -> Tic
         access.require_handler(uow, actor, ticket)
         if ticket.reporter_id is None:
             raise UserError("reporter_gone")
-        ticket.paused_at = now
-        event = record_event(uow, ticket, Event.ASK_OWNER, now, actor_id, note=question, reschedule=True)
+        event = record_event(uow, ticket, lambda t: t.pause(now), actor_id, note=question, reschedule=True)
         queue(
             uow,
             now,
@@ -94,15 +89,20 @@ def owner_reply(ctx: Context, reporter_id: int, ticket_id: int, answer: str) -> 
         actor = access.load_actor(uow, reporter_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_reporter(actor, ticket)
+        due_at, provisional = None, False
         if ticket.paused_at and ticket.due_at:
             calendar = ctx.calendar(uow)
-            ticket.due_at = shift_for_pause(policy_of(ticket), ticket.due_at, ticket.paused_at, now, calendar)
+            due_at = shift_for_pause(policy_of(ticket), ticket.due_at, ticket.paused_at, now, calendar)
             # Moved into a year without holiday data: the card must say the deadline is provisional.
-            ticket.deadline_provisional = ticket.deadline_provisional or not calendar.is_known(
-                ticket.due_at.astimezone(ctx.tz).date()
-            )
-        ticket.paused_at = None
-        event = record_event(uow, ticket, Event.OWNER_REPLY, now, reporter_id, note=answer, reschedule=True)
+            provisional = not calendar.is_known(due_at.astimezone(ctx.tz).date())
+        event = record_event(
+            uow,
+            ticket,
+            lambda t: t.resume(now, due_at, provisional),
+            reporter_id,
+            note=answer,
+            reschedule=True,
+        )
         queue(
             uow,
             now,
@@ -126,8 +126,7 @@ def resolve(
         actor = access.load_actor(uow, actor_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
-        ticket.resolved_at = now
-        event = record_event(uow, ticket, Event.RESOLVE, now, actor_id, note=note, reschedule=True)
+        event = record_event(uow, ticket, lambda t: t.resolve(now), actor_id, note=note, reschedule=True)
         if photo is not None:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", photo[0], photo[1], event.id, actor_id, now)
@@ -154,8 +153,9 @@ def reject(ctx: Context, actor_id: int, ticket_id: int, reason: str) -> Ticket:
         actor = access.load_actor(uow, actor_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
-        ticket.reject_reason = reason
-        event = record_event(uow, ticket, Event.REJECT, now, actor_id, note=reason, reschedule=True)
+        event = record_event(
+            uow, ticket, lambda t: t.reject(reason, now), actor_id, note=reason, reschedule=True
+        )
         queue(
             uow,
             now,
@@ -191,22 +191,19 @@ def transfer_department(ctx: Context, actor_id: int, ticket_id: int, office_key:
         department = uow.offices.by_key(office_key)
         if department is None or department.kind.value != "department":
             raise UserError("department_unknown", key=office_key)
-        ticket.department_office_id = department.id
         event = record_event(
             uow,
             ticket,
-            Event.TRANSFER_DEPARTMENT,
-            now,
+            lambda t: t.transfer(department.id, now),
             actor_id,
             note=note,
             data={"office_id": department.id},
         )
         limits = deadlines_for(policy_of(ticket), ctx.calendar(uow), now)
-        ticket.due_at, ticket.deadline_provisional = limits.due_at, limits.provisional
         # The department's own cycle of reminders (half the time, a working day before, at the deadline)
         # starts now, against its own deadline, as an extension starts them over.
-        ticket.cycle_started_at, ticket.reminders_sent, ticket.overdue_reminded_at = now, 0, None
-        schedule_next_action(ticket)
+        ticket.restart_clock(now, limits.due_at, limits.provisional)
+        ticket.schedule_now()
         uow.tickets.save(ticket)
         for role in uow.roles.at_office(department.id or 0):
             queue(

@@ -13,7 +13,6 @@ from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
     HANDLING_STATUSES,
     Event,
-    Status,
 )
 from handlers.rules.numbering import format_number
 from handlers.rules.policy import choose_policy
@@ -31,7 +30,6 @@ from handlers.services.tickets.records import (
     log_opening,
     opening_status,
     record_event,
-    schedule_next_action,
 )
 
 
@@ -100,7 +98,7 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             assignee_id=assignee,
             draft_key=draft.key,
         )
-        schedule_next_action(ticket)
+        ticket.schedule_now()
         ticket = uow.tickets.add(ticket)
         opened, assigned = log_opening(uow, ticket, now, reporter_id)
         for file_id, unique_id in draft.photos:
@@ -145,14 +143,15 @@ def assign_to(
     previous_id: int | None = None,
 ) -> None:
     if assignee_id is None:  # nobody at the estate yet: stays NEW, the ladder will find the manager
-        schedule_next_action(ticket)
+        ticket.schedule_now()
         uow.tickets.save(ticket)
         return
-    ticket.assignee_id = assignee_id
     data: dict[str, Any] = {"assignee_id": assignee_id}
     if previous_id is not None and previous_id != assignee_id:
         data["previous_id"] = previous_id
-    event = record_event(uow, ticket, Event.ASSIGN, now, actor_id, data=data, reschedule=True)
+    event = record_event(
+        uow, ticket, lambda t: t.assign(assignee_id, now), actor_id, data=data, reschedule=True
+    )
     queue(uow, now, "ticket.assigned", assignee_id, ticket=ticket, tag=event.id)
     queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=event.id)
 
@@ -177,8 +176,6 @@ def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Tic
         previous = ticket.assignee_id
         if handoff and previous == assignee_id:
             raise UserError("same_assignee", number=ticket.number)
-        if ticket.status is Status.REOPENED or ticket.status is Status.REJECTED:
-            ticket.acknowledged_at = None
         before = ticket.status
         assign_to(uow, ticket, assignee_id, now, actor_id, previous_id=previous)
         if ticket.status is before:  # the status did not move, so record_event left the cards as they were

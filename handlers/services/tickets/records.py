@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Ticket, TicketEvent
+from handlers.domain import Move, Ticket, TicketEvent
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.lifecycle import (
-    FINAL_STATUSES,
     Event,
     IllegalTransition,
     Status,
@@ -21,6 +21,9 @@ from handlers.services.notify import refresh_cards
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 NOTE_MAX = 1000
 MAX_PHOTOS = 5
+
+# One of the ticket's own acts (a method of handlers.domain.Ticket), as `lambda t: t.resolve(now)`.
+Act = Callable[[Ticket], Move]
 
 
 def check_text(text: str | None, *, field_name: str, minimum: int = 1, maximum: int = NOTE_MAX) -> str:
@@ -43,29 +46,27 @@ def get_ticket(uow: UnitOfWork, ticket_id: int) -> Ticket:
 def log_event(
     uow: UnitOfWork,
     ticket: Ticket,
-    event: Event,
-    now: datetime,
+    act: Act,
     actor_id: int | None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    """The one way a ticket changes: apply `event` through the lifecycle table (a UserError, and
-    nothing changed, if the ticket's status forbids it) and append it to the ticket's history. The
-    caller saves the ticket (record_event does both)."""
-    before = ticket.status
+    """The one way a ticket changes: carry out `act`, one of the ticket's own acts, which applies the
+    lifecycle table (a UserError, and nothing changed, if the ticket's status forbids it), and append
+    it to the ticket's history. The caller saves the ticket (record_event does both)."""
     try:
-        after = next_status(before, event)
+        move = act(ticket)
     except IllegalTransition as exc:
         raise UserError("illegal_transition", status=exc.status.value, event=exc.event.value) from None
-    ticket.status = after
-    ticket.updated_at = now
+    if ticket.status is not move.after or next_status(move.before, move.event) is not move.after:
+        raise RuntimeError(f"{move} is not what the lifecycle table makes of {ticket.number}")
     return uow.events.add(
         TicketEvent(
             ticket_id=ticket.id or 0,
-            at=now,
-            event=event,
-            from_status=before,
-            to_status=after,
+            at=move.at,
+            event=move.event,
+            from_status=move.before,
+            to_status=move.after,
             actor_id=actor_id,
             note=note,
             data=data or {},
@@ -106,22 +107,21 @@ def log_opening(
 def record_event(
     uow: UnitOfWork,
     ticket: Ticket,
-    event: Event,
-    now: datetime,
+    act: Act,
     actor_id: int | None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
     reschedule: bool = False,
 ) -> TicketEvent:
-    """Apply `event` (IllegalTransition if the status forbids it), save the ticket, log the event.
+    """Carry out `act` (a UserError if the status forbids it), save the ticket, log the event.
     `reschedule`: also ask the sweep to re-plan the ticket, in the same save."""
     before = ticket.status
-    recorded = log_event(uow, ticket, event, now, actor_id, note, data)
+    recorded = log_event(uow, ticket, act, actor_id, note, data)
     if reschedule:
-        schedule_next_action(ticket)
+        ticket.schedule_now()
     save(uow, ticket)
     if ticket.status is not before:
-        refresh_cards(uow, ticket, now)
+        refresh_cards(uow, ticket, recorded.at)
     return recorded
 
 
@@ -135,8 +135,3 @@ def save(uow: UnitOfWork, ticket: Ticket) -> None:
 
 def policy_of(ticket: Ticket) -> Policy:
     return Policy.from_dict(ticket.policy)
-
-
-def schedule_next_action(ticket: Ticket) -> None:
-    """Ask the sweep to re-plan the ticket at once: the ladder knows its next moment."""
-    ticket.next_action_at = None if ticket.status in FINAL_STATUSES else ticket.updated_at
