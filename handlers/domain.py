@@ -415,6 +415,9 @@ class CardMessage:
     chat_id: int
     message_id: int
     created_at: datetime
+    # the ticket's version the message last showed, when a press drew it in place (the refresh the
+    # same change queued then has nothing to add to it)
+    shown_version: int | None = None
     id: int | None = None
 
 

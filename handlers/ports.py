@@ -177,6 +177,9 @@ class NotificationRepository(Protocol):
 class CardRepository(Protocol):
     def add(self, item: CardMessage) -> CardMessage: ...
     def of_ticket(self, ticket_id: int) -> list[CardMessage]: ...
+    def shown(self, chat_id: int, message_id: int, version: int) -> None:
+        """A press drew the card in this message as the ticket's `version` (if it is a card)."""
+        ...
 
 
 class PolicyRepository(Protocol):

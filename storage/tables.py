@@ -210,6 +210,7 @@ class CardMessageRow(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    shown_version: int | None = None  # the ticket's version a press last drew in this message
 
 
 class GroupBindingRow(SQLModel, table=True):

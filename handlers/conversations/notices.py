@@ -212,8 +212,8 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
     keeps only a line saying so."""
     edits: list[Send | Edit] = []
     for c in uow.cards.of_ticket(t.id or 0):
-        if c.person_id != p.id:
-            continue
+        if c.person_id != p.id or (c.shown_version is not None and c.shown_version >= t.version):
+            continue  # another's card, or one a press already drew as the ticket is now
         audience = audience_for(uow, c.chat_id, p.id)
         if audience.sees_ticket(uow, t):
             text = "🔄 " + cards.card_text(uow, tr, t, audience)

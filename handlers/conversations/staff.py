@@ -47,6 +47,10 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
             cards.card_text(uow, turn.tr, ticket, audience),
             cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now()),
         )
+        if turn.inc.message_id is not None:
+            # this card now shows the ticket as it is: the refresh the change queued skips it
+            uow.cards.shown(turn.inc.chat_id, turn.inc.message_id, ticket.version)
+            uow.commit()
 
 
 def acknowledge(turn: Turn) -> None:

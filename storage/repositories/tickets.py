@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
@@ -133,3 +133,7 @@ class CardRepository(_Repository[CardMessage, CardMessageRow]):
 
     def of_ticket(self, ticket_id: int) -> list[CardMessage]:
         return self._many(col(CardMessageRow.ticket_id) == ticket_id, order=col(CardMessageRow.id))
+
+    def shown(self, chat_id: int, message_id: int, version: int) -> None:
+        here = (col(CardMessageRow.chat_id) == chat_id) & (col(CardMessageRow.message_id) == message_id)
+        self.session.execute(update(CardMessageRow).where(here).values(shown_version=version))

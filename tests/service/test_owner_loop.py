@@ -136,3 +136,23 @@ async def test_everyday_categories_come_first_and_reach_the_duty_that_fixes_them
     assert offered.index("fees") < offered.index("revenue_disclosure")
     ticket = world.report(category=Category.DRAINS, urgency=Urgency.ORDINARY)
     assert world.recipients(ticket.id or 0, "ticket.assigned") == {world.pid(LI_REPAIR)}  # the repairman
+
+
+async def test_a_pressed_card_is_drawn_once_not_again_by_the_refresh_the_press_queued(world: World) -> None:
+    """The technician presses 签收 on the card: the card is redrawn in place by the press, and the
+    refresh the change queues for every card of the ticket leaves that one alone (it was drawn twice,
+    the second time with a 🔄, in the demo)."""
+    talk = Talk(world.ctx)
+    tid = world.report().id or 0
+    await talk.outbox.drain()  # the card goes to the technician
+    [card] = [s for s in talk.seen if s.chat_id == LI_REPAIR and f"ak:{tid}" in s.buttons]
+    mark = len(talk.seen)
+    await talk.press(LI_REPAIR, f"ak:{tid}", message_id=card.message_id)
+    edits = [s for s in talk.since(mark) if s.chat_id == LI_REPAIR and s.message_id == card.message_id]
+    assert len(edits) == 1 and not edits[0].text.startswith("🔄")
+    # a change the card did not make (the owner withdraws) still reaches it
+    mark = len(talk.seen)
+    tickets.withdraw(world.ctx, world.pid(ZHANG_OWNER), tid)
+    await talk.outbox.drain()
+    redrawn = [s for s in talk.since(mark) if s.chat_id == LI_REPAIR and s.message_id == card.message_id]
+    assert len(redrawn) == 1 and redrawn[0].text.startswith("🔄")
