@@ -49,8 +49,7 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
         )
         if turn.inc.message_id is not None:
             # this card now shows the ticket as it is: the refresh the change queued skips it
-            uow.cards.shown(turn.inc.chat_id, turn.inc.message_id, ticket.version)
-            uow.commit()
+            turn.card_shown = (turn.inc.chat_id, turn.inc.message_id, ticket.version)
 
 
 def acknowledge(turn: Turn) -> None:

@@ -33,6 +33,9 @@ class Turn:
     # Set by a step whose button moves a form on: the next `say` edits the pressed message instead of
     # sending a new one (one Bot API request instead of two, and no stale buttons left above).
     in_place: bool = False
+    # (chat, message, ticket version) of a card this turn drew in place: written with the turn's
+    # bookkeeping, so the card refresh the change queued does not draw it again
+    card_shown: tuple[int, int, int] | None = None
     # The pressed button's data, decoded and checked (handlers/conversations/buttons.py); None: no press.
     press: Press | None = None
 
@@ -106,7 +109,10 @@ class Turn:
         self.state_changed = True
 
     def save_state(self, uow: UnitOfWork) -> None:
-        """Write where the chat now is (the caller commits)."""
+        """Write where the chat now is, and which card it drew in place (the caller commits)."""
+        if self.card_shown is not None:
+            uow.cards.shown(*self.card_shown)
+            self.card_shown = None
         if not self.state_changed:
             return
         if self.state is None:
