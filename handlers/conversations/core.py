@@ -138,9 +138,11 @@ class Core:
         """Handle one update; a redelivered one (same update id) changes nothing and says nothing.
 
         Two transactions of bookkeeping per update, whatever the flow does in between: one to check the
-        update id, know the person and load the chat's state; one to write the chat's new state and
-        mark the update handled. Both, and the flow, inside the chat's turn (`Context.chat_turns`), so
-        an update redelivered to another process meanwhile waits and then finds itself handled."""
+        update id, know the person and load the chat's state (committed only when the person was new
+        or changed: a press costs the flow's commit and the last one); one to write the chat's new
+        state and mark the update handled. Both, and the flow, inside the chat's turn
+        (`Context.chat_turns`), so an update redelivered to another process meanwhile waits and then
+        finds itself handled."""
         with self.ctx.chat_turns(inc.bot_id, inc.chat_id):
             return self._turn(inc.cleaned())
 
@@ -149,9 +151,10 @@ class Core:
             if inc.update_id is not None and uow.updates.seen(inc.bot_id, inc.update_id):
                 log.info("update %s was already handled; ignored", inc.update_id)
                 return []
-            person = people.touch_person_in(uow, self.ctx.clock.now(), inc.user_id, inc.user_name)
+            person, changed = people.know_person(uow, self.ctx.clock.now(), inc.user_id, inc.user_name)
             state = uow.conversations.get(inc.chat_id, inc.user_id)
-            uow.commit()
+            if changed:  # a read-only look-up ends without a commit
+                uow.commit()
         lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)
         turn = Turn(
             self.ctx,

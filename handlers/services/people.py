@@ -33,8 +33,13 @@ def touch_person(ctx: Context, telegram_id: int, display_name: str) -> Person:
 
 
 def touch_person_in(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> Person:
-    """touch_person inside the caller's unit of work (the caller commits): the conversation core looks
-    the person up in the same transaction as the update's other bookkeeping. The name a person chats
+    """touch_person inside the caller's unit of work (the caller commits)."""
+    return know_person(uow, now, telegram_id, display_name)[0]
+
+
+def know_person(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> tuple[Person, bool]:
+    """The person behind a Telegram id, created or brought up to date in the caller's unit of work;
+    True when that wrote something (the caller commits then, and only then). The name a person chats
     under is kept apart; it is the name shown only for people the setup file does not name."""
     chat_name = display_name[:200] or None
     person = uow.people.by_telegram_id(telegram_id)
@@ -48,13 +53,15 @@ def touch_person_in(uow: UnitOfWork, now: datetime, telegram_id: int, display_na
                 telegram_name=chat_name,
             )
         )
-    elif (chat_name and person.telegram_name != chat_name) or person.unreachable:
+        return person, True
+    if (chat_name and person.telegram_name != chat_name) or person.unreachable:
         person.telegram_name = chat_name or person.telegram_name
         if person.key is None and chat_name:  # named by the setup file: that name stays
             person.display_name = chat_name
         person.unreachable = False  # they wrote to us, so they can be reached again
         uow.people.save(person)
-    return person
+        return person, True
+    return person, False
 
 
 @dataclass
