@@ -45,16 +45,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bench.harness import table  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from handlers.domain import Notification  # noqa: E402
-from handlers.services.notify import notification_key  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
-from storage.tables import EstateRow, PersonRow, RoleRow  # noqa: E402
 from tests.support import processes as P  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402
 
@@ -102,24 +99,7 @@ def in_flight(server: StandInBotAPI) -> int:
 
 def seed_fanout(url: str, chats: int) -> None:
     app, _ = P.world_app(url, datetime.now(UTC))
-    [ticket_id] = P.open_tickets(app, 1)
-    now = datetime.now(UTC)
-    with app.engine.begin() as c:
-        c.execute(insert(PersonRow.__table__), [  # type: ignore[attr-defined]
-            {"telegram_id": FIRST_CHAT + i, "display_name": f"委员{i}", "language": "zh_Hans",
-             "unreachable": False, "created_at": now} for i in range(chats)])  # fmt: skip
-        ids = c.execute(select(PersonRow.id).where(PersonRow.telegram_id >= FIRST_CHAT)).scalars().all()
-        estate = c.execute(select(EstateRow.id).where(EstateRow.key == "haibin")).scalar_one()
-        c.execute(insert(RoleRow.__table__), [  # type: ignore[attr-defined]
-            {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
-            for p in ids])  # fmt: skip
-    with app.ctx.uow() as uow:
-        ticket = uow.tickets.get(ticket_id)
-        uow.notifications.add_many([
-            Notification(key=notification_key("ticket.comment", p, ticket, tag="kills"), person_id=p,
-                         kind="ticket.comment", params={"comment": "今晚22点至次日6点停水检修"},
-                         created_at=now, ticket_id=ticket_id) for p in ids])  # fmt: skip
-        uow.commit()
+    P.committee_owed_a_comment(app, FIRST_CHAT, chats, "今晚22点至次日6点停水检修", "kills")
     app.engine.dispose()
 
 

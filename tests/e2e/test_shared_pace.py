@@ -7,10 +7,8 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import insert, select
 
 from bot.config import load_settings
 from bot.front_aiogram import AiogramFrontEnd
@@ -20,11 +18,8 @@ from bot.runtime import Runtime
 from bot.setup_file import read_setup
 from bot.wiring import App, build_app
 from handlers.conversations.core import Core
-from handlers.domain import Notification
-from handlers.services.notify import notification_key
 from handlers.services.setup import apply_setup
 from storage.pacing import SharedPace
-from storage.tables import EstateRow, PersonRow, RoleRow
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
@@ -34,24 +29,7 @@ FIRST, CHATS = 500_000, 150
 
 def crowd(app: App) -> None:
     """CHATS committee members of the estate, each owed one comment on a ticket."""
-    now = datetime.now(UTC)
-    [ticket_id] = P.open_tickets(app, 1)
-    with app.engine.begin() as c:
-        c.execute(insert(PersonRow.__table__), [  # type: ignore[attr-defined]
-            {"telegram_id": FIRST + i, "display_name": f"委员{i}", "language": "zh_Hans",
-             "unreachable": False, "created_at": now} for i in range(CHATS)])  # fmt: skip
-        ids = c.execute(select(PersonRow.id).where(PersonRow.telegram_id >= FIRST)).scalars().all()
-        estate = c.execute(select(EstateRow.id).where(EstateRow.key == "haibin")).scalar_one()
-        c.execute(insert(RoleRow.__table__), [  # type: ignore[attr-defined]
-            {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
-            for p in ids])  # fmt: skip
-    with app.ctx.uow() as uow:
-        ticket = uow.tickets.get(ticket_id)
-        uow.notifications.add_many([
-            Notification(key=notification_key("ticket.comment", p, ticket, tag="pace"), person_id=p,
-                         kind="ticket.comment", params={"comment": "今天下午停水检修"}, created_at=now,
-                         ticket_id=ticket_id) for p in ids])  # fmt: skip
-        uow.commit()
+    P.committee_owed_a_comment(app, FIRST, CHATS, "今天下午停水检修", "pace")
 
 
 async def two_instances_fan_out(

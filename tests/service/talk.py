@@ -106,6 +106,15 @@ class Talk:
             user, Kind.BUTTON, chat, data=data, callback_id=f"cb{next(self._ids)}", message_id=message_id
         )
 
+    async def fill_report(self, user: int, description: str, category: str = "lift") -> None:
+        """/report filled in up to its summary: the category, the description, no photo, no place,
+        urgent, the name shown to the government only."""
+        await self.command(user, "report")
+        await self.press(user, f"r:cat:{category}")
+        await self.text(user, description)
+        for data in ("r:skip", "r:skip", "r:urg:urgent", "r:prv:government"):
+            await self.press(user, data)
+
     def state(self, user: int, chat: int | None = None) -> tuple[str, str] | None:
         with self.ctx.uow() as uow:
             found = uow.conversations.get(user if chat is None else chat, user)

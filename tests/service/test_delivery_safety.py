@@ -41,12 +41,7 @@ class _DyingUnitOfWork(SqlUnitOfWork):
 
 async def test_a_report_handled_again_after_a_kill_finds_its_ticket(world: World) -> None:
     talk = Talk(world.ctx)
-    await talk.command(ZHANG_OWNER, "report")
-    for data in ("r:cat:lift", None, "r:skip", "r:skip", "r:urg:urgent", "r:prv:government"):
-        if data is None:
-            await talk.text(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
-        else:
-            await talk.press(ZHANG_OWNER, data)
+    await talk.fill_report(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
     assert talk.state(ZHANG_OWNER) == ("report", "confirm")
     submit = Incoming(
         ZHANG_OWNER, ZHANG_OWNER, "张女士", Kind.BUTTON, data="1/r:ok", callback_id="ok", message_id=1,

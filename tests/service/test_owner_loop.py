@@ -79,12 +79,7 @@ async def test_the_receipt_names_the_company_to_call_and_the_summary_says_each_t
     world: World,
 ) -> None:
     talk = Talk(world.ctx)
-    await talk.command(ZHANG_OWNER, "report")
-    for data in ("r:cat:lift", None, "r:skip", "r:skip", "r:urg:urgent", "r:prv:government"):
-        if data is None:
-            await talk.text(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
-        else:
-            await talk.press(ZHANG_OWNER, data)
+    await talk.fill_report(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
     summary = talk.seen[-1].text
     assert "紧急程度：加急\n" in summary  # the word, not the button's explanation ("加急：停水、停电…")
     mark = len(talk.seen)

@@ -85,6 +85,37 @@ def open_tickets(
     ]
 
 
+def committee_owed_a_comment(app: App, first: int, count: int, comment: str, tag: str) -> list[int]:
+    """`count` committee members of 海滨花园 (Telegram ids `first`, `first` + 1, ...), each owed one
+    comment on a new ticket, queued as a state change queues a fan-out; returns their person ids."""
+    from sqlalchemy import insert, select
+    from sqlmodel import col
+
+    from handlers.domain import Notification
+    from handlers.services.notify import notification_key
+    from storage.tables import EstateRow, PersonRow, RoleRow
+
+    now = datetime.now(UTC)
+    [ticket_id] = open_tickets(app, 1)
+    with app.engine.begin() as c:
+        c.execute(insert(PersonRow.__table__), [  # type: ignore[attr-defined]
+            {"telegram_id": first + i, "display_name": f"委员{i}", "language": "zh_Hans",
+             "unreachable": False, "created_at": now} for i in range(count)])  # fmt: skip
+        ids = list(c.execute(select(col(PersonRow.id)).where(col(PersonRow.telegram_id) >= first)).scalars())
+        estate = c.execute(select(col(EstateRow.id)).where(col(EstateRow.key) == "haibin")).scalar_one()
+        c.execute(insert(RoleRow.__table__), [  # type: ignore[attr-defined]
+            {"person_id": p, "kind": "committee", "estate_id": estate, "active": True, "created_at": now}
+            for p in ids])  # fmt: skip
+    with app.ctx.uow() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        uow.notifications.add_many([
+            Notification(key=notification_key("ticket.comment", p, ticket, tag=tag), person_id=p,
+                         kind="ticket.comment", params={"comment": comment}, created_at=now,
+                         ticket_id=ticket_id) for p in ids])  # fmt: skip
+        uow.commit()
+    return ids
+
+
 def days_ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
 
