@@ -35,7 +35,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,15 +44,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
 
 from bench.harness import table  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.outbox import LEASE  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from tests.support import processes as P  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402
+from tests.support.databases import postgres_schema  # noqa: E402
 
 FIRST_CHAT = 600_000
 LATENCY = 0.0  # --latency
@@ -117,8 +115,10 @@ async def fanout(url: str, workdir: Path, kills: int, chats: int) -> list[Any]:
         for _ in range(kills):
             proc = start(url, server, workdir)
             before = len(server.sent())
+            # on PostgreSQL the killed instance's claims wait out their lease: nothing can tell it died
+            resume = 60 + LEASE.total_seconds()
             await P.wait_for(
-                lambda b=before: len(server.sent()) > b, 60, "deliveries to resume", proc, workdir
+                lambda b=before: len(server.sent()) > b, resume, "deliveries to resume", proc, workdir
             )
             await asyncio.sleep(random.uniform(0.5, 3.0))
             flying.append(in_flight(server))
@@ -187,20 +187,8 @@ def database(server: str | None, tmp: Path) -> Iterator[str]:
     if server is None:
         yield f"sqlite:///{tmp / 'kills.db'}"
         return
-    schema = f"wuye_kills_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(server, poolclass=NullPool)
-    with admin.begin() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(server)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(server, prefix="wuye_kills") as url:
+        yield url
 
 
 RUNGS = ("manager", "community", "street", "bureau")

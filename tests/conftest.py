@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from sqlalchemy.pool import NullPool
 from storage.engine import make_engine
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
+from tests.support.databases import postgres_schema
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -49,35 +49,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'wuye.db'}"
         return
-    yield from _postgres_schema(request.getfixturevalue("postgres_server"))
+    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture
 def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """An empty PostgreSQL schema of its own, dropped afterwards, for what only PostgreSQL does (several
     processes on one database); skipped as `postgres_server` is when no server answers."""
-    yield from _postgres_schema(request.getfixturevalue("postgres_server"))
-
-
-def _postgres_schema(server: str) -> Iterator[str]:
-    # A schema per test rather than truncating shared tables: concurrent test runs against the same
-    # server cannot see each other, and the migration tests get a truly empty database.
-    schema = f"wuye_test_{uuid.uuid4().hex[:16]}"
-    admin = make_engine(server, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(server)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            # A connection the test forgot to close would make DROP wait forever; fail instead.
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture
