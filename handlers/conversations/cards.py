@@ -12,6 +12,7 @@ from handlers.domain import ERASED_PERSON_KEY, Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
+from handlers.rules.worktime import WorkCalendar
 
 
 def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
@@ -66,6 +67,29 @@ def ticket_line(tr: Translator, ticket: Ticket, now: datetime) -> str:
     if ticket.supervised:
         line = "🏛 " + line
     return line
+
+
+def standing(tr: Translator, ticket: Ticket, calendar: WorkCalendar, now: datetime) -> str:
+    """How overdue the case is, in working days of the estate's calendar, and its status now: the
+    line a rung's card opens with, drawn when it is sent so the figure is that moment's."""
+    status = labels.label(tr, labels.STATUS, ticket.status)
+    due = ticket.due_at
+    if ticket.status not in OPEN_STATUSES or ticket.status is Status.WAITING_OWNER or due is None:
+        return tr.gettext("Status now: {status}.").format(status=status)
+    if due > now:
+        return tr.gettext("Not overdue yet (deadline {when}); status now: {status}.").format(
+            when=when(tr, due), status=status
+        )
+    days = calendar.working_days_since(due, now)
+    if days == 0:
+        return "🔴 " + tr.gettext(
+            "Overdue since {when}, less than a working day; status now: {status}."
+        ).format(when=when(tr, due), status=status)
+    return "🔴 " + tr.ngettext(
+        "Overdue by {n} working day (deadline {when}); status now: {status}.",
+        "Overdue by {n} working days (deadline {when}); status now: {status}.",
+        days,
+    ).format(n=days, when=when(tr, due), status=status)
 
 
 def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:

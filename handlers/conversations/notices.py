@@ -10,9 +10,12 @@ from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
+from handlers.services.context import Context
 from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
+# Drawn with the clock and the working calendar of the moment it is sent
+TimedRenderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person, Context], list[Send]]
 
 
 def _chat(n: Notification, person: Person) -> int:
@@ -148,11 +151,13 @@ REMINDER: dict[str, str] = {
     "remind_deadline": N_("⏰ {number} is due now ({due}). The community committee is being told."),
     "remind_overdue": N_("🔴 {number} is overdue since {due}."),
 }
+# How long after the deadline each rung comes is the ticket's policy; the card's first lines say how
+# overdue the case is when it is read (`cards.standing`), so these say no figure of their own.
 ESCALATION_REASON: dict[str, str] = {
     "manager": N_("not acknowledged in time"),
     "community": N_("the deadline passed"),
-    "street": N_("still open 3 working days after the deadline"),
-    "bureau": N_("still open 5 working days after the deadline: now under listed supervision (挂牌督办)"),
+    "street": N_("still not resolved well after the deadline"),
+    "bureau": N_("still not resolved long after the deadline: now under listed supervision (挂牌督办)"),
 }
 
 
@@ -161,10 +166,15 @@ def reminder(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
     return _short(tr, n, p, t, tr.gettext(template).format(number=t.number, due=cards.when(tr, t.due_at)))
 
 
-def escalated(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def escalated(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
+    """A rung's card: why it came up, how overdue the case is now and its status, then the card.
+    Drawn when the outbox sends it, so the working days are counted to that moment."""
     rung = str(n.params.get("rung"))
     reason = tr.gettext(ESCALATION_REASON.get(rung, ESCALATION_REASON["community"]))
     intro = tr.gettext("⬆️ {number} is escalated to you: {reason}.").format(number=t.number, reason=reason)
+    intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
     return _card(uow, tr, n, t, p, intro)
 
 
@@ -234,7 +244,6 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
 RENDERERS: dict[str, Renderer] = {
     "card.refresh": refresh,  # type: ignore[dict-item]
     "ticket.reminder": reminder,
-    "ticket.escalated": escalated,
     "ticket.supervised": about_office(
         N_(
             "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
@@ -293,6 +302,11 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+TIMED_RENDERERS: dict[str, TimedRenderer] = {
+    "ticket.escalated": escalated,
+}
+
+
 def _unit_name(uow: UnitOfWork, code: str) -> str:
     kind, number = code[:1], code[1:]
     found = (uow.offices if kind == "o" else uow.estates).get(int(number)) if number.isdigit() else None
@@ -326,8 +340,11 @@ def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Perso
 GROUP_KINDS = frozenset({"group.bound", "group.unbound"})
 
 
-def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification) -> list[Send]:
-    """The messages for one notification; empty when its recipient or ticket is gone."""
+def render(
+    uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification, ctx: Context
+) -> list[Send]:
+    """The messages for one notification, drawn now (`ctx`: the clock and the working calendar);
+    empty when its recipient or ticket is gone."""
     person = uow.people.get(n.person_id)
     if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
         return []
@@ -339,12 +356,15 @@ def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notificatio
         return revenue_notices.render(uow, tr, n, person)
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
-    renderer = RENDERERS.get(n.kind)
     ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
-    if renderer is None or ticket is None:
+    renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)
+    if (renderer is None and timed is None) or ticket is None:
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case
     # went back, a group unbound meanwhile gets nothing (a card already there is only edited).
     if n.kind != "card.refresh" and not _audience(uow, n, person).sees_ticket(uow, ticket):
         return []
+    if timed is not None:
+        return timed(uow, tr, n, ticket, person, ctx)
+    assert renderer is not None
     return renderer(uow, tr, n, ticket, person)
