@@ -8,10 +8,11 @@ from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
-from handlers.domain import ERASED_PERSON_KEY, Ticket
+from handlers.domain import ERASED_PERSON_KEY, Ticket, TicketEvent
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
-from handlers.rules.lifecycle import OPEN_STATUSES, Status
+from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
+from handlers.rules.policy import Rung
 from handlers.rules.worktime import WorkCalendar
 
 
@@ -207,7 +208,7 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience
     lines = [headline(tr, ticket), ""]
     for event in uow.events.of_ticket(ticket.id or 0):
         who = _actor_name(uow, tr, ticket, event.actor_id, audience)
-        line = f"{when(tr, event.at)} · {labels.label(tr, labels.EVENT, event.event)}"
+        line = f"{when(tr, event.at)} · {_event_label(uow, tr, event)}"
         if who:
             line += f" · {who}"
         if event.data.get("stars"):
@@ -216,6 +217,20 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience
             line += f"\n    “{event.note}”"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _event_label(uow: UnitOfWork, tr: Translator, event: TicketEvent) -> str:
+    """What happened; an escalation says to whom: the office by the name the setup file gives it."""
+    if event.event is not Event.ESCALATE:
+        return labels.label(tr, labels.EVENT, event.event)
+    office = uow.offices.get(int(event.data["office_id"])) if event.data.get("office_id") else None
+    if office is not None:
+        text = tr.gettext("Escalated to {office}").format(office=office.name)
+    else:  # the project manager, or an escalation recorded before the office was
+        rung = str(event.data.get("rung", ""))
+        to = labels.ESCALATED_TO.get(Rung(rung)) if rung in {r.value for r in Rung} else None
+        text = tr.gettext(to or labels.EVENT[Event.ESCALATE])
+    return text
 
 
 def _actor_name(

@@ -1,5 +1,5 @@
 """What the escalation ladder says as a case climbs (#17): a rung's card says how overdue the case is in
-working days and its status, drawn when it is sent."""
+working days and its status, drawn when it is sent; the timeline names the office it went to."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from handlers.rules.lifecycle import Status
 from handlers.services import ladder, tickets
 from tests.service.talk import Seen, Talk
-from tests.service.world import WU_STREET, World, sh
+from tests.service.world import WU_STREET, ZHANG_OWNER, World, sh
 
 # An ordinary lift report of Monday 2026-11-23 10:00 is due in 7 working days: Wednesday 2 December
 # 10:00. The community hears of it at the deadline, the street office 3 working days after it.
@@ -60,3 +60,16 @@ async def test_the_card_is_counted_when_it_is_sent_and_in_the_readers_language(w
     [card] = rung_cards(talk, WU_STREET)
     assert "Overdue by 4 working days (deadline" in card.text
     assert "status now: Acknowledged." in card.text
+
+
+async def test_the_timeline_names_the_office_each_rung_went_to(world: World) -> None:
+    talk = Talk(world.ctx)
+    tid = acknowledged_report(world)
+    world.clock.now = lambda: STREET_RUNG  # type: ignore[method-assign]
+    ladder.sweep(world.ctx)
+    mark = len(talk.seen)
+    await talk.press(ZHANG_OWNER, f"tl:{tid}")
+    timeline = "\n".join(s.text for s in talk.since(mark))
+    assert "· 已上报至莲花社区居委会 ·" in timeline
+    assert "· 已上报至嘉莲街道办事处 ·" in timeline
+    assert "未能通过机器人联系到" not in timeline  # both offices could be reached
