@@ -230,6 +230,8 @@ def _event_label(uow: UnitOfWork, tr: Translator, event: TicketEvent) -> str:
         rung = str(event.data.get("rung", ""))
         to = labels.ESCALATED_TO.get(Rung(rung)) if rung in {r.value for r in Rung} else None
         text = tr.gettext(to or labels.EVENT[Event.ESCALATE])
+    if event.data.get("unreached"):
+        text += " " + tr.gettext("(nobody there could be reached through the bot)")
     return text
 
 

@@ -148,7 +148,7 @@ def department(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: P
 REMINDER: dict[str, str] = {
     "remind_half": N_("⏰ Half the time for {number} has passed. Deadline: {due}."),
     "remind_before": N_("⏰ {number} is due soon: {due}."),
-    "remind_deadline": N_("⏰ {number} is due now ({due}). The community committee is being told."),
+    "remind_deadline": N_("⏰ {number} is due now ({due}); if it stays open it goes up to the community."),
     "remind_overdue": N_("🔴 {number} is overdue since {due}."),
 }
 # How long after the deadline each rung comes is the ticket's policy; the card's first lines say how
@@ -191,14 +191,43 @@ def urged(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person
     return _short(tr, n, p, t, intro)
 
 
-def about_office(message: str) -> Renderer:
-    """A notice to the owner naming the office that now has their case (as the setup file names it)."""
+def about_office(message: str, unreached: str | None = None) -> Renderer:
+    """A notice to the owner naming the office that now has their case (as the setup file names it);
+    `unreached` instead when nobody at that office could be reached, so they were not told."""
 
     def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
-        text = tr.gettext(message).format(number=t.number, office=office_name(uow, n) or "—")
+        chosen = unreached if unreached and n.params.get("unreached") else message
+        text = tr.gettext(chosen).format(number=t.number, office=office_name(uow, n) or "—")
         return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]])
 
     return render
+
+
+WHY_UNREACHABLE: dict[str, str] = {
+    "no_telegram": N_("no Telegram account linked yet"),
+    "blocked": N_("blocked the bot"),
+    "gone": N_("no longer in the bot"),
+}
+
+
+def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    """To the project managers: the rung's office could not be told through the bot, and why for each
+    of its people, so they can phone them."""
+    people = n.params.get("people")
+    lines = []
+    for entry in people if isinstance(people, list) else []:
+        name = cards.person_name(uow, tr, int(entry.get("person_id") or 0)) or "?"
+        why = tr.gettext(WHY_UNREACHABLE.get(str(entry.get("why")), WHY_UNREACHABLE["gone"]))
+        # TRANSLATORS: one person of an office the bot could not reach, and why.
+        lines.append(tr.gettext("• {name}: {why}").format(name=name, why=why))
+    office = office_name(uow, n) or "—"
+    if not lines:
+        lines.append(tr.gettext("• nobody at {office} is set up in the bot").format(office=office))
+    text = tr.gettext(
+        "⚠️ {number} is escalated to {office}, but nobody there can be reached through the bot, so "
+        "they have not been told:\n{people}\nPlease phone them about it."
+    ).format(number=t.number, office=office, people="\n".join(lines))
+    return _short(tr, n, p, t, text)
 
 
 def extension_requested(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -248,11 +277,22 @@ RENDERERS: dict[str, Renderer] = {
         N_(
             "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
             "resolved, and the property company must report to it."
-        )
+        ),
+        N_(
+            "🏛 {number} is now under listed supervision (挂牌督办) by {office}, but nobody there can "
+            "be reached through the bot yet, so they have not been told. The project manager is asked to "
+            "phone them."
+        ),
     ),
     "ticket.chased": about_office(
-        N_("📈 {number} is past its deadline: {office} is now chasing the property company about it.")
+        N_("📈 {number} is past its deadline and is escalated to {office}, which now follows it up."),
+        N_(
+            "📈 {number} is past its deadline and is escalated to {office}, but nobody there can be "
+            "reached through the bot yet, so they have not been told. The project manager is asked to "
+            "phone them."
+        ),
     ),
+    "ticket.unreached": unreached,
     "ticket.urged_owner": about_office(N_("📢 {office} has urged the property company to act on {number}.")),
     "ticket.urged": urged,
     "ticket.extension_requested": extension_requested,
@@ -356,8 +396,8 @@ def render(
         return revenue_notices.render(uow, tr, n, person)
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
-    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)
+    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     if (renderer is None and timed is None) or ticket is None:
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case

@@ -1,14 +1,18 @@
 """What the escalation ladder says as a case climbs (#17): a rung's card says how overdue the case is in
-working days and its status, drawn when it is sent; the timeline names the office it went to."""
+working days and its status, drawn when it is sent; the timeline names the office it went to; nobody
+is told an office was informed when none of its people can be reached, and the managers are asked to
+phone them instead."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.rules.lifecycle import Status
+import pytest
+
+from handlers.rules.lifecycle import Event, Status
 from handlers.services import ladder, tickets
 from tests.service.talk import Seen, Talk
-from tests.service.world import WU_STREET, ZHANG_OWNER, World, sh
+from tests.service.world import LIU_COMMUNITY, WANG_MANAGER, WU_STREET, ZHANG_OWNER, World, sh
 
 # An ordinary lift report of Monday 2026-11-23 10:00 is due in 7 working days: Wednesday 2 December
 # 10:00. The community hears of it at the deadline, the street office 3 working days after it.
@@ -73,3 +77,39 @@ async def test_the_timeline_names_the_office_each_rung_went_to(world: World) -> 
     assert "· 已上报至莲花社区居委会 ·" in timeline
     assert "· 已上报至嘉莲街道办事处 ·" in timeline
     assert "未能通过机器人联系到" not in timeline  # both offices could be reached
+
+
+@pytest.mark.parametrize(
+    ("unreachable", "why"),
+    [({"unreachable": True}, "已屏蔽本机器人"), ({"telegram_id": None}, "尚未绑定 Telegram 账号")],
+)
+async def test_an_office_nobody_can_reach_is_not_said_to_be_informed_and_the_managers_are_asked_to_phone(
+    world: World, unreachable: dict[str, object], why: str
+) -> None:
+    talk = Talk(world.ctx)
+    tid = acknowledged_report(world)
+    set_person(world, LIU_COMMUNITY, **unreachable)  # the community's only official
+    world.clock.now = lambda: DUE + timedelta(minutes=5)  # type: ignore[method-assign]
+    ladder.sweep(world.ctx)
+    await talk.outbox.drain()
+    wang, zhang = world.pid(WANG_MANAGER), world.pid(ZHANG_OWNER)
+    [asked] = world.notifications(tid, "ticket.unreached")
+    assert asked.person_id == wang
+    [to_wang] = [s for s in talk.seen if s.chat_id == WANG_MANAGER and s.text.startswith("⚠️")]
+    assert to_wang.text.startswith("⚠️ HB-2026-000001 已上报至莲花社区居委会，但无法通过机器人联系到")
+    assert f"• 刘主任（莲花社区）：{why}" in to_wang.text and "请电话联系他们" in to_wang.text
+    [to_owner] = [s for s in talk.seen if s.chat_id == ZHANG_OWNER and s.text.startswith("📈")]
+    assert "莲花社区居委会" in to_owner.text and "尚未收到通知" in to_owner.text
+    everything = "\n".join(s.text for s in talk.seen)
+    assert "由其跟进" not in everything and "已通知社区" not in everything  # nobody is told they were
+    [escalation] = [e for e in world.events(tid) if e.event is Event.ESCALATE]
+    assert escalation.data["unreached"] is True
+    # The street office can be reached: it is told, and nobody is asked to phone it.
+    world.clock.now = lambda: STREET_RUNG  # type: ignore[method-assign]
+    ladder.sweep(world.ctx)
+    await talk.outbox.drain()
+    assert len(world.notifications(tid, "ticket.unreached")) == 1
+    assert rung_cards(talk, WU_STREET)
+    told = [s.text for s in talk.seen if s.chat_id == ZHANG_OWNER and s.text.startswith("📈")]
+    assert told[-1].startswith("📈 HB-2026-000001 已超过办理时限，已上报至嘉莲街道办事处，由其跟进。")
+    assert zhang not in {n.person_id for n in world.notifications(tid, "ticket.unreached")}
