@@ -164,7 +164,7 @@ def card_buttons(
                 ]
             )
         if ticket.status in (Status.ASSIGNED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
-            row = [Button("↪️ " + tr.gettext("Transfer"), encode("tr", tid))]
+            row = [Button("↪️ " + tr.gettext("Reassign"), encode("tr", tid))]
             if (
                 ticket.extension_requested_until is None
                 and ticket.due_at

@@ -304,7 +304,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
     "ticket.assigned": assigned,
-    "ticket.unassigned": simple(N_("↪️ {number} was handed to someone else. No action needed from you.")),
+    "ticket.unassigned": simple(N_("↪️ {number} was reassigned to someone else. No action needed from you.")),
     "ticket.acknowledged": simple(
         N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")
     ),

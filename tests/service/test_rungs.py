@@ -1,7 +1,7 @@
 """What the escalation ladder says as a case climbs (#17): a rung's card says how overdue the case is in
 working days and its status, drawn when it is sent; the timeline names the office it went to; nobody
 is told an office was informed when none of its people can be reached, and the managers are asked to
-phone them instead."""
+phone them instead; and each act has one word in the buttons, the timeline and the notices."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.i18n import load_translations
+from handlers.conversations import labels
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import ladder, tickets
 from tests.service.talk import Seen, Talk
@@ -113,3 +115,88 @@ async def test_an_office_nobody_can_reach_is_not_said_to_be_informed_and_the_man
     told = [s.text for s in talk.seen if s.chat_id == ZHANG_OWNER and s.text.startswith("📈")]
     assert told[-1].startswith("📈 HB-2026-000001 已超过办理时限，已上报至嘉莲街道办事处，由其跟进。")
     assert zhang not in {n.person_id for n in world.notifications(tid, "ticket.unreached")}
+
+
+# ---- one word per act ------------------------------------------------------------------------------
+
+# Every message that names the act, as the code writes it: the button, the timeline, the notices.
+ACTS: dict[str, tuple[list[str], dict[str, str]]] = {
+    "urge": (
+        [
+            "Urge the company",  # the official's button
+            labels.EVENT[Event.URGE],  # the timeline
+            "📢 {office} urges action on {number} (督办):\n“{note}”",  # to the assignee and manager
+            "📢 {office} has urged the property company to act on {number}.",  # to the owner
+        ],
+        {"zh_Hans": "督办", "zh_Hant": "督辦", "en": "urge"},
+    ),
+    "transfer": (
+        [
+            "Transfer to a department",
+            labels.EVENT[Event.TRANSFER_DEPARTMENT],
+            labels.STATUS[Status.TRANSFERRED],
+            "📣 A case is transferred to your department (吹哨报到):\n“{note}”",
+            "📣 {number} was transferred to a government department, which must report on it.",
+            "{number} is transferred to {name}, with a deadline of its own: {due}.",
+        ],
+        {"zh_Hans": "转交", "zh_Hant": "轉交", "en": "transfer"},
+    ),
+    "acknowledge": (
+        [
+            "Acknowledge",
+            labels.EVENT[Event.ACKNOWLEDGE],
+            labels.STATUS[Status.ACKNOWLEDGED],
+            "Acknowledged {number}. The owner has been told.",
+            "✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.",
+        ],
+        {"zh_Hans": "签收", "zh_Hant": "簽收", "en": "acknowledg"},
+    ),
+    "resolve": (
+        [
+            "Resolve",
+            labels.EVENT[Event.RESOLVE],
+            labels.STATUS[Status.RESOLVED],
+            "{number} is marked resolved. The owner is asked to confirm.",
+            "✔️ {number} is marked resolved:\n“{note}”\n\nIs it fixed? If you do not answer, it closes "
+            "unconfirmed on {close_at}.",
+        ],
+        {"zh_Hans": "办结", "zh_Hant": "辦結", "en": "resolve"},
+    ),
+    "escalate": (
+        [
+            labels.EVENT[Event.ESCALATE],
+            "Escalated to {office}",
+            "⬆️ {number} is escalated to you: {reason}.",
+            "📈 {number} is past its deadline and is escalated to {office}, which now follows it up.",
+        ],
+        {"zh_Hans": "上报", "zh_Hant": "上報", "en": "escalat"},
+    ),
+}
+# Words once used for these acts beside the chosen ones: no message uses them any more.
+RETIRED = {"zh_Hans": ("催办", "转办"), "zh_Hant": ("催辦", "轉辦"), "en": ()}
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant", "en"])
+@pytest.mark.parametrize("act", list(ACTS))
+def test_an_act_has_one_word_in_the_button_the_timeline_and_the_notices(act: str, lang: str) -> None:
+    messages, words = ACTS[act]
+    tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
+    for message in messages:
+        shown = tr.gettext(message)
+        assert lang == "en" or shown != message, f"not in the {lang} catalog: {message!r}"
+        assert words[lang] in shown.lower(), f"{act}: {shown!r} does not say {words[lang]}"
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant"])
+def test_no_message_uses_a_retired_word_for_an_act(lang: str) -> None:
+    from babel.messages.pofile import read_po
+
+    from bot.catalog_files import po_path
+    from tests.unit.test_catalogs import ROOT
+
+    with po_path(ROOT, lang).open("rb") as f:
+        catalog = read_po(f)
+    for message in catalog:
+        texts = [message.string] if isinstance(message.string, str) else list(message.string or ())
+        for text in texts:
+            assert not any(word in text for word in RETIRED[lang]), text
