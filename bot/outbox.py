@@ -208,7 +208,7 @@ class Outbox:
             if held is None or not uow.notifications.renew(notification_id, held, now + LEASE):
                 return n, None, None
             uow.commit()
-            parts: list[Send | Edit] = list(notices.render(uow, self.translators, n))
+            parts: list[Send | Edit] = list(notices.render(uow, self.translators, n, self.ctx))
             return n, parts, now + LEASE
 
     async def drain(self) -> int:

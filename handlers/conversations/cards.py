@@ -8,10 +8,12 @@ from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
-from handlers.domain import ERASED_PERSON_KEY, Ticket
+from handlers.domain import ERASED_PERSON_KEY, Ticket, TicketEvent
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
-from handlers.rules.lifecycle import OPEN_STATUSES, Status
+from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
+from handlers.rules.policy import Rung
+from handlers.rules.worktime import WorkCalendar
 
 
 def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
@@ -66,6 +68,29 @@ def ticket_line(tr: Translator, ticket: Ticket, now: datetime) -> str:
     if ticket.supervised:
         line = "🏛 " + line
     return line
+
+
+def standing(tr: Translator, ticket: Ticket, calendar: WorkCalendar, now: datetime) -> str:
+    """How overdue the case is, in working days of the estate's calendar, and its status now: the
+    line a rung's card opens with, drawn when it is sent so the figure is that moment's."""
+    status = labels.label(tr, labels.STATUS, ticket.status)
+    due = ticket.due_at
+    if ticket.status not in OPEN_STATUSES or ticket.status is Status.WAITING_OWNER or due is None:
+        return tr.gettext("Status now: {status}.").format(status=status)
+    if due > now:
+        return tr.gettext("Not overdue yet (deadline {when}); status now: {status}.").format(
+            when=when(tr, due), status=status
+        )
+    days = calendar.working_days_since(due, now)
+    if days == 0:
+        return "🔴 " + tr.gettext(
+            "Overdue since {when}, less than a working day; status now: {status}."
+        ).format(when=when(tr, due), status=status)
+    return "🔴 " + tr.ngettext(
+        "Overdue by {n} working day (deadline {when}); status now: {status}.",
+        "Overdue by {n} working days (deadline {when}); status now: {status}.",
+        days,
+    ).format(n=days, when=when(tr, due), status=status)
 
 
 def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
@@ -139,7 +164,7 @@ def card_buttons(
                 ]
             )
         if ticket.status in (Status.ASSIGNED, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
-            row = [Button("↪️ " + tr.gettext("Transfer"), encode("tr", tid))]
+            row = [Button("↪️ " + tr.gettext("Reassign"), encode("tr", tid))]
             if (
                 ticket.extension_requested_until is None
                 and ticket.due_at
@@ -183,7 +208,7 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience
     lines = [headline(tr, ticket), ""]
     for event in uow.events.of_ticket(ticket.id or 0):
         who = _actor_name(uow, tr, ticket, event.actor_id, audience)
-        line = f"{when(tr, event.at)} · {labels.label(tr, labels.EVENT, event.event)}"
+        line = f"{when(tr, event.at)} · {_event_label(uow, tr, event)}"
         if who:
             line += f" · {who}"
         if event.data.get("stars"):
@@ -192,6 +217,22 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience
             line += f"\n    “{event.note}”"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _event_label(uow: UnitOfWork, tr: Translator, event: TicketEvent) -> str:
+    """What happened; an escalation says to whom: the office by the name the setup file gives it."""
+    if event.event is not Event.ESCALATE:
+        return labels.label(tr, labels.EVENT, event.event)
+    office = uow.offices.get(int(event.data["office_id"])) if event.data.get("office_id") else None
+    if office is not None:
+        text = tr.gettext("Escalated to {office}").format(office=office.name)
+    else:  # the project manager, or an escalation recorded before the office was
+        rung = str(event.data.get("rung", ""))
+        to = labels.ESCALATED_TO.get(Rung(rung)) if rung in {r.value for r in Rung} else None
+        text = tr.gettext(to or labels.EVENT[Event.ESCALATE])
+    if event.data.get("unreached"):
+        text += " " + tr.gettext("(nobody there could be reached through the bot)")
+    return text
 
 
 def _actor_name(

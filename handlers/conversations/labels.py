@@ -169,6 +169,14 @@ RUNG: dict[Rung, str] = {
     Rung.BUREAU: N_("District housing bureau"),
 }
 
+# The timeline's line for an escalation whose office is not recorded (the manager has none)
+ESCALATED_TO: dict[Rung, str] = {
+    Rung.MANAGER: N_("Escalated to the project manager"),
+    Rung.COMMUNITY: N_("Escalated to the community committee"),
+    Rung.STREET: N_("Escalated to the street office"),
+    Rung.BUREAU: N_("Escalated to the district housing bureau"),
+}
+
 
 def label(tr: Translator, table: Mapping[Any, str], code: object) -> str:
     """The translated label of a code, or the code itself if it has none."""

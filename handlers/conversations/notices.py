@@ -10,9 +10,12 @@ from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
+from handlers.services.context import Context
 from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
+# Drawn with the clock and the working calendar of the moment it is sent
+TimedRenderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person, Context], list[Send]]
 
 
 def _chat(n: Notification, person: Person) -> int:
@@ -145,14 +148,16 @@ def department(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: P
 REMINDER: dict[str, str] = {
     "remind_half": N_("⏰ Half the time for {number} has passed. Deadline: {due}."),
     "remind_before": N_("⏰ {number} is due soon: {due}."),
-    "remind_deadline": N_("⏰ {number} is due now ({due}). The community committee is being told."),
+    "remind_deadline": N_("⏰ {number} is due now ({due}); if it stays open it goes up to the community."),
     "remind_overdue": N_("🔴 {number} is overdue since {due}."),
 }
+# How long after the deadline each rung comes is the ticket's policy; the card's first lines say how
+# overdue the case is when it is read (`cards.standing`), so these say no figure of their own.
 ESCALATION_REASON: dict[str, str] = {
     "manager": N_("not acknowledged in time"),
     "community": N_("the deadline passed"),
-    "street": N_("still open 3 working days after the deadline"),
-    "bureau": N_("still open 5 working days after the deadline: now under listed supervision (挂牌督办)"),
+    "street": N_("still not resolved well after the deadline"),
+    "bureau": N_("still not resolved long after the deadline: now under listed supervision (挂牌督办)"),
 }
 
 
@@ -161,10 +166,15 @@ def reminder(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
     return _short(tr, n, p, t, tr.gettext(template).format(number=t.number, due=cards.when(tr, t.due_at)))
 
 
-def escalated(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def escalated(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
+    """A rung's card: why it came up, how overdue the case is now and its status, then the card.
+    Drawn when the outbox sends it, so the working days are counted to that moment."""
     rung = str(n.params.get("rung"))
     reason = tr.gettext(ESCALATION_REASON.get(rung, ESCALATION_REASON["community"]))
     intro = tr.gettext("⬆️ {number} is escalated to you: {reason}.").format(number=t.number, reason=reason)
+    intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
     return _card(uow, tr, n, t, p, intro)
 
 
@@ -181,14 +191,43 @@ def urged(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person
     return _short(tr, n, p, t, intro)
 
 
-def about_office(message: str) -> Renderer:
-    """A notice to the owner naming the office that now has their case (as the setup file names it)."""
+def about_office(message: str, unreached: str | None = None) -> Renderer:
+    """A notice to the owner naming the office that now has their case (as the setup file names it);
+    `unreached` instead when nobody at that office could be reached, so they were not told."""
 
     def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
-        text = tr.gettext(message).format(number=t.number, office=office_name(uow, n) or "—")
+        chosen = unreached if unreached and n.params.get("unreached") else message
+        text = tr.gettext(chosen).format(number=t.number, office=office_name(uow, n) or "—")
         return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]])
 
     return render
+
+
+WHY_UNREACHABLE: dict[str, str] = {
+    "no_telegram": N_("no Telegram account linked yet"),
+    "blocked": N_("blocked the bot"),
+    "gone": N_("no longer in the bot"),
+}
+
+
+def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    """To the project managers: the rung's office could not be told through the bot, and why for each
+    of its people, so they can phone them."""
+    people = n.params.get("people")
+    lines = []
+    for entry in people if isinstance(people, list) else []:
+        name = cards.person_name(uow, tr, int(entry.get("person_id") or 0)) or "?"
+        why = tr.gettext(WHY_UNREACHABLE.get(str(entry.get("why")), WHY_UNREACHABLE["gone"]))
+        # TRANSLATORS: one person of an office the bot could not reach, and why.
+        lines.append(tr.gettext("• {name}: {why}").format(name=name, why=why))
+    office = office_name(uow, n) or "—"
+    if not lines:
+        lines.append(tr.gettext("• nobody at {office} is set up in the bot").format(office=office))
+    text = tr.gettext(
+        "⚠️ {number} is escalated to {office}, but nobody there can be reached through the bot, so "
+        "they have not been told:\n{people}\nPlease phone them about it."
+    ).format(number=t.number, office=office, people="\n".join(lines))
+    return _short(tr, n, p, t, text)
 
 
 def extension_requested(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -234,16 +273,26 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
 RENDERERS: dict[str, Renderer] = {
     "card.refresh": refresh,  # type: ignore[dict-item]
     "ticket.reminder": reminder,
-    "ticket.escalated": escalated,
     "ticket.supervised": about_office(
         N_(
             "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
             "resolved, and the property company must report to it."
-        )
+        ),
+        N_(
+            "🏛 {number} is now under listed supervision (挂牌督办) by {office}, but nobody there can "
+            "be reached through the bot yet, so they have not been told. The project manager is asked to "
+            "phone them."
+        ),
     ),
     "ticket.chased": about_office(
-        N_("📈 {number} is past its deadline: {office} is now chasing the property company about it.")
+        N_("📈 {number} is past its deadline and is escalated to {office}, which now follows it up."),
+        N_(
+            "📈 {number} is past its deadline and is escalated to {office}, but nobody there can be "
+            "reached through the bot yet, so they have not been told. The project manager is asked to "
+            "phone them."
+        ),
     ),
+    "ticket.unreached": unreached,
     "ticket.urged_owner": about_office(N_("📢 {office} has urged the property company to act on {number}.")),
     "ticket.urged": urged,
     "ticket.extension_requested": extension_requested,
@@ -255,7 +304,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
     "ticket.assigned": assigned,
-    "ticket.unassigned": simple(N_("↪️ {number} was handed to someone else. No action needed from you.")),
+    "ticket.unassigned": simple(N_("↪️ {number} was reassigned to someone else. No action needed from you.")),
     "ticket.acknowledged": simple(
         N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")
     ),
@@ -293,6 +342,11 @@ RENDERERS: dict[str, Renderer] = {
 }
 
 
+TIMED_RENDERERS: dict[str, TimedRenderer] = {
+    "ticket.escalated": escalated,
+}
+
+
 def _unit_name(uow: UnitOfWork, code: str) -> str:
     kind, number = code[:1], code[1:]
     found = (uow.offices if kind == "o" else uow.estates).get(int(number)) if number.isdigit() else None
@@ -326,8 +380,11 @@ def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Perso
 GROUP_KINDS = frozenset({"group.bound", "group.unbound"})
 
 
-def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification) -> list[Send]:
-    """The messages for one notification; empty when its recipient or ticket is gone."""
+def render(
+    uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification, ctx: Context
+) -> list[Send]:
+    """The messages for one notification, drawn now (`ctx`: the clock and the working calendar);
+    empty when its recipient or ticket is gone."""
     person = uow.people.get(n.person_id)
     if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
         return []
@@ -339,12 +396,15 @@ def render(uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notificatio
         return revenue_notices.render(uow, tr, n, person)
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
-    renderer = RENDERERS.get(n.kind)
+    renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)
     ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
-    if renderer is None or ticket is None:
+    if (renderer is None and timed is None) or ticket is None:
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case
     # went back, a group unbound meanwhile gets nothing (a card already there is only edited).
     if n.kind != "card.refresh" and not _audience(uow, n, person).sees_ticket(uow, ticket):
         return []
+    if timed is not None:
+        return timed(uow, tr, n, ticket, person, ctx)
+    assert renderer is not None
     return renderer(uow, tr, n, ticket, person)

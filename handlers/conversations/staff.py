@@ -2,7 +2,7 @@
 
 card ─▶ Acknowledge ─▶ Start ─▶ Ask the owner ─▶ ask:text ─▶ (owner answers)
                              └▶ Resolve ─▶ resolve:note ─▶ resolve:photo ─▶ owner asked "Fixed?"
-     └▶ Transfer ─▶ colleague (assign)  |  "not ours" ─▶ reject:reason ─▶ community decides
+     └▶ Reassign ─▶ colleague (assign)  |  "not ours" ─▶ reject:reason ─▶ community decides
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def transfer(turn: Turn) -> None:
     rows.append([Button("🚫 " + turn.t("Not ours: decline with a reason"), encode("nj", ticket.id))])
     turn.say(
         turn.t(
-            "Hand {number} to a colleague, or decline it as not the company's responsibility:",
+            "Reassign {number} to a colleague, or decline it as not the company's responsibility:",
             number=ticket.number,
         ),
         rows,

@@ -203,6 +203,21 @@ class WorkCalendar:
         """The n-th working day after `day`; for n == 0, `day` itself or the next working day."""
         return self._add_working_days(day, n, _Trace())
 
+    def working_days_since(self, start: datetime, moment: datetime) -> int:
+        """Whole working days from `start` to `moment`, counted as `add_working_time` counts them: the
+        ladder's "3 working days after the deadline" is 3 here at that very moment, 2 just before."""
+        start, moment = _aware(start).astimezone(UTC), _aware(moment).astimezone(UTC)
+        if moment <= start:
+            return 0
+        trace = _Trace()
+        begin = self._next_working_start(start, trace).astimezone(self.tz)
+        day, days = begin.date(), 0
+        while True:
+            day = self._first_working_day(day + timedelta(days=1), trace)
+            if datetime.combine(day, begin.time(), tzinfo=self.tz) > moment:
+                return days
+            days += 1
+
     def _working(self, day: date, trace: _Trace) -> bool:
         if day in self.overrides:
             return self.overrides[day]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from handlers.domain import RoleKind, Ticket
 from handlers.ports import StaleTicket, UnitOfWork
@@ -14,7 +15,8 @@ from handlers.rules.policy import RUNG_ORDER, Policy, Rung
 from handlers.rules.worktime import WorkCalendar
 from handlers.services.access import supervising_offices
 from handlers.services.context import Context
-from handlers.services.notify import queue, queue_groups, refresh_cards
+from handlers.services.groups import binding_stands
+from handlers.services.notify import queue, queue_groups, refresh_cards, why_unreachable
 from handlers.services.tickets.records import log_event
 
 log = logging.getLogger("wuye.ladder")
@@ -139,67 +141,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         return
     if step.action is Action.ESCALATE and step.rung is not None:
-        rung, index = step.rung, RUNG_ORDER.index(step.rung)
-        event = log_event(uow, ticket, lambda t: t.escalate(rung, now), None, data={"rung": rung.value})
-        for person_id in rung_recipients(uow, ticket, step.rung):
-            queue(
-                uow,
-                now,
-                "ticket.escalated",
-                person_id,
-                ticket=ticket,
-                rung=index,
-                tag=event.id,
-                params={"rung": step.rung.value},
-            )
-        params = {"rung": step.rung.value}
-        if step.rung is Rung.MANAGER:
-            queue_groups(
-                uow,
-                now,
-                "ticket.escalated",
-                ticket,
-                estate_id=ticket.estate_id,
-                rung=index,
-                tag=event.id,
-                params=params,
-            )
-        else:
-            office = rung_office(uow, ticket, step.rung)
-            if office is not None:
-                queue_groups(
-                    uow,
-                    now,
-                    "ticket.escalated",
-                    ticket,
-                    office_id=office,
-                    rung=index,
-                    tag=event.id,
-                    params=params,
-                )
-        # The owner hears it too, in plain words: who has their case now.
-        office = rung_office(uow, ticket, step.rung)
-        if step.rung is Rung.BUREAU:
-            params_owner = {"office_id": office} if office else {}
-            queue(
-                uow,
-                now,
-                "ticket.supervised",
-                ticket.reporter_id,
-                ticket=ticket,
-                rung=index,
-                params=params_owner,
-            )
-        elif step.rung in (Rung.COMMUNITY, Rung.STREET) and office is not None:
-            queue(
-                uow,
-                now,
-                "ticket.chased",
-                ticket.reporter_id,
-                ticket=ticket,
-                rung=index,
-                params={"office_id": office},
-            )
+        _escalate(uow, ticket, step.rung, now)
         return
     # A reminder: to whoever must act now (see _reminded).
     tag = step.action.value
@@ -219,6 +161,71 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
             tag=tag,
             params={"action": step.action.value},
         )
+
+
+def _escalate(uow: UnitOfWork, ticket: Ticket, rung: Rung, now: datetime) -> None:
+    """Climb a rung: its people and bound groups get the card, the owner hears who has the case now,
+    and when nobody at the rung's office can be reached the managers are asked to phone them instead."""
+    index = RUNG_ORDER.index(rung)
+    recipients = rung_recipients(uow, ticket, rung)
+    office = rung_office(uow, ticket, rung)
+    unreached = unreached_at(uow, recipients, office) if office is not None else None
+    data: dict[str, Any] = {"rung": rung.value}
+    if office is not None:
+        data["office_id"] = office  # the timeline names the office as it was escalated to
+    if unreached is not None:
+        data["unreached"] = True
+    event = log_event(uow, ticket, lambda t: t.escalate(rung, now), None, data=data)
+    params = {"rung": rung.value}
+    for person_id in recipients:
+        queue(uow, now, "ticket.escalated", person_id, ticket=ticket, rung=index, tag=event.id, params=params)
+    if rung is Rung.MANAGER:
+        queue_groups(
+            uow,
+            now,
+            "ticket.escalated",
+            ticket,
+            estate_id=ticket.estate_id,
+            rung=index,
+            tag=event.id,
+            params=params,
+        )
+    elif office is not None:
+        queue_groups(
+            uow, now, "ticket.escalated", ticket, office_id=office, rung=index, tag=event.id, params=params
+        )
+    # The owner hears it too, in plain words: who has their case now (and if they could not be told).
+    told: dict[str, Any] = {"office_id": office} if office is not None else {}
+    if unreached is not None:
+        told["unreached"] = True
+    if rung is Rung.BUREAU:
+        queue(uow, now, "ticket.supervised", ticket.reporter_id, ticket=ticket, rung=index, params=told)
+    elif rung in (Rung.COMMUNITY, Rung.STREET) and office is not None:
+        queue(uow, now, "ticket.chased", ticket.reporter_id, ticket=ticket, rung=index, params=told)
+    if unreached is not None:
+        # Nobody claims the office was told; the project managers can pick up the phone.
+        for manager in rung_recipients(uow, ticket, Rung.MANAGER):
+            queue(
+                uow,
+                now,
+                "ticket.unreached",
+                manager,
+                ticket=ticket,
+                rung=index,
+                tag=event.id,
+                params={"office_id": office, "people": unreached},
+            )
+
+
+def unreached_at(uow: UnitOfWork, recipients: list[int], office_id: int) -> list[dict[str, Any]] | None:
+    """The people of an office at a rung and why each cannot be reached, when none of them can (nor a
+    group bound to the office); None when the rung's card reaches someone there."""
+    if any(binding_stands(uow, b) for b in uow.groups.for_office(office_id)):
+        return None
+    why = [(person_id, why_unreachable(uow, person_id)) for person_id in recipients]
+    if any(reason is None for _, reason in why):
+        return None
+    return [{"person_id": person_id, "why": reason} for person_id, reason in why]
 
 
 def _reminded(uow: UnitOfWork, ticket: Ticket) -> list[int]:

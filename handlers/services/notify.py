@@ -51,6 +51,19 @@ def queue(
     )
 
 
+def why_unreachable(uow: UnitOfWork, person_id: int) -> str | None:
+    """Why the bot cannot reach a person now, or None if it can: "no_telegram" (they never linked a
+    Telegram account: invited, not yet joined), "blocked" (Telegram said they blocked the bot) or "gone"."""
+    person = uow.people.get(person_id)
+    if person is None or person.deleted_at is not None:
+        return "gone"
+    if person.telegram_id is None:
+        return "no_telegram"
+    if person.unreachable:
+        return "blocked"
+    return None
+
+
 def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
     """Who gets a message instead of a recipient who blocked the bot: staff → the estate's managers,
     a manager → the community, an official → the office above. Owners' messages have no stand-in."""

@@ -436,3 +436,14 @@ def test_naive_datetimes_are_refused() -> None:
         cal.next_working_start(naive)
     with pytest.raises(ValueError, match="timezone-aware"):
         cal.start_of_working_day_after(naive)
+
+
+def test_working_days_since_counts_as_the_ladder_adds_them() -> None:
+    cal = official()
+    due = sh(2026, 9, 29, 10)
+    for n in range(8):
+        at = cal.add_working_time(due, Duration(n, WD)).at
+        assert cal.working_days_since(due, at) == n  # exactly n working days on, golden week or not
+        assert cal.working_days_since(due, at - timedelta(minutes=1)) == max(n - 1, 0)
+    assert cal.working_days_since(due, due - timedelta(days=3)) == 0  # not yet due
+    assert cal.working_days_since(sh(2026, 3, 6, 20), sh(2026, 3, 10, 9)) == 1  # from Monday's opening
