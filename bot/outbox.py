@@ -64,7 +64,6 @@ class Pace(Protocol):
     for several instances on one PostgreSQL database."""
 
     async def wait(self, chat_id: int) -> None: ...
-    async def wait_overall(self) -> None: ...
     def pause(self, seconds: float) -> None: ...
 
 
@@ -118,14 +117,6 @@ class RateLimiter:
         if delay > 0:
             await asyncio.sleep(delay)
         delay = self.reserve_overall(chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-    async def wait_overall(self) -> None:
-        """A slot of the bot's overall pace only: a reply to someone who is chatting is not held back a
-        second behind the one before it (Telegram's per-chat limit is for sustained sending), but every
-        message still counts against the thirty a second."""
-        delay = self.reserve_overall()
         if delay > 0:
             await asyncio.sleep(delay)
 

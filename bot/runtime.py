@@ -52,9 +52,11 @@ async def perform_outputs(
     """What every Telegram front end does with a turn's outputs, in order. A press's answer rides on the
     webhook reply when there is one; an edit Telegram refuses (the message deleted, or too old) is sent
     as a new message, so the words still arrive; any other refusal (`refused`: the framework's errors)
-    is logged and the rest go on. Replies keep the same pace as the outbox (`pace`, one limiter per
-    process) and wait out a 429's retry_after or a server error, in the chat's order: someone in the
-    middle of a report gets the next question however busy the bot is."""
+    is logged and the rest go on. A reply waits out a 429's retry_after (and tells `pace`, so the
+    outbox holds back too) or a server error, in the chat's order: someone in the middle of a report
+    gets the next question however busy the bot is. Replies are not paced ahead of time: Telegram's
+    thirty a second is for messages sent in bulk, and pacing every answer to it capped a busy bot at
+    25 updates a second (measured with bench/throughput.py)."""
     logged: tuple[type[Exception], ...] = (DeliveryError, *refused)
     for output in outputs:
         try:
@@ -80,8 +82,6 @@ async def perform_outputs(
 async def _persist(deliver: Deliver, part: Send | Edit, pace: Pace | None) -> int | None:
     """Send one reply, waiting out what Telegram asks (429) or a server's trouble, a few times."""
     for attempt in itertools.count():
-        if pace is not None:
-            await pace.wait_overall()
         try:
             return await deliver(part)
         except DeliveryError as exc:

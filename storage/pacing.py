@@ -2,12 +2,11 @@
 pace: each message takes the next free slot from a row in the database, overall and for its chat,
 the way the in-process limiter (bot/outbox.py's RateLimiter) does in memory.
 
-Why slots in the database and not one sending instance holding a lease: replies to people who are
-chatting go out from whichever instance took the update, so they must count against the same budget
-as the outbox's messages; a reservation is one short transaction on rows no instance holds for longer
-than that, and an instance that dies holds nothing. The clock is the database's, so instances whose
-clocks differ still space their messages right. On SQLite one process serves a file, and the
-in-process limiter is the whole truth.
+Why slots in the database and not one sending instance holding a lease: every instance delivers (the
+outbox runs in each), a reservation is one short transaction on rows no instance holds for longer than
+that, an instance that dies holds nothing, and a 429 any instance meets pauses them all. The clock is
+the database's, so instances whose clocks differ still space their messages right. On SQLite one
+process serves a file, and the in-process limiter is the whole truth.
 """
 
 from __future__ import annotations
@@ -82,11 +81,6 @@ class SharedPace:
         if delay > 0:
             await asyncio.sleep(delay)
         delay = await asyncio.to_thread(self.reserve_overall, chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-    async def wait_overall(self) -> None:
-        delay = await asyncio.to_thread(self.reserve_overall, None)
         if delay > 0:
             await asyncio.sleep(delay)
 
