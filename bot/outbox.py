@@ -98,15 +98,14 @@ class RateLimiter:
             self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
         return start - now
 
-    def reserve_overall(self, chat_id: int | None = None) -> float:
-        """Book the next slot of the bot's overall pace; returns how long to wait for it. With a chat,
-        that chat's next slot is counted from this one."""
+    def reserve_overall(self, chat_id: int) -> float:
+        """Book the next slot of the bot's overall pace; returns how long to wait for it. The chat's
+        next slot is counted from this one."""
         now = self.clock()
         start = max(now, self._next_global)
         self._next_global = start + self.interval
-        if chat_id is not None:
-            after = start + self._chat_interval(chat_id)
-            self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), after)
+        after = start + self._chat_interval(chat_id)
+        self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), after)
         return start - now
 
     def _chat_interval(self, chat_id: int) -> float:

@@ -16,7 +16,7 @@ import itertools
 from datetime import timedelta
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 _ENSURE = text("INSERT INTO send_pace (key, next_at) VALUES (:key, clock_timestamp()) ON CONFLICT DO NOTHING")
 # One slot of a chat's pace: the later of its next slot and now; the next is an interval after it.
@@ -57,32 +57,38 @@ class SharedPace:
     def _interval(self, chat_id: int) -> timedelta:
         return self.group if chat_id < 0 else self.private
 
-    def reserve_chat(self, chat_id: int) -> float:
-        """Take the chat's next slot; seconds to wait for it. Waiting for it holds no overall slot."""
+    def reserve(self, chat_id: int) -> tuple[float, float | None]:
+        """Take the chat's next slot, and when it is free now the overall slot too, in one
+        transaction (a fan-out's chats are nearly all free: one round trip per message). Returns the
+        seconds to wait for the chat's slot, and for the overall one (None: not taken yet, since
+        waiting for the chat holds no overall slot)."""
         key = f"c{chat_id}"
         with self.engine.begin() as conn:
             conn.execute(_ENSURE, {"key": key})
             start, now = conn.execute(_CHAT, {"key": key, "every": self._interval(chat_id)}).one()
             if next(self._count) % 1000 == 999:
                 conn.execute(_PRUNE)
-        return max(0.0, (start - now).total_seconds())
+            chat_wait = max(0.0, (start - now).total_seconds())
+            return chat_wait, None if chat_wait > 0 else self._overall(conn, chat_id)
 
-    def reserve_overall(self, chat_id: int | None = None) -> float:
-        """Take the next slot of the bot's overall pace; seconds to wait for it. With a chat, the
-        chat's next slot is counted from this one."""
+    def reserve_overall(self, chat_id: int) -> float:
+        """Take the next slot of the bot's overall pace; seconds to wait for it."""
         with self.engine.begin() as conn:
-            start, now = conn.execute(_ALL, {"every": self.every}).one()
-            if chat_id is not None:
-                conn.execute(_AFTER, {"key": f"c{chat_id}", "at": start + self._interval(chat_id)})
+            return self._overall(conn, chat_id)
+
+    def _overall(self, conn: Connection, chat_id: int) -> float:
+        """The overall slot, the chat's next slot counted from it."""
+        start, now = conn.execute(_ALL, {"every": self.every}).one()
+        conn.execute(_AFTER, {"key": f"c{chat_id}", "at": start + self._interval(chat_id)})
         return max(0.0, (start - now).total_seconds())
 
     async def wait(self, chat_id: int) -> None:
-        delay = await asyncio.to_thread(self.reserve_chat, chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        delay = await asyncio.to_thread(self.reserve_overall, chat_id)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        chat_wait, overall_wait = await asyncio.to_thread(self.reserve, chat_id)
+        if overall_wait is None:
+            await asyncio.sleep(chat_wait)
+            overall_wait = await asyncio.to_thread(self.reserve_overall, chat_id)
+        if overall_wait > 0:
+            await asyncio.sleep(overall_wait)
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: no instance sends before `seconds` have passed (written off the event

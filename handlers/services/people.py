@@ -27,14 +27,9 @@ def new_code(prefix: str = "", length: int = 10) -> str:
 def touch_person(ctx: Context, telegram_id: int, display_name: str) -> Person:
     """The person behind a Telegram account, created on first contact; the name kept up to date."""
     with ctx.uow() as uow:
-        person = touch_person_in(uow, ctx.clock.now(), telegram_id, display_name)
+        person, _ = know_person(uow, ctx.clock.now(), telegram_id, display_name)
         uow.commit()
         return person
-
-
-def touch_person_in(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> Person:
-    """touch_person inside the caller's unit of work (the caller commits)."""
-    return know_person(uow, now, telegram_id, display_name)[0]
 
 
 def know_person(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: str) -> tuple[Person, bool]:
