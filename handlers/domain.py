@@ -279,6 +279,14 @@ class Ticket:
         self.rating, self.rating_comment = stars, comment
         return move
 
+    def comment_on_rating(self, comment: str, now: datetime) -> Move:
+        """The owner's words to the company, written after the stars were stored."""
+        if self.rating is None or self.rating_comment is not None:
+            raise ValueError("a rating comment follows a rating, once")
+        move = self._apply(Event.COMMENT, now)
+        self.rating_comment = comment
+        return move
+
     def escalate(self, rung: Rung, now: datetime) -> Move:
         """The ladder reached `rung`; at the bureau the ticket is under listed supervision (挂牌督办)."""
         move = self._apply(Event.ESCALATE, now)

@@ -253,9 +253,10 @@ def rate_stars(turn: Turn) -> None:
         raise UserError("rating_range")
     if ticket.rating is not None:
         raise UserError("already_rated", number=ticket.number)
+    tickets.rate(turn.ctx, turn.person_id, tid, stars)  # stored now: walking away loses nothing
     turn.toast()
     turn.edit_pressed("⭐" * stars)
-    turn.set_state("rate", "comment", ticket_id=tid, stars=stars)
+    turn.set_state("rate", "comment", ticket_id=tid)
     turn.say(
         turn.t("Any comment for the property company? Write it, or press Skip."),
         [[Button(turn.t("Skip"), encode("rc", tid))]],
@@ -279,7 +280,11 @@ def on_rate_message(turn: Turn) -> None:
 def _finish_rating(turn: Turn, comment: str | None) -> None:
     assert turn.state is not None
     data = turn.state.data
-    tickets.rate(turn.ctx, turn.person_id, int(data["ticket_id"]), int(data["stars"]), comment)  # type: ignore[call-overload]
+    tid = int(data["ticket_id"])  # type: ignore[call-overload]
+    if "stars" in data:  # a state saved before the stars were stored on their press
+        tickets.rate(turn.ctx, turn.person_id, tid, int(data["stars"]), comment)  # type: ignore[call-overload]
+    elif comment is not None:
+        tickets.comment_on_rating(turn.ctx, turn.person_id, tid, comment)
     turn.clear_state()
     turn.toast()
     turn.say(turn.t("Thank you for your rating."))

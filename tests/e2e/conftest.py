@@ -4,6 +4,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+# Both front ends imported at collection: aiogram's first import builds its pydantic models (seconds
+# on a loaded machine), which must not eat into the harness's wait for `wuye run` to start.
+import bot.front_aiogram  # noqa: F401
+import bot.front_ptb  # noqa: F401
 from tests.support.botapi import StandInBotAPI
 
 

@@ -31,8 +31,10 @@ async def test_an_owner_who_missed_fixed_confirms_and_rates_from_my(world: World
     await talk.press(ZHANG_OWNER, f"mt:{tid}")
     assert f"rt:{tid}:5" in [b for b, _ in talk.buttons(ZHANG_OWNER, f"rt:{tid}:")]
     await talk.press(ZHANG_OWNER, f"rt:{tid}:4")
-    await talk.press(ZHANG_OWNER, f"rc:{tid}")
-    assert world.ticket(tid).rating == 4
+    assert world.ticket(tid).rating == 4  # stored on the press: an owner who walks away loses nothing
+    await talk.text(ZHANG_OWNER, "师傅很负责")
+    assert (world.ticket(tid).rating, world.ticket(tid).rating_comment) == (4, "师傅很负责")
+    assert [e.note for e in world.events(tid) if e.event is Event.COMMENT] == ["师傅很负责"]
 
 
 async def test_from_my_an_open_report_takes_a_photo_a_message_or_is_withdrawn(world: World) -> None:

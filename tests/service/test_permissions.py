@@ -123,7 +123,7 @@ ASSIGNED_TABLE = {
     "cf:{t}": set(),  # not resolved: nothing to confirm
     "nf:{t}": {ZHANG_OWNER},
     "rp:{t}": {ZHANG_OWNER},
-    "rt:{t}:5": {ZHANG_OWNER},
+    "rt:{t}:5": set(),  # not closed: nothing to rate yet (the stars are stored on their press)
     "rb:{t}": set(),  # no department has it
 }
 

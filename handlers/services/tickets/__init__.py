@@ -3,7 +3,15 @@
 One module per part of the loop; callers use them through this package (`tickets.acknowledge(...)`).
 """
 
-from handlers.services.tickets.closing import add_photo, close_unconfirmed, confirm, rate, reopen, withdraw
+from handlers.services.tickets.closing import (
+    add_photo,
+    close_unconfirmed,
+    comment_on_rating,
+    confirm,
+    rate,
+    reopen,
+    withdraw,
+)
 from handlers.services.tickets.handling import (
     acknowledge,
     ask_owner,
@@ -38,6 +46,7 @@ __all__ = [
     "open_ticket",
     "owner_reply",
     "rate",
+    "comment_on_rating",
     "reject",
     "reopen",
     "resolve",

@@ -96,6 +96,22 @@ def rate(ctx: Context, reporter_id: int, ticket_id: int, stars: int, comment: st
         return ticket
 
 
+def comment_on_rating(ctx: Context, reporter_id: int, ticket_id: int, comment: str) -> Ticket:
+    """The owner's comment after the stars (stored on their own press, so a rating is never lost to
+    an owner who walks away before the comment)."""
+    now = ctx.clock.now()
+    comment = check_text(comment, field_name="comment", minimum=1)
+    with ctx.uow() as uow:
+        actor = access.load_actor(uow, reporter_id)
+        ticket = get_ticket(uow, ticket_id)
+        access.require_reporter(actor, ticket)
+        if ticket.rating is None or ticket.rating_comment is not None:
+            raise UserError("already_rated", number=ticket.number)
+        record_event(uow, ticket, lambda t: t.comment_on_rating(comment, now), reporter_id, note=comment)
+        uow.commit()
+        return ticket
+
+
 def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticket:
     """ "Not fixed": a fresh cycle, a fresh deadline, back to the same assignee; counts against them."""
     now = ctx.clock.now()
