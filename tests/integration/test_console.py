@@ -53,6 +53,8 @@ def chat(database_url: str, tmp_path: Path, as_: int, lines: list[str]) -> str:
 
 def test_each_person_sees_only_their_own_messages(database_url: str, tmp_path: Path) -> None:
     out = chat(database_url, tmp_path, OWNER, [*REPORT, "/as 100002", "1", "/as 200001"])
+    # The technician's chat is shown once, when /as plays them, not when their card was sent.
+    assert out.count("── 李师傅（维修）") == 1 and out.count("── 张女士") == 2
     owner_part, _, rest = out.partition("── 李师傅（维修）")
     tech_part, _, back = rest.partition("── 张女士")
     # Playing the owner: their report is confirmed; the technician's new-ticket card is not printed to
