@@ -249,7 +249,9 @@ def chat(
     name: Annotated[str, typer.Option(help="Display name if this person is new.")] = "Console user",
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Talk to the bot in the terminal; buttons are numbered choices."""
+    """Talk to the bot in the terminal as one person at a time; buttons are numbered choices. Type
+    /as ID to play someone else (/as alone lists who), /wait 2h to move the clock on and run the sweep
+    (reminders, the ladder); messages for others wait for them and are noted, not shown."""
     import asyncio
 
     from bot.serve import run_console

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.i18n import load_translations
 from bot.wiring import App, build_app
 from handlers.conversations.core import Core
-from handlers.ports import Translator
+from handlers.ports import Clock, Translator
 from handlers.text import Lang
 
 
@@ -23,7 +23,7 @@ class BuiltCore:
     translators: Callable[[Lang], Translator]
 
 
-def build_core(settings: Settings, migrate: bool = True) -> BuiltCore:
-    app = build_app(settings, migrate=migrate)
+def build_core(settings: Settings, migrate: bool = True, clock: Clock | None = None) -> BuiltCore:
+    app = build_app(settings, clock=clock, migrate=migrate)
     translations = load_translations(tz=settings.zone)
     return BuiltCore(app, Core(app.ctx, translations), translations.for_lang)

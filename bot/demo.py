@@ -11,7 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
-from bot.console import ConsoleChats
+from bot.console import ConsoleChats, action_text, describe
 from bot.demo_revenue import revenue_act
 from bot.i18n import load_translations
 from bot.outbox import Outbox, console_pace
@@ -19,9 +19,8 @@ from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
-from handlers.conversations.labels import RUNG, label
+from handlers.conversations.labels import label
 from handlers.ports import Translator
-from handlers.rules.ladder import Action, Rung
 from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from handlers.text import N_
@@ -33,7 +32,6 @@ START = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
 
 OWNER, REPAIR, MANAGER, COMMUNITY = 200001, 100002, 100001, 100041
 NEIGHBOUR, SERVICE, STREET, BUREAU, CHENGGUAN = 200002, 100004, 100051, 100061, 100071
-CAST = (OWNER, REPAIR, 100003, MANAGER, COMMUNITY, NEIGHBOUR, SERVICE, STREET, BUREAU, CHENGGUAN)
 
 SCRIPT: dict[str, dict[str, str]] = {
     "zh_Hans": {
@@ -73,14 +71,6 @@ SETUP_KINDS = {
     "policies": N_("policies"),
     "calendar": N_("calendar"),
 }
-ACTIONS = {
-    Action.REMIND_HALF: N_("reminder: half the time has passed"),
-    Action.REMIND_BEFORE: N_("reminder: the deadline is near"),
-    Action.REMIND_DEADLINE: N_("reminder: the deadline is reached"),
-    Action.REMIND_OVERDUE: N_("reminder: overdue"),
-    Action.ESCALATE: N_("escalated"),
-    Action.CLOSE_UNCONFIRMED: N_("closed, the owner did not answer"),
-}
 
 
 def narrator(tr: Translator) -> Callable[..., str]:
@@ -91,15 +81,6 @@ def narrator(tr: Translator) -> Callable[..., str]:
         return text.format(**params) if params else text
 
     return t
-
-
-def action_text(tr: Translator, action: str) -> str:
-    """A sweep step (``escalate/street``) as a reader says it: "escalated → Street office"."""
-    code, _, rung = action.partition("/")
-    text = label(tr, ACTIONS, Action(code)) if code in Action.__members__.values() else code
-    if rung in Rung.__members__.values():
-        text += " → " + label(tr, RUNG, Rung(rung))
-    return text
 
 
 def run_demo(lang: str, keep: Path | None, out: TextIO) -> None:
@@ -115,19 +96,14 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
     report = apply_setup(app.ctx, read_setup(EXAMPLE))
     translations = load_translations(tz=settings.zone)
     core = Core(app.ctx, translations)
-    with app.ctx.uow() as uow:
-        for tid in CAST:
-            person = uow.people.by_telegram_id(tid)
-            if person is not None:
-                person.language = lang
-                uow.people.save(person)
-        names = {
-            p.telegram_id: p.display_name
-            for p in (uow.people.by_telegram_id(t) for t in CAST)
-            if p and p.telegram_id
-        }
+    with app.ctx.uow() as uow:  # everyone reads the story in its language, not only the cast
+        for person in uow.people.with_roles():
+            person.language = lang
+            uow.people.save(person)
         uow.commit()
-    chats = ConsoleChats(core, out, names)
+    tr = translations.for_lang(lang)  # type: ignore[arg-type]
+    # Every chat is headed by its owner's name and role, never by a Telegram id.
+    chats = ConsoleChats(core, out, describe=lambda chat_id: describe(app.ctx, tr, chat_id))
     chats.outbox = Outbox(app.ctx, translations.for_lang, chats.deliver, limiter=console_pace())
     s = SCRIPT[lang]
 
@@ -136,7 +112,6 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
         out.write(f"\n\n════ {local:%Y-%m-%d %H:%M} (Asia/Shanghai) · {title} ════\n")
         chats._last_chat = 0
 
-    tr = translations.for_lang(lang)  # type: ignore[arg-type]
     t = narrator(tr)
     out.write(
         t("wuye demo: an owner reports a broken lift; staff acknowledge, ask, fix; the owner confirms.")

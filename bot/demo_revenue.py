@@ -56,7 +56,7 @@ async def revenue_act(
     for key, quarter, days in report.reminded:
         line = t(
             "{estate} {quarter}: reminder, {days} working days before the due date",
-            estate=key,
+            estate=_estate_name(ctx, key),
             quarter=quarter,
             days=days,
         )
@@ -89,7 +89,7 @@ async def revenue_act(
     for key, quarter in report.missed:
         line = t(
             "{estate} {quarter}: not published by the due date — marked, community and street told",
-            estate=key,
+            estate=_estate_name(ctx, key),
             quarter=quarter,
         )
         chats._print_line(0, f"⚙ {line}")
@@ -99,3 +99,10 @@ async def revenue_act(
         out.write("\n" + t("Files the bot sent in this act were saved to:") + "\n")
         for path in chats.saved:
             out.write(f"  {path}\n")
+
+
+def _estate_name(ctx: Context, key: str) -> str:
+    """The estate's name, as people call it, for the sweep's lines (the sweep reports keys)."""
+    with ctx.uow() as uow:
+        estate = uow.estates.by_key(key)
+    return estate.name if estate is not None else key

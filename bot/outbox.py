@@ -177,11 +177,14 @@ class Outbox:
     # Set when wuye stops: no further part is sent, the parts on their way are answered and recorded
     # (a send cut off after Telegram took it would be sent again after the restart)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Deliver only these people's private messages (their Person ids); None: everyone's. `wuye chat`
+    # delivers to the person it plays; the others' messages wait in the outbox until it plays them.
+    person_ids: set[int] | None = None
 
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            claimed = uow.notifications.claim(now, self.batch, now + LEASE)
+            claimed = uow.notifications.claim(now, self.batch, now + LEASE, self.person_ids)
             uow.commit()
         return claimed
 

@@ -16,13 +16,15 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.console import ConsoleChats
+from bot.console_session import ConsoleSession
 from bot.core_build import build_core
 from bot.core_process import CoreProcesses
 from bot.heap import settled_heap
 from bot.instance import AlreadyRunning, SingleInstance
-from bot.outbox import Outbox, Pace, RateLimiter, console_pace
+from bot.outbox import Pace, RateLimiter
 from bot.runtime import Runtime
+from handlers.clock import ShiftedClock
+from handlers.ports import Clock
 from storage.engine import brief
 from storage.pacing import SharedPace
 
@@ -38,8 +40,8 @@ class StartError(Exception):
     """Start-up failed for a reason the operator can fix; the message is one line."""
 
 
-def make_runtime(settings: Settings, migrate: bool = True) -> Runtime:
-    built = build_core(settings, migrate=migrate)
+def make_runtime(settings: Settings, migrate: bool = True, clock: Clock | None = None) -> Runtime:
+    built = build_core(settings, migrate=migrate, clock=clock)
     app = built.app
     # Telegram's limits are the bot's: on PostgreSQL, where several instances may serve it, one pace in
     # the database for all of them (storage/pacing.py); on SQLite one process, its own limiter.
@@ -222,25 +224,25 @@ def _explain_start_failure(settings: Settings, exc: Exception) -> str:
 
 
 async def run_console(
-    settings: Settings, telegram_id: int, name: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    settings: Settings,
+    telegram_id: int,
+    name: str,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    clock: ShiftedClock | None = None,
 ) -> None:
-    runtime = make_runtime(settings)
-    chats = ConsoleChats(runtime.core, stdout, {telegram_id: name})
-    chats.outbox = Outbox(runtime.ctx, runtime.translators, chats.deliver, limiter=console_pace())
-    stdout.write(
-        f"wuye chat as {name} ({telegram_id}). Type /start, /report, text, 'photo', or a button's "
-        "number. Ctrl+D ends.\n"
-    )
-    await chats.outbox.drain()
+    """`wuye chat`: one person at a time (bot/console_session.py), on a clock /wait moves on."""
+    clock = clock or ShiftedClock()
+    session = ConsoleSession(make_runtime(settings, clock=clock), clock, stdout, telegram_id, name)
+    await session.begin()
     while True:
-        stdout.write("> ")
+        stdout.write(session.prompt)
         stdout.flush()
         line = await _read_line(stdin)
         if not line:
             stdout.write("\n")
             return
-        if line.strip():
-            await chats.handle(chats.incoming(telegram_id, line, name=name), echo=False)
+        await session.line(line)
 
 
 async def _read_line(stdin: TextIO) -> str:

@@ -33,3 +33,22 @@ class FixedClock:
             raise ValueError("FixedClock needs an aware datetime")
         self._now = moment.astimezone(UTC)
         return self._now
+
+
+class ShiftedClock:
+    """The real clock moved on by hand: `wuye chat`'s /wait, so that reminders due hours from now can be
+    seen at once. Never moved back; it starts at `start` (a test's Monday morning) if given."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self.offset = start - datetime.now(UTC) if start is not None else timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        if delta < timedelta(0):
+            raise ValueError("the clock is never moved back")
+        self.offset += delta
+        return self.now()

@@ -6,7 +6,7 @@ handlers/rules/worktime.py), since they import nothing outside handlers.rules.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -151,8 +151,11 @@ class NotificationRepository(Protocol):
 
     def pending(self, now: datetime, limit: int) -> list[Notification]: ...
     def save(self, item: Notification) -> Notification: ...
-    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[Notification]:
-        """Lease pending notifications that no other dispatcher holds."""
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, person_ids: Collection[int] | None = None
+    ) -> list[Notification]:
+        """Lease pending notifications that no other dispatcher holds (only these people's private
+        messages, when `person_ids` is given)."""
         ...
 
     def counts(self, now: datetime) -> dict[str, int]: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -53,9 +53,12 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
             limit=limit,
         )
 
-    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[Notification]:
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, person_ids: Collection[int] | None = None
+    ) -> list[Notification]:
         """Take a lease on pending notifications that nobody else holds (SKIP LOCKED on PostgreSQL), so
-        two dispatchers never send the same one; a dispatcher that dies loses its lease when it expires."""
+        two dispatchers never send the same one; a dispatcher that dies loses its lease when it expires.
+        With `person_ids`, only those people's private messages (`wuye chat` delivers to whom it plays)."""
         pending = (
             select(NotificationRow.id)
             .where(
@@ -67,6 +70,10 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
             .order_by(col(NotificationRow.id))
             .limit(limit)
         )
+        if person_ids is not None:
+            pending = pending.where(
+                col(NotificationRow.person_id).in_(list(person_ids)), col(NotificationRow.chat_id).is_(None)
+            )
         if self.session.get_bind().dialect.name == "postgresql":
             pending = pending.with_for_update(skip_locked=True)
         ids = [i for i in self.session.exec(pending).all() if i is not None]

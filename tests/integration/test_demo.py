@@ -8,15 +8,23 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.i18n import load_translations
-from handlers.conversations.labels import STATUS
+from handlers.conversations.labels import ROLE, STATUS
+from handlers.domain import RoleKind
 from handlers.rules.lifecycle import Status
 
 pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = load_translations()
+# Everyone's Telegram id in the example setup: none may be printed, each chat is named by its owner.
+TELEGRAM_IDS = [
+    str(p["telegram_id"])
+    for p in yaml.safe_load((ROOT / "examples" / "setup.yaml").read_text())["people"]
+    if "telegram_id" in p
+]
 
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,6 +62,17 @@ def test_the_demo_tells_all_three_acts_in_each_language(tmp_path: Path, lang: st
     if lang != "en":
         english = [t for t in titles + steps if re.search(r"[A-Za-z]{3,}", t.replace("/my", ""))]
         assert not english
+    # Every recipient is named by name and role (in the chosen language), never by a Telegram id.
+    headers = re.findall(r"^── (.+?) ─+$", out, flags=re.M)
+    roles = [tr.gettext(ROLE[kind]) for kind in (RoleKind.OWNER, RoleKind.STAFF, RoleKind.MANAGER)]
+    assert len(headers) > 50 and all(role in " ".join(headers) for role in roles)
+    unnamed = [h for h in headers if " · " not in h or not any(tr.gettext(r) in h for r in ROLE.values())]
+    assert not unnamed
+    assert not [i for i in TELEGRAM_IDS if re.search(rf"\b{i}\b", out)]
+    # Act three shows the project manager's upload, kept beside the chart.
+    upload = tmp_path / "wuye-demo" / "04-revenue-2026Q4.xlsx"
+    assert f"▶ 📎 [revenue-2026Q4.xlsx: {upload}] 2026Q4" in out
+    assert upload.read_bytes()[:2] == b"PK"  # a real .xlsx (a zip)
 
 
 def test_zh_hans_chats_show_no_english_interface_text(tmp_path: Path) -> None:
