@@ -8,6 +8,7 @@ finds a row written here expired, not stale."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam
@@ -92,6 +93,31 @@ class _Repository(Generic[D, R]):
 
     def all(self) -> list[D]:
         return self._many(order=col(self.row.id))  # type: ignore[attr-defined]
+
+
+class _Memoised(_Repository[D, R]):
+    """Reference data read many times in one unit of work (a card names the estate, the access check
+    walks the office chain, the next card again): `get` reads each id once per unit of work. A save
+    through this repository replaces what it remembers; each caller gets its own copy."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._seen: dict[int, D | None] = {}
+
+    def get(self, id: int) -> D | None:
+        if id not in self._seen:
+            self._seen[id] = super().get(id)
+        found = self._seen[id]
+        return copy.copy(found) if found is not None else None
+
+    def add(self, item: D) -> D:
+        added = super().add(item)
+        self._seen.pop(added.id, None)  # type: ignore[attr-defined]
+        return added
+
+    def save(self, item: D) -> D:
+        self._seen.pop(item.id, None)  # type: ignore[attr-defined]
+        return super().save(item)
 
 
 class _Keyed(_Repository[D, R]):

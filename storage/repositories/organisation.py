@@ -12,13 +12,13 @@ from sqlmodel import col
 from handlers.domain import Company, Estate, Invite, Office, Person, Role, RoleKind
 from handlers.rules.categories import Duty
 from storage.mapping import to_domain
-from storage.repositories.base import _Keyed, _Repository
+from storage.repositories.base import _Keyed, _Memoised, _Repository
 from storage.repositories.erasure import erase_person
 from storage.repositories.statements import _connection, _prepared
 from storage.tables import CompanyRow, EstateRow, InviteRow, OfficeRow, PersonRow, RoleRow
 
 
-class OfficeRepository(_Keyed[Office, OfficeRow]):
+class OfficeRepository(_Memoised[Office, OfficeRow], _Keyed[Office, OfficeRow]):
     row, domain = OfficeRow, Office
 
     def children(self, office_id: int) -> list[Office]:
@@ -29,7 +29,7 @@ class CompanyRepository(_Keyed[Company, CompanyRow]):
     row, domain = CompanyRow, Company
 
 
-class EstateRepository(_Keyed[Estate, EstateRow]):
+class EstateRepository(_Memoised[Estate, EstateRow], _Keyed[Estate, EstateRow]):
     row, domain = EstateRow, Estate
 
     def by_invite_code(self, code: str) -> Estate | None:
