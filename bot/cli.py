@@ -27,6 +27,8 @@ from bot.config import Settings
 if TYPE_CHECKING:  # for annotations only: the commands import these when they run
     from sqlalchemy.engine import Engine
 
+    from handlers.domain import Company
+
 
 app = typer.Typer(
     help="wuye (物业): a Telegram front desk for residential estates.",
@@ -117,9 +119,14 @@ def invite_owners(
     qr: Annotated[
         Path | None,
         typer.Option(
-            help="Also write a printable PNG (A5 at 150 dpi): the link's QR code and the estate's name."
+            help="Also write a printable A4 poster here: the link's QR code, what owners can report, who "
+            "sees their name, the company's name and phone. A PNG (150 dpi), or a PDF if the name ends in "
+            ".pdf or with --pdf."
         ),
     ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Write the --qr poster as a PDF, whatever its name.")
+    ] = False,
     bot_username: Annotated[
         str | None, typer.Option(help="The bot's @username for the link. WUYE_BOT_USERNAME.")
     ] = None,
@@ -137,6 +144,10 @@ def invite_owners(
 
     if lang not in ("zh_Hans", "zh_Hant", "en"):
         raise fail(f"--lang: unknown language {lang!r} (zh_Hans, zh_Hant, en)")
+    if pdf and qr is None:
+        raise fail("--pdf: it says how to write the --qr poster; give --qr FILE too")
+    if pdf and qr is not None and qr.suffix.lower() not in ("", ".pdf"):
+        raise fail(f"--pdf: the --qr file {qr.name!r} is named for another format; name it .pdf")
     settings = settings_or_exit(database_url=database_url, bot_username=bot_username)
     if qr is not None:
         _check_printable_username(settings)
@@ -148,6 +159,7 @@ def invite_owners(
             raise fail(f"--estate: unknown estate {estate!r}") from None
     with application.ctx.uow() as uow:
         found = uow.estates.by_key(estate)
+        company = uow.companies.get(found.company_id) if found is not None else None
     if found is None:
         raise fail(f"--estate: unknown estate {estate!r}")
     if rotate:
@@ -158,7 +170,8 @@ def invite_owners(
     typer.echo(f"{found.name}: owners join with code {found.invite_code}")
     typer.echo(invite_link(settings, found.invite_code))
     if qr is not None:
-        _write_qr(qr, settings, found.name, found.invite_code, lang)
+        as_pdf = pdf or qr.suffix.lower() == ".pdf"
+        _write_qr(qr, settings, found.name, found.invite_code, lang, company, as_pdf)
 
 
 def _check_printable_username(settings: Settings) -> None:
@@ -174,26 +187,38 @@ def _check_printable_username(settings: Settings) -> None:
         raise fail(f"WUYE_BOT_USERNAME: {settings.bot_username!r} is not a Telegram username")
 
 
-def _write_qr(path: Path, settings: Settings, estate_name: str, code: str, lang: str) -> None:
+def _write_qr(
+    path: Path,
+    settings: Settings,
+    estate_name: str,
+    code: str,
+    lang: str,
+    company: Company | None,
+    as_pdf: bool,
+) -> None:
     from bot.fonts import FontMissing
     from bot.i18n import load_translations
-    from bot.qr_invite import draw_invite, write_invite
+    from bot.qr_invite import Company as Printed
+    from bot.qr_invite import draw_invite, invite_pdf, write_file, write_invite
 
     if not path.parent.is_dir():
         raise fail(f"--qr: no such directory {str(path.parent)!r}")
+    tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
+    printed = Printed(company.name, company.phone) if company is not None else None
+    bot = settings.bot_username.lstrip("@")
     try:
-        image = draw_invite(
-            load_translations().for_lang(lang),  # type: ignore[arg-type]
-            estate_name,
-            code,
-            settings.bot_username.lstrip("@"),
-        )
-        write_invite(path, image)
+        if as_pdf:
+            write_file(path, invite_pdf(tr, estate_name, code, bot, printed))
+            what = "A4 PDF"
+        else:
+            image = draw_invite(tr, estate_name, code, bot, printed)
+            write_invite(path, image)
+            what = f"{image.size[0]}x{image.size[1]} px, A4 at 150 dpi"
     except FontMissing as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"--qr: cannot write {str(path)!r}: {exc.strerror or exc}") from None
-    typer.echo(f"wrote {path} ({image.size[0]}x{image.size[1]} px, A5 at 150 dpi)")
+    typer.echo(f"wrote {path} ({what})")
 
 
 @app.command("demo")

@@ -205,35 +205,55 @@ def title(tr: Translator, kind: str, estate: str, quarter: str) -> str:
     )
 
 
+# The trend panel's title by how many quarters it compares; one quarter gets no trend panel.
+QUARTERS_TITLE: dict[int, str] = {
+    2: N_("The last two quarters"),
+    3: N_("The last three quarters"),
+    4: N_("The last four quarters"),
+}
+
+
 @dataclass(frozen=True)
 class ChartSpec:
     """What the owner's chart shows, already in the reader's language; drawn by bot/revenue_chart.py."""
 
     title: str
-    items: list[tuple[str, int, str]]  # (label, fen, section code: income | cost)
+    items: list[tuple[str, int, str]]  # (label, fen, section code: income | cost | use)
     quarters: list[tuple[str, int, int, int]]  # (quarter, income, costs, net), oldest first
-    labels: dict[str, str]  # by_item, quarters, income, costs, net, yuan
+    labels: dict[str, str]  # by_item, quarters, income, costs, uses, net, yuan, first_quarter
+    balances: tuple[str, ...] = ()  # "Opening balance: ¥…", "Closing balance: ¥…", formatted
 
 
 def chart_spec(
     tr: Translator, estate: str, current: rules.Disclosure, history: list[rules.Disclosure]
 ) -> ChartSpec:
+    """Income, costs and uses (the transfer to the maintenance fund among them) of ``current``, its
+    opening and closing balances, and up to four quarters of ``history`` side by side."""
     items = [
-        (item_label(tr, x.item), x.amount_fen, x.section.value)
-        for x in current.lines
-        if x.section is not rules.Section.USE and x.amount_fen > 0
+        (item_label(tr, x.item), x.amount_fen, x.section.value) for x in current.lines if x.amount_fen > 0
     ]
     recent = sorted(history, key=lambda d: (d.quarter.year, d.quarter.q))[-4:]
+    has_uses = any(section == rules.Section.USE.value for _, _, section in items)
     return ChartSpec(
         title=title(tr, current.kind.value, estate, str(current.quarter)),
         items=items,
         quarters=[(str(d.quarter), d.income_fen, d.costs_fen, d.net_fen) for d in recent],
         labels={
-            "by_item": tr.gettext("Income and costs by item"),
-            "quarters": tr.gettext("The last four quarters"),
+            "by_item": tr.gettext("Income, costs and use of the money by item")
+            if has_uses
+            else tr.gettext("Income and costs by item"),
+            "quarters": tr.gettext(QUARTERS_TITLE[len(recent)]) if len(recent) in QUARTERS_TITLE else "",
             "income": tr.gettext(SECTION_LABELS[rules.Section.INCOME.value]),
             "costs": tr.gettext(SECTION_LABELS[rules.Section.COST.value]),
+            "uses": tr.gettext(SECTION_LABELS[rules.Section.USE.value]),
             "net": tr.gettext("Net"),
             "yuan": tr.gettext("yuan"),
+            "first_quarter": tr.gettext(
+                "First quarter published: the comparison with earlier quarters starts next quarter."
+            ),
         },
+        balances=(
+            tr.gettext("Opening balance: {amount}").format(amount=tr.format_money(current.opening_fen)),
+            tr.gettext("Closing balance: {amount}").format(amount=tr.format_money(current.closing_fen)),
+        ),
     )

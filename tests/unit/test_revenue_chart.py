@@ -1,4 +1,6 @@
-"""The owners' chart draws in every language with the CJK font: no label character lacks a glyph."""
+"""The owners' chart draws in every language with the CJK font (no label character lacks a glyph),
+money with thousands separators, every label inside the picture, the transfer to the maintenance fund
+and the balances, and no one-bar "trend" for an estate's first quarter."""
 
 from __future__ import annotations
 
@@ -7,12 +9,14 @@ import warnings
 
 import pytest
 from fontTools.ttLib import TTFont
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from bot.fonts import cjk_font_path
 from bot.i18n import load_translations
-from bot.revenue_chart import chart_labels, render_chart
-from handlers.conversations.revenue_text import ChartSpec, chart_spec
+from bot.revenue_chart import chart_labels, draw_figure, render_chart, thousands
+from handlers.conversations.revenue_text import QUARTERS_TITLE, ChartSpec, chart_spec
 from handlers.rules.revenue import Disclosure, DisclosureKind, Line, Quarter, Section
 from handlers.text import LANGUAGES, Lang
 
@@ -73,7 +77,82 @@ def test_a_label_the_font_cannot_draw_would_be_caught() -> None:
         render_chart(broken)
 
 
-def test_the_items_shown_are_income_and_costs_not_uses() -> None:
+def test_the_items_shown_are_income_costs_and_the_transfer_to_the_maintenance_fund() -> None:
     spec = spec_in("en")
-    assert [section for _, _, section in spec.items] == ["income"] * 3 + ["cost"] * 2
+    assert [section for _, _, section in spec.items] == ["income"] * 3 + ["cost"] * 2 + ["use"]
+    assert spec.items[-1] == ("Transfer to the maintenance fund", 7_000_000, "use")
     assert spec.quarters[1][1] == 2 * spec.quarters[0][1]
+
+
+# ---- what can be checked without eyes -----------------------------------------------------------
+def drawn_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def one_quarter(lang: Lang) -> ChartSpec:
+    tr = load_translations().for_lang(lang)
+    return chart_spec(tr, "海滨花园", quarter(3), [quarter(3)])
+
+
+def test_money_reads_with_thousands_separators() -> None:
+    assert thousands(1_234_567) == "1,234,567"
+    assert thousands(-50_000) == "\u221250,000" and thousands(0) == "0" and thousands(2.5) == "2.50"
+    fig = draw_figure(spec_in("en"))
+    items, quarters = fig.axes[1], fig.axes[2]
+    assert "20,000" in [t.get_text() for t in items.get_xticklabels()]
+    assert "100,000" in [t.get_text() for t in quarters.get_yticklabels()]
+
+
+LONG_NAME = "厦门市思明区莲花街道海滨花园小区二期东区暨西区商住综合体"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("quarters", [1, 3])
+def test_every_label_lies_inside_the_picture(lang: Lang, quarters: int) -> None:
+    tr = load_translations().for_lang(lang)
+    history = [quarter(q, scale=1000) for q in range(1, quarters + 1)]  # amounts in the millions
+    fig = draw_figure(chart_spec(tr, LONG_NAME, history[-1], history))
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    drawn = fig.get_tightbbox(renderer)  # inches: every artist drawn, tick labels and legend included
+    width, height = fig.get_size_inches()
+    assert drawn.x0 >= 0 and drawn.y0 >= 0 and drawn.x1 <= width and drawn.y1 <= height, (
+        f"{lang}: something is cut off: {drawn} in a {width}x{height} figure"
+    )
+    items = fig.axes[1]
+    frame = items.get_window_extent(renderer)
+    for text in items.texts:  # the amounts written after the bars stay inside the frame
+        box = text.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1, f"{text.get_text()} overruns the frame"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_transfer_to_the_fund_and_the_balances_are_drawn(lang: Lang) -> None:
+    tr = load_translations().for_lang(lang)
+    texts = " ".join(drawn_texts(draw_figure(spec_in(lang))))
+    assert tr.gettext("Transfer to the maintenance fund") in texts
+    assert "70,000.00" in texts  # its amount, at the end of its bar
+    assert tr.gettext("Opening balance: {amount}").format(amount=tr.format_money(0)) in texts
+    closing = quarter(3).closing_fen
+    assert closing == 4_379_000
+    assert tr.gettext("Closing balance: {amount}").format(amount=tr.format_money(closing)) in texts
+    assert tr.gettext("Use of the money") in texts  # in the legend
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_first_quarter_gets_a_sentence_not_a_trend_panel(lang: Lang) -> None:
+    tr = load_translations().for_lang(lang)
+    fig = draw_figure(one_quarter(lang))
+    texts = ["".join(t.split()) for t in drawn_texts(fig)]  # the sentence is wrapped over lines
+    note = tr.gettext("First quarter published: the comparison with earlier quarters starts next quarter.")
+    assert "".join(note.split()) in texts
+    assert [ax for ax in fig.axes if ax.axison] == [fig.axes[1]]  # the items panel, no other with axes
+    assert not {"".join(tr.gettext(t).split()) for t in QUARTERS_TITLE.values()} & set(texts)
+
+
+def test_the_trend_panel_is_as_wide_as_the_quarters_published() -> None:
+    fig = draw_figure(spec_in("en"))
+    trend = fig.axes[2]
+    assert trend.get_title() == "The last three quarters"
+    left, right = trend.get_xlim()
+    assert len(trend.get_xticks()) == 3 and right < 3  # no empty slot for a fourth quarter
+    assert len(trend.patches) == 9  # income, costs and net of each
