@@ -35,7 +35,7 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
         text = tr.gettext(template).format(
             kind=labels.label(tr, rt.KIND_LABELS, p.get("kind")),
             estate=estate.name,
-            quarter=p.get("quarter", ""),
+            quarter=rt.quarter_label(tr, str(p.get("quarter", ""))),
             due=tr.format_date(date.fromisoformat(str(p.get("due")))),
         )
         return [Send(chat, text)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -473,3 +474,48 @@ def test_the_real_traditional_catalog_fails_both_checks_with_a_planted_entry(tmp
         "模板 (one term for template: 範本, mixed with 範本 elsewhere) in '請用模板發送訊息'",
         "發送 (one term for send: 傳送, mixed with 傳送 elsewhere) in '請用模板發送訊息'",
     ]
+
+
+# ---- Chinese punctuation: full width in Chinese text -------------------------------------------------
+# A half-width : , ; ? ! ( or ) touching a Chinese character (spaces between do not count) is a slip:
+# Chinese writes ：，；？！（）. Placeholders and ASCII between themselves (09:00, 1,234.56, {a}: {b}) are
+# left alone, since only what touches a Chinese character or Chinese punctuation is looked at.
+_CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]"
+HALF_WIDTH_BY_CJK = re.compile(rf"{_CJK} *[:,;?!()]|[:,;?!()] *{_CJK}")
+HALF_WIDTH_ALLOWED: set[str] = set()  # msgids whose translation may keep one; none needed so far
+
+
+def half_width_punctuation(po: Path) -> list[str]:
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    found = []
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        if not key or key in HALF_WIDTH_ALLOWED:
+            continue
+        texts = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in texts:
+            found += [f"{m.group()!r} in {text[:50]!r}" for m in HALF_WIDTH_BY_CJK.finditer(text)]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant"])
+def test_the_chinese_catalogs_use_full_width_punctuation(lang: str) -> None:
+    assert half_width_punctuation(po_path(ROOT, lang)) == []
+
+
+def test_the_punctuation_check_sees_half_width_marks_and_spares_ascii(tmp_path: Path) -> None:
+    po = _po(tmp_path, "期限: {due}", "工单(紧急)", "请于 09:00 前到场，金额 1,234.56", "{name}: {why}")
+    assert half_width_punctuation(po) == [
+        "'限:' in '期限: {due}'",
+        "'单(' in '工单(紧急)'",
+        "'急)' in '工单(紧急)'",
+    ]
+
+
+def test_the_real_chinese_catalog_fails_the_punctuation_check_with_a_planted_entry(tmp_path: Path) -> None:
+    po = tmp_path / "wuye.po"
+    po.write_text(
+        po_path(ROOT, "zh_Hans").read_text("utf-8") + '\nmsgid "Planted"\nmsgstr "提醒: 已超期"\n', "utf-8"
+    )
+    assert half_width_punctuation(po) == ["'醒:' in '提醒: 已超期'"]
