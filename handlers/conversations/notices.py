@@ -139,7 +139,7 @@ def rejection_review(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket
 
 
 def department(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
-    intro = tr.gettext("📣 A case is transferred to your department (吹哨报到):\n“{note}”").format(
+    intro = tr.gettext("📣 A case has been transferred to your department (吹哨报到):\n“{note}”").format(
         note=n.params.get("note", "")
     )
     return _card(uow, tr, n, t, p, intro)
@@ -157,7 +157,10 @@ ESCALATION_REASON: dict[str, str] = {
     "manager": N_("not acknowledged in time"),
     "community": N_("the deadline passed"),
     "street": N_("still not resolved well after the deadline"),
-    "bureau": N_("still not resolved long after the deadline: now under listed supervision (挂牌督办)"),
+    "bureau": N_(
+        "still not resolved long after the deadline, and now listed for supervision by the district "
+        "housing bureau (挂牌督办)"
+    ),
 }
 
 
@@ -173,7 +176,9 @@ def escalated(
     Drawn when the outbox sends it, so the working days are counted to that moment."""
     rung = str(n.params.get("rung"))
     reason = tr.gettext(ESCALATION_REASON.get(rung, ESCALATION_REASON["community"]))
-    intro = tr.gettext("⬆️ {number} is escalated to you: {reason}.").format(number=t.number, reason=reason)
+    intro = tr.gettext("⬆️ {number} has been escalated to you: {reason}.").format(
+        number=t.number, reason=reason
+    )
     intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
     return _card(uow, tr, n, t, p, intro)
 
@@ -224,7 +229,7 @@ def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pe
     if not lines:
         lines.append(tr.gettext("• nobody at {office} is set up in the bot").format(office=office))
     text = tr.gettext(
-        "⚠️ {number} is escalated to {office}, but nobody there can be reached through the bot, so "
+        "⚠️ {number} has been escalated to {office}, but nobody there can be reached through the bot, so "
         "they have not been told:\n{people}\nPlease phone them about it."
     ).format(number=t.number, office=office, people="\n".join(lines))
     return _short(tr, n, p, t, text)
@@ -275,21 +280,21 @@ RENDERERS: dict[str, Renderer] = {
     "ticket.reminder": reminder,
     "ticket.supervised": about_office(
         N_(
-            "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
-            "resolved, and the property company must report to it."
+            "🏛 {number} has been listed for supervision (挂牌督办) by {office}, the district housing "
+            "bureau: it follows the case until it is resolved, and the property company must report to it."
         ),
         N_(
-            "🏛 {number} is now under listed supervision (挂牌督办) by {office}, but nobody there can "
-            "be reached through the bot yet, so they have not been told. The project manager is asked to "
-            "phone them."
+            "🏛 {number} has been listed for supervision (挂牌督办) by {office}, the district housing "
+            "bureau, but nobody there can be reached through the bot yet, so they have not been told. "
+            "The project manager has been asked to phone them."
         ),
     ),
     "ticket.chased": about_office(
-        N_("📈 {number} is past its deadline and is escalated to {office}, which now follows it up."),
+        N_("📈 {number} is past its deadline and has been escalated to {office}, which now follows it up."),
         N_(
-            "📈 {number} is past its deadline and is escalated to {office}, but nobody there can be "
-            "reached through the bot yet, so they have not been told. The project manager is asked to "
-            "phone them."
+            "📈 {number} is past its deadline and has been escalated to {office}, but nobody there can be "
+            "reached through the bot yet, so they have not been told. The project manager has been asked "
+            "to phone them."
         ),
     ),
     "ticket.unreached": unreached,
