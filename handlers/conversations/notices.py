@@ -11,7 +11,8 @@ from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
-from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang
+from handlers.services.people import language_of
+from handlers.text import DEFAULT_LANG, N_, Lang
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
 # Drawn with the clock and the working calendar of the moment it is sent
@@ -393,7 +394,11 @@ def render(
     person = uow.people.get(n.person_id)
     if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
         return []
-    lang: Lang = person.language if person.language in LANGUAGES else DEFAULT_LANG
+    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
+    # Someone who never chose a language (a manager from the setup file who never wrote) reads their
+    # estate's, or else that of the estate the notice is about.
+    about = ticket.estate_id if ticket is not None else n.params.get("estate_id")
+    lang: Lang = language_of(uow, person, about if isinstance(about, int) else None) or DEFAULT_LANG
     tr = tr_for(lang)
     from handlers.conversations import revenue_notices  # disclosures: notices without a ticket
 
@@ -402,7 +407,6 @@ def render(
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)
-    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     if (renderer is None and timed is None) or ticket is None:
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case
