@@ -56,6 +56,7 @@ class Estate:
     invite_code: str
     address: str | None = None
     created_at: datetime | None = None  # when it joined wuye (None: before that was recorded)
+    language: str = "zh_Hans"  # for its people who chose none (a manager from the setup file, say)
     id: int | None = None
 
 

@@ -55,6 +55,7 @@ class EstateRow(SQLModel, table=True):
     invite_code: str = Field(max_length=32, unique=True)
     address: str | None = Field(default=None, max_length=300)
     created_at: datetime | None = _ts()  # when it joined wuye (None: before that was recorded)
+    language: str = Field(default="zh_Hans", max_length=8, sa_column_kwargs={"server_default": "zh_Hans"})
 
 
 class PersonRow(SQLModel, table=True):

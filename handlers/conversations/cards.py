@@ -97,7 +97,7 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audienc
     estate = uow.estates.get(ticket.estate_id)
     lines = [headline(tr, ticket)]
     if ticket.supervised:
-        lines.append("🏛 " + tr.gettext("Under listed supervision by the district (挂牌督办)"))
+        lines.append("🏛 " + tr.gettext("Listed for supervision by the district housing bureau (挂牌督办)"))
     lines.append(
         tr.gettext("Status: {status} · {urgency}").format(
             status=labels.label(tr, labels.STATUS, ticket.status),

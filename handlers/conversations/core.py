@@ -153,9 +153,10 @@ class Core:
                 return []
             person, changed = people.know_person(uow, self.ctx.clock.now(), inc.user_id, inc.user_name)
             state = uow.conversations.get(inc.chat_id, inc.user_id)
+            # Someone who never chose a language reads their estate's; a stranger, their Telegram app's.
+            lang: Lang = people.language_of(uow, person) or resolve_language(inc.language_code)
             if changed:  # a read-only look-up ends without a commit
                 uow.commit()
-        lang: Lang = person.language if person.language in LANGUAGES else resolve_language(inc.language_code)
         turn = Turn(
             self.ctx,
             inc,

@@ -67,7 +67,7 @@ MESSAGES: dict[str, str] = {
         "This group is public (it has a @username anyone can find), so it cannot receive ticket cards. "
         "Use a private group."
     ),
-    "illegal_transition": N_("This cannot be done now: the ticket is {status}."),
+    "illegal_transition": N_("This cannot be done now: the ticket's status is “{status}”."),
 }
 
 

@@ -34,7 +34,7 @@ def photo_problem(turn: Turn) -> str | None:
         return None if inc.file_id else turn.t("That photo did not come through. Please send it again.")
     if (inc.mime_type or "").lower().startswith("image/"):
         return turn.t(
-            "That picture came as a file. Please send it as a photo (choose Photo, not File, when "
+            "That picture came as a file. Please send it as a photo (choose “Photo”, not “File”, when "
             "attaching), so staff and the community can see it at a glance."
         )
     return turn.t(

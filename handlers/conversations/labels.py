@@ -129,6 +129,12 @@ PRIVACY: dict[Privacy, str] = {
     Privacy.GOVERNMENT: N_("Show my name only to the government side"),
     Privacy.NOBODY: N_("Show my name to nobody"),
 }
+# The choice once made, after "Who sees my name:" (the buttons above would repeat the question)
+PRIVACY_CHOSEN: dict[Privacy, str] = {
+    Privacy.EVERYONE: N_("everyone handling the case"),
+    Privacy.GOVERNMENT: N_("the government side only"),
+    Privacy.NOBODY: N_("nobody"),
+}
 
 PRIVACY_EXPLAINED: dict[Privacy, str] = {
     Privacy.EVERYONE: N_(

@@ -25,7 +25,7 @@ ESTATE: list[tuple[str, str]] = [("revenue", N_("Public revenue of my estate"))]
 OFFICIAL: list[tuple[str, str]] = [
     ("area", N_("Open tickets in my area (officials)")),
     ("overdue", N_("Overdue tickets in my area (officials)")),
-    ("supervision", N_("Listed supervision in my area (officials)")),
+    ("supervision", N_("Listed for supervision in my area (officials)")),
     ("disclosure", N_("Who in my area published public revenue")),
 ]
 STRANGER: list[tuple[str, str]] = [("join", N_("Join your estate with its code"))]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
@@ -11,7 +12,8 @@ from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
-from handlers.text import DEFAULT_LANG, LANGUAGES, N_, Lang
+from handlers.services.people import language_of
+from handlers.text import DEFAULT_LANG, N_, Lang
 
 Renderer = Callable[[UnitOfWork, Translator, Notification, Ticket, Person], list[Send]]
 # Drawn with the clock and the working calendar of the moment it is sent
@@ -139,7 +141,7 @@ def rejection_review(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket
 
 
 def department(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
-    intro = tr.gettext("📣 A case is transferred to your department (吹哨报到):\n“{note}”").format(
+    intro = tr.gettext("📣 A case has been transferred to your department (吹哨报到):\n“{note}”").format(
         note=n.params.get("note", "")
     )
     return _card(uow, tr, n, t, p, intro)
@@ -157,7 +159,10 @@ ESCALATION_REASON: dict[str, str] = {
     "manager": N_("not acknowledged in time"),
     "community": N_("the deadline passed"),
     "street": N_("still not resolved well after the deadline"),
-    "bureau": N_("still not resolved long after the deadline: now under listed supervision (挂牌督办)"),
+    "bureau": N_(
+        "still not resolved long after the deadline, and now listed for supervision by the district "
+        "housing bureau (挂牌督办)"
+    ),
 }
 
 
@@ -173,7 +178,9 @@ def escalated(
     Drawn when the outbox sends it, so the working days are counted to that moment."""
     rung = str(n.params.get("rung"))
     reason = tr.gettext(ESCALATION_REASON.get(rung, ESCALATION_REASON["community"]))
-    intro = tr.gettext("⬆️ {number} is escalated to you: {reason}.").format(number=t.number, reason=reason)
+    intro = tr.gettext("⬆️ {number} has been escalated to you: {reason}.").format(
+        number=t.number, reason=reason
+    )
     intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
     return _card(uow, tr, n, t, p, intro)
 
@@ -191,16 +198,22 @@ def urged(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person
     return _short(tr, n, p, t, intro)
 
 
-def about_office(message: str, unreached: str | None = None) -> Renderer:
+@dataclass(frozen=True)
+class AboutOffice:
     """A notice to the owner naming the office that now has their case (as the setup file names it);
     `unreached` instead when nobody at that office could be reached, so they were not told."""
 
-    def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
-        chosen = unreached if unreached and n.params.get("unreached") else message
+    message: str
+    unreached: str | None = None
+
+    def __call__(self, uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+        chosen = self.unreached if self.unreached and n.params.get("unreached") else self.message
         text = tr.gettext(chosen).format(number=t.number, office=office_name(uow, n) or "—")
         return _say(n, p, text, [[Button("🕘 " + tr.gettext("Timeline"), encode("tl", t.id))]])
 
-    return render
+
+def about_office(message: str, unreached: str | None = None) -> Renderer:
+    return AboutOffice(message, unreached)
 
 
 WHY_UNREACHABLE: dict[str, str] = {
@@ -224,7 +237,7 @@ def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pe
     if not lines:
         lines.append(tr.gettext("• nobody at {office} is set up in the bot").format(office=office))
     text = tr.gettext(
-        "⚠️ {number} is escalated to {office}, but nobody there can be reached through the bot, so "
+        "⚠️ {number} has been escalated to {office}, but nobody there can be reached through the bot, so "
         "they have not been told:\n{people}\nPlease phone them about it."
     ).format(number=t.number, office=office, people="\n".join(lines))
     return _short(tr, n, p, t, text)
@@ -275,21 +288,21 @@ RENDERERS: dict[str, Renderer] = {
     "ticket.reminder": reminder,
     "ticket.supervised": about_office(
         N_(
-            "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
-            "resolved, and the property company must report to it."
+            "🏛 {number} has been listed for supervision (挂牌督办) by {office}, the district housing "
+            "bureau: it follows the case until it is resolved, and the property company must report to it."
         ),
         N_(
-            "🏛 {number} is now under listed supervision (挂牌督办) by {office}, but nobody there can "
-            "be reached through the bot yet, so they have not been told. The project manager is asked to "
-            "phone them."
+            "🏛 {number} has been listed for supervision (挂牌督办) by {office}, the district housing "
+            "bureau, but nobody there can be reached through the bot yet, so they have not been told. "
+            "The project manager has been asked to phone them."
         ),
     ),
     "ticket.chased": about_office(
-        N_("📈 {number} is past its deadline and is escalated to {office}, which now follows it up."),
+        N_("📈 {number} is past its deadline and has been escalated to {office}, which now follows it up."),
         N_(
-            "📈 {number} is past its deadline and is escalated to {office}, but nobody there can be "
-            "reached through the bot yet, so they have not been told. The project manager is asked to "
-            "phone them."
+            "📈 {number} is past its deadline and has been escalated to {office}, but nobody there can be "
+            "reached through the bot yet, so they have not been told. The project manager has been asked "
+            "to phone them."
         ),
     ),
     "ticket.unreached": unreached,
@@ -388,7 +401,11 @@ def render(
     person = uow.people.get(n.person_id)
     if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
         return []
-    lang: Lang = person.language if person.language in LANGUAGES else DEFAULT_LANG
+    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
+    # Someone who never chose a language (a manager from the setup file who never wrote) reads their
+    # estate's, or else that of the estate the notice is about.
+    about = ticket.estate_id if ticket is not None else n.params.get("estate_id")
+    lang: Lang = language_of(uow, person, about if isinstance(about, int) else None) or DEFAULT_LANG
     tr = tr_for(lang)
     from handlers.conversations import revenue_notices  # disclosures: notices without a ticket
 
@@ -397,7 +414,6 @@ def render(
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)
-    ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     if (renderer is None and timed is None) or ticket is None:
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case

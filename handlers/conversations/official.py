@@ -58,7 +58,7 @@ def area(turn: Turn) -> None:
     overdue = sum(1 for t in ordered if t.due_at and t.due_at < now)
     turn.say(
         turn.t(
-            "Open in your area: {n}, overdue: {overdue}. Tap one for its card:",
+            "{n} open in your area, {overdue} of them overdue. Tap one for its card:",
             n=len(ordered),
             overdue=overdue,
         ),
@@ -98,7 +98,8 @@ def send_back(turn: Turn) -> None:
     turn.toast()
     turn.edit_pressed(
         turn.t(
-            "{number} is sent back to the company with a fresh acknowledgement limit.", number=ticket.number
+            "{number} has been sent back to the company, with a new time limit to acknowledge it.",
+            number=ticket.number,
         )
     )
 
@@ -141,7 +142,7 @@ def on_transfer_message(turn: Turn) -> None:
     turn.clear_state()
     turn.say(
         turn.t(
-            "{number} is transferred to {name}, with a deadline of its own: {due}.",
+            "{number} has been transferred to {name}, with a deadline of its own: {due}.",
             number=ticket.number,
             name=data["office_name"],
             due=cards.when(turn.tr, ticket.due_at),
@@ -264,8 +265,8 @@ def _listing(turn: Turn, title: str, empty: str, keep: Callable[[Ticket, datetim
 def supervision_list(turn: Turn) -> None:
     _listing(
         turn,
-        N_("Under listed supervision (挂牌督办) in your area: {n}"),
-        N_("Nothing under listed supervision in your area."),
+        N_("Listed for supervision by the district housing bureau (挂牌督办) in your area: {n}"),
+        N_("Nothing in your area is listed for supervision by the district housing bureau (挂牌督办)."),
         lambda t, now: t.supervised,
     )
 

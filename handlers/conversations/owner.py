@@ -152,7 +152,7 @@ def withdraw_button(turn: Turn) -> None:
         )
         return
     tickets.withdraw(turn.ctx, turn.person_id, ticket.id or 0)
-    turn.edit_pressed(turn.t("{number} is withdrawn. The staff have been told.", number=ticket.number))
+    turn.edit_pressed(turn.t("{number} has been withdrawn. The staff have been told.", number=ticket.number))
 
 
 def photo_button(turn: Turn) -> None:
@@ -235,7 +235,7 @@ def on_reopen_message(turn: Turn) -> None:
     turn.clear_state()
     turn.say(
         turn.t(
-            "{number} is reopened with a new deadline: {due}. The staff have been told.",
+            "{number} has been reopened with a new deadline, {due}. The staff have been told.",
             number=ticket.number,
             due=cards.when(turn.tr, ticket.due_at),
         )
@@ -258,7 +258,7 @@ def rate_stars(turn: Turn) -> None:
     turn.edit_pressed("⭐" * stars)
     turn.set_state("rate", "comment", ticket_id=tid)
     turn.say(
-        turn.t("Any comment for the property company? Write it, or press Skip."),
+        turn.t("Any comment for the property company? Write it, or press “Skip”."),
         [[Button(turn.t("Skip"), encode("rc", tid))]],
     )
 
@@ -272,7 +272,7 @@ def rate_skip(turn: Turn) -> None:
 
 def on_rate_message(turn: Turn) -> None:
     if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write a comment, or press Skip."))
+        turn.say(turn.t("Please write a comment, or press “Skip”."))
         return
     _finish_rating(turn, turn.inc.text)
 

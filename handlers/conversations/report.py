@@ -98,7 +98,7 @@ def emergency_text(turn: Turn) -> str:
         "🚨 In an emergency call now:\n"
         "• Fire: 119\n• Police, gas leak, danger to people: 110\n• Someone trapped in a lift: 96333 "
         "(the lift rescue line), or the number inside the lift\n\n"
-        "Only after you are safe: I can record the problem so the property company must follow up."
+        "Once you are safe, I can record the problem so the property company must follow up."
     )
 
 
@@ -222,11 +222,11 @@ def on_message(turn: Turn) -> None:
                     [[Button(turn.t("Done"), encode("r", "done"))]],
                 )
         else:
-            turn.say(turn.t("Send a photo, or press Done / Skip."), _photo_buttons(turn))
+            turn.say(turn.t("Send a photo, or press “Done” or “Skip”."), _photo_buttons(turn))
     elif state.step == "location":
         if inc.kind is not Kind.TEXT:
             turn.say(
-                turn.t("Please write where it is, or press Skip."),
+                turn.t("Please write where it is, or press “Skip”."),
                 [[Button(turn.t("Skip"), encode("r", "skip"))]],
             )
             return
@@ -252,7 +252,8 @@ def ask_description(turn: Turn) -> None:
 def ask_photos(turn: Turn) -> None:
     turn.say(
         turn.t(
-            "Send up to {maximum} photos if they help, then press Done. Or Skip.", maximum=tickets.MAX_PHOTOS
+            "Send up to {maximum} photos if they help, then press “Done”; or press “Skip”.",
+            maximum=tickets.MAX_PHOTOS,
         ),
         _photo_buttons(turn),
     )
@@ -350,7 +351,7 @@ def _draft_text(turn: Turn) -> str:
         turn.t("Photos: {n}", n=len(photos)),
         turn.t(
             "Who sees my name: {choice}",
-            choice=labels.label(turn.tr, labels.PRIVACY, Privacy(str(d["privacy"]))),
+            choice=labels.label(turn.tr, labels.PRIVACY_CHOSEN, Privacy(str(d["privacy"]))),
         ),
         "",
         str(d.get("description", "")),

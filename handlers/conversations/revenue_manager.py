@@ -145,7 +145,7 @@ def _publish(turn: Turn, disclosure_id: int, reason: str | None) -> None:
         turn.t(
             "📢 Published ({timing}): {quarter}, revision {revision}. {count} owners are being told.",
             timing=timing,
-            quarter=done.disclosure.quarter,
+            quarter=rt.quarter_label(turn.tr, done.disclosure.quarter),
             revision=done.disclosure.revision,
             count=done.notified,
         )

@@ -13,12 +13,12 @@ from handlers.text import N_
 
 KINDS = frozenset({"revenue.published", "revenue.revised", "revenue.reminder", "revenue.missed"})
 REMINDER = N_(
-    "⏰ The {kind} disclosure of {estate} for {quarter} is due on {due}. Send the filled template "
-    "here (/revenue_template)."
+    "⏰ {kind}, {quarter}: the disclosure of {estate} is due on {due}. Send the filled template here "
+    "(/revenue_template)."
 )
 MISSED = N_(
-    "🔴 {estate} did not publish its {kind} disclosure for {quarter} by {due}. The estate is marked; "
-    "see /disclosure."
+    "🔴 {kind}, {quarter}: {estate} did not publish its disclosure by {due}. The estate has been "
+    "marked; see /disclosure."
 )
 
 
@@ -35,7 +35,7 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
         text = tr.gettext(template).format(
             kind=labels.label(tr, rt.KIND_LABELS, p.get("kind")),
             estate=estate.name,
-            quarter=p.get("quarter", ""),
+            quarter=rt.quarter_label(tr, str(p.get("quarter", ""))),
             due=tr.format_date(date.fromisoformat(str(p.get("due")))),
         )
         return [Send(chat, text)]
@@ -46,7 +46,7 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
     figures = to_rules(disclosure)
     money = tr.format_money
     head = (
-        tr.gettext("📢 {title} is published ({timing}).")
+        tr.gettext("📢 {title} has been published ({timing}).")
         if n.kind == "revenue.published"
         else tr.gettext("✏️ {title} was corrected (revision {revision}): {reason}")
     )

@@ -31,7 +31,7 @@ def disclosure_overview(turn: Turn) -> None:
         "🏛 "
         + turn.t(
             "Public revenue disclosures, {quarter} (due {date})",
-            quarter=str(view.quarter),
+            quarter=rt.quarter_label(turn.tr, view.quarter),
             date=turn.tr.format_date(view.due_on),
         ),
         "",
@@ -39,10 +39,13 @@ def disclosure_overview(turn: Turn) -> None:
     for s in view.estates:
         when = f" · {turn.tr.format_date(s.published_at)}" if s.published_at else ""
         mark = " ⚠️" if s.marked else ""
-        lines.append(
-            f"{icon[s.status.value]} {s.estate.name} ({s.company_name}): "
-            f"{turn.t(rt.TIMELINESS[s.status.value])}{when}{mark}"
+        status = turn.t(
+            "{estate} ({company}): {status}",
+            estate=s.estate.name,
+            company=s.company_name,
+            status=turn.t(rt.TIMELINESS[s.status.value]),
         )
+        lines.append(f"{icon[s.status.value]} {status}{when}{mark}")
     counts = {k: sum(1 for s in view.estates if s.status.value == k) for k in icon}
     lines += [
         "",
@@ -54,9 +57,14 @@ def disclosure_overview(turn: Turn) -> None:
         "🏅 " + turn.t("Ranking by on-time rate (last four quarters):"),
     ]
     for i, (name, rank) in enumerate(view.estate_ranking, start=1):
-        lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
+        lines.append(_ranked(turn, i, name, rank.on_time, rank.due))
     if view.company_ranking:
         lines += ["", "🏢 " + turn.t("Companies:")]
         for i, (name, rank) in enumerate(view.company_ranking, start=1):
-            lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
+            lines.append(_ranked(turn, i, name, rank.on_time, rank.due))
     turn.say("\n".join(lines))
+
+
+def _ranked(turn: Turn, place: int, name: str, on_time: int, due: int) -> str:
+    # Translators: a place in the on-time ranking: "1. 海滨花园: 3/4" (published on time / due)
+    return turn.t("{place}. {name}: {on_time}/{due}", place=place, name=name, on_time=on_time, due=due)

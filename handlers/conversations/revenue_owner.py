@@ -96,7 +96,11 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
         buttons.append([Button("🗂 " + turn.t("Earlier quarters"), encode("rv", "h", view.estate.id))])
     if d.kind == rules.DisclosureKind.REVENUE.value:
         for other in revenue_reading.other_kinds(turn.ctx, turn.person_id, view.estate.id or 0):
-            label = f"{turn.t(rt.KIND_LABELS[other.kind])} {other.quarter}"
+            label = turn.t(
+                "{kind}, {quarter}",
+                kind=turn.t(rt.KIND_LABELS[other.kind]),
+                quarter=rt.quarter_label(turn.tr, other.quarter),
+            )
             buttons.append([Button("📄 " + label, encode("rv", "v", other.id))])
     turn.say("\n".join(lines), buttons)
 
@@ -104,7 +108,12 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
 def _history(turn: Turn, estate_id: int) -> None:
     view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id)
     rows = [
-        [Button(f"{h.quarter} · {turn.tr.format_money(h.closing_fen)}", encode("rv", "v", h.id))]
+        [
+            Button(
+                f"{rt.quarter_label(turn.tr, h.quarter)} · {turn.tr.format_money(h.closing_fen)}",
+                encode("rv", "v", h.id),
+            )
+        ]
         for h in view.history
     ]
     turn.say(turn.t("Published quarters:"), rows)

@@ -51,6 +51,13 @@ KIND_LABELS: dict[str, str] = {
     "maintenance_fund": N_("Maintenance fund"),
     "shared_utilities": N_("Shared water and power"),
 }
+# A quarter as people write it: "Q3 2026", 2026年第三季度 (the files keep the compact 2026Q3).
+QUARTER_LABELS: dict[int, str] = {
+    1: N_("Q1 {year}"),
+    2: N_("Q2 {year}"),
+    3: N_("Q3 {year}"),
+    4: N_("Q4 {year}"),
+}
 FIELD_LABELS: dict[str, str] = {
     "quarter": N_("Quarter"),
     "kind": N_("Kind"),
@@ -177,11 +184,13 @@ def figures_text(tr: Translator, d: rules.Disclosure) -> str:
         if not lines and section is rules.Section.USE:
             continue
         out.append("")
-        out.append(f"{tr.gettext(SECTION_LABELS[section.value])}: {money(d.total(section))}")
+        section_label = tr.gettext(SECTION_LABELS[section.value])
+        out.append(amount_line(tr, section_label, money(d.total(section))))
         for x in lines:
-            ref = f" ({x.reference})" if x.reference else ""
             note = f" — {x.note}" if x.note else ""  # the manager's own word on the line
-            out.append(f"  · {item_label(tr, x.item)}: {money(x.amount_fen)}{ref}{note}")
+            out.append(
+                "  · " + amount_line(tr, item_label(tr, x.item), money(x.amount_fen), x.reference) + note
+            )
         if section is rules.Section.COST:
             out.append("")
             out.append(tr.gettext("Net: {amount}").format(amount=money(d.net_fen)))
@@ -195,13 +204,35 @@ def changes_text(tr: Translator, changes: list[tuple[str, int, int]]) -> str:
     out = []
     for item, old, new in changes:
         label = tr.gettext(named[item]) if item in named else item_label(tr, item)
-        out.append(f"  · {label}: {tr.format_money(old)} → {tr.format_money(new)}")
+        # Translators: a changed amount in a corrected disclosure, old → new
+        change = tr.gettext("{label}: {old} → {new}")
+        out.append("  · " + change.format(label=label, old=tr.format_money(old), new=tr.format_money(new)))
     return "\n".join(out)
 
 
-def title(tr: Translator, kind: str, estate: str, quarter: str) -> str:
+def amount_line(tr: Translator, label: str, amount: str, reference: str | None = None) -> str:
+    """A labelled amount, with the contract or decision it rests on when there is one."""
+    if reference:
+        # Translators: an item of a disclosure, its amount and the contract or decision it rests on
+        return tr.gettext("{label}: {amount} ({reference})").format(
+            label=label, amount=amount, reference=reference
+        )
+    # Translators: an item or a section of a disclosure and its amount
+    return tr.gettext("{label}: {amount}").format(label=label, amount=amount)
+
+
+def quarter_label(tr: Translator, quarter: str | rules.Quarter) -> str:
+    """The quarter in the reader's words ("Q3 2026", 2026年第三季度); text that is no quarter as it is."""
+    try:
+        q = quarter if isinstance(quarter, rules.Quarter) else rules.Quarter.parse(quarter)
+    except ValueError:
+        return str(quarter)
+    return tr.gettext(QUARTER_LABELS[q.q]).format(year=q.year)
+
+
+def title(tr: Translator, kind: str, estate: str, quarter: str | rules.Quarter) -> str:
     return tr.gettext("{kind} of {estate}, {quarter}").format(
-        kind=labels.label(tr, KIND_LABELS, kind), estate=estate, quarter=quarter
+        kind=labels.label(tr, KIND_LABELS, kind), estate=estate, quarter=quarter_label(tr, quarter)
     )
 
 
@@ -235,9 +266,9 @@ def chart_spec(
     recent = sorted(history, key=lambda d: (d.quarter.year, d.quarter.q))[-4:]
     has_uses = any(section == rules.Section.USE.value for _, _, section in items)
     return ChartSpec(
-        title=title(tr, current.kind.value, estate, str(current.quarter)),
+        title=title(tr, current.kind.value, estate, current.quarter),
         items=items,
-        quarters=[(str(d.quarter), d.income_fen, d.costs_fen, d.net_fen) for d in recent],
+        quarters=[(quarter_label(tr, d.quarter), d.income_fen, d.costs_fen, d.net_fen) for d in recent],
         labels={
             "by_item": tr.gettext("Income, costs and use of the money by item")
             if has_uses

@@ -142,7 +142,7 @@ def on_resolve_message(turn: Turn) -> None:
             return
         turn.set_state("resolve", "photo", note=note)
         turn.say(
-            turn.t("Add a photo of the result, or press Skip."),
+            turn.t("Add a photo of the result, or press “Skip”."),
             [[Button(turn.t("Skip"), encode("rz", "skip"))]],
         )
         return
@@ -152,7 +152,7 @@ def on_resolve_message(turn: Turn) -> None:
     elif turn.inc.kind is Kind.PHOTO and turn.inc.file_id:
         _finish_resolve(turn, (turn.inc.file_id, turn.inc.file_unique_id))
     else:
-        turn.say(turn.t("Send a photo, or press Skip."), [[Button(turn.t("Skip"), encode("rz", "skip"))]])
+        turn.say(turn.t("Send a photo, or press “Skip”."), [[Button(turn.t("Skip"), encode("rz", "skip"))]])
 
 
 def resolve_skip_photo(turn: Turn) -> None:
@@ -168,7 +168,11 @@ def _finish_resolve(turn: Turn, photo: tuple[str, str | None] | None) -> None:
     data = turn.state.data
     ticket = tickets.resolve(turn.ctx, turn.person_id, int(data["ticket_id"]), str(data["note"]), photo)  # type: ignore[call-overload]
     turn.clear_state()
-    turn.say(turn.t("{number} is marked resolved. The owner is asked to confirm.", number=ticket.number))
+    turn.say(
+        turn.t(
+            "{number} has been marked resolved. The owner has been asked to confirm.", number=ticket.number
+        )
+    )
 
 
 def transfer(turn: Turn) -> None:
@@ -247,7 +251,7 @@ def on_reject_message(turn: Turn) -> None:
         return
     ticket = tickets.reject(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
     turn.clear_state()
-    turn.say(turn.t("{number} is sent to the community with your reason.", number=ticket.number))
+    turn.say(turn.t("{number} has been sent to the community with your reason.", number=ticket.number))
 
 
 def tasks(turn: Turn) -> None:

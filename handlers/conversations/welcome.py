@@ -29,7 +29,7 @@ def start(turn: Turn) -> None:
         role = people.redeem_invite(turn.ctx, turn.person_id, code)
         turn.say(
             turn.t(
-                "Welcome! You are now registered as {role}{where}.",
+                "Welcome! Registered as: {role}{where}.",
                 role=_role_name(turn, role.kind),
                 where=(" · " + found.estate_name) if found.estate_name else "",
             )
@@ -64,7 +64,12 @@ def help_(turn: Turn) -> None:
     if actor.office_ids():
         lines.append(turn.t("/area – open tickets in my area"))
         lines.append(turn.t("/overdue – what is overdue in my area"))
-        lines.append(turn.t("/supervision – what is under listed supervision in my area"))
+        lines.append(
+            turn.t(
+                "/supervision – what in my area is listed for supervision by the district housing "
+                "bureau (挂牌督办)"
+            )
+        )
     if not actor.roles:
         lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
     lines += revenue.help_lines(turn, actor)

@@ -14,6 +14,7 @@ from handlers.services import membership
 from handlers.services.context import Context
 from handlers.services.errors import NotFound, UserError
 from handlers.services.tickets.records import log_event, save
+from handlers.text import LANGUAGES, Lang
 
 UNIT_MAX = 60
 # Unambiguous when read aloud or typed from paper: no 0/O, 1/I/L.
@@ -236,6 +237,20 @@ def create_invite(
         uow.invites.add(invite)
         uow.commit()
         return invite
+
+
+def language_of(uow: UnitOfWork, person: Person, about_estate: int | None = None) -> Lang | None:
+    """The language to write to this person in: their own choice; else their estate's (of their first
+    role at an estate); else that of the estate the message is about. None when nothing says."""
+    if person.language in LANGUAGES:
+        return person.language
+    roles = uow.roles.of_person(person.id) if person.id is not None else []
+    estate_ids = [r.estate_id for r in roles if r.estate_id is not None]
+    for estate_id in [*estate_ids, *([about_estate] if about_estate else [])]:
+        estate = uow.estates.get(estate_id)
+        if estate is not None and estate.language in LANGUAGES:
+            return estate.language
+    return None
 
 
 def set_language(ctx: Context, person_id: int, language: str) -> None:

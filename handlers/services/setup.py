@@ -26,6 +26,7 @@ from handlers.services.context import Context
 from handlers.services.membership import after_roles_changed, hand_over_estate
 from handlers.services.people import new_code
 from handlers.services.setup_document import DEPARTMENTS, ROLE_FIELDS, Entry, SetupError, validate
+from handlers.text import DEFAULT_LANG, LANGUAGES, Lang
 
 
 @dataclass
@@ -52,6 +53,20 @@ def _text(entry: Entry, name: str, section: str, maximum: int = 200) -> str:
     if len(text) > maximum:
         raise SetupError(entry.line_of(name), f"{section}.{name}", f"longer than {maximum} characters")
     return text
+
+
+def _language(entry: Entry, section: str) -> Lang | None:
+    """The entry's `language`, one the bot speaks; None when the entry names none."""
+    value = entry.data.get("language")
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise SetupError(
+            entry.line_of("language"),
+            f"{section}.language",
+            f"{value!r} is not one of {', '.join(LANGUAGES)}",
+        )
+    return value
 
 
 def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
@@ -215,6 +230,7 @@ def _apply_estates(
         estate.name, estate.prefix, estate.invite_code = _text(entry, "name", "estates"), prefix, code
         estate.community_id, estate.company_id = community.id or 0, company.id or 0
         estate.address = str(entry.data["address"]) if entry.data.get("address") else None
+        estate.language = _language(entry, "estates") or DEFAULT_LANG
         existing[key] = uow.estates.add(estate) if created else uow.estates.save(estate)
         report.count("estates", created)
         if handed_over:
@@ -341,8 +357,9 @@ def _person_for(
     person.key, person.display_name = key, name
     if telegram_id is not None:
         person.telegram_id = telegram_id
-    if entry.data.get("language"):
-        person.language = str(entry.data["language"])
+    language = _language(entry, "people")
+    if language is not None:
+        person.language = language
     person = uow.people.add(person) if created else uow.people.save(person)
     report.count("people", created)
     return person

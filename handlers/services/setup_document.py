@@ -28,7 +28,7 @@ class SetupError(Exception):
 SECTIONS: dict[str, set[str]] = {
     "offices": {"key", "name", "kind", "parent", "department"},
     "companies": {"key", "name", "phone"},
-    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code"},
+    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code", "language"},
     "people": {"key", "name", "telegram_id", "language", "roles", "active"},
     "policies": {
         "key",

@@ -19,6 +19,7 @@ from bot.i18n import load_translations
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
+from handlers.conversations.notices import RENDERERS, AboutOffice
 from handlers.rules.categories import Category, Urgency
 from handlers.services import tickets
 from handlers.services.tickets import TicketDraft, open_ticket
@@ -63,20 +64,12 @@ CLIMB: dict[int, list[tuple[str, str, bool]]] = {
     ],
 }
 # The owner's notices as the catalogs hold them (msgids; each language's text is looked up).
+CHASED, SUPERVISED = RENDERERS["ticket.chased"], RENDERERS["ticket.supervised"]
+assert isinstance(CHASED, AboutOffice) and isinstance(SUPERVISED, AboutOffice)
 NOTICE = {
-    (
-        "chased",
-        True,
-    ): "📈 {number} is past its deadline and is escalated to {office}, which now follows it up.",
-    ("chased", False): (
-        "📈 {number} is past its deadline and is escalated to {office}, but nobody there can be "
-        "reached through the bot yet, so they have not been told. The project manager is asked to "
-        "phone them."
-    ),
-    ("supervised", True): (
-        "🏛 {number} is now under listed supervision (挂牌督办): {office} follows it until it is "
-        "resolved, and the property company must report to it."
-    ),
+    ("chased", True): CHASED.message,
+    ("chased", False): CHASED.unreached,
+    ("supervised", True): SUPERVISED.message,
 }
 
 

@@ -109,7 +109,7 @@ async def test_a_manager_publishes_a_quarter_and_an_owner_questions_a_line(
 
     botapi.push_document(MANAGER, bad, file_name="revenue-2026Q3.xlsx", mime_type=XLSX_MIME, caption="2026Q3")
     preview = await wait_message(botapi, MANAGER, lambda m: "📝" in text_of(m))
-    assert "278,620.00" in text_of(preview) and "2026Q3" in text_of(preview)
+    assert "278,620.00" in text_of(preview) and "2026年第三季度" in text_of(preview)
 
     botapi.push_callback(MANAGER, preview["message_id"], button(preview, "rv:pub:"))
     await botapi.wait_until(

@@ -47,9 +47,9 @@ def test_the_demo_tells_all_three_acts_in_each_language(tmp_path: Path, lang: st
     # Act one: the lift is fixed and the owner confirms.
     assert "HB-2026-000001" in out
     assert tr.gettext(STATUS[Status.CLOSED]) in out
-    # Act two: the ladder climbs to the district's listed supervision.
+    # Act two: the ladder climbs until the district lists the case for supervision.
     assert "HB-2026-000002" in out
-    assert tr.gettext("Under listed supervision by the district (挂牌督办)") in out
+    assert tr.gettext("Listed for supervision by the district housing bureau (挂牌督办)") in out
     # Act three: the disclosure is published and charted; the chart is a real PNG.
     chart = tmp_path / "wuye-demo" / "05-chart.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

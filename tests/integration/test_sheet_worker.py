@@ -219,4 +219,4 @@ async def test_the_core_in_its_own_process_answers_from_the_rows_read_ahead(tmp_
         app.engine.dispose()
     refusal, preview = replies
     assert "❌" in refusal and ".xlsx" in refusal
-    assert "📝" in preview and "2026Q3" in preview
+    assert "📝" in preview and "2026年第三季度" in preview

@@ -239,7 +239,7 @@ def test_an_owner_questions_a_line_and_a_ticket_is_opened_linked_to_it(ctx: Cont
         stored = uow.tickets.get(ticket.id or 0)
         assert stored is not None
         assert questioned_line(uow, NullTranslator(), stored) == (
-            "Line questioned: The company's agreed management share · Public revenue of 海滨花园, 2026Q3"
+            "Line questioned: The company's agreed management share · Public revenue of 海滨花园, Q3 2026"
         )
     with ctx.uow() as uow:
         link = uow.disclosures.question_of(ticket.id or 0)

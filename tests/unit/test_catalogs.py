@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -338,17 +339,18 @@ def test_the_old_msgid_hint_stays_while_fuzzy_and_goes_once_reviewed(tmp_path: P
 
 
 # ---- Traditional Chinese reads as written Traditional, not converted Simplified ----------------------
-# Mainland words (left) that a Traditional reader says otherwise (right), and one term per idea: a file
-# is 檔案 (文件 is gone with it), a template 範本, settings 設定, a spreadsheet's row 列 and column 欄
-# (the mainland's 行 and 列 would read crossed); quotes are 「」.
+# Mainland words (left) that a Traditional reader says otherwise (right): a file is 檔案, a template 範本,
+# settings 設定, a spreadsheet's row 列 and column 欄 (the mainland's 行 and 列 would read crossed), a
+# spreadsheet 試算表; quotes are 「」.
 MAINLAND_ONLY = {
     "設置": "設定",
-    "信息": "資訊",
+    "信息": "資訊 / 訊息",
     "模板": "範本",
     "文件": "檔案",
     "文檔": "檔案",
     "點擊": "點選 / 按",
     "二維碼": "QR 碼",
+    "掃碼": "掃描",
     "數據": "資料",
     "默認": "預設",
     "視頻": "影片",
@@ -362,24 +364,75 @@ MAINLAND_ONLY = {
     "程序": "程式",
     "合同": "合約",
     "保潔": "清潔",
+    "安保": "保全",
     "單元格": "儲存格",
+    "電子表格": "試算表",
+    "示例": "範例",
+    "配置": "設定",
+    "生成": "產生 / 建立",
     "“": "「",
     "”": "」",
+    "‘": "『",
+    "’": "』",
+}
+# One term per idea: the Traditional catalog writes the first word, never the others (each is good
+# Traditional somewhere, so only mixing them is wrong; the mainland-only ones are also listed above).
+ONE_TERM: dict[str, tuple[str, ...]] = {
+    "template": ("範本", "模板"),
+    "file": ("檔案", "文件", "文檔"),
+    "settings": ("設定", "設置"),
+    "message": ("訊息", "信息", "消息"),
+    "user": ("使用者", "用戶", "用户"),
+    "account": ("帳號", "賬號", "賬戶"),
+    "account book": ("帳", "賬"),
+    "network": ("網路", "網絡"),
+    "database": ("資料庫", "數據庫"),
+    "default": ("預設", "默認"),
+    "link": ("連結", "鏈接"),
+    "program": ("程式", "程序"),
+    "interface": ("介面", "界面"),
+    "send": ("傳送", "發送"),
+    "open": ("開啟", "打開"),
+    "identity": ("身分", "身份"),
+    "now": ("目前", "當前"),
+    "follow up": ("追蹤", "跟蹤", "跟進"),
+    "command": ("指令", "命令"),
+    "recognise": ("辨識", "識別"),
+    "reporter": ("報事人", "反映人"),
 }
 
 
-def mainland_terms(po: Path) -> list[str]:
+def _texts(po: Path) -> list[str]:
     with po.open("rb") as f:
         catalog = read_po(f)
+    return [
+        text
+        for message in catalog
+        if message.id
+        for text in ([message.string] if isinstance(message.string, str) else list(message.string))
+    ]
+
+
+def mainland_terms(po: Path) -> list[str]:
     found = []
-    for message in catalog:
-        if not message.id:
-            continue
-        texts = [message.string] if isinstance(message.string, str) else list(message.string)
-        for text in texts:
-            for word, instead in MAINLAND_ONLY.items():
-                if word in text:
-                    found.append(f"{word} (write {instead}) in {text[:50]!r}")
+    for text in _texts(po):
+        for word, instead in MAINLAND_ONLY.items():
+            if word in text:
+                found.append(f"{word} (write {instead}) in {text[:50]!r}")
+    return found
+
+
+def mixed_terms(po: Path) -> list[str]:
+    """Each other word for an idea the catalog has chosen a term for, and whether it mixes the two."""
+    texts = _texts(po)
+    found = []
+    for idea, (chosen, *others) in ONE_TERM.items():
+        uses_chosen = any(chosen in t for t in texts)
+        for other in others:
+            for text in texts:
+                if other in text:
+                    mixed = f", mixed with {chosen} elsewhere" if uses_chosen else ""
+                    found.append(f"{other} (one term for {idea}: {chosen}{mixed}) in {text[:50]!r}")
     return found
 
 
@@ -387,8 +440,82 @@ def test_the_traditional_catalog_uses_no_mainland_terms() -> None:
     assert mainland_terms(po_path(ROOT, "zh_Hant")) == []
 
 
-def test_the_mainland_term_check_sees_one(tmp_path: Path) -> None:
+def test_the_traditional_catalog_uses_one_term_per_idea() -> None:
+    assert mixed_terms(po_path(ROOT, "zh_Hant")) == []
+
+
+def _po(tmp_path: Path, *translations: str) -> Path:
     po = tmp_path / "wuye.po"
-    entry = 'msgid "Files cannot be made here."\nmsgstr "此處無法生成文件。"\n'
-    po.write_text('msgid ""\nmsgstr ""\n\n' + entry, "utf-8")
-    assert mainland_terms(po) == ["文件 (write 檔案) in '此處無法生成文件。'"]
+    entries = "".join(f'msgid "m{i}"\nmsgstr "{text}"\n\n' for i, text in enumerate(translations))
+    po.write_text('msgid ""\nmsgstr ""\n\n' + entries, "utf-8")
+    return po
+
+
+def test_the_mainland_term_check_sees_one(tmp_path: Path) -> None:
+    po = _po(tmp_path, "此處無法生成文件。")
+    assert mainland_terms(po) == [
+        "文件 (write 檔案) in '此處無法生成文件。'",
+        "生成 (write 產生 / 建立) in '此處無法生成文件。'",
+    ]
+
+
+def test_the_one_term_check_sees_two_words_for_one_idea(tmp_path: Path) -> None:
+    po = _po(tmp_path, "請傳送照片。", "請發送照片。", "已開啟。")
+    assert mixed_terms(po) == ["發送 (one term for send: 傳送, mixed with 傳送 elsewhere) in '請發送照片。'"]
+    assert mixed_terms(_po(tmp_path, "打開工單")) == ["打開 (one term for open: 開啟) in '打開工單'"]
+
+
+def test_the_real_traditional_catalog_fails_both_checks_with_a_planted_entry(tmp_path: Path) -> None:
+    po = tmp_path / "wuye.po"
+    planted = 'msgid "Planted"\nmsgstr "請用模板發送訊息"\n'
+    po.write_text(po_path(ROOT, "zh_Hant").read_text("utf-8") + "\n" + planted, "utf-8")
+    assert mainland_terms(po) == ["模板 (write 範本) in '請用模板發送訊息'"]
+    assert mixed_terms(po) == [
+        "模板 (one term for template: 範本, mixed with 範本 elsewhere) in '請用模板發送訊息'",
+        "發送 (one term for send: 傳送, mixed with 傳送 elsewhere) in '請用模板發送訊息'",
+    ]
+
+
+# ---- Chinese punctuation: full width in Chinese text -------------------------------------------------
+# A half-width : , ; ? ! ( or ) touching a Chinese character (spaces between do not count) is a slip:
+# Chinese writes ：，；？！（）. Placeholders and ASCII between themselves (09:00, 1,234.56, {a}: {b}) are
+# left alone, since only what touches a Chinese character or Chinese punctuation is looked at.
+_CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60]"
+HALF_WIDTH_BY_CJK = re.compile(rf"{_CJK} *[:,;?!()]|[:,;?!()] *{_CJK}")
+HALF_WIDTH_ALLOWED: set[str] = set()  # msgids whose translation may keep one; none needed so far
+
+
+def half_width_punctuation(po: Path) -> list[str]:
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    found = []
+    for message in catalog:
+        key = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        if not key or key in HALF_WIDTH_ALLOWED:
+            continue
+        texts = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in texts:
+            found += [f"{m.group()!r} in {text[:50]!r}" for m in HALF_WIDTH_BY_CJK.finditer(text)]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "zh_Hant"])
+def test_the_chinese_catalogs_use_full_width_punctuation(lang: str) -> None:
+    assert half_width_punctuation(po_path(ROOT, lang)) == []
+
+
+def test_the_punctuation_check_sees_half_width_marks_and_spares_ascii(tmp_path: Path) -> None:
+    po = _po(tmp_path, "期限: {due}", "工单(紧急)", "请于 09:00 前到场，金额 1,234.56", "{name}: {why}")
+    assert half_width_punctuation(po) == [
+        "'限:' in '期限: {due}'",
+        "'单(' in '工单(紧急)'",
+        "'急)' in '工单(紧急)'",
+    ]
+
+
+def test_the_real_chinese_catalog_fails_the_punctuation_check_with_a_planted_entry(tmp_path: Path) -> None:
+    po = tmp_path / "wuye.po"
+    po.write_text(
+        po_path(ROOT, "zh_Hans").read_text("utf-8") + '\nmsgid "Planted"\nmsgstr "提醒: 已超期"\n', "utf-8"
+    )
+    assert half_width_punctuation(po) == ["'醒:' in '提醒: 已超期'"]
