@@ -8,6 +8,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
 from handlers.rules import revenue as rules
+from handlers.rules.ranking import Ranking
 from handlers.services import revenue_oversight
 from handlers.services.errors import UserError
 
@@ -53,10 +54,17 @@ def disclosure_overview(turn: Turn) -> None:
         "",
         "🏅 " + turn.t("Ranking by on-time rate (last four quarters):"),
     ]
-    for i, (name, rank) in enumerate(view.estate_ranking, start=1):
-        lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
-    if view.company_ranking:
+    lines += ranking_lines(turn, view.estate_ranking)
+    if view.company_ranking.ranked or view.company_ranking.unranked:
         lines += ["", "🏢 " + turn.t("Companies:")]
-        for i, (name, rank) in enumerate(view.company_ranking, start=1):
-            lines.append(f"{i}. {name}: {rank.on_time}/{rank.due}")
+        lines += ranking_lines(turn, view.company_ranking)
     turn.say("\n".join(lines))
+
+
+def ranking_lines(turn: Turn, ranking: Ranking[str]) -> list[str]:
+    """The ranked by place, then those over too few quarters, shown but never ranked."""
+    lines = [f"{p.position}. {p.subject}: {p.rate.hits}/{p.rate.cases}" for p in ranking.ranked]
+    for p in ranking.unranked:
+        small = turn.t("n < {minimum}, not ranked", minimum=p.rate.min_sample)
+        lines.append(f"– {p.subject}: {p.rate.hits}/{p.rate.cases} ({small})")
+    return lines
