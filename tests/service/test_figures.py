@@ -124,6 +124,17 @@ def test_a_month_at_one_estate_counts_each_figure_as_the_readme_defines_it(world
     )
 
 
+def test_a_late_first_acknowledgement_stays_late_after_a_reopening_sets_a_fresh_limit(world: World) -> None:
+    tid = report_at(world, sh(2026, 12, 1, 10))  # acknowledge by 11:00
+    staff = handler(world, tid)
+    tickets.acknowledge(at(world, sh(2026, 12, 1, 14)).ctx, staff, tid)
+    tickets.resolve(at(world, sh(2026, 12, 1, 16)).ctx, staff, tid, "已修好")
+    tickets.reopen(at(world, sh(2026, 12, 2, 9)).ctx, world.pid(ZHANG_OWNER), tid, "还是坏的")
+    assert world.ticket(tid).ack_due_at == sh(2026, 12, 2, 10)  # the fresh cycle's limit, on the ticket
+    found = figures_for(at(world, sh(2026, 12, 3, 9)).ctx, scope(world, ScopeKind.ESTATE, "haibin"), DECEMBER)
+    assert found.responded_in_time == Rate(0, 1)  # judged by 11:00 on 1 December, kept with the report
+
+
 def test_wider_scopes_take_in_every_estate_under_them(world: World) -> None:
     a_month_of_tickets(world)
 
@@ -201,6 +212,7 @@ async def test_my_reports_offer_the_stars_on_an_unconfirmed_closure_until_rated(
     tickets.acknowledge(at(world, sh(2026, 12, 1, 10, 20)).ctx, handler(world, tid), tid)
     tickets.resolve(at(world, sh(2026, 12, 1, 15)).ctx, handler(world, tid), tid, "已更换门机控制板")
     tickets.close_unconfirmed(at(world, sh(2026, 12, 4, 15)).ctx, tid)
+    await talk.outbox.drain()  # the notice's own stars are not what /my offers
     mark = len(talk.seen)
     await talk.press(ZHANG_OWNER, f"mt:{tid}")
     assert f"rt:{tid}:4" in [b for s in talk.since(mark) for b in s.buttons]
