@@ -36,6 +36,7 @@ _SET_UP: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     ),
     "escalation_policy": (("key",), ("data",), "policy", "policies"),
     "calendar_override": (("day",), ("working", "note"), "calendar day", "calendar days"),
+    "setting": (("key",), ("data",), "setting", "settings"),
 }
 Snapshot = dict[str, dict[tuple[Any, ...], tuple[Any, ...]]]
 
@@ -59,7 +60,10 @@ def load(
         text = str(exc).splitlines()[0] if str(exc) else ""
         raise fail(f"{path}: cannot read it ({type(exc).__name__}: {text})") from None
     if not any(doc.values()):
-        raise fail(f"{path}: nothing to load (no offices, companies, estates, people, policies or calendar)")
+        raise fail(
+            f"{path}: nothing to load "
+            "(no offices, companies, estates, people, policies, calendar or supervision)"
+        )
     try:
         validate(doc)  # what needs no database is checked before one is opened (or created)
     except SetupError as exc:

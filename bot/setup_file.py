@@ -13,7 +13,7 @@ import yaml
 from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from handlers.services.setup_document import Entry, SetupError
+from handlers.services.setup_document import SETTINGS_SECTIONS, Entry, SetupError
 
 MAX_BYTES = 1 << 20  # the example file of a district is 6 KB
 MAX_DEPTH = 20  # the file needs 5: sections, items, an item's fields, its roles, a role's fields
@@ -110,6 +110,14 @@ def read_setup(path: Path) -> dict[str, list[Entry]]:
                 raise SetupError(key_node.start_mark.line + 1, section, "section appears twice")
             if section_node.tag == "tag:yaml.org,2002:null":
                 doc[section] = []
+                continue
+            if section in SETTINGS_SECTIONS:  # one mapping of settings: held as a single item
+                if not isinstance(section_node, MappingNode):
+                    raise SetupError(
+                        section_node.start_mark.line + 1, section, "must be a mapping like `min_sample: 5`"
+                    )
+                lines = {str(_plain(k)): k.start_mark.line + 1 for k, _ in section_node.value}
+                doc[section] = [Entry(_plain(section_node), section_node.start_mark.line + 1, lines)]
                 continue
             if not isinstance(section_node, SequenceNode):
                 raise SetupError(section_node.start_mark.line + 1, section, "must be a list of items")

@@ -232,6 +232,14 @@ class PolicyRow(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class SettingRow(SQLModel, table=True):
+    """A section of settings the setup file gives as one mapping (`supervision: {min_sample: 5}`)."""
+
+    __tablename__ = "setting"
+    key: str = Field(max_length=80, primary_key=True)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class CalendarOverrideRow(SQLModel, table=True):
     __tablename__ = "calendar_override"
     day: date = Field(primary_key=True)

@@ -18,7 +18,7 @@ R = TypeVar("R")
 
 class _OnFirstUse(Generic[R]):
     """A repository made on the unit of work's session the first time a use case touches it: most use
-    cases need two or three of the seventeen, and the conversation core opens units of work on every
+    cases need two or three of the eighteen, and the conversation core opens units of work on every
     update."""
 
     def __init__(self, make: Callable[[Session], R]) -> None:
@@ -67,6 +67,7 @@ class SqlUnitOfWork:
     notifications = _OnFirstUse(_CountingNotifications)
     policies = _OnFirstUse(r.PolicyRepository)
     calendar = _OnFirstUse(r.CalendarRepository)
+    settings = _OnFirstUse(r.SettingRepository)
     conversations = _OnFirstUse(ConversationRepository)
     cards = _OnFirstUse(r.CardRepository)
     updates = _OnFirstUse(r.UpdateLog)

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     ),
     "estate_unknown": N_("That estate is not known."),
     "office_unknown": N_("That office is not known."),
+    "company_unknown": N_("That company is not known."),
     "person_unknown": N_("I do not know you yet: send /start first."),
     "ticket_unknown": N_("That ticket does not exist."),
     "code_invalid": N_(

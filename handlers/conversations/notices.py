@@ -11,6 +11,7 @@ from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
 from handlers.domain import Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
+from handlers.rules.lifecycle import Status
 from handlers.services.context import Context
 from handlers.services.people import language_of
 from handlers.text import DEFAULT_LANG, N_, Lang
@@ -283,6 +284,30 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
     return edits
 
 
+_closed_unconfirmed_notice = simple(
+    N_(
+        "{number} was closed without your confirmation after the quiet period. "
+        "If it is not fixed, open it from /my and say so."
+    )
+)
+
+
+def closed_unconfirmed(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    """Closed for an owner who stayed quiet: said so, then, as a question of its own, how satisfied they
+    are, so satisfaction is not drawn from confirmed fixes alone (not if they rated it, or reopened it,
+    before this went out)."""
+    sends = _closed_unconfirmed_notice(uow, tr, n, t, p)
+    if t.status is Status.CLOSED_UNCONFIRMED and t.rating is None:
+        question = tr.gettext(
+            "How satisfied are you with how {number} was handled? Your rating counts whether or not "
+            "you confirmed the fix."
+        ).format(number=t.number)
+        sends += _say(
+            n, p, "⭐ " + question, [[Button("⭐" * k, encode("rt", t.id, k)) for k in range(1, 6)]]
+        )
+    return sends
+
+
 RENDERERS: dict[str, Renderer] = {
     "card.refresh": refresh,  # type: ignore[dict-item]
     "ticket.reminder": reminder,
@@ -328,12 +353,7 @@ RENDERERS: dict[str, Renderer] = {
     "ticket.resolved": resolved,
     "ticket.confirmed": simple(N_("🎉 The owner confirmed {number} is fixed. Closed.")),
     "ticket.rated": simple(N_("⭐ The owner rated {number}: {stars} of 5.")),
-    "ticket.closed_unconfirmed": simple(
-        N_(
-            "{number} was closed without your confirmation after the quiet period. "
-            "If it is not fixed, open it from /my and say so."
-        )
-    ),
+    "ticket.closed_unconfirmed": closed_unconfirmed,
     "ticket.rejected": simple(
         N_(
             "The property company says {number} is not its responsibility:\n“{reason}”\n"

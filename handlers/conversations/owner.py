@@ -2,6 +2,7 @@
 
 /start CODE ─▶ join:unit ─▶ language ─▶ done
 "Fixed?" ─▶ yes ─▶ stars ─▶ rate:comment ─▶ closed      no ─▶ reopen:reason ─▶ reopened
+closed unconfirmed (quiet period) ─▶ stars ─▶ rate:comment   (or "not fixed" from /my ─▶ reopen:reason)
 "Reply" ─▶ reply:text ─▶ relayed to staff
 """
 
@@ -105,7 +106,7 @@ def owner_actions(turn: Turn, ticket: Ticket) -> list[list[Button]]:
         )
     if status is Status.CLOSED_UNCONFIRMED:
         rows.append([Button("👎 " + turn.t("No, not fixed"), encode("nf", tid))])
-    if status is Status.CLOSED and ticket.rating is None:
+    if status in (Status.CLOSED, Status.CLOSED_UNCONFIRMED) and ticket.rating is None:
         rows.append([Button("⭐" * n, encode("rt", tid, n)) for n in range(1, 6)])
     if status in OPEN_STATUSES and status is not Status.TRANSFERRED:
         rows.append(
@@ -208,10 +209,11 @@ def confirm_fixed(turn: Turn) -> None:
     ticket = tickets.confirm(turn.ctx, turn.person_id, tid)
     turn.toast()
     turn.edit_pressed(turn.t("Thank you: {number} is closed as fixed.", number=ticket.number))
-    turn.say(
-        turn.t("How satisfied are you with how it was handled?"),
-        [[Button("⭐" * n, encode("rt", tid, n)) for n in range(1, 6)]],
-    )
+    if ticket.rating is None:  # rated once already when it was closed unconfirmed, then reopened
+        turn.say(
+            turn.t("How satisfied are you with how it was handled?"),
+            [[Button("⭐" * n, encode("rt", tid, n)) for n in range(1, 6)]],
+        )
 
 
 def not_fixed(turn: Turn) -> None:

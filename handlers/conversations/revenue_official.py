@@ -8,6 +8,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
 from handlers.rules import revenue as rules
+from handlers.rules.ranking import Ranking
 from handlers.services import revenue_oversight
 from handlers.services.errors import UserError
 
@@ -56,15 +57,31 @@ def disclosure_overview(turn: Turn) -> None:
         "",
         "🏅 " + turn.t("Ranking by on-time rate (last four quarters):"),
     ]
-    for i, (name, rank) in enumerate(view.estate_ranking, start=1):
-        lines.append(_ranked(turn, i, name, rank.on_time, rank.due))
-    if view.company_ranking:
+    lines += ranking_lines(turn, view.estate_ranking)
+    if view.company_ranking.ranked or view.company_ranking.unranked:
         lines += ["", "🏢 " + turn.t("Companies:")]
-        for i, (name, rank) in enumerate(view.company_ranking, start=1):
-            lines.append(_ranked(turn, i, name, rank.on_time, rank.due))
+        lines += ranking_lines(turn, view.company_ranking)
     turn.say("\n".join(lines))
 
 
-def _ranked(turn: Turn, place: int, name: str, on_time: int, due: int) -> str:
+def ranking_lines(turn: Turn, ranking: Ranking[str]) -> list[str]:
+    """The ranked by place, then those over too few quarters, shown but never ranked."""
+    lines = [_ranked(turn, str(p.position), p.subject, p.rate.hits, p.rate.cases) for p in ranking.ranked]
+    for p in ranking.unranked:
+        small = turn.t("n < {minimum}, not ranked", minimum=p.rate.min_sample)
+        # Translators: a row shown but not ranked: "– 海滨花园: 1/1 (n < 5, not ranked)"
+        lines.append(
+            turn.t(
+                "– {name}: {on_time}/{due} ({why})",
+                name=p.subject,
+                on_time=p.rate.hits,
+                due=p.rate.cases,
+                why=small,
+            )
+        )
+    return lines
+
+
+def _ranked(turn: Turn, place: str, name: str, on_time: int, due: int) -> str:
     # Translators: a place in the on-time ranking: "1. 海滨花园: 3/4" (published on time / due)
     return turn.t("{place}. {name}: {on_time}/{due}", place=place, name=name, on_time=on_time, due=due)

@@ -109,7 +109,9 @@ NOTES: dict[Event, frozenset[Status]] = {
     Event.OPEN: frozenset({Status.NEW}),
     Event.COMMENT: frozenset(Status),
     Event.ADD_PHOTO: OPEN_STATUSES,
-    Event.RATE: frozenset({Status.CLOSED}),
+    # Asked after a confirmed fix, and apart on a closure the owner did not confirm (satisfaction is
+    # not drawn from confirmed fixes alone).
+    Event.RATE: frozenset({Status.CLOSED, Status.CLOSED_UNCONFIRMED}),
     Event.URGE: OPEN_STATUSES,
     Event.ESCALATE: OPEN_STATUSES,
     Event.REMIND: OPEN_STATUSES,

@@ -1,5 +1,6 @@
 """What officials see of disclosures (自动预警、自动通报、自动排名): which estates of their area published
-a quarter on time, late or not at all, and estates and companies ranked by their on-time rate."""
+a quarter on time, late or not at all, and estates and companies ranked by their on-time rate (over
+fewer quarters than the setup file's minimum sample: shown, not ranked)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import date, datetime
 from handlers.domain import Estate
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
+from handlers.rules.ranking import Ranking, Rate, rank
 from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed
+from handlers.services.settings import min_sample
 
 
 @dataclass
@@ -28,8 +31,8 @@ class AreaView:
     quarter: rules.Quarter
     due_on: date
     estates: list[EstateStatus]
-    estate_ranking: list[tuple[str, rules.Rank]]
-    company_ranking: list[tuple[str, rules.Rank]]
+    estate_ranking: Ranking[str]  # by name; a rate is on-time quarters of those due
+    company_ranking: Ranking[str]
 
 
 def area_estates(uow: UnitOfWork, office_ids: set[int]) -> list[Estate]:
@@ -88,10 +91,17 @@ def area_view(
             q = q.previous()
         names = {e.id or 0: e.name for e in estates}
         company_names = {cid: (c.name if c else str(cid)) for cid, c in companies.items()}
+        minimum = min_sample(uow)
         return AreaView(
             quarter,
             disclosure_rules.due_date(quarter),
             rows,
-            [(names[r.subject_id], r) for r in rules.ranking(records, "estate")],
-            [(company_names[r.subject_id], r) for r in rules.ranking(records, "company")],
+            rank(
+                (names[r.subject_id], Rate(r.on_time, r.due, minimum))
+                for r in rules.ranking(records, "estate")
+            ),
+            rank(
+                (company_names[r.subject_id], Rate(r.on_time, r.due, minimum))
+                for r in rules.ranking(records, "company")
+            ),
         )

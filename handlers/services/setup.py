@@ -1,4 +1,5 @@
-"""Apply a setup document (offices, companies, estates, people, policies, calendar) all or nothing."""
+"""Apply a setup document (offices, companies, estates, people, policies, calendar, settings) all or
+nothing."""
 
 from __future__ import annotations
 
@@ -25,7 +26,14 @@ from handlers.rules.policy import Policy
 from handlers.services.context import Context
 from handlers.services.membership import after_roles_changed, hand_over_estate
 from handlers.services.people import new_code
-from handlers.services.setup_document import DEPARTMENTS, ROLE_FIELDS, Entry, SetupError, validate
+from handlers.services.setup_document import (
+    DEPARTMENTS,
+    ROLE_FIELDS,
+    SETTINGS_SECTIONS,
+    Entry,
+    SetupError,
+    validate,
+)
 from handlers.text import DEFAULT_LANG, LANGUAGES, Lang
 
 
@@ -86,6 +94,7 @@ def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
             report.absent = _absent(uow, report.listed)
         _apply_policies(uow, doc.get("policies", []), report)
         _apply_calendar(uow, doc.get("calendar", []), report)
+        _apply_settings(uow, doc, report)
         uow.commit()
     return report
 
@@ -490,3 +499,14 @@ def _apply_calendar(uow: UnitOfWork, entries: list[Entry], report: SetupReport) 
             raise SetupError(entry.line_of("working"), "calendar.working", "must be true or false")
         uow.calendar.put(CalendarOverride(day=day, working=working, note=entry.data.get("note")))
         report.count("calendar", True)
+
+
+def _apply_settings(uow: UnitOfWork, doc: dict[str, list[Entry]], report: SetupReport) -> None:
+    """A settings section changes the fields it names (validate checked them); the rest stay."""
+    for section in sorted(SETTINGS_SECTIONS):
+        for entry in doc.get(section, []):
+            if not entry.data:
+                continue
+            stored = uow.settings.get(section)
+            uow.settings.put(section, {**(stored or {}), **entry.data})
+            report.count("settings", stored is None)

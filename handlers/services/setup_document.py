@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.rules.ranking import check_min_sample
+
 
 @dataclass
 class Entry:
@@ -42,7 +44,10 @@ SECTIONS: dict[str, set[str]] = {
         "ladder",
     },
     "calendar": {"date", "working", "note"},
+    "supervision": {"min_sample"},
 }
+# Sections written as one mapping of settings, not a list of items: `supervision: {min_sample: 5}`.
+SETTINGS_SECTIONS = {"supervision"}
 REQUIRED: dict[str, tuple[str, ...]] = {
     "offices": ("key", "name", "kind"),
     "companies": ("key", "name"),
@@ -50,6 +55,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "people": ("key", "name", "roles"),
     "policies": ("acknowledge_within", "resolve_within"),
     "calendar": ("date", "working"),
+    "supervision": (),
 }
 ROLE_FIELDS = {"role", "estate", "office", "unit", "duty", "active"}
 
@@ -62,6 +68,9 @@ def validate(doc: dict[str, list[Entry]]) -> None:
         if section not in SECTIONS:
             line = entries[0].line if entries else 1
             raise SetupError(line, section, f"unknown section (expected one of: {', '.join(SECTIONS)})")
+        if section in SETTINGS_SECTIONS:
+            _validate_settings(section, entries)
+            continue
         seen: dict[str, int] = {}
         for entry in entries:
             for name in entry.data:
@@ -78,3 +87,18 @@ def validate(doc: dict[str, list[Entry]]) -> None:
                     entry.line, f"{section}.key", f"duplicate {ident!r} (first on line {seen[ident]})"
                 )
             seen[ident] = entry.line
+
+
+def _validate_settings(section: str, entries: list[Entry]) -> None:
+    if len(entries) > 1:
+        example = "supervision: {min_sample: 5}"
+        raise SetupError(entries[1].line, section, f"write it once, as one mapping like `{example}`")
+    for entry in entries:
+        for name in entry.data:
+            if name not in SECTIONS[section]:
+                raise SetupError(entry.line_of(name), f"{section}.{name}", "unknown field")
+        if "min_sample" in entry.data:
+            try:
+                check_min_sample(entry.data["min_sample"])
+            except ValueError as exc:
+                raise SetupError(entry.line_of("min_sample"), f"{section}.min_sample", str(exc)) from None

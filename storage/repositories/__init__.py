@@ -1,8 +1,8 @@
 """Repositories over one SQLAlchemy session. They flush, never commit: the unit of work commits.
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
-the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` and `disclosures` hold the
-repositories, which the unit of work takes from here.
+the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings) and `disclosures`
+hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
@@ -16,7 +16,7 @@ from storage.repositories.organisation import (
     PersonRepository,
     RoleRepository,
 )
-from storage.repositories.policies import CalendarRepository, PolicyRepository
+from storage.repositories.policies import CalendarRepository, PolicyRepository, SettingRepository
 from storage.repositories.tickets import (
     AttachmentRepository,
     CardRepository,
@@ -39,6 +39,7 @@ __all__ = [
     "PersonRepository",
     "PolicyRepository",
     "RoleRepository",
+    "SettingRepository",
     "TicketRepository",
     "UpdateLog",
 ]

@@ -1,4 +1,5 @@
-"""What deadlines are reckoned by: the escalation policies and the working-day calendar's overrides."""
+"""What deadlines and figures are reckoned by: the escalation policies, the working-day calendar's
+overrides and the settings sections of the setup file."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from handlers.domain import CalendarOverride
-from storage.tables import CalendarOverrideRow, PolicyRow
+from storage.tables import CalendarOverrideRow, PolicyRow, SettingRow
 
 
 class PolicyRepository:
@@ -41,4 +42,21 @@ class CalendarRepository:
             self.session.add(CalendarOverrideRow(day=item.day, working=item.working, note=item.note))
         else:
             row.working, row.note = item.working, item.note
+        self.session.flush()
+
+
+class SettingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.session.get(SettingRow, key)
+        return dict(row.data) if row is not None else None
+
+    def put(self, key: str, data: dict[str, Any]) -> None:
+        row = self.session.get(SettingRow, key)
+        if row is None:
+            self.session.add(SettingRow(key=key, data=data))
+        else:
+            row.data = data
         self.session.flush()

@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
 from handlers.ports import StaleTicket
-from handlers.rules.lifecycle import Status
+from handlers.rules.lifecycle import FINAL_STATUSES, Status
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import _Repository
 from storage.repositories.statements import _insert, _prepared
 from storage.tables import AttachmentRow, CardMessageRow, TicketEventRow, TicketRow, TicketSequenceRow
+
+_CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
 
 
 def _ticket_update(session: Session) -> Any:
@@ -89,6 +91,22 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
             order=(col(TicketRow.due_at).nulls_last(), col(TicketRow.id)),
         )
 
+    def for_figures(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[Ticket]:
+        final = [s.value for s in FINAL_STATUSES]
+        found: list[Ticket] = []
+        ids = sorted(set(estate_ids))
+        for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+            found += self._many(
+                col(TicketRow.estate_id).in_(chunk),
+                col(TicketRow.created_at) < end,
+                or_(
+                    col(TicketRow.status).not_in(final),
+                    col(TicketRow.updated_at).is_(None),
+                    col(TicketRow.updated_at) >= start,
+                ),
+            )
+        return sorted(found, key=lambda t: t.id or 0)
+
     def due(self, now: datetime, limit: int) -> list[Ticket]:
         return self._many(
             col(TicketRow.next_action_at) <= now,
@@ -119,6 +137,15 @@ class EventRepository(_Repository[TicketEvent, TicketEventRow]):
 
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]:
         return self._many(col(TicketEventRow.ticket_id) == ticket_id, order=col(TicketEventRow.id))
+
+    def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
+        found: dict[int, list[TicketEvent]] = {}
+        ids = sorted(set(ticket_ids))
+        for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+            where = col(TicketEventRow.ticket_id).in_(chunk)
+            for event in self._many(where, order=(col(TicketEventRow.ticket_id), col(TicketEventRow.id))):
+                found.setdefault(event.ticket_id, []).append(event)
+        return found
 
 
 class AttachmentRepository(_Repository[Attachment, AttachmentRow]):

@@ -317,7 +317,43 @@ def test_a_disclosure_published_in_time_stops_the_reminders(ctx: Context) -> Non
         assert sweep_on(ctx, day) == ([], [])
     view = revenue_oversight.area_view(ctx, person(ctx, COMMUNITY))
     assert [(s.estate.key, s.status.value) for s in view.estates] == [("haibin", "on_time")]
-    assert view.estate_ranking[0][0] == "海滨花园"
+    # One quarter out of one is no record to rank an estate on: shown apart, never placed first.
+    assert view.estate_ranking.ranked == []
+    [only] = view.estate_ranking.unranked
+    assert (only.subject, only.rate.hits, only.rate.cases, only.position) == ("海滨花园", 1, 1, None)
+
+
+def test_the_disclosure_ranking_places_only_rates_over_the_minimum_sample(
+    ctx: Context, tmp_path: Path
+) -> None:
+    ctx.clock.set(at(date(2026, 10, 9)))  # type: ignore[attr-defined]
+    manager = person(ctx, MANAGER)
+    revenue.publish(ctx, manager, revenue.import_draft(ctx, manager, estate_id(ctx), grid()).stored.id or 0)
+    ctx.clock.set(at(date(2026, 10, 20)))  # type: ignore[attr-defined]
+    sweep_on(ctx, date(2026, 10, 20))  # the others' due date passed unpublished: 0 of 1 each
+
+    def disclosure() -> str:
+        core = Core(ctx, NullTranslatorFactory())
+        incoming = Incoming(
+            chat_id=STREET,
+            user_id=STREET,
+            user_name="吴",
+            kind=Kind.COMMAND,
+            command="disclosure",
+            text="2026Q3",
+        )
+        return "\n".join(o.text for o in core.handle(incoming) if isinstance(o, Send))
+
+    shown = disclosure()
+    assert "1. " not in shown  # nobody ranked on one quarter
+    assert "– 海滨花园: 1/1 (n < 5, not ranked)" in shown
+    path = tmp_path / "supervision.yaml"
+    path.write_text("supervision:\n  min_sample: 1\n", encoding="utf-8")
+    apply_setup(ctx, read_setup(path))
+    view = revenue_oversight.area_view(ctx, person(ctx, STREET))
+    assert [(p.position, p.subject, p.rate.hits) for p in view.estate_ranking.ranked][0] == (1, "海滨花园", 1)
+    assert view.estate_ranking.unranked == []
+    assert "1. 海滨花园: 1/1" in disclosure()
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(ctx: Context) -> None:

@@ -126,7 +126,12 @@ def resolve(
         actor = access.load_actor(uow, actor_id)
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
-        event = record_event(uow, ticket, lambda t: t.resolve(now), actor_id, note=note, reschedule=True)
+        # The deadline in force as it is met (or missed), for the resolution rate: it moves after
+        # (a reopening starts a fresh one), and a pause or an extension had moved it before.
+        due = {"due_at": ticket.due_at.isoformat()} if ticket.due_at else {}
+        event = record_event(
+            uow, ticket, lambda t: t.resolve(now), actor_id, note=note, data=due, reschedule=True
+        )
         if photo is not None:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", photo[0], photo[1], event.id, actor_id, now)

@@ -84,9 +84,19 @@ def log_opening(
     uow: UnitOfWork, ticket: Ticket, now: datetime, reporter_id: int
 ) -> tuple[TicketEvent, TicketEvent | None]:
     """A new ticket's first entries: reported (no status before it), and assigned when it was routed
-    at once, each as the lifecycle table has it."""
+    at once, each as the lifecycle table has it. The report keeps the acknowledgement limit set then:
+    the response rate measures the first acknowledgement against it (handlers/rules/figures.py)."""
+    limit = {"ack_due_at": ticket.ack_due_at.isoformat()} if ticket.ack_due_at else {}
     opened = uow.events.add(
-        TicketEvent(ticket.id or 0, now, Event.OPEN, None, next_status(Status.NEW, Event.OPEN), reporter_id)
+        TicketEvent(
+            ticket.id or 0,
+            now,
+            Event.OPEN,
+            None,
+            next_status(Status.NEW, Event.OPEN),
+            reporter_id,
+            data=limit,
+        )
     )
     if ticket.assignee_id is None:
         return opened, None
