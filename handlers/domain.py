@@ -56,6 +56,8 @@ class Estate:
     invite_code: str
     address: str | None = None
     created_at: datetime | None = None  # when it joined wuye (None: before that was recorded)
+    # person keys of the setup file's `on_call`: told of emergencies outside office hours
+    on_call: list[str] = field(default_factory=list)
     id: int | None = None
 
 

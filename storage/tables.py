@@ -55,6 +55,8 @@ class EstateRow(SQLModel, table=True):
     invite_code: str = Field(max_length=32, unique=True)
     address: str | None = Field(default=None, max_length=300)
     created_at: datetime | None = _ts()  # when it joined wuye (None: before that was recorded)
+    # person keys told of emergencies outside office hours (the setup file's `on_call`)
+    on_call: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class PersonRow(SQLModel, table=True):

@@ -28,7 +28,7 @@ class SetupError(Exception):
 SECTIONS: dict[str, set[str]] = {
     "offices": {"key", "name", "kind", "parent", "department"},
     "companies": {"key", "name", "phone"},
-    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code"},
+    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code", "on_call"},
     "people": {"key", "name", "telegram_id", "language", "roles", "active"},
     "policies": {
         "key",
@@ -40,6 +40,7 @@ SECTIONS: dict[str, set[str]] = {
         "remind_at_fraction",
         "remind_before",
         "ladder",
+        "after_hours",
     },
     "calendar": {"date", "working", "note"},
 }
