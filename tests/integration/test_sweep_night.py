@@ -62,6 +62,8 @@ def test_an_urgent_report_at_night_pings_nobody_until_the_office_opens(world: Wo
     [card] = world.notifications(tid, "ticket.assigned")
     assert card.not_before == MORNING
     assert oldest_wait(world.ctx) is None  # a card held for the morning is not a late message
+    world.clock.set(sh(2026, 11, 25, 0))  # the very moment the hour to acknowledge runs out
+    assert run(world) == []
     for hour in (0, 1, 3, 8):
         world.clock.set(sh(2026, 11, 25, hour, 59))
         assert run(world) == []
