@@ -23,7 +23,7 @@ _SET_UP: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     "company": (("key",), ("name", "phone"), "company", "companies"),
     "estate": (
         ("key",),
-        ("name", "prefix", "community_id", "company_id", "invite_code", "address"),
+        ("name", "prefix", "community_id", "company_id", "invite_code", "address", "on_call"),
         "estate",
         "estates",
     ),

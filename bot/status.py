@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from handlers.domain import Ticket
+from handlers.domain import Notification, Ticket
 from handlers.rules.ladder import plan
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.rules.policy import Policy
@@ -18,7 +18,7 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
     tz = ctx.tz
     with ctx.uow() as uow:
         counts = uow.notifications.counts(now)
-        oldest = uow.notifications.oldest_waiting()
+        oldest = uow.notifications.oldest_waiting(now)
         calendar = ctx.calendar(uow)
         upcoming = uow.tickets.due(datetime.max.replace(tzinfo=now.tzinfo), limit)
         lines = [
@@ -27,7 +27,7 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
             else "outbox: empty",
         ]
         if oldest is not None:
-            age = now - oldest.created_at
+            age = now - waiting_since(oldest)
             lines.append(
                 f"oldest undelivered: #{oldest.id} {oldest.kind} to person {oldest.person_id}, waiting "
                 f"{int(age.total_seconds() // 60)} min, attempts {oldest.attempts}"
@@ -66,10 +66,19 @@ def _mark(ticket: Ticket, now: datetime) -> str:
 
 
 def oldest_wait(ctx: Context) -> timedelta | None:
-    """How long the oldest undelivered message has waited; None when none waits."""
+    """How long the oldest undelivered message has waited; None when none waits (a notice held for
+    the morning waits from the morning on)."""
+    now = ctx.clock.now()
     with ctx.uow() as uow:
-        oldest = uow.notifications.oldest_waiting()
-    return ctx.clock.now() - oldest.created_at if oldest is not None else None
+        oldest = uow.notifications.oldest_waiting(now)
+    return now - waiting_since(oldest) if oldest is not None else None
+
+
+def waiting_since(n: Notification) -> datetime:
+    """When a notification was first due: when it was queued, or the morning it was held for."""
+    if n.attempts == 0 and n.not_before is not None:
+        return max(n.created_at, n.not_before)
+    return n.created_at
 
 
 _AGE = re.compile(r"^\s*(\d{1,6})\s*(s|m|h|d)\s*$")

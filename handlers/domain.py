@@ -57,6 +57,8 @@ class Estate:
     address: str | None = None
     created_at: datetime | None = None  # when it joined wuye (None: before that was recorded)
     language: str = "zh_Hans"  # for its people who chose none (a manager from the setup file, say)
+    # person keys of the setup file's `on_call`: told of emergencies outside office hours
+    on_call: list[str] = field(default_factory=list)
     id: int | None = None
 
 

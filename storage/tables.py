@@ -56,6 +56,8 @@ class EstateRow(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=300)
     created_at: datetime | None = _ts()  # when it joined wuye (None: before that was recorded)
     language: str = Field(default="zh_Hans", max_length=8, sa_column_kwargs={"server_default": "zh_Hans"})
+    # person keys told of emergencies outside office hours (the setup file's `on_call`)
+    on_call: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class PersonRow(SQLModel, table=True):

@@ -65,6 +65,11 @@ def assigned(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Per
     return _card(uow, tr, n, t, p, intro)
 
 
+def on_call(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+    intro = "🌙 " + tr.gettext("You are on call, and this cannot wait for the office to open:")
+    return _card(uow, tr, n, t, p, intro)
+
+
 def simple(message: str) -> Renderer:
     def render(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
         params = {k: v for k, v in n.params.items() if isinstance(v, str | int)}
@@ -342,6 +347,7 @@ RENDERERS: dict[str, Renderer] = {
     ),
     "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
     "ticket.assigned": assigned,
+    "ticket.on_call": on_call,
     "ticket.unassigned": simple(N_("↪️ {number} was reassigned to someone else. No action needed from you.")),
     "ticket.acknowledged": simple(
         N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")

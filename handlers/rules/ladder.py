@@ -7,7 +7,7 @@ because each step records that it was done (rung, reminder bits, last overdue re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -83,7 +83,17 @@ def _before(calendar: WorkCalendar, due: datetime, amount: Duration) -> datetime
 
 
 def plan(state: LadderState, policy: Policy, calendar: WorkCalendar) -> list[Step]:
-    """Every step of the current cycle that has not been done yet, earliest first."""
+    """Every step of the current cycle that has not been done yet, earliest first. Unless the policy
+    pings after hours (emergencies, by default), a step that falls due while the office is closed
+    comes when it opens: the deadlines stay where they are, only the pings wait for the morning."""
+    steps = _steps(state, policy, calendar)
+    if not policy.pings_after_hours():
+        steps = [replace(s, at=calendar.open_at(s.at)) for s in steps]
+    return sorted(steps, key=lambda s: (s.at, s.rung_index))
+
+
+def _steps(state: LadderState, policy: Policy, calendar: WorkCalendar) -> list[Step]:
+    """The steps at the moments they fall due, office hours or not."""
     steps: list[Step] = []
     if state.status is Status.RESOLVED and state.resolved_at is not None:
         close = calendar.add_working_time(state.resolved_at, policy.quiet_period).at
@@ -122,7 +132,7 @@ def plan(state: LadderState, policy: Policy, calendar: WorkCalendar) -> list[Ste
         steps.append(
             Step(Action.ESCALATE, calendar.add_working_time(base, ladder_step.after).at, ladder_step.rung)
         )
-    return sorted(steps, key=lambda s: (s.at, s.rung_index))
+    return steps
 
 
 @dataclass(frozen=True)

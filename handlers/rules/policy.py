@@ -23,6 +23,13 @@ class Rung(StrEnum):
 RUNG_ORDER: tuple[Rung, ...] = (Rung.ASSIGNEE, Rung.MANAGER, Rung.COMMUNITY, Rung.STREET, Rung.BUREAU)
 
 
+class AfterHours(StrEnum):
+    """Whether a ticket's reminders and escalations may ping people outside office hours."""
+
+    PING = "ping"  # at night, at weekends and on holidays too, as they fall due
+    WAIT = "wait"  # they wait for the office to open on the next working day
+
+
 class Trigger(StrEnum):
     NOT_ACKNOWLEDGED = "not_acknowledged"  # measured from the acknowledgement limit
     DEADLINE = "deadline"  # measured from the resolution deadline
@@ -63,6 +70,14 @@ class Policy:
     ladder: tuple[LadderStep, ...] = DEFAULT_LADDER
     category: Category | None = None
     urgency: Urgency | None = None
+    after_hours: AfterHours | None = None  # None: emergencies ping, everything else waits
+
+    def pings_after_hours(self, urgency: Urgency | None = None) -> bool:
+        """Whether steps may ping outside office hours: as set, else only for an emergency (the
+        ticket's urgency when given, else the policy's own)."""
+        if self.after_hours is not None:
+            return self.after_hours is AfterHours.PING
+        return (urgency or self.urgency) is Urgency.EMERGENCY
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +90,7 @@ class Policy:
             "remind_at_fraction": self.remind_at_fraction,
             "remind_before": str(self.remind_before),
             "ladder": [step.to_dict() for step in self.ladder],
+            "after_hours": self.after_hours.value if self.after_hours else None,
         }
 
     @classmethod
@@ -110,6 +126,13 @@ class Policy:
             urgency = Urgency(data["urgency"]) if data.get("urgency") else None
         except ValueError:
             raise ValueError(f"urgency: unknown urgency {data['urgency']!r}") from None
+        try:
+            after_hours = AfterHours(data["after_hours"]) if data.get("after_hours") else None
+        except ValueError:
+            raise ValueError(
+                f"after_hours: {data['after_hours']!r} is neither ping (outside office hours too) nor "
+                "wait (for the office to open)"
+            ) from None
         return cls(
             key=str(data.get("key") or _key(category, urgency)),
             acknowledge_within=parsed["acknowledge_within"],
@@ -120,6 +143,7 @@ class Policy:
             ladder=ladder,
             category=category,
             urgency=urgency,
+            after_hours=after_hours,
         )
 
 
@@ -166,16 +190,18 @@ DEFAULT_POLICIES: tuple[Policy, ...] = (
 def choose_policy(
     policies: list[Policy] | tuple[Policy, ...], category: Category, urgency: Urgency
 ) -> Policy:
-    """The most specific policy: category and urgency, then category alone, then urgency alone."""
+    """The most specific policy: category and urgency, then category alone, then urgency alone; with
+    `after_hours` settled for this urgency, so a ticket's snapshot says whether it pings at night."""
     by_match = {(p.category, p.urgency): p for p in policies}
-    for wanted in ((category, urgency), (category, None), (None, urgency)):
-        if wanted in by_match:
-            return by_match[wanted]
     defaults = {(p.category, p.urgency): p for p in DEFAULT_POLICIES}
-    for wanted in ((category, urgency), (None, urgency)):
-        if wanted in defaults:
-            return defaults[wanted]
-    raise LookupError(f"no policy for {category.value}/{urgency.value}")
+    chosen = next(
+        (by_match[w] for w in ((category, urgency), (category, None), (None, urgency)) if w in by_match),
+        None,
+    ) or next((defaults[w] for w in ((category, urgency), (None, urgency)) if w in defaults), None)
+    if chosen is None:
+        raise LookupError(f"no policy for {category.value}/{urgency.value}")
+    pings = chosen.pings_after_hours(urgency)
+    return replace(chosen, after_hours=AfterHours.PING if pings else AfterHours.WAIT)
 
 
 def merge_policies(overrides: list[Policy]) -> list[Policy]:

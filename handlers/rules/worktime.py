@@ -193,6 +193,21 @@ class WorkCalendar:
         """`moment` if it falls inside office hours on a working day, else the next opening."""
         return self._next_working_start(_aware(moment).astimezone(UTC), _Trace())
 
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the office is open at `moment`: a working day, from opening to closing time (closing
+        time included, as a deadline that lands on it belongs to that day)."""
+        moment = _aware(moment).astimezone(UTC)
+        day = moment.astimezone(self.tz).date()
+        if not self._working(day, _Trace()):
+            return False
+        opens, closes = self._window(day)
+        return opens <= moment <= closes
+
+    def open_at(self, moment: datetime) -> datetime:
+        """`moment` if the office is open then, else the next opening: when something that must not
+        ping anybody outside office hours may go out."""
+        return moment if self.is_open(moment) else self.next_working_start(moment)
+
     def start_of_working_day_after(self, moment: datetime) -> datetime:
         """Opening time of the first working day after `moment`'s local date."""
         local_day = _aware(moment).astimezone(self.tz).date()

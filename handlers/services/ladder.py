@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from handlers.domain import RoleKind, Ticket
@@ -14,12 +14,18 @@ from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import RUNG_ORDER, Policy, Rung
 from handlers.rules.worktime import WorkCalendar
 from handlers.services.access import supervising_offices
+from handlers.services.after_hours import on_call_people
 from handlers.services.context import Context
 from handlers.services.groups import binding_stands
 from handlers.services.notify import queue, queue_groups, refresh_cards, why_unreachable
 from handlers.services.tickets.records import log_event
 
 log = logging.getLogger("wuye.ladder")
+
+# The plan puts a step that must not ping after hours inside office hours, at closing time at the
+# latest; a sweep that finds it just after closing (it runs every few seconds) still sends it. Later
+# than this, the bot was down: it waits for the office to open.
+LATE_SWEEP_GRACE = timedelta(minutes=10)
 
 
 def ladder_state(ticket: Ticket) -> LadderState:
@@ -108,14 +114,22 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
         calendar = ctx.calendar(uow)
         policy = Policy.from_dict(ticket.policy)
         due = due_steps(plan(ladder_state(ticket), policy, calendar), now)
+        closed = not calendar.is_open(now)
         working_start = calendar.next_working_start(now)
-        deferred = working_start > now and any(s.action is Action.REMIND_OVERDUE for s in due.send)
+        late = [s.at for s in due.send if now - s.at > LATE_SWEEP_GRACE]
+        deferred = bool(late) and closed and not policy.pings_after_hours()
         if deferred:
-            # Caught up at night or on a holiday (after downtime): the daily reminder waits for morning.
+            # Caught up while the office is closed (after downtime): what does not ping after hours
+            # waits for it to open, all of it, recorded as done only when it is sent.
+            due = Due([], [], due.next_at)
+        elif working_start > now and any(s.action is Action.REMIND_OVERDUE for s in due.send):
+            # At night or on a holiday (after downtime): the daily reminder waits for morning.
+            deferred = True
             keep = [s for s in due.send if s.action is not Action.REMIND_OVERDUE]
             due = Due(keep, [s for s in due.done if s.action is not Action.REMIND_OVERDUE], due.next_at)
+        night_duty = closed and policy.pings_after_hours()  # the on-call people hear of it too
         for step in due.send:
-            _apply(uow, ticket, step, now)
+            _apply(uow, ticket, step, now, night_duty)
             done.append((ticket.number, step.action.value + (f"/{step.rung.value}" if step.rung else "")))
         for step in due.done:
             if step.action in REMINDER_BITS:
@@ -135,13 +149,13 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
     return done
 
 
-def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
+def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime, after_hours: bool) -> None:
     if step.action is Action.CLOSE_UNCONFIRMED:
         log_event(uow, ticket, lambda t: t.close_unconfirmed(now), None)
         queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
         return
     if step.action is Action.ESCALATE and step.rung is not None:
-        _escalate(uow, ticket, step.rung, now)
+        _escalate(uow, ticket, step.rung, now, after_hours)
         return
     # A reminder: to whoever must act now (see _reminded).
     tag = step.action.value
@@ -163,11 +177,14 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime) -> None:
         )
 
 
-def _escalate(uow: UnitOfWork, ticket: Ticket, rung: Rung, now: datetime) -> None:
+def _escalate(uow: UnitOfWork, ticket: Ticket, rung: Rung, now: datetime, after_hours: bool) -> None:
     """Climb a rung: its people and bound groups get the card, the owner hears who has the case now,
-    and when nobody at the rung's office can be reached the managers are asked to phone them instead."""
+    and when nobody at the rung's office can be reached the managers are asked to phone them instead.
+    Outside office hours the estate's on-call people get the managers' card too: they are awake."""
     index = RUNG_ORDER.index(rung)
     recipients = rung_recipients(uow, ticket, rung)
+    if rung is Rung.MANAGER and after_hours:
+        recipients += [p for p in on_call_people(uow, ticket.estate_id) if p not in recipients]
     office = rung_office(uow, ticket, rung)
     unreached = unreached_at(uow, recipients, office) if office is not None else None
     data: dict[str, Any] = {"rung": rung.value}
@@ -240,8 +257,6 @@ def _reminded(uow: UnitOfWork, ticket: Ticket) -> list[int]:
 
 def prune_processed_updates(ctx: Context, keep_days: int = 7) -> int:
     """Forget update ids older than Telegram would ever redeliver."""
-    from datetime import timedelta
-
     with ctx.uow() as uow:
         removed = uow.updates.prune(ctx.clock.now() - timedelta(days=keep_days))
         uow.commit()

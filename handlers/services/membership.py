@@ -14,6 +14,7 @@ from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
 from handlers.rules.routing import pick_round_robin
 from handlers.services import access
+from handlers.services.after_hours import held_until
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound
 from handlers.services.groups import binding_stands
@@ -71,11 +72,15 @@ def hand_to_company(
         ticket.await_acknowledgement(limits.ack_due_at)
         if fresh_deadline:
             ticket.restart_clock(now, limits.due_at, limits.provisional)
-        assign_to(uow, ticket, target, now, actor_id=None, previous_id=previous)
+        hold = held_until(ctx.calendar(uow), ticket, now)
+        assign_to(uow, ticket, target, now, actor_id=None, previous_id=previous, hold=hold)
     else:  # the status stayed: the cards in the old handler's chat are redrawn for who may read them
         refresh_cards(uow, ticket, now)
         if target is not None:
-            queue(uow, now, "ticket.assigned", target, ticket=ticket, tag=f"h{ticket.version}")
+            hold = held_until(ctx.calendar(uow), ticket, now)
+            queue(
+                uow, now, "ticket.assigned", target, ticket=ticket, tag=f"h{ticket.version}", not_before=hold
+            )
 
 
 def release_tickets(ctx: Context, uow: UnitOfWork, person_id: int, now: datetime) -> int:

@@ -32,8 +32,10 @@ def queue(
     rung: int = 0,
     tag: str | int | None = None,
     params: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> bool:
-    """Owe `person_id` a message of `kind`; False if it was already owed (or nobody to tell)."""
+    """Owe `person_id` a message of `kind` (held until `not_before`, when given); False if it was
+    already owed (or nobody to tell)."""
     if person_id is None:
         return False
     person = uow.people.get(person_id)
@@ -47,6 +49,7 @@ def queue(
             params=dict(params or {}),
             created_at=now,
             ticket_id=ticket.id if ticket else None,
+            not_before=not_before,
         )
     )
 
@@ -133,6 +136,7 @@ def queue_groups(
     rung: int = 0,
     tag: str | int | None = None,
     params: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
 ) -> None:
     """Also post a card to the groups bound to the estate's company staff or to an office."""
     bindings = uow.groups.for_estate(estate_id) if estate_id else uow.groups.for_office(office_id or 0)
@@ -146,5 +150,6 @@ def queue_groups(
                 created_at=now,
                 ticket_id=ticket.id,
                 chat_id=binding.chat_id,
+                not_before=not_before,
             )
         )

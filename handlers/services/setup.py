@@ -87,6 +87,7 @@ def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
         companies = _apply_companies(uow, doc.get("companies", []), report)
         moved = _apply_estates(uow, doc.get("estates", []), offices, companies, report, now)
         changed = _apply_people(ctx, uow, doc.get("people", []), report)
+        _apply_on_call(uow, doc.get("estates", []), now)  # after the people: they may be new in this file
         for estate in moved:  # after the people: the new company's managers may be in this file
             report.handed_over[estate.key] = hand_over_estate(ctx, uow, estate, now)
         after_roles_changed(ctx, uow, changed, now)
@@ -468,6 +469,45 @@ def _invite_for(ctx: Context, uow: UnitOfWork, key: str, name: str, role: Role, 
             created_at=now,
             expires_at=now + timedelta(days=ctx.invite_ttl_days),
         )
+    )
+
+
+def _apply_on_call(uow: UnitOfWork, entries: list[Entry], now: datetime) -> None:
+    """Each estate's on-call people, by person key: staff or managers of that estate, joined or
+    invited. The list is the file's: an estate without `on_call` has nobody on call."""
+    for entry in entries:
+        raw = entry.data.get("on_call") or []
+        line = entry.line_of("on_call")
+        if not isinstance(raw, list) or not all(isinstance(k, str) and k.strip() for k in raw):
+            raise SetupError(line, "estates.on_call", "a list of person keys, e.g. [sun-security]")
+        estate = uow.estates.by_key(str(entry.data["key"]).strip())
+        assert estate is not None  # _apply_estates stored it
+        keys = list(dict.fromkeys(k.strip() for k in raw))
+        for key in keys:
+            if not _works_at(uow, key, estate, now):
+                person = uow.people.by_key(key)
+                known = person is not None or uow.invites.pending_for(key)
+                raise SetupError(
+                    line,
+                    "estates.on_call",
+                    f"{key!r} is not staff or a manager of {estate.key!r}"
+                    if known
+                    else f"unknown person {key!r}",
+                )
+        if estate.on_call != keys:
+            estate.on_call = keys
+            uow.estates.save(estate)
+
+
+def _works_at(uow: UnitOfWork, key: str, estate: Estate, now: datetime) -> bool:
+    """Whether the person with this key is staff or a manager of the estate, or invited to be."""
+    kinds = (RoleKind.STAFF, RoleKind.MANAGER)
+    person = uow.people.by_key(key)
+    if person is not None:
+        return any(r.kind in kinds and r.estate_id == estate.id for r in uow.roles.of_person(person.id or 0))
+    return any(
+        i.role in kinds and i.estate_id == estate.id and (i.expires_at is None or i.expires_at > now)
+        for i in uow.invites.pending_for(key)
     )
 
 

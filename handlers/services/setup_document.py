@@ -30,7 +30,17 @@ class SetupError(Exception):
 SECTIONS: dict[str, set[str]] = {
     "offices": {"key", "name", "kind", "parent", "department"},
     "companies": {"key", "name", "phone"},
-    "estates": {"key", "name", "prefix", "community", "company", "address", "invite_code", "language"},
+    "estates": {
+        "key",
+        "name",
+        "prefix",
+        "community",
+        "company",
+        "address",
+        "invite_code",
+        "language",
+        "on_call",
+    },
     "people": {"key", "name", "telegram_id", "language", "roles", "active"},
     "policies": {
         "key",
@@ -42,6 +52,7 @@ SECTIONS: dict[str, set[str]] = {
         "remind_at_fraction",
         "remind_before",
         "ladder",
+        "after_hours",
     },
     "calendar": {"date", "working", "note"},
     "supervision": {"min_sample"},

@@ -129,10 +129,21 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def oldest_waiting(self) -> Notification | None:
+    def oldest_waiting(self, now: datetime | None = None) -> Notification | None:
+        # A notice held for the morning (never tried, not_before ahead) is not late; a retry is.
+        due = (
+            [
+                col(NotificationRow.not_before).is_(None)
+                | (col(NotificationRow.not_before) <= now)
+                | (col(NotificationRow.attempts) > 0)
+            ]
+            if now is not None
+            else []
+        )
         found = self._many(
             col(NotificationRow.sent_at).is_(None),
             col(NotificationRow.failed_at).is_(None),
+            *due,
             order=col(NotificationRow.id),
             limit=1,
         )

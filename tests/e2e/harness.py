@@ -30,6 +30,7 @@ from handlers.services.setup import apply_setup
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
+from tests.support.processes import as_by_day
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 SECRET = "e2e-webhook-secret-0123456789"
@@ -172,6 +173,7 @@ class Wuye:
             return
         app = build_app(self.settings)
         apply_setup(app.ctx, read_setup(EXAMPLE))
+        as_by_day(app.ctx)  # `wuye run` reads the real clock: the same at any hour
         app.engine.dispose()
 
     async def start(self) -> None:

@@ -99,7 +99,7 @@ def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(
     first = wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url)
     assert first.code == 0 and first.err == []
     assert first.out[0] == (
-        f"loaded {P.SETUP}: created 9 offices, 2 companies, 3 estates, 16 people, 17 roles, 2 policies, "
+        f"loaded {P.SETUP}: created 9 offices, 2 companies, 3 estates, 16 people, 17 roles, 3 policies, "
         "1 calendar day; updated nothing"
     )
     again = wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url)
@@ -118,6 +118,36 @@ def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(
     third = wuye(workdir, "load", "changed.yaml", WUYE_DATABASE_URL=database_url)
     assert third.code == 0
     assert third.out[0] == "loaded changed.yaml: created 1 calendar day; updated 1 estate"
+
+
+def test_an_unknown_person_on_call_is_one_line_naming_them_and_loads_nothing(
+    database_url: str, workdir: Path
+) -> None:
+    text_ = P.SETUP.read_text(encoding="utf-8")
+    assert text_.count("    on_call: [sun-security]\n") == 1
+    line = text_[: text_.index("    on_call: [sun-security]")].count("\n") + 1
+    (workdir / "on_call.yaml").write_text(
+        text_.replace("on_call: [sun-security]", "on_call: [sun-security, nobody-here]"), encoding="utf-8"
+    )
+    ran = wuye(workdir, "load", "on_call.yaml", WUYE_DATABASE_URL=database_url)
+    assert ran.code == 2 and ran.out == []
+    assert ran.line == (
+        f"wuye: on_call.yaml:{line}: estates.on_call: unknown person 'nobody-here' (nothing was written)"
+    )
+    engine = make_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:  # no schema (a SQLite file is not even left), or an empty one
+            for table in set(inspect(connection).get_table_names()) & {"estate", "person", "office"}:
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+    finally:
+        engine.dispose()
+    # The example loads, and taking someone off call is an update of the estate.
+    assert wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url).code == 0
+    (workdir / "off.yaml").write_text(
+        text_.replace("on_call: [sun-security]", "on_call: []"), encoding="utf-8"
+    )
+    off = wuye(workdir, "load", "off.yaml", WUYE_DATABASE_URL=database_url)
+    assert off.code == 0 and off.out[0] == "loaded off.yaml: created nothing; updated 1 estate"
 
 
 # ---- the database URL ----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_reminders_for_someone_who_left_go_to_the_managers(world: World) -> None
             role.active = False
             uow.roles.save(role)
         uow.commit()
-    world.clock.advance(timedelta(hours=13))  # half the urgent time: a reminder is due
+    world.clock.advance(timedelta(hours=6))  # half the urgent time, 16:00: a reminder is due
     ladder.sweep(world.ctx)
     reminded = world.recipients(ticket.id or 0, "ticket.reminder")
     assert reminded and assignee not in reminded and world.pid(WANG_MANAGER) in reminded

@@ -189,7 +189,9 @@ async def test_after_a_handover_the_old_company_can_do_nothing_and_the_new_one_t
     # 海滨花园 changes company: 鹭江物业 takes over, with its project manager 林志明 there too; the old
     # company's people leave the file.
     doc = yaml.safe_load(SETUP.read_text(encoding="utf-8"))
-    next(e for e in doc["estates"] if e["key"] == "haibin")["company"] = "lujiang-pm"
+    haibin = next(e for e in doc["estates"] if e["key"] == "haibin")
+    haibin["company"] = "lujiang-pm"
+    haibin.pop("on_call")  # its on-call man leaves with the old company
     gone = {"wang-manager", "li-repair", "zhao-repair", "chen-service", "sun-security"}
     doc["people"] = [p for p in doc["people"] if p["key"] not in gone]
     next(p for p in doc["people"] if p["key"] == "lin-manager")["roles"].append(

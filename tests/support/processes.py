@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from bot.setup_file import read_setup
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
 from handlers.rules.categories import Category, Urgency
+from handlers.rules.policy import AfterHours
+from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from handlers.services.tickets import TicketDraft, open_ticket
 from tests.support.botapi import StandInBotAPI
@@ -57,12 +60,28 @@ FAST_CHAT_INTERVAL = "0.05"
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
 
 
-def world_app(database_url: str, now: datetime) -> tuple[App, FixedClock]:
-    """The example world loaded into `database_url` (migrated), on a clock fixed at `now`."""
+def world_app(database_url: str, now: datetime, by_day: bool = True) -> tuple[App, FixedClock]:
+    """The example world loaded into `database_url` (migrated), on a clock fixed at `now`; `by_day`:
+    behaving at any hour as by day (see `as_by_day`), since `wuye run` reads the real clock."""
     clock = FixedClock(now)
     app = build_app(load_settings(database_url=database_url), clock=clock)
     apply_setup(app.ctx, read_setup(SETUP))
+    if by_day:
+        as_by_day(app.ctx)
     return app, clock
+
+
+def as_by_day(ctx: Context) -> None:
+    """Make the loaded world behave at any hour as it does in office hours: every policy pings after
+    hours and nobody is on call. For tests on the real clock, so that what they see does not depend on
+    the hour they run at (night and holidays have tests of their own on a clock they set)."""
+    with ctx.uow() as uow:
+        for policy in ctx.policies(uow):
+            uow.policies.put(policy.key, replace(policy, after_hours=AfterHours.PING).to_dict())
+        for estate in uow.estates.all():
+            estate.on_call = []
+            uow.estates.save(estate)
+        uow.commit()
 
 
 def open_tickets(

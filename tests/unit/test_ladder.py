@@ -28,7 +28,7 @@ from handlers.rules.ladder import (
     plan,
 )
 from handlers.rules.lifecycle import Status
-from handlers.rules.policy import DEFAULT_POLICIES, RUNG_ORDER, Policy, Rung, choose_policy
+from handlers.rules.policy import DEFAULT_POLICIES, RUNG_ORDER, AfterHours, Policy, Rung, choose_policy
 from handlers.rules.worktime import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -236,9 +236,12 @@ def test_running_the_plan_again_after_recording_yields_nothing_new() -> None:
 
 
 def test_urgent_tickets_count_clock_hours_even_on_holidays() -> None:
-    state = opened(sh(2026, 10, 1, 20), policy=URGENT)  # National Day evening, water out
+    """A policy marked `after_hours: ping` (as the example's water outages are) pings as its steps fall
+    due; by default an urgent ticket's pings wait for the office (tests/unit/test_ladder_night.py)."""
+    pinging = replace(URGENT, after_hours=AfterHours.PING)
+    state = opened(sh(2026, 10, 1, 20), policy=pinging)  # National Day evening, water out
     assert state.ack_due_at == sh(2026, 10, 1, 22) and state.due_at == sh(2026, 10, 2, 20)
-    steps = described(plan(state, URGENT, calendar()))
+    steps = described(plan(state, pinging, calendar()))
     assert steps[:4] == [
         ("escalate/manager", sh(2026, 10, 1, 22)),
         ("remind_half", sh(2026, 10, 2, 8)),  # half of 24 clock hours

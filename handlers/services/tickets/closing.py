@@ -11,6 +11,7 @@ from handlers.rules.lifecycle import (
     Event,
 )
 from handlers.services import access
+from handlers.services.after_hours import held_until
 from handlers.services.context import Context
 from handlers.services.errors import UserError
 from handlers.services.notify import queue
@@ -127,7 +128,8 @@ def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticke
         # ...then the fresh one starts.
         ticket.begin_cycle(now, limits.ack_due_at, limits.due_at, limits.provisional)
         if ticket.assignee_id is not None:  # the ASSIGN event's save writes the fresh cycle too
-            assign_to(uow, ticket, ticket.assignee_id, now, actor_id=None)
+            hold = held_until(ctx.calendar(uow), ticket, now)  # reopened at night: told in the morning
+            assign_to(uow, ticket, ticket.assignee_id, now, actor_id=None, hold=hold)
         else:
             ticket.schedule_now()
             uow.tickets.save(ticket)

@@ -18,6 +18,7 @@ from handlers.rules.numbering import format_number
 from handlers.rules.policy import choose_policy
 from handlers.rules.routing import duty_for, pick_round_robin
 from handlers.services import access
+from handlers.services.after_hours import held_until, on_call_people, on_night_duty
 from handlers.services.context import Context
 from handlers.services.errors import NotFound, UserError
 from handlers.services.notify import queue, queue_groups, refresh_cards
@@ -105,9 +106,23 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
             uow.attachments.add(
                 Attachment(ticket.id or 0, "photo", file_id, unique_id, opened.id, reporter_id, now)
             )
+        # Outside office hours an ordinary report pings nobody: staff find its card in the morning.
+        hold = held_until(calendar, ticket, now)
         if assigned is not None:
-            queue(uow, now, "ticket.assigned", assignee, ticket=ticket, tag=assigned.id)
-            queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=assigned.id)
+            queue(uow, now, "ticket.assigned", assignee, ticket=ticket, tag=assigned.id, not_before=hold)
+            queue_groups(
+                uow,
+                now,
+                "ticket.assigned",
+                ticket,
+                estate_id=ticket.estate_id,
+                tag=assigned.id,
+                not_before=hold,
+            )
+        if on_night_duty(calendar, ticket, now):  # an emergency at night: whoever is on call hears too
+            for person_id in on_call_people(uow, ticket.estate_id):
+                if person_id != assignee:
+                    queue(uow, now, "ticket.on_call", person_id, ticket=ticket, tag=opened.id)
         uow.commit()
         return ticket
 
@@ -141,7 +156,9 @@ def assign_to(
     now: datetime,
     actor_id: int | None,
     previous_id: int | None = None,
+    hold: datetime | None = None,
 ) -> None:
+    """Assign the ticket and tell the assignee (and the estate's groups), at `hold` when given."""
     if assignee_id is None:  # nobody at the estate yet: stays NEW, the ladder will find the manager
         ticket.schedule_now()
         uow.tickets.save(ticket)
@@ -152,8 +169,10 @@ def assign_to(
     event = record_event(
         uow, ticket, lambda t: t.assign(assignee_id, now), actor_id, data=data, reschedule=True
     )
-    queue(uow, now, "ticket.assigned", assignee_id, ticket=ticket, tag=event.id)
-    queue_groups(uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=event.id)
+    queue(uow, now, "ticket.assigned", assignee_id, ticket=ticket, tag=event.id, not_before=hold)
+    queue_groups(
+        uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=event.id, not_before=hold
+    )
 
 
 def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Ticket:
@@ -177,7 +196,8 @@ def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Tic
         if handoff and previous == assignee_id:
             raise UserError("same_assignee", number=ticket.number)
         before = ticket.status
-        assign_to(uow, ticket, assignee_id, now, actor_id, previous_id=previous)
+        hold = held_until(ctx.calendar(uow), ticket, now)
+        assign_to(uow, ticket, assignee_id, now, actor_id, previous_id=previous, hold=hold)
         if ticket.status is before:  # the status did not move, so record_event left the cards as they were
             refresh_cards(uow, ticket, now)
         if previous and previous not in (assignee_id, actor_id):  # who handed it on knows already
