@@ -444,6 +444,17 @@ def test_the_traditional_catalog_uses_one_term_per_idea() -> None:
     assert mixed_terms(po_path(ROOT, "zh_Hant")) == []
 
 
+# The time within which a case must be done is one word on the card, in the notices and the timeline.
+DEADLINE_TERM = {"zh_Hans": ("办理时限", "办理期限"), "zh_Hant": ("辦理時限", "辦理期限")}
+
+
+def test_the_deadline_is_one_word_in_both_chinese_catalogs() -> None:
+    for lang, (chosen, other) in DEADLINE_TERM.items():
+        texts = _texts(po_path(ROOT, lang))
+        assert any(chosen in t for t in texts), lang
+        assert [t for t in texts if other in t] == [], f"{lang}: write {chosen}"
+
+
 def _po(tmp_path: Path, *translations: str) -> Path:
     po = tmp_path / "wuye.po"
     entries = "".join(f'msgid "m{i}"\nmsgstr "{text}"\n\n' for i, text in enumerate(translations))
