@@ -17,15 +17,15 @@ from babel.messages.pofile import PoFileError, read_po
 from bot.catalog_files import (
     KEYWORDS,
     Source,
-    _entries,
-    _forms,
-    _ids,
-    _key,
-    _read_catalog,
-    _unparsable,
+    catalog_entries,
     extract_source,
+    message_ids,
+    message_key,
+    plural_forms,
     po_path,
+    read_po_file,
     template_path,
+    unparsable,
 )
 from handlers.text import LANGUAGES
 
@@ -41,7 +41,7 @@ def _show(ids: Iterable[str]) -> str:
 
 
 def _keys(catalog: Catalog) -> dict[tuple[str | None, tuple[str, ...]], Message]:
-    return {_key(m): m for m in _entries(catalog)}
+    return {message_key(m): m for m in catalog_entries(catalog)}
 
 
 def placeholders(text: str) -> frozenset[str]:
@@ -82,7 +82,7 @@ def template_problems(root: Path, source: Source) -> list[str]:
         with path.open("rb") as f:
             pot = read_po(f, abort_invalid=True)
     except (PoFileError, ValueError) as e:
-        return [f"wuye.pot: cannot be parsed: {_unparsable(e)}"]
+        return [f"wuye.pot: cannot be parsed: {unparsable(e)}"]
     wanted, have = _keys(source.template), _keys(pot)
     problems = [
         f"wuye.pot: out of date, lacks {_show(k[1])} (in the source)" for k in wanted if k not in have
@@ -97,15 +97,15 @@ def template_problems(root: Path, source: Source) -> list[str]:
 
 def _expected_fields(message: Message, form: int, nplurals: int) -> str:
     """The msgid a form must match: form 0 the singular's, other forms (or a lone one) the plural's."""
-    ids = _ids(message)
+    ids = message_ids(message)
     return ids[0] if len(ids) == 1 or (form == 0 and nplurals > 1) else ids[1]
 
 
 def _translation_problems(lang: str, message: Message, nplurals: int) -> list[str]:
-    shown = _show(_ids(message))
+    shown = _show(message_ids(message))
     if message.fuzzy:
         return [f"{lang}: fuzzy (needs review): {shown}"]
-    forms = _forms(message)
+    forms = plural_forms(message)
     if not all(forms):
         return [f"{lang}: untranslated: {shown}"]
     problems = []
@@ -134,9 +134,9 @@ def locale_problems(root: Path, lang: str, source: Source) -> list[str]:
     if not path.is_file():
         return [f"{lang}: catalog missing ({path}); {FIX_HINT}"]
     try:
-        catalog = _read_catalog(path, lang)
+        catalog = read_po_file(path, lang)
     except (PoFileError, ValueError) as e:
-        return [f"{lang}: {path.name} cannot be parsed: {_unparsable(e)}"]
+        return [f"{lang}: {path.name} cannot be parsed: {unparsable(e)}"]
     problems = []
     expected = get_plural(lang)
     if catalog.num_plurals != expected.num_plurals:
@@ -147,7 +147,7 @@ def locale_problems(root: Path, lang: str, source: Source) -> list[str]:
     have = _keys(catalog)
     for key, message in _keys(source.template).items():
         if key not in have:
-            problems.append(f"{lang}: not in the catalog: {_show(_ids(message))}")
+            problems.append(f"{lang}: not in the catalog: {_show(message_ids(message))}")
         else:
             problems += _translation_problems(lang, have[key], catalog.num_plurals)
     wanted = _keys(source.template)
@@ -225,9 +225,11 @@ def source_problems(root: Path, source: Source) -> list[str]:
                         f"{json.dumps(stray)}, which extraction takes for a message of its own; "
                         f"look the text up first (text = TABLE[key]) and write {keyword}(text)"
                     )
-    for message in _entries(source.template):
-        if any(_positional(msgid) for msgid in _ids(message)):
-            problems.append(f"source: positional field in {_show(_ids(message))}; name it, like {{name}}")
+    for message in catalog_entries(source.template):
+        if any(_positional(msgid) for msgid in message_ids(message)):
+            problems.append(
+                f"source: positional field in {_show(message_ids(message))}; name it, like {{name}}"
+            )
     return sorted(problems)
 
 

@@ -61,7 +61,7 @@ def _project_version(root: Path) -> str:
         return "0"
 
 
-def _new_catalog(root: Path, lang: str | None = None) -> Catalog:
+def new_catalog(root: Path, lang: str | None = None) -> Catalog:
     catalog = Catalog(
         locale=lang,
         domain=DOMAIN if lang else None,
@@ -91,7 +91,7 @@ def extract_source(root: Path) -> Source:
         if method != "ignore":
             files.append(Path(filename).as_posix())
 
-    template = _new_catalog(root)
+    template = new_catalog(root)
     found = extract_from_dir(
         root, method_map, options_map, keywords=KEYWORDS, comment_tags=COMMENT_TAGS, callback=seen
     )
@@ -101,27 +101,27 @@ def extract_source(root: Path) -> Source:
     return Source(template, tuple(files))
 
 
-def _forms(message: Message) -> tuple[str, ...]:
+def plural_forms(message: Message) -> tuple[str, ...]:
     string = message.string
     return tuple(string) if isinstance(string, tuple | list) else (string or "",)
 
 
-def _ids(message: Message) -> tuple[str, ...]:
+def message_ids(message: Message) -> tuple[str, ...]:
     return tuple(message.id) if isinstance(message.id, tuple | list) else (message.id,)
 
 
-def _entries(catalog: Catalog) -> Iterator[Message]:
+def catalog_entries(catalog: Catalog) -> Iterator[Message]:
     return (m for m in catalog if m.id)
 
 
-def _key(message: Message) -> tuple[str | None, tuple[str, ...]]:
-    return (message.context, _ids(message))
+def message_key(message: Message) -> tuple[str | None, tuple[str, ...]]:
+    return (message.context, message_ids(message))
 
 
-def _read_catalog(path: Path, lang: str) -> Catalog:
+def read_po_file(path: Path, lang: str) -> Catalog:
     with path.open("rb") as f:
         catalog = read_po(f, locale=lang, domain=DOMAIN, abort_invalid=True)
-    for message in _entries(catalog):
+    for message in catalog_entries(catalog):
         _restore_previous(message)
     return catalog
 
@@ -150,7 +150,7 @@ def _restore_previous(message: Message) -> None:
     message.previous_id = ["".join(unescape(q) for q in p) for p in pieces] if message.fuzzy else []
 
 
-def _unparsable(e: Exception) -> str:
+def unparsable(e: Exception) -> str:
     if isinstance(e, PoFileError):
         what = str(e).removesuffix(f" on {e.lineno}")
         return f"{what} (line {e.lineno + 1}: {e.line.strip()!r})"

@@ -14,16 +14,16 @@ from babel.messages.pofile import PoFileError, write_po
 
 from bot.catalog_checks import FIX_HINT, find_catalog_problems
 from bot.catalog_files import (
-    _entries,
-    _forms,
-    _ids,
-    _key,
-    _new_catalog,
-    _read_catalog,
-    _unparsable,
+    catalog_entries,
     extract_source,
+    message_ids,
+    message_key,
+    new_catalog,
+    plural_forms,
     po_path,
+    read_po_file,
     template_path,
+    unparsable,
 )
 from handlers.text import LANGUAGES, Lang
 
@@ -68,9 +68,9 @@ def _write_if_changed(path: Path, content: bytes) -> bool:
 
 def _copy_msgids(catalog: Catalog) -> None:
     """The source language translates each message to itself; only gaps and fuzzy guesses change."""
-    for message in _entries(catalog):
-        if message.fuzzy or not all(_forms(message)):
-            ids = _ids(message)
+    for message in catalog_entries(catalog):
+        if message.fuzzy or not all(plural_forms(message)):
+            ids = message_ids(message)
             message.string = ids if len(ids) > 1 else ids[0]
             message.flags.discard("fuzzy")
             message.previous_id = []
@@ -85,16 +85,18 @@ def refresh(root: Path) -> list[LocaleStats]:
         path = po_path(root, lang)
         if path.is_file():
             try:
-                catalog = _read_catalog(path, lang)
+                catalog = read_po_file(path, lang)
             except PoFileError as e:  # never overwrite a translator's file that we could not read
-                raise ValueError(f"{path} cannot be parsed: {_unparsable(e)}; fix it by hand first") from e
+                raise ValueError(f"{path} cannot be parsed: {unparsable(e)}; fix it by hand first") from e
         else:
-            catalog = _new_catalog(root, lang)
-        previous = {_key(m): m.previous_id for m in _entries(catalog) if m.fuzzy and m.previous_id}
+            catalog = new_catalog(root, lang)
+        previous = {
+            message_key(m): m.previous_id for m in catalog_entries(catalog) if m.fuzzy and m.previous_id
+        }
         catalog.update(template)  # new msgids close to a removed one come back fuzzy, with the old text
-        for message in _entries(catalog):  # update() forgets the old msgid of an entry still fuzzy
+        for message in catalog_entries(catalog):  # update() forgets the old msgid of an entry still fuzzy
             if message.fuzzy and not message.previous_id:
-                message.previous_id = previous.get(_key(message), [])
+                message.previous_id = previous.get(message_key(message), [])
         if lang == SOURCE_LANG:
             _copy_msgids(catalog)
         stats.append(_stats(lang, catalog, _write_if_changed(path, _serialise(catalog, template=False))))
@@ -102,8 +104,8 @@ def refresh(root: Path) -> list[LocaleStats]:
 
 
 def _stats(lang: str, catalog: Catalog, written: bool) -> LocaleStats:
-    entries = list(_entries(catalog))
-    untranslated = sum(1 for m in entries if not all(_forms(m)))
+    entries = list(catalog_entries(catalog))
+    untranslated = sum(1 for m in entries if not all(plural_forms(m)))
     fuzzy = sum(1 for m in entries if m.fuzzy)
     return LocaleStats(lang, len(entries), untranslated, fuzzy, written)
 

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlmodel import Session
 
 from handlers.ports import ChatState
-from storage.repositories.statements import _connection, _insert, _prepared
+from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
 from storage.tables import ConversationRow
 
 _T = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -22,7 +22,7 @@ _DELETE = delete(_T).where(*_KEY)
 
 def _build_upsert(session: Session) -> Any:
     t = _T
-    stmt = _insert(session, t).values({c.name: bindparam(c.name) for c in t.columns})
+    stmt = insert_ignoring_duplicates(session, t).values({c.name: bindparam(c.name) for c in t.columns})
     return stmt.on_conflict_do_update(
         index_elements=[t.c.chat_id, t.c.user_id],
         set_={k: stmt.excluded[k] for k in ("flow", "step", "data", "updated_at")},
@@ -34,7 +34,7 @@ class ConversationRepository:
         self.session = session
 
     def get(self, chat_id: int, user_id: int) -> ChatState | None:
-        row = _connection(self.session).execute(_GET, {"chat_id": chat_id, "user_id": user_id}).first()
+        row = connection_of(self.session).execute(_GET, {"chat_id": chat_id, "user_id": user_id}).first()
         if row is None:
             return None
         return ChatState(chat_id, user_id, row.flow, row.step, dict(row.data), row.updated_at)
@@ -49,8 +49,8 @@ class ConversationRepository:
             data=dict(state.data),
             updated_at=now,
         )
-        statement = _prepared(self.session, "conversation upsert", _build_upsert)
-        _connection(self.session).execute(statement, values)
+        statement = prepared(self.session, "conversation upsert", _build_upsert)
+        connection_of(self.session).execute(statement, values)
 
     def clear(self, chat_id: int, user_id: int) -> None:
-        _connection(self.session).execute(_DELETE, {"chat_id": chat_id, "user_id": user_id})
+        connection_of(self.session).execute(_DELETE, {"chat_id": chat_id, "user_id": user_id})

@@ -13,9 +13,9 @@ the manager, an owner and an official see is in revenue_manager, revenue_owner a
 
 from __future__ import annotations
 
-from handlers.conversations.revenue_errors import _explain
-from handlers.conversations.revenue_manager import _publish, on_reason
-from handlers.conversations.revenue_owner import _choose_line, _history, _show, on_question
+from handlers.conversations.revenue_errors import explain_problem
+from handlers.conversations.revenue_manager import on_reason, publish_draft
+from handlers.conversations.revenue_owner import choose_line, on_question, show_disclosure, show_history
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
 from handlers.services import revenue, revenue_reading
@@ -33,7 +33,7 @@ def _publish_button(turn: Turn, disclosure_id: int) -> None:
         turn.set_state(FLOW, "reason", disclosure_id=disclosure_id)
         turn.say(turn.t("This corrects a published disclosure. Why? Owners will read the reason."))
         return
-    _publish(turn, disclosure_id, None)
+    publish_draft(turn, disclosure_id, None)
 
 
 def on_flow(turn: Turn) -> None:
@@ -61,13 +61,13 @@ def on_button(turn: Turn) -> None:
         elif action == "v":
             turn.toast()
             p = revenue.preview(turn.ctx, number)
-            _show(turn, p.stored.estate_id, number)
+            show_disclosure(turn, p.stored.estate_id, number)
         elif action == "h":
             turn.toast()
-            _history(turn, number)
+            show_history(turn, number)
         elif action == "q":
             turn.toast()
-            _choose_line(turn, number)
+            choose_line(turn, number)
         elif action == "ql":
             revenue_reading.questionable_line(turn.ctx, turn.person_id, number)
             turn.toast()
@@ -81,7 +81,7 @@ def on_button(turn: Turn) -> None:
         else:
             turn.toast(turn.t("This button is no longer valid."), alert=True)
     except UserError as exc:
-        turn.toast(_explain(turn, exc)[:190], alert=True)
+        turn.toast(explain_problem(turn, exc)[:190], alert=True)
 
 
 BUTTONS = {"rv": on_button}

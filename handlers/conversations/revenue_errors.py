@@ -19,7 +19,7 @@ ERRORS: dict[str, str] = {
 }
 
 
-def _explain(turn: Turn, exc: UserError) -> str:
+def explain_problem(turn: Turn, exc: UserError) -> str:
     if isinstance(exc, RevenueFileError):
         shown = [rt.file_problem_text(turn.tr, p) for p in exc.problems[:MAX_SHOWN_PROBLEMS]]
         more = len(exc.problems) - len(shown)

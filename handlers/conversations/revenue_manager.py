@@ -7,7 +7,7 @@ from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
-from handlers.conversations.revenue_errors import _explain
+from handlers.conversations.revenue_errors import explain_problem
 from handlers.conversations.turn import Turn
 from handlers.rules import revenue as rules
 from handlers.services import revenue
@@ -62,7 +62,7 @@ def receive_file(turn: Turn) -> None:
     estate = next((e for e in estates if e.key in caption or e.name in caption), estates[0])
     if inc.file_size is not None and inc.file_size > MAX_FILE_BYTES:
         turn.say(
-            _explain(
+            explain_problem(
                 turn,
                 RevenueFileError(
                     [
@@ -103,7 +103,7 @@ def receive_file(turn: Turn) -> None:
             turn.ctx, turn.person_id, estate.id or 0, grid, source=inc.file_name, expected_quarter=expected
         )
     except UserError as exc:
-        turn.say(_explain(turn, exc))
+        turn.say(explain_problem(turn, exc))
         return
     turn.clear_state()
     show_preview(turn, preview)
@@ -138,7 +138,7 @@ def show_preview(turn: Turn, p: revenue.Preview) -> None:
     turn.say("\n".join(lines), buttons)
 
 
-def _publish(turn: Turn, disclosure_id: int, reason: str | None) -> None:
+def publish_draft(turn: Turn, disclosure_id: int, reason: str | None) -> None:
     done = revenue.publish(turn.ctx, turn.person_id, disclosure_id, reason)
     timing = turn.t("on time") if done.on_time else turn.t("late")
     turn.edit_pressed(
@@ -159,8 +159,8 @@ def on_reason(turn: Turn) -> None:
         return
     disclosure_id = int(str(turn.state.data["disclosure_id"]))
     try:
-        _publish(turn, disclosure_id, turn.inc.text)
+        publish_draft(turn, disclosure_id, turn.inc.text)
     except UserError as exc:
-        turn.say(_explain(turn, exc))
+        turn.say(explain_problem(turn, exc))
         return
     turn.clear_state()

@@ -7,7 +7,7 @@ from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
-from handlers.conversations.revenue_errors import _explain
+from handlers.conversations.revenue_errors import explain_problem
 from handlers.conversations.revenue_official import disclosure_overview
 from handlers.conversations.turn import Turn
 from handlers.rules import revenue as rules
@@ -26,7 +26,7 @@ def show(turn: Turn) -> None:
             return
         turn.say(explain(turn.tr, UserError("join_first")))
         return
-    _show(turn, estates[0].id or 0, None)
+    show_disclosure(turn, estates[0].id or 0, None)
     if manages:
         turn.say(
             turn.t(
@@ -36,7 +36,7 @@ def show(turn: Turn) -> None:
         )
 
 
-def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
+def show_disclosure(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
     view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id, disclosure_id=disclosure_id)
     status = turn.t(rt.TIMELINESS[view.timeliness.value])
     if view.current is None or view.figures is None:
@@ -105,7 +105,7 @@ def _show(turn: Turn, estate_id: int, disclosure_id: int | None) -> None:
     turn.say("\n".join(lines), buttons)
 
 
-def _history(turn: Turn, estate_id: int) -> None:
+def show_history(turn: Turn, estate_id: int) -> None:
     view = revenue_reading.owner_view(turn.ctx, turn.person_id, estate_id)
     rows = [
         [
@@ -119,7 +119,7 @@ def _history(turn: Turn, estate_id: int) -> None:
     turn.say(turn.t("Published quarters:"), rows)
 
 
-def _choose_line(turn: Turn, disclosure_id: int) -> None:
+def choose_line(turn: Turn, disclosure_id: int) -> None:
     p = revenue.preview(turn.ctx, disclosure_id)
     # Reading it as an owner checks that the person may, and that it is published.
     revenue_reading.owner_view(turn.ctx, turn.person_id, p.stored.estate_id, disclosure_id=disclosure_id)
@@ -147,10 +147,10 @@ def on_question(turn: Turn) -> None:
         )
     except NotFound as exc:  # the line is gone, or was never theirs: the question ends here
         turn.clear_state()
-        turn.say(_explain(turn, exc))
+        turn.say(explain_problem(turn, exc))
         return
     except UserError as exc:
-        turn.say(_explain(turn, exc))
+        turn.say(explain_problem(turn, exc))
         return
     turn.clear_state()
     turn.say(

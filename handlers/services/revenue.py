@@ -62,7 +62,7 @@ class Preview:
     revision: int  # as owners see it (a draft: the one it would take)
 
 
-def _estate(uow: UnitOfWork, estate_id: int) -> Estate:
+def estate_of(uow: UnitOfWork, estate_id: int) -> Estate:
     estate = uow.estates.get(estate_id)
     if estate is None:
         raise NotFound("estate_unknown")
@@ -85,7 +85,7 @@ def managed_estates(ctx: Context, person_id: int) -> list[Estate]:
         return [e for e in (uow.estates.get(i) for i in ids) if e is not None]
 
 
-def _latest_published(revisions: list[Stored]) -> Stored | None:
+def latest_published(revisions: list[Stored]) -> Stored | None:
     published = [r for r in revisions if r.status == "published"]
     return published[-1] if published else None
 
@@ -100,15 +100,15 @@ def _draft_number(revisions: list[Stored]) -> int:
 def _corrects(revisions: list[Stored], stored: Stored) -> Stored | None:
     """The published revision `stored` corrects (or, published, corrected): the latest one before it."""
     if stored.status == "published":
-        return _latest_published([r for r in revisions if 0 < r.revision < stored.revision])
-    return _latest_published(revisions)
+        return latest_published([r for r in revisions if 0 < r.revision < stored.revision])
+    return latest_published(revisions)
 
 
 def shown_revision(revisions: list[Stored], stored: Stored) -> int:
     """The revision number owners see: a published one's own, a draft's the one it would take."""
     if stored.status == "published":
         return stored.revision
-    latest = _latest_published(revisions)
+    latest = latest_published(revisions)
     return (latest.revision if latest else 0) + 1
 
 
@@ -131,7 +131,7 @@ def import_draft(
     if found:
         raise DisclosureRefused(found)
     with ctx.uow() as uow:
-        estate = _estate(uow, estate_id)
+        estate = estate_of(uow, estate_id)
         _require_manager(uow, person_id, estate_id)
         revisions = uow.disclosures.revisions(estate_id, figures.kind.value, str(figures.quarter))
         for old in revisions:  # a new upload replaces a draft nobody published
@@ -186,7 +186,7 @@ def preview(
         if stored is None:
             raise NotFound("disclosure_unknown")
         revisions = uow.disclosures.revisions(stored.estate_id, stored.kind, stored.quarter)
-        return _preview(stored, revisions, _estate(uow, stored.estate_id), disclosure_rules)
+        return _preview(stored, revisions, estate_of(uow, stored.estate_id), disclosure_rules)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound
-from handlers.services.revenue import _estate, _latest_published, to_rules
+from handlers.services.revenue import estate_of, latest_published, to_rules
 from handlers.services.tickets import TicketDraft, check_text, open_ticket
 
 
@@ -65,7 +65,7 @@ def owner_view(
     """The latest published quarter (or the one asked for), its place in time, and the ones before."""
     today = ctx.clock.now().astimezone(ctx.tz).date()
     with ctx.uow() as uow:
-        estate = _estate(uow, estate_id)
+        estate = estate_of(uow, estate_id)
         _can_read(uow, person_id, estate)
         asked: Stored | None = None
         if disclosure_id is not None:
@@ -86,8 +86,8 @@ def owner_view(
         status = rules.timeliness(due, first.astimezone(ctx.tz).date() if first else None, today)
         figures = to_rules(current)
         revisions = uow.disclosures.revisions(estate_id, kind.value, current.quarter)
-        before = _latest_published([r for r in revisions if 0 < r.revision < current.revision])
-        latest = _latest_published(revisions)
+        before = latest_published([r for r in revisions if 0 < r.revision < current.revision])
+        latest = latest_published(revisions)
         return OwnerView(
             estate,
             current,
@@ -105,7 +105,7 @@ def owner_view(
 def other_kinds(ctx: Context, person_id: int, estate_id: int) -> list[Stored]:
     """The latest published maintenance-fund and shared-utilities disclosures of the estate."""
     with ctx.uow() as uow:
-        _can_read(uow, person_id, _estate(uow, estate_id))
+        _can_read(uow, person_id, estate_of(uow, estate_id))
         found = []
         for kind in (rules.DisclosureKind.MAINTENANCE_FUND, rules.DisclosureKind.SHARED_UTILITIES):
             latest = uow.disclosures.published(estate_id, kind.value, limit=1)
@@ -130,7 +130,7 @@ def _questioned(uow: UnitOfWork, person_id: int, line_id: int) -> tuple[Stored, 
                 found = (stored, line)
     if found is None or found[0].status != "published":
         raise NotFound("disclosure_unknown")
-    _can_read(uow, person_id, _estate(uow, found[0].estate_id))
+    _can_read(uow, person_id, estate_of(uow, found[0].estate_id))
     return found
 
 

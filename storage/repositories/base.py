@@ -16,13 +16,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col
 
 from storage.mapping import to_domain, to_row_values
-from storage.repositories.statements import _connection, _prepared
+from storage.repositories.statements import connection_of, prepared
 
 D = TypeVar("D")
 R = TypeVar("R", bound=SQLModel)
 
 
-class _Repository(Generic[D, R]):
+class Repository(Generic[D, R]):
     row: type[R]
     domain: type[D]
 
@@ -35,7 +35,7 @@ class _Repository(Generic[D, R]):
 
     def _one(self, *where: Any) -> D | None:
         stmt = sa_select(*self._table.columns).where(*where).limit(1)
-        found = _connection(self.session).execute(stmt).first()
+        found = connection_of(self.session).execute(stmt).first()
         return to_domain(found, self.domain) if found is not None else None
 
     def _many(self, *where: Any, order: Any = None, limit: int | None = None) -> list[D]:
@@ -44,32 +44,32 @@ class _Repository(Generic[D, R]):
             stmt = stmt.order_by(*order) if isinstance(order, tuple) else stmt.order_by(order)
         if limit is not None:
             stmt = stmt.limit(limit)
-        return [to_domain(r, self.domain) for r in _connection(self.session).execute(stmt)]
+        return [to_domain(r, self.domain) for r in connection_of(self.session).execute(stmt)]
 
     def get(self, id: int) -> D | None:
         t = self._table
-        stmt = _prepared(
+        stmt = prepared(
             self.session, f"{t.name} by id", lambda _: sa_select(*t.columns).where(t.c.id == bindparam("id"))
         )
-        found = _connection(self.session).execute(stmt, {"id": id}).first()
+        found = connection_of(self.session).execute(stmt, {"id": id}).first()
         return to_domain(found, self.domain) if found is not None else None
 
     def add(self, item: D) -> D:
         t = self._table
-        stmt = _prepared(
+        stmt = prepared(
             self.session,
             f"{t.name} insert",
             lambda _: t.insert().values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
         )
         values = to_row_values(item)
         values.pop("id")
-        result = _connection(self.session).execute(stmt, values)
+        result = connection_of(self.session).execute(stmt, values)
         item.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
         return item
 
     def save(self, item: D) -> D:
         t = self._table
-        stmt = _prepared(
+        stmt = prepared(
             self.session,
             f"{t.name} update",
             lambda _: (
@@ -80,7 +80,7 @@ class _Repository(Generic[D, R]):
         )
         values = to_row_values(item)
         values["_id"] = values.pop("id")
-        if _connection(self.session).execute(stmt, values).rowcount != 1:
+        if connection_of(self.session).execute(stmt, values).rowcount != 1:
             raise LookupError(f"{t.name} {values['_id']} does not exist")
         self._forget(values["_id"])
         return item
@@ -95,7 +95,7 @@ class _Repository(Generic[D, R]):
         return self._many(order=col(self.row.id))  # type: ignore[attr-defined]
 
 
-class _Memoised(_Repository[D, R]):
+class MemoisedRepository(Repository[D, R]):
     """Reference data read many times in one unit of work (a card names the estate, the access check
     walks the office chain, the next card again): `get` reads each id once per unit of work. A save
     through this repository replaces what it remembers; each caller gets its own copy."""
@@ -120,6 +120,6 @@ class _Memoised(_Repository[D, R]):
         return super().save(item)
 
 
-class _Keyed(_Repository[D, R]):
+class KeyedRepository(Repository[D, R]):
     def by_key(self, key: str) -> D | None:
         return self._one(col(self.row.key) == key)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from handlers.domain import GroupBinding
 from storage.mapping import copy_into, to_domain, to_row_values
-from storage.repositories.statements import _connection, _insert, _prepared
+from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
 from storage.tables import GroupBindingRow, ProcessedUpdateRow
 
 
@@ -63,7 +63,7 @@ class UpdateLog:
 
     def seen(self, bot_id: int, update_id: int) -> bool:
         t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-        stmt = _prepared(
+        stmt = prepared(
             self.session,
             "update seen",
             lambda _: (
@@ -73,21 +73,21 @@ class UpdateLog:
             ),
         )
         params = {"bot_id": bot_id, "update_id": update_id}
-        return _connection(self.session).execute(stmt, params).first() is not None
+        return connection_of(self.session).execute(stmt, params).first() is not None
 
     def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
         t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-        stmt = _prepared(
+        stmt = prepared(
             self.session,
             "update mark",
             lambda s: (
-                _insert(s, t)
+                insert_ignoring_duplicates(s, t)
                 .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
                 .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id])
             ),
         )
         params = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
-        _connection(self.session).execute(stmt, params)
+        connection_of(self.session).execute(stmt, params)
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(

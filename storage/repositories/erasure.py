@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlmodel import Session
 
-from storage.repositories.statements import _connection
+from storage.repositories.statements import connection_of
 from storage.tables import (
     AttachmentRow,
     CardMessageRow,
@@ -35,7 +35,7 @@ def _t(row: Any) -> Any:
 
 
 def erase_person(session: Session, person_id: int, into: int, their_tickets: Sequence[int]) -> None:
-    conn = _connection(session)
+    conn = connection_of(session)
     person, event, note = _t(PersonRow), _t(TicketEventRow), _t(NotificationRow)
     telegram_id = conn.execute(select(person.c.telegram_id).where(person.c.id == person_id)).scalar()
     tickets = list(their_tickets)

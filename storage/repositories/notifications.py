@@ -11,18 +11,18 @@ from sqlmodel import Session, col, select
 
 from handlers.domain import Notification
 from storage.mapping import to_row_values
-from storage.repositories.base import _Repository
-from storage.repositories.statements import _connection, _insert, _prepared
+from storage.repositories.base import Repository
+from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
 from storage.tables import NotificationRow
 
 
 def _notification_insert(session: Session) -> Any:
     t = NotificationRow.__table__  # type: ignore[attr-defined]
-    return _prepared(
+    return prepared(
         session,
         "notification insert",
         lambda s: (
-            _insert(s, NotificationRow)
+            insert_ignoring_duplicates(s, NotificationRow)
             .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
             .on_conflict_do_nothing(index_elements=[NotificationRow.key])
             .returning(t.c.id)
@@ -30,7 +30,7 @@ def _notification_insert(session: Session) -> Any:
     )
 
 
-class NotificationRepository(_Repository[Notification, NotificationRow]):
+class NotificationRepository(Repository[Notification, NotificationRow]):
     row, domain = NotificationRow, Notification
 
     def add(self, item: Notification) -> bool:  # type: ignore[override]
@@ -161,8 +161,8 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
             rows.append(values)
         table = NotificationRow.__table__  # type: ignore[attr-defined]
         stmt = (
-            _insert(self.session, NotificationRow)
+            insert_ignoring_duplicates(self.session, NotificationRow)
             .on_conflict_do_nothing(index_elements=[NotificationRow.key])
             .returning(table.c.id)
         )
-        return len(_connection(self.session).execute(stmt, rows).all())
+        return len(connection_of(self.session).execute(stmt, rows).all())

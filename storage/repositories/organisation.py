@@ -12,24 +12,24 @@ from sqlmodel import col
 from handlers.domain import Company, Estate, Invite, Office, Person, Role, RoleKind
 from handlers.rules.categories import Duty
 from storage.mapping import to_domain
-from storage.repositories.base import _Keyed, _Memoised, _Repository
+from storage.repositories.base import KeyedRepository, MemoisedRepository, Repository
 from storage.repositories.erasure import erase_person
-from storage.repositories.statements import _connection, _prepared
+from storage.repositories.statements import connection_of, prepared
 from storage.tables import CompanyRow, EstateRow, InviteRow, OfficeRow, PersonRow, RoleRow
 
 
-class OfficeRepository(_Memoised[Office, OfficeRow], _Keyed[Office, OfficeRow]):
+class OfficeRepository(MemoisedRepository[Office, OfficeRow], KeyedRepository[Office, OfficeRow]):
     row, domain = OfficeRow, Office
 
     def children(self, office_id: int) -> list[Office]:
         return self._many(col(OfficeRow.parent_id) == office_id, order=col(OfficeRow.id))
 
 
-class CompanyRepository(_Keyed[Company, CompanyRow]):
+class CompanyRepository(KeyedRepository[Company, CompanyRow]):
     row, domain = CompanyRow, Company
 
 
-class EstateRepository(_Memoised[Estate, EstateRow], _Keyed[Estate, EstateRow]):
+class EstateRepository(MemoisedRepository[Estate, EstateRow], KeyedRepository[Estate, EstateRow]):
     row, domain = EstateRow, Estate
 
     def by_invite_code(self, code: str) -> Estate | None:
@@ -39,18 +39,18 @@ class EstateRepository(_Memoised[Estate, EstateRow], _Keyed[Estate, EstateRow]):
         return self._many(col(EstateRow.community_id).in_(list(community_ids)), order=col(EstateRow.id))
 
 
-class PersonRepository(_Repository[Person, PersonRow]):
+class PersonRepository(Repository[Person, PersonRow]):
     row, domain = PersonRow, Person
 
     def by_telegram_id(self, telegram_id: int) -> Person | None:
         """Every update starts here, so a plain statement on the session's connection, not the ORM."""
         t = PersonRow.__table__  # type: ignore[attr-defined]
-        stmt = _prepared(
+        stmt = prepared(
             self.session,
             "person by telegram id",
             lambda _: sa_select(*t.columns).where(t.c.telegram_id == bindparam("telegram_id")),
         )
-        row = _connection(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
+        row = connection_of(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
         return to_domain(row, Person) if row is not None else None
 
     def by_key(self, key: str) -> Person | None:
@@ -66,7 +66,7 @@ class PersonRepository(_Repository[Person, PersonRow]):
         )
 
 
-class RoleRepository(_Repository[Role, RoleRow]):
+class RoleRepository(Repository[Role, RoleRow]):
     row, domain = RoleRow, Role
 
     def of_person(self, person_id: int, active_only: bool = True) -> list[Role]:
@@ -93,7 +93,7 @@ class RoleRepository(_Repository[Role, RoleRow]):
         return self._many(col(RoleRow.office_id) == office_id, col(RoleRow.active), order=col(RoleRow.id))
 
 
-class InviteRepository(_Repository[Invite, InviteRow]):
+class InviteRepository(Repository[Invite, InviteRow]):
     row, domain = InviteRow, Invite
 
     def by_code(self, code: str) -> Invite | None:
@@ -106,7 +106,7 @@ class InviteRepository(_Repository[Invite, InviteRow]):
             .where(t.c.id == invite_id, t.c.used_at.is_(None))
             .values(used_at=now, used_by=person_id)
         )
-        return bool(_connection(self.session).execute(stmt).rowcount == 1)
+        return bool(connection_of(self.session).execute(stmt).rowcount == 1)
 
     def declared(self, now: datetime) -> list[Invite]:
         return self._many(

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 
-def _insert(session: Session, table: Any) -> Any:
+def insert_ignoring_duplicates(session: Session, table: Any) -> Any:
     """`table`: a table class or its Table (then the statement bypasses the ORM's bulk-insert path)."""
     # An INSERT that knows ON CONFLICT: both databases have it, SQLAlchemy spells it per dialect.
     dialect = session.get_bind().dialect.name
@@ -21,7 +21,7 @@ def _insert(session: Session, table: Any) -> Any:
     raise NotImplementedError(f"no upsert for {dialect}")
 
 
-def _connection(session: Session) -> Any:
+def connection_of(session: Session) -> Any:
     """The session's connection (its transaction) for a plain statement, once the ORM's pending changes
     are written, as `session.execute` would: the hottest reads and writes skip the ORM's own machinery."""
     session.flush()
@@ -33,7 +33,7 @@ def _connection(session: Session) -> Any:
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _prepared(session: Session, name: str, build: Callable[[Session], Any]) -> Any:
+def prepared(session: Session, name: str, build: Callable[[Session], Any]) -> Any:
     """The statement `name` for this session's dialect, built by `build` the first time only."""
     key = (name, session.get_bind().dialect.name)
     if key not in _STATEMENTS:

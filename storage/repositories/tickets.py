@@ -13,8 +13,8 @@ from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
 from handlers.ports import StaleTicket
 from handlers.rules.lifecycle import FINAL_STATUSES, Status
 from storage.mapping import to_domain, to_row_values
-from storage.repositories.base import _Repository
-from storage.repositories.statements import _insert, _prepared
+from storage.repositories.base import Repository
+from storage.repositories.statements import insert_ignoring_duplicates, prepared
 from storage.tables import AttachmentRow, CardMessageRow, TicketEventRow, TicketRow, TicketSequenceRow
 
 _CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
@@ -23,7 +23,7 @@ _CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older
 def _ticket_update(session: Session) -> Any:
     """Every column, only if the row is still at the version the caller read (optimistic locking)."""
     t = TicketRow.__table__  # type: ignore[attr-defined]
-    return _prepared(
+    return prepared(
         session,
         "ticket versioned update",
         lambda _: (
@@ -34,7 +34,7 @@ def _ticket_update(session: Session) -> Any:
     )
 
 
-class TicketRepository(_Repository[Ticket, TicketRow]):
+class TicketRepository(Repository[Ticket, TicketRow]):
     row, domain = TicketRow, Ticket
 
     def by_number(self, number: str) -> Ticket | None:
@@ -60,7 +60,7 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
         # a concurrent reporter waits on the row (or on the other's insert), so nobody shares a number
         # and the first two of a year do not collide on the primary key.
         stmt = (
-            _insert(self.session, TicketSequenceRow)
+            insert_ignoring_duplicates(self.session, TicketSequenceRow)
             .values(estate_id=estate_id, year=year, last=1)
             .on_conflict_do_update(
                 index_elements=[TicketSequenceRow.estate_id, TicketSequenceRow.year],
@@ -132,7 +132,7 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
         return to_domain(row, Ticket) if row is not None else None
 
 
-class EventRepository(_Repository[TicketEvent, TicketEventRow]):
+class EventRepository(Repository[TicketEvent, TicketEventRow]):
     row, domain = TicketEventRow, TicketEvent
 
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]:
@@ -148,14 +148,14 @@ class EventRepository(_Repository[TicketEvent, TicketEventRow]):
         return found
 
 
-class AttachmentRepository(_Repository[Attachment, AttachmentRow]):
+class AttachmentRepository(Repository[Attachment, AttachmentRow]):
     row, domain = AttachmentRow, Attachment
 
     def of_ticket(self, ticket_id: int) -> list[Attachment]:
         return self._many(col(AttachmentRow.ticket_id) == ticket_id, order=col(AttachmentRow.id))
 
 
-class CardRepository(_Repository[CardMessage, CardMessageRow]):
+class CardRepository(Repository[CardMessage, CardMessageRow]):
     row, domain = CardMessageRow, CardMessage
 
     def of_ticket(self, ticket_id: int) -> list[CardMessage]:

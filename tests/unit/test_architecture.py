@@ -371,3 +371,36 @@ def test_only_the_ticket_changes_its_lifecycle(path: Path) -> None:
         return
     writes = ticket_field_writes(path.read_text(encoding="utf-8"))
     assert writes == [], f"{path.relative_to(ROOT)} writes a ticket's lifecycle itself: {writes}"
+
+
+# ---- no module reaches into another's private helpers ---------------------------------------------
+OWN_PACKAGES = ("bot", "handlers", "storage")
+
+
+def private_imports(source: str) -> list[str]:
+    """`from <project module> import _name`: a helper kept private to its module, used elsewhere."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in OWN_PACKAGES:
+            found += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if a.name.startswith("_") and not a.name.startswith("__")
+            ]
+    return found
+
+
+def test_the_private_import_checker_sees_one() -> None:
+    planted = "from storage.repositories.statements import prepared, _planted\n"
+    planted += "\ndef f():\n    from bot.x import _y\n"
+    assert private_imports(planted) == ["storage.repositories.statements._planted", "bot.x._y"]
+    assert private_imports("from typing import _T\nfrom handlers.domain import Ticket\n") == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for package in OWN_PACKAGES for p in (ROOT / package).rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_module_imports_another_modules_private_helper(path: Path) -> None:
+    assert private_imports(path.read_text("utf-8")) == []
