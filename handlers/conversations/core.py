@@ -10,6 +10,7 @@ from handlers.conversations import (
     menus,
     official,
     owner,
+    registry,
     report,
     revenue,
     revenue_manager,
@@ -58,7 +59,8 @@ def choose_language(turn: Turn) -> None:
         owner.finish_join(turn)
 
 
-COMMANDS: dict[str, Step] = {
+# Each command of the registry (handlers/conversations/registry.py) and the step that answers it.
+STEPS: dict[str, Step] = {
     "start": welcome.start,
     "help": welcome.help_,
     "cancel": cancel,
@@ -76,6 +78,17 @@ COMMANDS: dict[str, Step] = {
     "revenue_template": revenue_manager.template,
     "disclosure": revenue_official.disclosure_overview,
 }
+
+
+def dispatch_table(steps: dict[str, Step], names: frozenset[str]) -> dict[str, Step]:
+    """The registry's commands with their steps; one list of commands, so the menus, /help and the
+    dispatch agree: a command without a step, or a step without an entry, is refused here."""
+    if set(steps) != names:
+        raise RuntimeError(f"commands without a step or a registry entry: {sorted(set(steps) ^ names)}")
+    return {c.name: steps[c.name] for c in registry.REGISTRY if c.name in names}
+
+
+COMMANDS: dict[str, Step] = dispatch_table(STEPS, registry.NAMES)
 
 COMMANDS_IN_GROUPS: dict[str, Step] = {
     "bind": group.bind,

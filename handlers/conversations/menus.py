@@ -9,53 +9,15 @@ also gives Traditional Chinese readers their own script (the default can only sa
 from __future__ import annotations
 
 from handlers.conversations.io import SetMenu
-from handlers.domain import RoleKind
+from handlers.conversations.registry import for_actor
 from handlers.ports import Translator
 from handlers.services.access import Actor
-from handlers.text import N_
-
-OWNER: list[tuple[str, str]] = [("report", N_("Report a problem")), ("my", N_("My reports"))]
-# The same descriptions as the menu before menus were per role (their translations exist already).
-STAFF: list[tuple[str, str]] = [("tasks", N_("My open tickets (staff)"))]
-MANAGER: list[tuple[str, str]] = [
-    ("team", N_("Estate's open tickets (managers)")),
-    ("revenue_template", N_("Public revenue: the template to publish")),
-]
-ESTATE: list[tuple[str, str]] = [("revenue", N_("Public revenue of my estate"))]
-OFFICIAL: list[tuple[str, str]] = [
-    ("area", N_("Open tickets in my area (officials)")),
-    ("overdue", N_("Overdue tickets in my area (officials)")),
-    ("supervision", N_("Listed for supervision in my area (officials)")),
-    ("disclosure", N_("Who in my area published public revenue")),
-]
-STRANGER: list[tuple[str, str]] = [("join", N_("Join your estate with its code"))]
-EVERYONE: list[tuple[str, str]] = [
-    ("language", N_("Change the language")),
-    ("privacy", N_("My data and deleting it")),
-    ("cancel", N_("Leave what you are doing")),
-    ("help", N_("What I can do")),
-]
 
 
 def menu_commands(actor: Actor | None) -> list[tuple[str, str]]:
-    """(command, untranslated description) pairs for this person, their roles' commands first.
-    None (or a person without roles) is a stranger."""
-    roles = actor.roles if actor is not None else []
-    kinds = {r.kind for r in roles}
-    commands: list[tuple[str, str]] = []
-    if RoleKind.OWNER in kinds:
-        commands += OWNER
-    if kinds & {RoleKind.STAFF, RoleKind.MANAGER}:
-        commands += STAFF
-    if RoleKind.MANAGER in kinds:
-        commands += MANAGER
-    if any(r.estate_id for r in roles if r.kind is not RoleKind.OFFICIAL):
-        commands += ESTATE
-    if actor is not None and actor.office_ids():
-        commands += OFFICIAL
-    if not roles:
-        commands += STRANGER
-    return commands + EVERYONE
+    """(command, untranslated description) pairs for this person, their roles' commands first (the
+    registry's order). None (or a person without roles) is a stranger."""
+    return [(c.name, c.menu) for c in for_actor(actor) if c.menu]
 
 
 def translated(tr: Translator, commands: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -17,9 +17,7 @@ from handlers.conversations.revenue_errors import explain_problem
 from handlers.conversations.revenue_manager import on_reason, publish_draft
 from handlers.conversations.revenue_owner import choose_line, on_question, show_disclosure, show_history
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind
 from handlers.services import revenue, revenue_reading
-from handlers.services.access import Actor
 from handlers.services.errors import UserError
 
 FLOW = "revenue"
@@ -86,15 +84,3 @@ def on_button(turn: Turn) -> None:
 
 BUTTONS = {"rv": on_button}
 FLOWS = {FLOW: on_flow}
-
-
-def help_lines(turn: Turn, actor: Actor) -> list[str]:
-    """The /help lines about disclosures, for the roles the person has."""
-    lines = []
-    if any(r.estate_id for r in actor.roles if r.kind is not RoleKind.OFFICIAL):
-        lines.append(turn.t("/revenue – the public revenue of my estate, quarter by quarter"))
-    if actor.has(RoleKind.MANAGER):
-        lines.append(turn.t("/revenue_template – the disclosure template; send it back filled in to publish"))
-    if actor.office_ids():
-        lines.append(turn.t("/disclosure – who in my area published public revenue on time"))
-    return lines

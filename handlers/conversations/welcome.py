@@ -6,7 +6,7 @@ these, and /join hands an owner's code to owner.begin_join.
 
 from __future__ import annotations
 
-from handlers.conversations import owner, revenue
+from handlers.conversations import owner, registry
 from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind
@@ -53,31 +53,9 @@ def _role_name(turn: Turn, kind: RoleKind) -> str:
 
 
 def help_(turn: Turn) -> None:
+    """What this person can do here (their commands, from the registry) and whom to phone."""
     actor = turn.actor()
-    lines = []
-    if actor.owner_roles():
-        lines += [turn.t("/report – report a problem"), turn.t("/my – my reports and their progress")]
-    if any(r.kind in (RoleKind.STAFF, RoleKind.MANAGER) for r in actor.roles):
-        lines.append(turn.t("/tasks – my open tickets by deadline"))
-    if actor.has(RoleKind.MANAGER):
-        lines.append(turn.t("/team – every open ticket of the estate; assign and reassign"))
-    if actor.office_ids():
-        lines.append(turn.t("/area – open tickets in my area"))
-        lines.append(turn.t("/overdue – what is overdue in my area"))
-        lines.append(
-            turn.t(
-                "/supervision – what in my area is listed for supervision by the district housing "
-                "bureau (挂牌督办)"
-            )
-        )
-    if not actor.roles:
-        lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
-    lines += revenue.help_lines(turn, actor)
-    lines += [
-        turn.t("/language – change the language"),
-        turn.t("/privacy – what I store about you; delete it"),
-        turn.t("/cancel – leave what you are doing"),
-    ]
+    lines = [turn.t(c.help) for c in registry.for_actor(actor) if c.help]
     lines += _company_phones(turn, actor)
     turn.say("\n".join(lines))
 

@@ -127,3 +127,23 @@ def test_the_default_menus_are_the_strangers_menu_per_client_language() -> None:
         tr = translations.for_lang(lang)  # type: ignore[arg-type]
         assert menu(tr) == stranger_menu(tr), code
         assert names(menu(tr)) == ["join", *TAIL]
+
+
+def test_a_command_without_a_step_or_a_step_without_an_entry_is_refused() -> None:
+    from handlers.conversations import core, registry
+
+    assert set(core.COMMANDS) == registry.NAMES
+    with pytest.raises(RuntimeError, match="planted"):
+        core.dispatch_table({**core.STEPS, "planted": core.cancel}, registry.NAMES)
+    with pytest.raises(RuntimeError, match="help"):
+        core.dispatch_table({k: v for k, v in core.STEPS.items() if k != "help"}, registry.NAMES)
+
+
+def test_help_lists_what_the_menu_lists() -> None:
+    from handlers.conversations import registry
+
+    for roles in ([OWNER], [STAFF], [MANAGER], [OFFICIAL], []):
+        person = actor(*roles) if roles else None
+        in_menu = [name for name, _ in menu_commands(person)]
+        in_help = [c.name for c in registry.for_actor(person) if c.help]
+        assert in_help == [n for n in in_menu if n != "help"]
