@@ -28,6 +28,8 @@ OFFICIAL: list[tuple[str, str]] = [
     ("supervision", N_("Listed for supervision in my area (officials)")),
     ("disclosure", N_("Who in my area published public revenue")),
 ]
+# the same for every reader of figures: an official's area, a manager's company, a committee's estate
+STATS: list[tuple[str, str]] = [("stats", N_("Figures and rankings: response, on time, satisfaction"))]
 STRANGER: list[tuple[str, str]] = [("join", N_("Join your estate with its code"))]
 EVERYONE: list[tuple[str, str]] = [
     ("language", N_("Change the language")),
@@ -53,6 +55,8 @@ def menu_commands(actor: Actor | None) -> list[tuple[str, str]]:
         commands += ESTATE
     if actor is not None and actor.office_ids():
         commands += OFFICIAL
+    if kinds & {RoleKind.MANAGER, RoleKind.COMMITTEE} or (actor is not None and actor.office_ids()):
+        commands += STATS
     if not roles:
         commands += STRANGER
     return commands + EVERYONE

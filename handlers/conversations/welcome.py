@@ -70,6 +70,13 @@ def help_(turn: Turn) -> None:
                 "bureau (挂牌督办)"
             )
         )
+    if actor.office_ids() or any(r.kind in (RoleKind.MANAGER, RoleKind.COMMITTEE) for r in actor.roles):
+        lines.append(
+            turn.t(
+                "/stats [2026-11] – the month's figures (response, on time, satisfaction) and rankings "
+                "of my area, company or estate; also a quarter (2026Q3) or days (2026-11-01..2026-11-15)"
+            )
+        )
     if not actor.roles:
         lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
     lines += revenue.help_lines(turn, actor)
