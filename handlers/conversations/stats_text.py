@@ -20,19 +20,34 @@ PAGE_LINES = 40  # lines of a report page, and never more than PAGE_CHARS (Teleg
 PAGE_CHARS = 3500
 MAX_CHART_ROWS = 30  # bars per rate a chart stays readable with
 
+MONTHS = (
+    N_("January {year}"),
+    N_("February {year}"),
+    N_("March {year}"),
+    N_("April {year}"),
+    N_("May {year}"),
+    N_("June {year}"),
+    N_("July {year}"),
+    N_("August {year}"),
+    N_("September {year}"),
+    N_("October {year}"),
+    N_("November {year}"),
+    N_("December {year}"),
+)
 RATE_NAMES: dict[RateKind, str] = {
     RateKind.RESPONSE: N_("Response rate"),
     RateKind.RESOLUTION: N_("On-time resolution rate"),
     RateKind.SATISFACTION: N_("Satisfaction rate"),
 }
 # the headings of the rankings, by what is ranked and by which rate
-RANKED_BY: dict[tuple[str, RateKind], str] = {
-    ("estate", RateKind.RESPONSE): N_("Estates ranked by response rate:"),
-    ("estate", RateKind.RESOLUTION): N_("Estates ranked by on-time resolution rate:"),
-    ("estate", RateKind.SATISFACTION): N_("Estates ranked by satisfaction rate:"),
-    ("company", RateKind.RESPONSE): N_("Companies ranked by response rate:"),
-    ("company", RateKind.RESOLUTION): N_("Companies ranked by on-time resolution rate:"),
-    ("company", RateKind.SATISFACTION): N_("Companies ranked by satisfaction rate:"),
+ESTATES, COMPANIES = ScopeKind.ESTATE, ScopeKind.COMPANY
+RANKED_BY: dict[tuple[ScopeKind, RateKind], str] = {
+    (ESTATES, RateKind.RESPONSE): N_("Estates ranked by response rate:"),
+    (ESTATES, RateKind.RESOLUTION): N_("Estates ranked by on-time resolution rate:"),
+    (ESTATES, RateKind.SATISFACTION): N_("Estates ranked by satisfaction rate:"),
+    (COMPANIES, RateKind.RESPONSE): N_("Companies ranked by response rate:"),
+    (COMPANIES, RateKind.RESOLUTION): N_("Companies ranked by on-time resolution rate:"),
+    (COMPANIES, RateKind.SATISFACTION): N_("Companies ranked by satisfaction rate:"),
 }
 # the level below a scope, as the heading of its lines
 BELOW: dict[ScopeKind, str] = {
@@ -52,7 +67,7 @@ CHART_BY: dict[ScopeKind, str] = {
 def period_label(tr: Translator, period: Period) -> str:
     """2026年11月, 2026年第三季度, or the first and last day."""
     if period.kind == "month":
-        return tr.gettext("{year}-{month:02d}").format(year=period.first.year, month=period.first.month)
+        return tr.gettext(MONTHS[period.first.month - 1]).format(year=period.first.year)
     if period.kind == "quarter":
         return rt.quarter_label(tr, Quarter.containing(period.first))
     return tr.gettext("{first} to {last}").format(
@@ -144,11 +159,12 @@ def report_lines(tr: Translator, view: StatsView, by: RateKind) -> tuple[list[st
     if view.below and view.scope.kind in BELOW:
         body += ["", tr.gettext(BELOW[view.scope.kind])]
         body += [line_text(tr, line) for line in view.below]
+    estates_heading, companies_heading = RANKED_BY[ESTATES, by], RANKED_BY[COMPANIES, by]
     if len(view.estates) > 1:
-        body += ["", "🏅 " + tr.gettext(RANKED_BY["estate", by])]
+        body += ["", "🏅 " + tr.gettext(estates_heading)]
         body += ranking_lines(tr, ranking(view.estates, by))
     if len(view.companies) > 1:
-        body += ["", "🏢 " + tr.gettext(RANKED_BY["company", by])]
+        body += ["", "🏢 " + tr.gettext(companies_heading)]
         body += ranking_lines(tr, ranking(view.companies, by))
     if view.estates and len(view.estates) + len(view.companies) > 2:
         body += [
