@@ -81,8 +81,12 @@ def rate_text(tr: Translator, rate: Rate) -> str:
         return "—"
     if not rate.ranked:
         small = tr.gettext("n < {minimum}, not ranked").format(minimum=rate.min_sample)
-        return f"{rate.hits}/{rate.cases} ({small})"
-    return f"{rate.percent}% ({rate.hits}/{rate.cases})"
+        # Translators: a rate under the minimum sample: "2/3 (n < 5, not ranked)"
+        return tr.gettext("{hits}/{cases} ({why})").format(hits=rate.hits, cases=rate.cases, why=small)
+    # Translators: a rate: "80% (8/10)"
+    return tr.gettext("{percent}% ({hits}/{cases})").format(
+        percent=rate.percent, hits=rate.hits, cases=rate.cases
+    )
 
 
 def figures_block(tr: Translator, f: Figures) -> list[str]:
@@ -178,10 +182,11 @@ def report_lines(tr: Translator, view: StatsView, by: RateKind) -> tuple[list[st
 
 
 def pages(
-    head: list[str], body: list[str], max_lines: int = PAGE_LINES, max_chars: int = PAGE_CHARS
+    head: list[str], body: list[str], max_lines: int | None = None, max_chars: int | None = None
 ) -> list[str]:
     """The report cut into messages: the head on the first, then as many lines as fit; never a line
-    dropped, never a page over the limits (an overlong line is cut on its own page)."""
+    dropped, never a page over the limits (a line longer than a page is cut to fit one)."""
+    max_lines, max_chars = max_lines or PAGE_LINES, max_chars or PAGE_CHARS
     found: list[list[str]] = []
     current = list(head)
     for line in body:
