@@ -171,7 +171,8 @@ def case_lines(tr: Translator, case: TypicalCase, excerpt: int | None = None) ->
         text = str(getattr(case, part))
         if excerpt is not None and len(text) > excerpt:
             text = text[: excerpt - 1] + "…"
-        lines.append(f"{tr.gettext(name)}: {text}")
+        # Translators: a part of a typical case and what the official wrote: "Background (基本情况): ..."
+        lines.append(tr.gettext("{part}: {text}").format(part=tr.gettext(name), text=text))
     return lines
 
 
