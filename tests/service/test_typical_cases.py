@@ -8,7 +8,7 @@ from __future__ import annotations
 from handlers.conversations.io import Edit, Output, Send
 from handlers.domain import TypicalCase
 from handlers.rules.periods import Period
-from handlers.services import tickets
+from handlers.services import people, tickets
 from tests.service.talk import Talk
 from tests.service.world import (
     FENG_CHENGGUAN,
@@ -182,3 +182,18 @@ async def test_the_ledger_reads_the_marks_of_the_tickets_open_in_the_month(world
         (november, *PARTS),
     ]
     assert [c.ticket_id for c in both] == [still_open, november, elsewhere]
+
+
+async def test_an_official_who_deletes_their_data_leaves_the_mark_without_their_name(world: World) -> None:
+    tid = world.report().id or 0
+    talk = Talk(world.ctx)
+    await mark(talk, LIU_COMMUNITY, tid, PARTS)
+    await talk.press(WU_STREET, f"ty:{tid}:1")
+    for _ in PARTS:
+        await talk.press(WU_STREET, f"tk:{tid}")
+    liu, wu = world.pid(LIU_COMMUNITY), world.pid(WU_STREET)
+    people.delete_my_data(world.ctx, liu)
+    people.delete_my_data(world.ctx, wu)
+    case = stored(world, tid)
+    assert case is not None and (case.background, case.handling, case.outcome) == PARTS
+    assert case.marked_by not in (liu, None) and case.updated_by not in (wu, None)
