@@ -91,7 +91,7 @@ def render_chart(spec: ChartSpec, dpi: int = 110) -> bytes:
             _DRAWN.move_to_end(key)
             return _DRAWN[key]
     out = io.BytesIO()
-    with _in_cjk_font():
+    with in_cjk_font():
         draw_figure(spec, dpi).savefig(out, format="png")
     png = out.getvalue()
     with _GUARD:  # the core's database threads may draw at once
@@ -105,7 +105,7 @@ def draw_figure(spec: ChartSpec, dpi: int = 110) -> Figure:
     """The chart, laid out and drawn once (so the tests can measure where each text landed)."""
     font = cjk_font()
     trend = len(spec.quarters) >= 2
-    with _in_cjk_font():
+    with in_cjk_font():
         bars = max(len(spec.items), 4) * 0.42 + 0.8  # inches: a line of the quarter keeps its height
         heights = [0.35, bars, 3.3] if trend else [0.35, bars, 0.35]
         fig = Figure(figsize=(9, sum(heights) + 1.1), dpi=dpi, layout="constrained")
@@ -125,7 +125,7 @@ def draw_figure(spec: ChartSpec, dpi: int = 110) -> Figure:
 
 
 @contextmanager
-def _in_cjk_font() -> Iterator[None]:
+def in_cjk_font() -> Iterator[None]:
     """Tick labels, made while drawing, in the same face as the rest."""
     with matplotlib.rc_context({"font.family": cjk_font().get_name()}):
         yield

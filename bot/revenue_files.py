@@ -200,7 +200,8 @@ def write_csv(rows: list[list[str]], encoding: str = "gbk") -> bytes:
 
 
 class RevenueDocuments:
-    """The `DocumentTools` the conversations use: read a file, write the template, draw a chart."""
+    """The `DocumentTools` the conversations use: read a file, write the template, draw the revenue
+    chart and the /stats chart."""
 
     def read_grid(self, data: bytes, filename: str | None) -> Grid:
         return read_grid(data, filename)
@@ -213,3 +214,10 @@ class RevenueDocuments:
 
         assert isinstance(spec, rt.ChartSpec)
         return render_chart(spec)
+
+    def rates_chart(self, spec: object) -> bytes:
+        from bot.rates_chart import render_rates_chart
+        from handlers.conversations.stats_text import RatesChart
+
+        assert isinstance(spec, RatesChart)
+        return render_rates_chart(spec)

@@ -384,6 +384,21 @@ class TicketEvent:
 
 
 @dataclass
+class TypicalCase:
+    """An official's mark on a ticket as a typical case (典型案例), with the three parts the monthly
+    ledger reports: what happened (基本情况), how it was handled (处理过程), how it ended (处理结果)."""
+
+    ticket_id: int
+    background: str
+    handling: str
+    outcome: str
+    marked_by: int | None  # the official who marked it (None: the system; the erased stand-in after)
+    marked_at: datetime
+    updated_by: int | None = None  # who last changed the texts, and when (None: never changed)
+    updated_at: datetime | None = None
+
+
+@dataclass
 class Attachment:
     ticket_id: int
     kind: str  # photo | document

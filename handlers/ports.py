@@ -32,6 +32,7 @@ from handlers.domain import (
     RoleKind,
     Ticket,
     TicketEvent,
+    TypicalCase,
 )
 from handlers.rules.categories import Duty
 from handlers.rules.lifecycle import Status
@@ -144,6 +145,24 @@ class EventRepository(Protocol):
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
     def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
         """Each ticket's history, oldest first (tickets without any are left out)."""
+        ...
+
+
+class TypicalCaseRepository(Protocol):
+    """Officials' typical-case marks (典型案例), one per ticket."""
+
+    def get(self, ticket_id: int) -> TypicalCase | None: ...
+    def put(self, item: TypicalCase) -> None:
+        """Mark the ticket, or replace its texts if it is marked already."""
+        ...
+
+    def remove(self, ticket_id: int) -> bool:
+        """Take the mark off; False if there was none."""
+        ...
+
+    def typical_cases(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[TypicalCase]:
+        """The marked tickets of the estates that were open at some moment of [start, end): reported
+        before `end` and not closed before `start` (the tickets a month's ledger lists), by ticket id."""
         ...
 
 
@@ -341,6 +360,8 @@ class UnitOfWork(Protocol):
     def groups(self) -> GroupRepository: ...
     @property
     def disclosures(self) -> DisclosureRepository: ...
+    @property
+    def typical_cases(self) -> TypicalCaseRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -406,4 +427,8 @@ class DocumentTools(Protocol):
 
     def chart(self, spec: object) -> bytes:
         """A PNG of a handlers.services.revenue.ChartSpec."""
+        ...
+
+    def rates_chart(self, spec: object) -> bytes:
+        """A PNG of a handlers.conversations.stats_text.RatesChart: the 三率 by estate or company."""
         ...

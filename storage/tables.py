@@ -333,6 +333,20 @@ class DisclosureQuestionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
 
+class TypicalCaseRow(SQLModel, table=True):
+    """An official's mark on a ticket as a typical case (典型案例), with its three texts."""
+
+    __tablename__ = "typical_case"
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    background: str = Field(max_length=1000)  # 基本情况
+    handling: str = Field(max_length=1000)  # 处理过程
+    outcome: str = Field(max_length=1000)  # 处理结果
+    marked_by: int | None = Field(default=None, foreign_key="person.id")
+    marked_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime | None = _ts()
+
+
 class SendPaceRow(SQLModel, table=True):
     """When the bot may next send, overall ("all") and to each chat ("c<id>"): Telegram's limits are
     per bot, so every instance on one database reserves its slots here (storage/pacing.py)."""

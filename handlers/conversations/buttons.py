@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handlers.rules.categories import Category, Privacy, Urgency
+from handlers.rules.periods import Period
 from handlers.text import LANGUAGES
 
 VERSION = "1"
@@ -68,6 +69,17 @@ class Unit(Field):
         return raw if raw[:1] in ("e", "o") and Number().parse(raw[1:]) is not None else None
 
 
+@dataclass(frozen=True)
+class PeriodText(Field):
+    """A reporting period as Period writes it back (2026-11, 2026Q3, 2026-11-01..2026-11-15)."""
+
+    def parse(self, raw: str) -> str | None:
+        try:
+            return raw if str(Period.parse(raw)) == raw else None
+        except ValueError:
+            return None
+
+
 def word(*choices: str) -> Word:
     return Word(frozenset(choices))
 
@@ -77,6 +89,9 @@ GROUP_CHAT = Number(low=-(10**15), high=-1)  # Telegram's groups have negative i
 # the actions whose one argument is a ticket's id
 TICKET_ACTIONS: tuple[str, ...] = ("ak", "st", "as", "rs", "tr", "nj", "cd", "tl", "mt", "cf", "nf", "rp")
 TICKET_ACTIONS += ("rc", "rb", "ob", "ug", "cm", "xg", "xr")
+
+# a scope of the figures, by its kind (handlers.services.figures.ScopeKind), in one letter
+SCOPE_CODES = {"estate": "e", "company": "c", "community": "m", "street": "s", "district": "d"}
 
 # action -> the layouts its arguments may take (one tuple of fields per layout)
 LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
@@ -101,6 +116,13 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
         (word("ed"), word("category", "description", "photos", "location", "urgency", "privacy")),
         (word("done", "skip", "ok", "edit", "emg", "rec", "txt", "no"),),
     ),
+    # /stats: a report's page, ranked by response, resolution or satisfaction (scope, id, period, rate,
+    # page); a committee member's open tickets (estate, page)
+    "ss": ((Word(frozenset(SCOPE_CODES.values())), ID, PeriodText(), word("a", "r", "s"), Number(1, 9999)),),
+    "so": ((ID, Number(1, 9999)),),
+    # a typical case (典型案例): open it; then 1 edit, 2 ask to remove, 3 remove
+    "ty": ((ID,), (ID, Number(1, 3))),
+    "tk": ((ID,),),  # keep the part as it is (editing a typical case)
     "rv": (  # public revenue: publish, discard, view, history, question, question a line
         (word("pub", "dis", "v", "h", "q", "ql"), ID),
     ),

@@ -8,12 +8,21 @@ from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
-from handlers.domain import ERASED_PERSON_KEY, Ticket, TicketEvent
+from handlers.domain import ERASED_PERSON_KEY, Ticket, TicketEvent, TypicalCase
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
 from handlers.rules.policy import Rung
 from handlers.rules.worktime import WorkCalendar
+from handlers.text import N_
+
+# The three parts of an official's typical case (典型案例), as the monthly ledger names them.
+CASE_PARTS = {
+    "background": N_("Background (基本情况)"),
+    "handling": N_("Handling (处理过程)"),
+    "outcome": N_("Outcome (处理结果)"),
+}
+CASE_EXCERPT = 160  # characters of each part on a card; its ⭐ button shows them whole
 
 
 def reporter_label(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
@@ -142,7 +151,29 @@ def card_text(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audienc
         lines.append(tr.gettext("Company's reason: {reason}").format(reason=ticket.reject_reason))
     if ticket.reopen_count:
         lines.append(tr.gettext("Reopened {n} time(s)").format(n=ticket.reopen_count))
+    case = typical_case(uow, ticket, audience)
+    if case is not None:
+        lines += ["", *case_lines(tr, case, CASE_EXCERPT)]
     return "\n".join(lines).strip()
+
+
+def typical_case(uow: UnitOfWork, ticket: Ticket, audience: Audience) -> TypicalCase | None:
+    """The ticket's typical-case mark, for the supervising offices' readers only (it is their note)."""
+    if audience.office_over(uow, ticket) is None:
+        return None
+    return uow.typical_cases.get(ticket.id or 0)
+
+
+def case_lines(tr: Translator, case: TypicalCase, excerpt: int | None = None) -> list[str]:
+    """The mark and its three parts (each cut to `excerpt` characters, if given)."""
+    lines = ["⭐ " + tr.gettext("Typical case (典型案例)")]
+    for part, name in CASE_PARTS.items():
+        text = str(getattr(case, part))
+        if excerpt is not None and len(text) > excerpt:
+            text = text[: excerpt - 1] + "…"
+        # Translators: a part of a typical case and what the official wrote: "Background (基本情况): ..."
+        lines.append(tr.gettext("{part}: {text}").format(part=tr.gettext(name), text=text))
+    return lines
 
 
 def card_buttons(
@@ -199,13 +230,17 @@ def card_buttons(
                     Button("✖️ " + tr.gettext("Refuse more time"), encode("xr", tid)),
                 ]
             )
-    rows.append([Button("🕘 " + tr.gettext("Timeline"), encode("tl", tid))])
+    if office is not None:  # open or closed: a case is often marked typical once it is over
+        marked = uow.typical_cases.get(tid or 0) is not None
+        label = tr.gettext("Typical case: view, edit") if marked else tr.gettext("Mark as a typical case")
+        rows.append([Button("⭐ " + label, encode("ty", tid))])
+    rows.append([Button("🕘 " + tr.gettext("Timeline"), encode("tl", tid))])  # last: /my leaves it out
     return rows
 
 
 def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience) -> str:
     """Every step of the ticket, oldest first, with who did it as far as the chat's readers may know."""
-    lines = [headline(tr, ticket), ""]
+    steps: list[tuple[datetime, str]] = []
     for event in uow.events.of_ticket(ticket.id or 0):
         who = _actor_name(uow, tr, ticket, event.actor_id, audience)
         line = f"{when(tr, event.at)} · {_event_label(uow, tr, event)}"
@@ -215,8 +250,20 @@ def timeline(uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience
             line += " · " + "⭐" * int(event.data["stars"])
         if event.note:
             line += f"\n    “{event.note}”"
-        lines.append(line)
-    return "\n".join(lines)
+        steps.append((event.at, line))
+    case = typical_case(uow, ticket, audience)
+    if case is not None:  # the officials' mark, where it falls among the steps
+        for at, by, what in (
+            (case.marked_at, case.marked_by, N_("Marked as a typical case (典型案例)")),
+            (case.updated_at, case.updated_by, N_("Typical case edited")),
+        ):
+            if at is not None:
+                who = person_name(uow, tr, by) if by is not None else ""
+                line = f"{when(tr, at)} · ⭐ {tr.gettext(what)}" + (f" · {who}" if who else "")
+                # before the first step after it; the events keep their recorded order
+                later = next((i for i, (t, _) in enumerate(steps) if t > at), len(steps))
+                steps.insert(later, (at, line))
+    return "\n".join([headline(tr, ticket), "", *(line for _, line in steps)])
 
 
 def _event_label(uow: UnitOfWork, tr: Translator, event: TicketEvent) -> str:

@@ -17,6 +17,8 @@ from handlers.conversations import (
     revenue_official,
     revenue_owner,
     staff,
+    stats,
+    typical,
     welcome,
 )
 from handlers.conversations.buttons import decode, encode
@@ -77,6 +79,7 @@ STEPS: dict[str, Step] = {
     "revenue": revenue_owner.show,
     "revenue_template": revenue_manager.template,
     "disclosure": revenue_official.disclosure_overview,
+    "stats": stats.show,
 }
 
 
@@ -105,8 +108,17 @@ BUTTONS: dict[str, Step] = {
     **official.BUTTONS,
     **revenue.BUTTONS,
     **group.BUTTONS,
+    **stats.BUTTONS,
+    **typical.BUTTONS,
 }
-FLOWS: dict[str, Step] = {**report.FLOWS, **owner.FLOWS, **staff.FLOWS, **official.FLOWS, **revenue.FLOWS}
+FLOWS: dict[str, Step] = {
+    **report.FLOWS,
+    **owner.FLOWS,
+    **staff.FLOWS,
+    **official.FLOWS,
+    **revenue.FLOWS,
+    **typical.FLOWS,
+}
 
 
 # What can change who a person is or their language: then their chat's command menu is set anew.

@@ -17,6 +17,9 @@ FIELD: dict[str, str] = {
     "note": N_("The note"),
     "reason": N_("The reason"),
     "comment": N_("The comment"),
+    "background": N_("The background"),
+    "handling": N_("The handling"),
+    "outcome": N_("The outcome"),
 }
 
 MESSAGES: dict[str, str] = {
@@ -69,6 +72,14 @@ MESSAGES: dict[str, str] = {
         "Use a private group."
     ),
     "illegal_transition": N_("This cannot be done now: the ticket's status is “{status}”."),
+    "stats_readers_only": N_(
+        "The figures are for community, street and district officials, project managers and members "
+        "of an owners' committee."
+    ),
+    "stats_not_yours": N_(
+        "Those figures are not yours to see: only your own area, your company's estates or your estate."
+    ),
+    "period_not_begun": N_("{period} has not begun yet, so there is nothing to count."),
 }
 
 

@@ -42,6 +42,11 @@ def officials(actor: Actor | None) -> bool:
     return actor is not None and bool(actor.office_ids())
 
 
+def readers_of_figures(actor: Actor | None) -> bool:
+    """An official's area, a manager's company, a committee member's estate."""
+    return officials(actor) or bool(_kinds(actor) & {RoleKind.MANAGER, RoleKind.COMMITTEE})
+
+
 def strangers(actor: Actor | None) -> bool:
     return actor is None or not actor.roles
 
@@ -109,6 +114,15 @@ REGISTRY: tuple[Command, ...] = (
         officials,
         N_("Who in my area published public revenue"),
         N_("/disclosure – who in my area published public revenue on time"),
+    ),
+    Command(
+        "stats",
+        readers_of_figures,
+        N_("Figures and rankings: response, on time, satisfaction"),
+        N_(
+            "/stats [2026-11] – the month's figures (response, on time, satisfaction) and rankings "
+            "of my area, company or estate; also a quarter (2026Q3) or days (2026-11-01..2026-11-15)"
+        ),
     ),
     Command(
         "join",

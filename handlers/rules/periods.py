@@ -12,6 +12,9 @@ from handlers.rules.revenue import Quarter
 _MONTH = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*")
 _DAY = r"(\d{4})-(\d{1,2})-(\d{1,2})"
 _RANGE = re.compile(rf"\s*{_DAY}\s*(?:\.\.|~|–|—|至|to)\s*{_DAY}\s*")
+# A quarter as Chinese writes it: 2026年第三季度 (also 第3季度, and 季 for 季度).
+_QUARTER_ZH = re.compile(r"\s*(\d{4})\s*年\s*第?\s*([1-4一二三四])\s*季度?\s*")
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4}
 MAX_DAYS = 3 * 366  # a longer run of days is a typing slip, not a reporting period
 
 
@@ -50,8 +53,8 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """'2026-11' (a month), '2026Q4' (a quarter) or '2026-11-01..2026-11-15' (days, both included);
-        ValueError otherwise."""
+        """'2026-11' (a month), '2026Q4' or '2026年第四季度' (a quarter) or '2026-11-01..2026-11-15' (days,
+        both included); ValueError otherwise."""
         raw = text or ""
         if m := _RANGE.fullmatch(raw):
             y1, m1, d1, y2, m2, d2 = (int(g) for g in m.groups())
@@ -59,6 +62,9 @@ class Period:
         if m := _MONTH.fullmatch(raw):
             year, month = int(m.group(1)), int(m.group(2))
             return cls.month(*_month(raw, year, month))
+        if m := _QUARTER_ZH.fullmatch(raw):
+            q = m.group(2)
+            return cls.quarter(int(m.group(1)), _NUMERALS.get(q) or int(q))
         try:
             quarter = Quarter.parse(raw)
             return cls.quarter(quarter.year, quarter.q)

@@ -1,8 +1,8 @@
 """Repositories over one SQLAlchemy session. They flush, never commit: the unit of work commits.
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
-the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings) and `disclosures`
-hold the repositories, which the unit of work takes from here.
+the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
+and `typical_cases` hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
@@ -23,6 +23,7 @@ from storage.repositories.tickets import (
     EventRepository,
     TicketRepository,
 )
+from storage.repositories.typical_cases import TypicalCaseRepository
 
 __all__ = [
     "AttachmentRepository",
@@ -41,5 +42,6 @@ __all__ = [
     "RoleRepository",
     "SettingRepository",
     "TicketRepository",
+    "TypicalCaseRepository",
     "UpdateLog",
 ]

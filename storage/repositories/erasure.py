@@ -27,6 +27,7 @@ from storage.tables import (
     RoleRow,
     TicketEventRow,
     TicketRow,
+    TypicalCaseRow,
 )
 
 
@@ -61,6 +62,9 @@ def erase_person(session: Session, person_id: int, into: int, their_tickets: Seq
     disclosure = _t(DisclosureRow)
     conn.execute(update(disclosure).where(disclosure.c.created_by == person_id).values(created_by=into))
     conn.execute(update(disclosure).where(disclosure.c.published_by == person_id).values(published_by=into))
+    typical = _t(TypicalCaseRow)
+    conn.execute(update(typical).where(typical.c.marked_by == person_id).values(marked_by=into))
+    conn.execute(update(typical).where(typical.c.updated_by == person_id).values(updated_by=into))
     ticket = _t(TicketRow)
     conn.execute(update(ticket).where(ticket.c.assignee_id == person_id).values(assignee_id=into))
     conn.execute(

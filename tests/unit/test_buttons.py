@@ -9,6 +9,7 @@ from handlers.conversations.buttons import (
     LAYOUTS,
     Field,
     Number,
+    PeriodText,
     Press,
     Unit,
     Word,
@@ -68,6 +69,10 @@ def test_buttons_from_before_the_version_prefix_still_work() -> None:
         "ak:1\n",
         "x" * 65,
         "rv:ql:0",
+        "ss:e:1:2026-13:r:1",  # not a period
+        "ss:e:1:2026-1:r:1",  # a period, but not as written back
+        "ss:x:1:2026-11:r:1",  # not a kind of scope
+        "ty:1:4",
     ],
 )
 def test_anything_else_is_not_a_button(data: str) -> None:
@@ -86,6 +91,8 @@ def largest(field: Field) -> object:
         return max(field.low, field.high, key=lambda n: len(str(n)))
     if isinstance(field, Word):
         return max(field.choices, key=len)
+    if isinstance(field, PeriodText):  # the longest period: a run of days, as written back
+        return "9996-01-01..9998-12-31"
     assert isinstance(field, Unit)
     return f"e{ID_LIMIT - 1}"
 

@@ -40,9 +40,9 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(), ["join", *TAIL]),
         (actor(OWNER), ["report", "my", "revenue", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", *TAIL]),
-        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", *TAIL]),
-        (actor(COMMITTEE, OWNER), ["report", "my", "revenue", *TAIL]),
+        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "stats", *TAIL]),
+        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "stats", *TAIL]),
+        (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
         (
             actor(MANAGER, STAFF, OFFICIAL),
@@ -55,6 +55,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "overdue",
                 "supervision",
                 "disclosure",
+                "stats",
                 *TAIL,
             ],
         ),
@@ -82,6 +83,8 @@ def test_only_strangers_are_offered_join_and_nobody_else_sees_role_commands_they
     assert "team" not in staff and "report" not in staff and "revenue_template" not in staff
     official = names(menu_commands(actor(OFFICIAL)))
     assert "revenue" not in official and "tasks" not in official
+    # the figures are for officials, managers and committee members, not for owners or line staff
+    assert "stats" not in names(menu_commands(actor(OWNER))) and "stats" not in staff
 
 
 def test_every_menu_command_is_one_the_core_handles() -> None:
