@@ -6,7 +6,7 @@ handlers/rules/worktime.py), since they import nothing outside handlers.rules.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +25,7 @@ from handlers.domain import (
     Estate,
     GroupBinding,
     Invite,
+    LedgerVersion,
     Notification,
     Office,
     Person,
@@ -136,6 +137,13 @@ class TicketRepository(Protocol):
         """The estates' tickets a period [start, end) may count: reported before `end`, and still open
         or changed at or after `start` (every moment a figure counts a ticket by is an act, which
         changes it, or a limit that passed while it stayed open). By id."""
+        ...
+
+    def for_ledger(
+        self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
+    ) -> list[Ticket]:
+        """The estate's tickets open at some moment of [start, end) or closed in it (reported before
+        `end`, and not closed before `start`), by id, the first `limit` after `after_id`: a page."""
         ...
 
 
@@ -291,6 +299,38 @@ class DisclosureRepository(Protocol):
     def question_of(self, ticket_id: int) -> DisclosureQuestion | None: ...
 
 
+class LedgerRepository(Protocol):
+    """The monthly ledgers (台账) as sent, each version kept."""
+
+    def latest(self, scope_kind: str, scope_id: int, month: str) -> LedgerVersion | None:
+        """The newest version of the scope's month, with its files (None if never built)."""
+        ...
+
+    def add(self, item: LedgerVersion, named: Collection[int]) -> LedgerVersion | None:
+        """Keep a new version and the people its files name (so erasing one of them drops the files);
+        None, and nothing kept, when another process kept that version number first."""
+        ...
+
+
+@dataclass(frozen=True)
+class TypicalCase:
+    """A ticket an official marked as a typical case (典型案例), with the three texts of the mark."""
+
+    ticket_id: int
+    basic: str  # 基本情况
+    process: str  # 处理过程
+    result: str  # 处理结果
+
+
+class TypicalCaseRepository(Protocol):
+    """The typical cases of some estates whose mark falls in [start, end). The unit of work offers it
+    as `typical_cases` where the mark exists; a ledger without it has an empty 典型案例 sheet."""
+
+    def typical_cases(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> Sequence[Any]:
+        """TypicalCase, or a (ticket id, 基本情况, 处理过程, 处理结果) tuple, for each case."""
+        ...
+
+
 class ChatTurns(Protocol):
     """One turn at a time per chat, whichever process handles it (several instances share a database):
     `with turns(bot_id, chat_id):` waits while another process is in a turn of that chat."""
@@ -338,6 +378,8 @@ class UnitOfWork(Protocol):
     def groups(self) -> GroupRepository: ...
     @property
     def disclosures(self) -> DisclosureRepository: ...
+    @property
+    def ledgers(self) -> LedgerRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -404,3 +446,30 @@ class DocumentTools(Protocol):
     def chart(self, spec: object) -> bytes:
         """A PNG of a handlers.services.revenue.ChartSpec."""
         ...
+
+    def workbook(self, sheets: Sequence[Sheet], built_at: datetime) -> WorkbookFiles:
+        """An XLSX of the sheets, written as their rows come (streaming), with `built_at` as its created
+        and modified time, so the same sheets give the same bytes; and a GBK CSV of the first sheet.
+        A text cell is never a formula, whatever it starts with."""
+        ...
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook to write: its tab's name, a title line, the header (frozen) and the rows,
+    which may be a generator (read once, as the file is written)."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: Iterable[Sequence[Cell]]
+    widths: list[int] = field(default_factory=list)  # in characters, per column
+    empty: str = ""  # the line under the header when no row came
+    note: str = ""  # a line under the title (what the sheet counts, as of when)
+
+
+@dataclass(frozen=True)
+class WorkbookFiles:
+    xlsx: bytes
+    csv: bytes  # the first sheet's header and rows, GBK
+    rows: int  # rows written to the first sheet

@@ -18,7 +18,7 @@ R = TypeVar("R")
 
 class _OnFirstUse(Generic[R]):
     """A repository made on the unit of work's session the first time a use case touches it: most use
-    cases need two or three of the eighteen, and the conversation core opens units of work on every
+    cases need two or three of the nineteen, and the conversation core opens units of work on every
     update."""
 
     def __init__(self, make: Callable[[Session], R]) -> None:
@@ -73,6 +73,7 @@ class SqlUnitOfWork:
     updates = _OnFirstUse(r.UpdateLog)
     groups = _OnFirstUse(r.GroupRepository)
     disclosures = _OnFirstUse(r.DisclosureRepository)
+    ledgers = _OnFirstUse(r.LedgerRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from handlers.conversations import (
     group,
+    ledger,
     menus,
     official,
     owner,
@@ -75,6 +76,7 @@ COMMANDS: dict[str, Step] = {
     "revenue": revenue_owner.show,
     "revenue_template": revenue_manager.template,
     "disclosure": revenue_official.disclosure_overview,
+    "ledger": ledger.command,
 }
 
 COMMANDS_IN_GROUPS: dict[str, Step] = {
@@ -92,6 +94,7 @@ BUTTONS: dict[str, Step] = {
     **official.BUTTONS,
     **revenue.BUTTONS,
     **group.BUTTONS,
+    **ledger.BUTTONS,
 }
 FLOWS: dict[str, Step] = {**report.FLOWS, **owner.FLOWS, **staff.FLOWS, **official.FLOWS, **revenue.FLOWS}
 

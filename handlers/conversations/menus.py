@@ -20,6 +20,7 @@ STAFF: list[tuple[str, str]] = [("tasks", N_("My open tickets (staff)"))]
 MANAGER: list[tuple[str, str]] = [
     ("team", N_("Estate's open tickets (managers)")),
     ("revenue_template", N_("Public revenue: the template to publish")),
+    ("ledger", N_("Monthly ledger (台账) as a spreadsheet")),
 ]
 ESTATE: list[tuple[str, str]] = [("revenue", N_("Public revenue of my estate"))]
 OFFICIAL: list[tuple[str, str]] = [
@@ -27,6 +28,7 @@ OFFICIAL: list[tuple[str, str]] = [
     ("overdue", N_("Overdue tickets in my area (officials)")),
     ("supervision", N_("Listed for supervision in my area (officials)")),
     ("disclosure", N_("Who in my area published public revenue")),
+    ("ledger", N_("Monthly ledger (台账) as a spreadsheet")),
 ]
 STRANGER: list[tuple[str, str]] = [("join", N_("Join your estate with its code"))]
 EVERYONE: list[tuple[str, str]] = [
@@ -55,7 +57,8 @@ def menu_commands(actor: Actor | None) -> list[tuple[str, str]]:
         commands += OFFICIAL
     if not roles:
         commands += STRANGER
-    return commands + EVERYONE
+    unique = list(dict.fromkeys(commands))  # /ledger is both a manager's and an official's
+    return unique + EVERYONE
 
 
 def translated(tr: Translator, commands: list[tuple[str, str]]) -> list[tuple[str, str]]:

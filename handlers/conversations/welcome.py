@@ -70,6 +70,8 @@ def help_(turn: Turn) -> None:
                 "bureau (挂牌督办)"
             )
         )
+    if actor.office_ids() or actor.has(RoleKind.MANAGER):
+        lines.append(turn.t("/ledger 2026-11 – the month's ledger (台账) as a spreadsheet"))
     if not actor.roles:
         lines.append(turn.t("/join CODE – join your estate with the code from the notice board"))
     lines += revenue.help_lines(turn, actor)

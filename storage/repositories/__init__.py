@@ -1,12 +1,13 @@
 """Repositories over one SQLAlchemy session. They flush, never commit: the unit of work commits.
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
-the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings) and `disclosures`
-hold the repositories, which the unit of work takes from here.
+the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
+and `ledgers` hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
 from storage.repositories.disclosures import DisclosureRepository
+from storage.repositories.ledgers import LedgerRepository
 from storage.repositories.notifications import NotificationRepository
 from storage.repositories.organisation import (
     CompanyRepository,
@@ -34,6 +35,7 @@ __all__ = [
     "EventRepository",
     "GroupRepository",
     "InviteRepository",
+    "LedgerRepository",
     "NotificationRepository",
     "OfficeRepository",
     "PersonRepository",

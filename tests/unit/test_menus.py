@@ -40,8 +40,8 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(), ["join", *TAIL]),
         (actor(OWNER), ["report", "my", "revenue", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", *TAIL]),
-        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", *TAIL]),
+        (actor(MANAGER), ["tasks", "team", "revenue_template", "ledger", "revenue", *TAIL]),
+        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", *TAIL]),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
         (
@@ -50,6 +50,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "tasks",
                 "team",
                 "revenue_template",
+                "ledger",
                 "revenue",
                 "area",
                 "overdue",
