@@ -45,7 +45,7 @@ BUILT = sh(2026, 12, 5, 10)
 ZH = load_translations().for_lang("zh_Hans")
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
 HEADER = [
-    "编号", "小区", "物业服务企业", "社区", "街道", "类别", "紧急程度", "问题描述", "位置", "反映人",
+    "编号", "小区", "物业服务企业", "社区", "街道", "类别", "紧急程度", "问题描述", "位置", "报事人",
     "反映时间", "承办人或部门", "签收时限", "签收时间", "办理时限", "处理完成时间", "延期情况", "办理状态",
     "关闭方式", "关闭时间", "最高督办层级", "挂牌督办", "重新打开次数", "满意度评价（星）",
 ]  # fmt: skip
@@ -184,11 +184,12 @@ def test_the_street_ledger_has_a_row_per_ticket_open_or_closed_in_the_month_cell
     until = datetime.fromisoformat(granted.data["until"]).astimezone(sh(2026, 1, 1).tzinfo)
     assert extended.due_at is not None and extended.due_at.astimezone(until.tzinfo) == until
     assert extended.closed_at is not None
+    closed = f"{extended.closed_at.astimezone(until.tzinfo):%Y-%m-%d %H:%M}"
     assert book["HB-2026-000005"] == [
         "HB-2026-000005", *place, "-3楼车库漏水严重", "+1层", "张女士（3栋2单元501）",
         "2026-11-04 10:00", handler["extended"], "2026-11-04 11:00", "2026-11-04 10:20",
         f"{until:%Y-%m-%d %H:%M}", "2026-11-05 12:00", f"获准延期至 {until:%Y-%m-%d %H:%M}",
-        "未经业主确认已关闭", "未经业主确认已关闭", f"{extended.closed_at.astimezone(until.tzinfo):%Y-%m-%d %H:%M}",
+        "未经业主确认已关闭", "未经业主确认已关闭", closed,
         None, "否", 0, None,
     ]  # fmt: skip
     transferred = book["HB-2026-000006"]
