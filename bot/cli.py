@@ -21,6 +21,7 @@ from bot.cli_common import (
 )
 from bot.cli_load import load
 from bot.cli_people import people_app
+from bot.cli_report import report_app
 from bot.cli_revenue import revenue_app
 from bot.config import Settings
 
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(invite_app, name="invite")
 app.add_typer(revenue_app, name="revenue")
 app.add_typer(people_app, name="people")
+app.add_typer(report_app, name="report")
 app.command("load")(load)
 
 

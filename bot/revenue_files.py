@@ -9,7 +9,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -17,7 +18,7 @@ from openpyxl.styles import Font, PatternFill
 
 from bot.xlsx_read import read_xlsx
 from handlers.conversations import revenue_text as rt
-from handlers.ports import Cell, Grid, Translator
+from handlers.ports import Cell, Grid, Sheet, Translator, WorkbookFiles
 from handlers.rules import revenue as rules
 from handlers.services.revenue_import import (
     MAX_CELL_CHARS,
@@ -200,14 +201,19 @@ def write_csv(rows: list[list[str]], encoding: str = "gbk") -> bytes:
 
 
 class RevenueDocuments:
-    """The `DocumentTools` the conversations use: read a file, write the template, draw the revenue
-    chart and the /stats chart."""
+    """The `DocumentTools` the conversations use: read a file, write the template or a ledger's
+    workbook (bot/ledger_files.py), draw the revenue chart and the /stats chart."""
 
     def read_grid(self, data: bytes, filename: str | None) -> Grid:
         return read_grid(data, filename)
 
     def template(self, tr: Translator, kind: rules.DisclosureKind) -> bytes:
         return write_xlsx(template_rows(tr, kind))
+
+    def workbook(self, sheets: Sequence[Sheet], built_at: datetime) -> WorkbookFiles:
+        from bot.ledger_files import write_workbook
+
+        return write_workbook(sheets, built_at)
 
     def chart(self, spec: object) -> bytes:
         from bot.revenue_chart import render_chart

@@ -525,3 +525,22 @@ class DisclosureQuestion:
     disclosure_id: int
     line_id: int
     created_at: datetime
+
+
+@dataclass
+class LedgerVersion:
+    """One version of a scope's monthly ledger (台账) as it was sent: its files are kept and sent again
+    byte for byte; a correction is the next version. The files are dropped (`erased`) when someone they
+    name deletes their data (PIPL), and the next request builds a new version."""
+
+    scope_kind: str  # handlers.services.figures.ScopeKind: an office's area, or an estate
+    scope_id: int
+    month: str  # 2026-11
+    version: int
+    built_at: datetime  # also the workbook's created and modified time
+    rows: int  # tickets on the first sheet
+    xlsx: bytes | None = None
+    csv: bytes | None = None  # the first sheet, GBK
+    built_by: int | None = None  # None: from the command line
+    erased: bool = False
+    id: int | None = None

@@ -6,7 +6,7 @@ handlers/rules/worktime.py), since they import nothing outside handlers.rules.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +25,7 @@ from handlers.domain import (
     Estate,
     GroupBinding,
     Invite,
+    LedgerVersion,
     Notification,
     Office,
     Person,
@@ -137,6 +138,13 @@ class TicketRepository(Protocol):
         """The estates' tickets a period [start, end) may count: reported before `end`, and still open
         or changed at or after `start` (every moment a figure counts a ticket by is an act, which
         changes it, or a limit that passed while it stayed open). By id."""
+        ...
+
+    def for_ledger(
+        self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
+    ) -> list[Ticket]:
+        """The estate's tickets open at some moment of [start, end) or closed in it (reported before
+        `end`, and not closed before `start`), by id, the first `limit` after `after_id`: a page."""
         ...
 
 
@@ -313,6 +321,19 @@ class DisclosureRepository(Protocol):
     def question_of(self, ticket_id: int) -> DisclosureQuestion | None: ...
 
 
+class LedgerRepository(Protocol):
+    """The monthly ledgers (台账) as sent, each version kept."""
+
+    def latest(self, scope_kind: str, scope_id: int, month: str) -> LedgerVersion | None:
+        """The newest version of the scope's month, with its files (None if never built)."""
+        ...
+
+    def add(self, item: LedgerVersion, named: Collection[int]) -> LedgerVersion | None:
+        """Keep a new version and the people its files name (so erasing one of them drops the files);
+        None, and nothing kept, when another process kept that version number first."""
+        ...
+
+
 class ChatTurns(Protocol):
     """One turn at a time per chat, whichever process handles it (several instances share a database):
     `with turns(bot_id, chat_id):` waits while another process is in a turn of that chat."""
@@ -362,6 +383,8 @@ class UnitOfWork(Protocol):
     def disclosures(self) -> DisclosureRepository: ...
     @property
     def typical_cases(self) -> TypicalCaseRepository: ...
+    @property
+    def ledgers(self) -> LedgerRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(
@@ -432,3 +455,30 @@ class DocumentTools(Protocol):
     def rates_chart(self, spec: object) -> bytes:
         """A PNG of a handlers.conversations.stats_text.RatesChart: the 三率 by estate or company."""
         ...
+
+    def workbook(self, sheets: Sequence[Sheet], built_at: datetime) -> WorkbookFiles:
+        """An XLSX of the sheets, written as their rows come (streaming), with `built_at` as its created
+        and modified time, so the same sheets give the same bytes; and a GBK CSV of the first sheet.
+        A text cell is never a formula, whatever it starts with."""
+        ...
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook to write: its tab's name, a title line, the header (frozen) and the rows,
+    which may be a generator (read once, as the file is written)."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: Iterable[Sequence[Cell]]
+    widths: list[int] = field(default_factory=list)  # in characters, per column
+    empty: str = ""  # the line under the header when no row came
+    note: str = ""  # a line under the title (what the sheet counts, as of when)
+
+
+@dataclass(frozen=True)
+class WorkbookFiles:
+    xlsx: bytes
+    csv: bytes  # the first sheet's header and rows, GBK
+    rows: int  # rows written to the first sheet

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -354,3 +354,31 @@ class SendPaceRow(SQLModel, table=True):
     __tablename__ = "send_pace"
     key: str = Field(max_length=32, primary_key=True)
     next_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class LedgerRow(SQLModel, table=True):
+    """A version of a scope's monthly ledger (台账) as sent, its files kept to be sent again unchanged."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (
+        UniqueConstraint("scope_kind", "scope_id", "month", "version", name="uq_ledger_version"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    scope_kind: str = Field(max_length=16)
+    scope_id: int
+    month: str = Field(max_length=7)
+    version: int
+    built_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    built_by: int | None = Field(default=None, foreign_key="person.id")
+    rows: int = 0
+    xlsx: bytes | None = Field(default=None, sa_type=LargeBinary)
+    csv: bytes | None = Field(default=None, sa_type=LargeBinary)
+    erased: bool = False
+
+
+class LedgerNamedRow(SQLModel, table=True):
+    """Someone a ledger's files name (a reporter, a handler): erasing them drops those files."""
+
+    __tablename__ = "ledger_named"
+    ledger_id: int = Field(foreign_key="ledger.id", primary_key=True)
+    person_id: int = Field(primary_key=True, index=True)

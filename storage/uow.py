@@ -74,6 +74,7 @@ class SqlUnitOfWork:
     groups = _OnFirstUse(r.GroupRepository)
     disclosures = _OnFirstUse(r.DisclosureRepository)
     typical_cases = _OnFirstUse(r.TypicalCaseRepository)
+    ledgers = _OnFirstUse(r.LedgerRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -108,6 +108,8 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
     "pd": ((word("ask", "yes", "no"),),),  # delete my data
     "bg": ((Unit(),),),  # bind this group to one of my units
     "ub": ((GROUP_CHAT,),),  # unbind that group
+    # a month's ledger: whose (e<estate>, o<office>), the month (202611), xlsx or csv, new version or not
+    "lx": ((Unit(), Number(100001, 999912), word("x", "c", "xn", "cn")),),
     "r": (  # the report form
         (word("cat"), Word(frozenset(c.value for c in Category))),
         (word("urg"), Word(frozenset(u.value for u in Urgency))),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from handlers.conversations import (
     group,
+    ledger,
     menus,
     official,
     owner,
@@ -80,6 +81,7 @@ STEPS: dict[str, Step] = {
     "revenue_template": revenue_manager.template,
     "disclosure": revenue_official.disclosure_overview,
     "stats": stats.show,
+    "ledger": ledger.command,
 }
 
 
@@ -109,6 +111,7 @@ BUTTONS: dict[str, Step] = {
     **revenue.BUTTONS,
     **group.BUTTONS,
     **stats.BUTTONS,
+    **ledger.BUTTONS,
     **typical.BUTTONS,
 }
 FLOWS: dict[str, Step] = {

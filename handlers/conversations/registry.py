@@ -42,6 +42,10 @@ def officials(actor: Actor | None) -> bool:
     return actor is not None and bool(actor.office_ids())
 
 
+def managers_and_officials(actor: Actor | None) -> bool:
+    return managers(actor) or officials(actor)
+
+
 def readers_of_figures(actor: Actor | None) -> bool:
     """An official's area, a manager's company, a committee member's estate."""
     return officials(actor) or bool(_kinds(actor) & {RoleKind.MANAGER, RoleKind.COMMITTEE})
@@ -114,6 +118,12 @@ REGISTRY: tuple[Command, ...] = (
         officials,
         N_("Who in my area published public revenue"),
         N_("/disclosure – who in my area published public revenue on time"),
+    ),
+    Command(
+        "ledger",
+        managers_and_officials,
+        N_("Monthly ledger (台账) as a spreadsheet"),
+        N_("/ledger 2026-11 – the month's ledger (台账) as a spreadsheet"),
     ),
     Command(
         "stats",

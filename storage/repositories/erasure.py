@@ -2,8 +2,9 @@
 
 What stays is the case record the supervisors need (the tickets, their histories, who handled them);
 what goes is everything that could link it back to the person: their row, roles, cards, bound groups,
-conversation state in every chat, and what they wrote on their own reports outside the description
-and the place (answers, reasons, rating comments), also where it was copied into a message's data.
+conversation state in every chat, the files of any ledger (台账) kept as sent that names them, and what
+they wrote on their own reports outside the description and the place (answers, reasons, rating
+comments), also where it was copied into a message's data.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from storage.tables import (
     DisclosureRow,
     GroupBindingRow,
     InviteRow,
+    LedgerNamedRow,
+    LedgerRow,
     NotificationRow,
     PersonRow,
     RoleRow,
@@ -70,6 +73,12 @@ def erase_person(session: Session, person_id: int, into: int, their_tickets: Seq
     conn.execute(
         update(ticket).where(ticket.c.reporter_id == person_id).values(reporter_id=None, reporter_unit=None)
     )
+    # A ledger kept as sent that names them is sent no more: its files go, the next request builds anew.
+    named, ledger = _t(LedgerNamedRow), _t(LedgerRow)
+    naming = select(named.c.ledger_id).where(named.c.person_id == person_id)
+    conn.execute(update(ledger).where(ledger.c.id.in_(naming)).values(xlsx=None, csv=None, erased=True))
+    conn.execute(delete(named).where(named.c.person_id == person_id))
+    conn.execute(update(ledger).where(ledger.c.built_by == person_id).values(built_by=into))
     conn.execute(delete(_t(CardMessageRow)).where(_t(CardMessageRow).c.person_id == person_id))
     conn.execute(delete(_t(GroupBindingRow)).where(_t(GroupBindingRow).c.person_id == person_id))
     conn.execute(delete(_t(RoleRow)).where(_t(RoleRow).c.person_id == person_id))

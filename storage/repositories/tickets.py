@@ -107,6 +107,18 @@ class TicketRepository(Repository[Ticket, TicketRow]):
             )
         return sorted(found, key=lambda t: t.id or 0)
 
+    def for_ledger(
+        self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
+    ) -> list[Ticket]:
+        return self._many(
+            col(TicketRow.estate_id) == estate_id,
+            col(TicketRow.id) > after_id,
+            col(TicketRow.created_at) < end,
+            or_(col(TicketRow.closed_at).is_(None), col(TicketRow.closed_at) >= start),
+            order=col(TicketRow.id),
+            limit=limit,
+        )
+
     def due(self, now: datetime, limit: int) -> list[Ticket]:
         return self._many(
             col(TicketRow.next_action_at) <= now,

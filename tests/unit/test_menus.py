@@ -40,8 +40,8 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(), ["join", *TAIL]),
         (actor(OWNER), ["report", "my", "revenue", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", *TAIL]),
-        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "stats", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "stats", *TAIL]),
+        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", *TAIL]),
+        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", *TAIL]),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
         (
@@ -55,6 +55,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "overdue",
                 "supervision",
                 "disclosure",
+                "ledger",
                 "stats",
                 *TAIL,
             ],
