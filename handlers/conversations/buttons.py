@@ -125,6 +125,7 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
     # a typical case (典型案例): open it; then 1 edit, 2 ask to remove, 3 remove
     "ty": ((ID,), (ID, Number(1, 3))),
     "tk": ((ID,),),  # keep the part as it is (editing a typical case)
+    "ol": ((word("area", "overdue", "supervised"), Number(1, 10**6)),),  # an official's list: which, page
     "rv": (  # public revenue: publish, discard, view, history, question, question a line
         (word("pub", "dis", "v", "h", "q", "ql"), ID),
     ),

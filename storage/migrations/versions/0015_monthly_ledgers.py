@@ -1,7 +1,7 @@
 """monthly ledgers (台账) kept as sent, each version, and the people their files name
 
 Revision ID: 0015
-Revises: 0014 (0013 once the branches meet: see the report of branch `ledger`)
+Revises: 0014
 Create Date: 2026-12-10 10:00:00.000000
 """
 

@@ -1,0 +1,71 @@
+"""The officials' lists of open tickets (/area, /overdue, /supervision): counted and paged by the
+database, a page at a time, however many tickets the area holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.domain import OfficeKind, Ticket
+from handlers.ports import ListCount, ListScope, TicketList, UnitOfWork
+from handlers.services.access import Actor
+from handlers.services.context import Context
+
+PAGE_SIZE = 20  # ticket lines on one page of a list (Telegram shows up to 100 buttons)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    which: TicketList
+    count: ListCount
+    page: int  # from 1
+    pages: int
+    tickets: list[Ticket]
+
+
+def area_estate_ids(uow: UnitOfWork, office_ids: set[int]) -> tuple[int, ...]:
+    return _area(uow, office_ids)[0]
+
+
+def _area(uow: UnitOfWork, office_ids: set[int]) -> tuple[tuple[int, ...], bool]:
+    """The estates under the offices (a community's own, a street's communities', the bureau's whole
+    district), from one read of the office tree rather than one query per office (a district has a
+    hundred communities); and whether they are every estate there is."""
+    children: dict[int, list[int]] = {}
+    for office in uow.offices.all():
+        if office.parent_id is not None and office.id is not None:
+            children.setdefault(office.parent_id, []).append(office.id)
+    seen: set[int] = set()
+    frontier = list(office_ids)
+    while frontier:
+        oid = frontier.pop()
+        if oid not in seen:
+            seen.add(oid)
+            frontier.extend(children.get(oid, []))
+    estates = [e for e in uow.estates.all() if e.id is not None]
+    mine = tuple(sorted(e.id for e in estates if e.community_id in seen and e.id is not None))
+    return mine, len(mine) == len(estates) > 0
+
+
+def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:
+    """The estates under the actor's offices (a street sees its communities' estates, the bureau the
+    district's) and, on /area, the cases transferred to a department they belong to."""
+    offices = actor.office_ids()
+    estates, everywhere = _area(uow, offices)
+    # a department's officials see the cases transferred to it; other offices' ids would only widen the query
+    kinds = {i: o.kind for i in offices if (o := uow.offices.get(i)) is not None}
+    departments = tuple(sorted(i for i, kind in kinds.items() if kind is OfficeKind.DEPARTMENT))
+    return ListScope(which, estates, departments if which is TicketList.AREA else (), everywhere)
+
+
+def list_page(ctx: Context, actor: Actor, which: TicketList, page: int = 1) -> ListPage:
+    """Page `page` of the list (the last one if it asks beyond the end)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        scope = list_scope(uow, actor, which)
+        count = uow.tickets.count_listed(scope, now)
+        pages = max(1, -(-count.total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        tickets = (
+            uow.tickets.page_listed(scope, now, (page - 1) * PAGE_SIZE, PAGE_SIZE) if count.total else []
+        )
+    return ListPage(which, count, page, pages, tickets)
