@@ -17,15 +17,11 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
     now = ctx.clock.now()
     tz = ctx.tz
     with ctx.uow() as uow:
-        counts = uow.notifications.counts(now)
+        waiting = uow.notifications.waiting()  # the unfinished only: never a count of all ever sent
         oldest = uow.notifications.oldest_waiting()
         calendar = ctx.calendar(uow)
         upcoming = uow.tickets.due(datetime.max.replace(tzinfo=now.tzinfo), limit)
-        lines = [
-            "outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-            if counts
-            else "outbox: empty",
-        ]
+        lines = [f"outbox: waiting {waiting}" if waiting else "outbox: empty"]
         if oldest is not None:
             age = now - oldest.created_at
             lines.append(

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
@@ -113,6 +114,44 @@ class InviteRepository(Protocol):
         ...
 
 
+class TicketList(StrEnum):
+    """An official's list of open tickets: all of the area (/area), those past their deadline with the
+    clock running (/overdue), those listed for supervision (/supervision)."""
+
+    AREA = "area"
+    OVERDUE = "overdue"
+    SUPERVISED = "supervised"
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """Which open tickets a list holds: those of `estate_ids`, and for /area also those transferred to
+    the departments `department_ids` (吹哨报到) wherever they are."""
+
+    which: TicketList
+    estate_ids: tuple[int, ...]
+    department_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListCount:
+    total: int
+    overdue: int  # of them, past their deadline with the clock running (as /overdue lists them)
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One estate's moments in a period, counted in the database (each ticket at most once per kind),
+    as handlers/rules/figures.py counts them: reported, closed as fixed by the owner, closed unconfirmed,
+    reached listed supervision (挂牌督办)."""
+
+    estate_id: int
+    received: int = 0
+    closed_confirmed: int = 0
+    closed_unconfirmed: int = 0
+    supervised: int = 0
+
+
 class TicketRepository(Protocol):
     def get(self, id: int) -> Ticket | None: ...
     def by_number(self, number: str) -> Ticket | None: ...
@@ -130,6 +169,20 @@ class TicketRepository(Protocol):
     def due_ids(self, now: datetime, limit: int) -> list[int]: ...
     def claim(self, ticket_id: int, now: datetime) -> Ticket | None:
         """The ticket if it is still due and no other process is working on it."""
+        ...
+
+    def count_listed(self, scope: ListScope, now: datetime) -> ListCount:
+        """How many open tickets the list holds, and how many of them are overdue (one query)."""
+        ...
+
+    def page_listed(self, scope: ListScope, now: datetime, offset: int, limit: int) -> list[Ticket]:
+        """One page of the list, in its order: /area listed for supervision first, then by deadline
+        (none last), then by id; /overdue and /supervision by deadline, then id."""
+        ...
+
+    def activity(self, start: datetime, end: datetime) -> list[Activity]:
+        """Per estate, what happened in [start, end): reported, closed (confirmed or not), listed for
+        supervision; estates where nothing did are left out."""
         ...
 
     def for_figures(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[Ticket]:
@@ -167,7 +220,18 @@ class NotificationRepository(Protocol):
         messages, when `person_ids` is given)."""
         ...
 
-    def counts(self, now: datetime) -> dict[str, int]: ...
+    def counts(self, now: datetime) -> dict[str, int]:
+        """Every notification ever queued, by outcome (a full count: for tests and benchmarks)."""
+        ...
+
+    def waiting(self) -> int:
+        """How many are not yet finished (neither sent nor given up): counted over those alone."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether a notification with this key was ever queued (sent or not)."""
+        ...
+
     def oldest_waiting(self) -> Notification | None: ...
     def renew(self, notification_id: int, held_until: datetime, lease_until: datetime) -> bool:
         """Extend a lease only if it is still the one this dispatcher took; False if it was lost."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
+from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from storage.types import UTCDateTime
 
 # Named constraints: SQLite can only alter a table by copying it (Alembic's batch mode), and the copy
@@ -24,6 +25,23 @@ SQLModel.metadata.naming_convention = {
 
 def _ts(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _status_in(statuses: frozenset[Status]) -> str:
+    return "status IN (" + ", ".join(f"'{s.value}'" for s in sorted(statuses)) + ")"
+
+
+# The predicates of the partial indexes, written out as literal SQL: a query finds a partial index only
+# when its WHERE carries the same terms (SQLite compares them as written; PostgreSQL must prove them, which
+# a bound parameter in a prepared statement would defeat). storage/repositories/tickets.py and
+# notifications.py put these very strings into their WHERE; migration 0015 spells them out.
+OPEN_TICKET = _status_in(OPEN_STATUSES)
+RUNNING_TICKET = _status_in(OPEN_STATUSES - {Status.WAITING_OWNER})  # open, the deadline clock running
+UNFINISHED_NOTIFICATION = "sent_at IS NULL AND failed_at IS NULL"
+
+
+def _partial(name: str, *columns: str, where: str) -> Index:
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class OfficeRow(SQLModel, table=True):
@@ -107,7 +125,14 @@ class InviteRow(SQLModel, table=True):
 
 class TicketRow(SQLModel, table=True):
     __tablename__ = "ticket"
-    __table_args__ = (Index("ix_ticket_status_estate", "estate_id", "status"),)
+    __table_args__ = (
+        Index("ix_ticket_status_estate", "estate_id", "status"),
+        # The officials' lists (/area, /overdue, /supervision) count and page open tickets of an area from
+        # this index alone: a tenth of the table, every column they filter and sort by.
+        _partial("ix_ticket_open", "estate_id", "due_at", "supervised", "status", "id", where=OPEN_TICKET),
+        # Who reported what in a week or a month (digests, figures), by estate.
+        Index("ix_ticket_created_estate", "created_at", "estate_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=24, unique=True)
     estate_id: int = Field(foreign_key="estate.id")
@@ -122,7 +147,7 @@ class TicketRow(SQLModel, table=True):
     location: str | None = Field(default=None, max_length=200)
     privacy: str = Field(max_length=16)
     assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    department_office_id: int | None = Field(default=None, foreign_key="office.id")
+    department_office_id: int | None = Field(default=None, foreign_key="office.id", index=True)
     ack_due_at: datetime | None = _ts()
     due_at: datetime | None = _ts()
     deadline_provisional: bool = False
@@ -156,6 +181,7 @@ class TicketSequenceRow(SQLModel, table=True):
 
 class TicketEventRow(SQLModel, table=True):
     __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_event_at", "event", "at"),)  # closings, rungs in a period
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", index=True)
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
@@ -181,7 +207,11 @@ class AttachmentRow(SQLModel, table=True):
 
 class NotificationRow(SQLModel, table=True):
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_pending", "sent_at", "failed_at", "not_before"),)
+    __table_args__ = (
+        Index("ix_notification_pending", "sent_at", "failed_at", "not_before"),
+        # `wuye status` counts, and finds the oldest of, those not yet finished: a handful among millions.
+        _partial("ix_notification_unfinished", "id", where=UNFINISHED_NOTIFICATION),
+    )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     person_id: int = Field(foreign_key="person.id", index=True)

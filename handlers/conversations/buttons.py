@@ -101,6 +101,7 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
         (word("ed"), word("category", "description", "photos", "location", "urgency", "privacy")),
         (word("done", "skip", "ok", "edit", "emg", "rec", "txt", "no"),),
     ),
+    "ol": ((word("area", "overdue", "supervised"), Number(1, 10**6)),),  # an official's list: which, page
     "rv": (  # public revenue: publish, discard, view, history, question, question a line
         (word("pub", "dis", "v", "h", "q", "ql"), ID),
     ),

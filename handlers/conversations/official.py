@@ -1,69 +1,84 @@
 """Community, street and district officials: what is open in their area, send back, 吹哨报到.
 
-/area ─▶ card ─▶ Send back to the company (overrules a decline)
-             └▶ Transfer to a department ─▶ choose ─▶ transfer:note ─▶ the department gets the card
+/area, /overdue, /supervision ─▶ a page of the list, counted and paged by the database (◀️ ▶️ turn pages)
+  └▶ card ─▶ Send back to the company (overrules a decline)
+         └▶ Transfer to a department ─▶ choose ─▶ transfer:note ─▶ the department gets the card
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import datetime
 
 from handlers.conversations import cards
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
-from handlers.domain import Office, OfficeKind, RoleKind, Ticket
-from handlers.ports import UnitOfWork
-from handlers.rules.lifecycle import OPEN_STATUSES
-from handlers.services import access, membership, supervision, tickets
+from handlers.domain import Office, OfficeKind, RoleKind
+from handlers.ports import TicketList
+from handlers.services import access, area_lists, membership, supervision, tickets
 from handlers.text import N_
 
+_TITLES = {
+    TicketList.OVERDUE: N_("Overdue in your area: {n}"),
+    TicketList.SUPERVISED: N_(
+        "Listed for supervision by the district housing bureau (挂牌督办) in your area: {n}"
+    ),
+}
+_EMPTY = {
+    TicketList.AREA: N_("Nothing open in your area. 👍"),
+    TicketList.OVERDUE: N_("Nothing overdue in your area. 👍"),
+    TicketList.SUPERVISED: N_(
+        "Nothing in your area is listed for supervision by the district housing bureau (挂牌督办)."
+    ),
+}
 
-def _area_estates(uow: UnitOfWork, office_ids: set[int]) -> list[int]:
-    """Every estate under the given offices (a street sees its communities' estates, and so on)."""
-    communities: set[int] = set()
-    frontier = [uow.offices.get(i) for i in office_ids]
-    while frontier:
-        office = frontier.pop()
-        if office is None or office.id is None:
-            continue
-        if office.kind is OfficeKind.COMMUNITY:
-            communities.add(office.id)
-        frontier.extend(uow.offices.children(office.id))
-    return [e.id for e in uow.estates.in_communities(sorted(communities)) if e.id]
+
+def _show_list(turn: Turn, which: TicketList, page: int = 1) -> None:
+    """A page of the list, counted and paged by the database, with buttons to the pages beside it."""
+    actor = turn.actor()
+    if not actor.office_ids():
+        turn.say(turn.t("Only the community, street or district office can do that."))
+        return
+    now = turn.ctx.clock.now()
+    found = area_lists.list_page(turn.ctx, actor, which, page)
+    if not found.count.total:
+        if turn.press is not None:
+            turn.edit_pressed(turn.t(_EMPTY[which]))
+        else:
+            turn.say(turn.t(_EMPTY[which]))
+        return
+    if which is TicketList.AREA:
+        text = turn.t(
+            "{n} open in your area, {overdue} of them overdue. Tap one for its card:",
+            n=found.count.total,
+            overdue=found.count.overdue,
+        )
+    else:
+        text = turn.t(_TITLES[which], n=found.count.total)
+    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in found.tickets]
+    if found.pages > 1:
+        text += "\n" + turn.t("Page {page} of {pages}", page=found.page, pages=found.pages)
+        nav = []
+        if found.page > 1:
+            nav.append(Button("◀️ " + turn.t("Previous"), encode("ol", which.value, found.page - 1)))
+        if found.page < found.pages:
+            nav.append(Button(turn.t("Next") + " ▶️", encode("ol", which.value, found.page + 1)))
+        rows.append(nav)
+    if turn.press is not None:
+        turn.edit_pressed(text, rows)  # turning a page redraws the list where it stands
+    else:
+        turn.say(text, rows)
 
 
 def area(turn: Turn) -> None:
-    now = turn.ctx.clock.now()
-    actor = turn.actor()
-    offices = actor.office_ids()
-    if not offices:
-        turn.say(turn.t("Only the community, street or district office can do that."))
+    _show_list(turn, TicketList.AREA)
+
+
+def turn_page(turn: Turn) -> None:
+    """◀️ / ▶️ under a list: drawn again for the presser's own area, only in their private chat."""
+    if turn.inc.chat_type != "private":
+        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    with turn.ctx.uow() as uow:
-        estates = _area_estates(uow, offices)
-        mine = uow.tickets.of_estates(estates, OPEN_STATUSES) if estates else []
-        dept = [
-            t
-            for t in uow.tickets.of_estates([e.id for e in uow.estates.all() if e.id], OPEN_STATUSES)
-            if t.department_office_id in offices and t.status in access.DEPARTMENT_SEES
-        ]
-    found = {t.id: t for t in mine + dept}
-    if not found:
-        turn.say(turn.t("Nothing open in your area. 👍"))
-        return
-    ordered = sorted(found.values(), key=lambda t: (not t.supervised, t.due_at or now))
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in ordered[:40]]
-    overdue = sum(1 for t in ordered if t.due_at and t.due_at < now)
-    turn.say(
-        turn.t(
-            "{n} open in your area, {overdue} of them overdue. Tap one for its card:",
-            n=len(ordered),
-            overdue=overdue,
-        ),
-        rows,
-    )
+    turn.toast()
+    _show_list(turn, TicketList(turn.arg(0)), int(turn.arg(1)))
 
 
 def _ticket_and_office(turn: Turn) -> tuple[int, Office] | None:
@@ -243,41 +258,12 @@ def on_return_message(turn: Turn) -> None:
     turn.say(turn.t("{number} is back with the property company.", number=ticket.number))
 
 
-def _listing(turn: Turn, title: str, empty: str, keep: Callable[[Ticket, datetime], bool]) -> None:
-    now = turn.ctx.clock.now()
-    actor = turn.actor()
-    offices = actor.office_ids()
-    if not offices:
-        turn.say(turn.t("Only the community, street or district office can do that."))
-        return
-    with turn.ctx.uow() as uow:
-        estates = _area_estates(uow, offices)
-        found = [
-            t for t in (uow.tickets.of_estates(estates, OPEN_STATUSES) if estates else []) if keep(t, now)
-        ]
-    if not found:
-        turn.say(turn.t(empty))
-        return
-    rows = [[Button(cards.ticket_line(turn.tr, t, now), encode("cd", t.id))] for t in found[:40]]
-    turn.say(turn.t(title, n=len(found)), rows)
-
-
 def supervision_list(turn: Turn) -> None:
-    _listing(
-        turn,
-        N_("Listed for supervision by the district housing bureau (挂牌督办) in your area: {n}"),
-        N_("Nothing in your area is listed for supervision by the district housing bureau (挂牌督办)."),
-        lambda t, now: t.supervised,
-    )
+    _show_list(turn, TicketList.SUPERVISED)
 
 
 def overdue_list(turn: Turn) -> None:
-    _listing(
-        turn,
-        N_("Overdue in your area: {n}"),
-        N_("Nothing overdue in your area. 👍"),
-        lambda t, now: t.due_at is not None and t.due_at < now and t.status.value != "waiting_owner",
-    )
+    _show_list(turn, TicketList.OVERDUE)
 
 
 BUTTONS = {
@@ -288,6 +274,7 @@ BUTTONS = {
     "xg": decide_extension,
     "xr": decide_extension,
     "rb": return_button,
+    "ol": turn_page,
 }
 FLOWS = {
     "transfer": on_transfer_message,

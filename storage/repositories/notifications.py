@@ -6,14 +6,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
 from handlers.domain import Notification
 from storage.mapping import to_row_values
 from storage.repositories.base import _Repository
 from storage.repositories.statements import _connection, _insert, _prepared
-from storage.tables import NotificationRow
+from storage.tables import UNFINISHED_NOTIFICATION, NotificationRow
 
 
 def _notification_insert(session: Session) -> Any:
@@ -93,6 +93,15 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
         out = {str(outcome or "waiting"): int(n) for outcome, n in rows}
         return out
 
+    def waiting(self) -> int:
+        """Counted over the partial index ix_notification_unfinished: `UNFINISHED_NOTIFICATION` as written."""
+        stmt = select(func.count()).select_from(NotificationRow).where(text(UNFINISHED_NOTIFICATION))
+        return int(self.session.execute(stmt).scalar_one())
+
+    def exists(self, key: str) -> bool:
+        stmt = select(NotificationRow.id).where(col(NotificationRow.key) == key).limit(1)
+        return self.session.exec(stmt).first() is not None
+
     def renew(self, notification_id: int, held_until: datetime, lease_until: datetime) -> bool:
         """Extend a lease if it is still the one we took (nobody re-claimed it after it expired)."""
         result = self.session.execute(
@@ -131,8 +140,7 @@ class NotificationRepository(_Repository[Notification, NotificationRow]):
 
     def oldest_waiting(self) -> Notification | None:
         found = self._many(
-            col(NotificationRow.sent_at).is_(None),
-            col(NotificationRow.failed_at).is_(None),
+            text(UNFINISHED_NOTIFICATION),
             order=col(NotificationRow.id),
             limit=1,
         )

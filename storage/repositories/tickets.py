@@ -6,16 +6,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import and_, bindparam, case, distinct, func, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
-from handlers.ports import StaleTicket
-from handlers.rules.lifecycle import FINAL_STATUSES, Status
+from handlers.ports import Activity, ListCount, ListScope, StaleTicket, TicketList
+from handlers.rules.lifecycle import FINAL_STATUSES, Event, Status
+from handlers.rules.policy import Rung
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import _Repository
-from storage.repositories.statements import _insert, _prepared
-from storage.tables import AttachmentRow, CardMessageRow, TicketEventRow, TicketRow, TicketSequenceRow
+from storage.repositories.statements import _connection, _insert, _prepared
+from storage.tables import (
+    OPEN_TICKET,
+    RUNNING_TICKET,
+    AttachmentRow,
+    CardMessageRow,
+    TicketEventRow,
+    TicketRow,
+    TicketSequenceRow,
+)
 
 _CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
 
@@ -90,6 +100,101 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
             col(TicketRow.status).in_([s.value for s in statuses]),
             order=(col(TicketRow.due_at).nulls_last(), col(TicketRow.id)),
         )
+
+    # ---- the officials' lists: counted and paged in the database ------------------------------------
+    def _listed(self, scope: ListScope, now: datetime) -> list[Any] | None:
+        """The WHERE of a list (None: it holds nothing). `OPEN_TICKET` as written, so that both databases
+        answer from the partial index ix_ticket_open."""
+        t = self._table
+        parts = []
+        if scope.estate_ids:
+            parts.append(t.c.estate_id.in_(sorted(set(scope.estate_ids))))
+        if scope.department_ids and scope.which is TicketList.AREA:
+            parts.append(
+                and_(
+                    t.c.department_office_id.in_(sorted(set(scope.department_ids))),
+                    t.c.status == Status.TRANSFERRED.value,
+                )
+            )
+        if not parts:
+            return None
+        where = [text(OPEN_TICKET), parts[0] if len(parts) == 1 else or_(*parts)]
+        if scope.which is TicketList.OVERDUE:
+            where += [text(RUNNING_TICKET), t.c.due_at < now]
+        elif scope.which is TicketList.SUPERVISED:
+            where.append(t.c.supervised.is_(True))
+        return where
+
+    def count_listed(self, scope: ListScope, now: datetime) -> ListCount:
+        where = self._listed(scope, now)
+        if where is None:
+            return ListCount(0, 0)
+        t = self._table
+        overdue = case((and_(text(RUNNING_TICKET), t.c.due_at < now), 1))
+        stmt = sa_select(func.count(), func.count(overdue)).where(*where)
+        total, late = _connection(self.session).execute(stmt).one()
+        return ListCount(int(total), int(late))
+
+    def page_listed(self, scope: ListScope, now: datetime, offset: int, limit: int) -> list[Ticket]:
+        where = self._listed(scope, now)
+        if where is None or limit <= 0:
+            return []
+        t = self._table
+        order = [t.c.due_at.asc().nulls_last(), t.c.id]
+        if scope.which is TicketList.AREA:
+            order.insert(0, t.c.supervised.desc())
+        # The page's ids first, from the index alone; then only those rows in full.
+        ids = [
+            i
+            for (i,) in _connection(self.session).execute(
+                sa_select(t.c.id).where(*where).order_by(*order).offset(max(offset, 0)).limit(limit)
+            )
+        ]
+        if not ids:
+            return []
+        found = {x.id: x for x in self._many(t.c.id.in_(ids))}
+        return [found[i] for i in ids if i in found]
+
+    def activity(self, start: datetime, end: datetime) -> list[Activity]:
+        t, e = self._table, TicketEventRow.__table__  # type: ignore[attr-defined]
+        db = _connection(self.session)
+        counts: dict[int, dict[str, int]] = {}
+
+        def add(estate_id: int, what: str, n: int) -> None:
+            counts.setdefault(estate_id, {})[what] = n
+
+        received = (
+            sa_select(t.c.estate_id, func.count())
+            .where(t.c.created_at >= start, t.c.created_at < end)
+            .group_by(t.c.estate_id)
+        )
+        for estate_id, n in db.execute(received):
+            add(estate_id, "received", int(n))
+        closings = {
+            Event.CONFIRM.value: "closed_confirmed",
+            Event.CLOSE_UNCONFIRMED.value: "closed_unconfirmed",
+        }
+        closed = (
+            sa_select(t.c.estate_id, e.c.event, func.count(distinct(e.c.ticket_id)))
+            .select_from(e.join(t, t.c.id == e.c.ticket_id))
+            .where(e.c.event.in_(sorted(closings)), e.c.at >= start, e.c.at < end)
+            .group_by(t.c.estate_id, e.c.event)
+        )
+        for estate_id, event, n in db.execute(closed):
+            add(estate_id, closings[event], int(n))
+        # The rung is in the event's data: the period's escalations are few, read and told apart here.
+        rungs = (
+            sa_select(t.c.estate_id, e.c.ticket_id, e.c.data)
+            .select_from(e.join(t, t.c.id == e.c.ticket_id))
+            .where(e.c.event == Event.ESCALATE.value, e.c.at >= start, e.c.at < end)
+        )
+        supervised: dict[int, set[int]] = {}
+        for estate_id, ticket_id, data in db.execute(rungs):
+            if isinstance(data, dict) and data.get("rung") == Rung.BUREAU.value:
+                supervised.setdefault(estate_id, set()).add(ticket_id)
+        for estate_id, tickets in supervised.items():
+            add(estate_id, "supervised", len(tickets))
+        return [Activity(estate_id, **found) for estate_id, found in sorted(counts.items())]
 
     def for_figures(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[Ticket]:
         final = [s.value for s in FINAL_STATUSES]

@@ -636,6 +636,29 @@ def test_pending_notifications_leave_out_the_sent_the_failed_and_the_not_yet_due
     assert_utc(sent.sent_at, at(2))
 
 
+def test_the_waiting_count_and_the_oldest_waiting_leave_out_the_sent_and_the_failed(uow: Uow) -> None:
+    """What `wuye status` reads: only the unfinished, whatever their lease, retries or hold-back."""
+    ids = seed(uow)
+    queued: list[tuple[str, dict[str, Any]]] = [
+        ("sent", {"sent_at": at(1), "outcome": "sent"}),
+        ("uncertain", {"sent_at": at(1), "outcome": "uncertain"}),
+        ("failed", {"failed_at": at(1), "outcome": "failed"}),
+        ("blocked", {"failed_at": at(1), "outcome": "blocked"}),
+        ("retried", {"attempts": 3, "last_error": "Bad Gateway"}),
+        ("later", {"not_before": at(3)}),
+        ("leased", {"claimed_until": at(1)}),
+    ]
+    with uow() as u:
+        assert u.notifications.waiting() == 0 and u.notifications.oldest_waiting() is None
+        for key, changes in queued:
+            u.notifications.add(a_notification(ids, key, **changes))
+        u.commit()
+    with uow() as u:
+        assert u.notifications.waiting() == 3
+        assert (u.notifications.oldest_waiting() or a_notification(ids, "none")).key == "retried"
+        assert u.notifications.exists("sent") and not u.notifications.exists("never")
+
+
 def test_policies_and_calendar_overrides_are_stored_and_replaced(uow: Uow) -> None:
     with uow() as u:
         u.policies.put("default", POLICY)

@@ -1,0 +1,46 @@
+"""The officials' lists of open tickets (/area, /overdue, /supervision): counted and paged by the
+database, a page at a time, however many tickets the area holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.domain import Ticket
+from handlers.ports import ListCount, ListScope, TicketList, UnitOfWork
+from handlers.services.access import Actor
+from handlers.services.context import Context
+from handlers.services.revenue_oversight import area_estates
+
+PAGE_SIZE = 20  # ticket lines on one page of a list (Telegram shows up to 100 buttons)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    which: TicketList
+    count: ListCount
+    page: int  # from 1
+    pages: int
+    tickets: list[Ticket]
+
+
+def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:
+    """The estates under the actor's offices (a street sees its communities' estates, the bureau the
+    district's) and, on /area, the cases transferred to a department they belong to."""
+    offices = actor.office_ids()
+    estates = tuple(sorted(e.id for e in area_estates(uow, offices) if e.id is not None))
+    departments = tuple(sorted(offices)) if which is TicketList.AREA else ()
+    return ListScope(which, estates, departments)
+
+
+def list_page(ctx: Context, actor: Actor, which: TicketList, page: int = 1) -> ListPage:
+    """Page `page` of the list (the last one if it asks beyond the end)."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        scope = list_scope(uow, actor, which)
+        count = uow.tickets.count_listed(scope, now)
+        pages = max(1, -(-count.total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        tickets = (
+            uow.tickets.page_listed(scope, now, (page - 1) * PAGE_SIZE, PAGE_SIZE) if count.total else []
+        )
+    return ListPage(which, count, page, pages, tickets)
