@@ -130,6 +130,10 @@ class TicketRow(SQLModel, table=True):
         # The officials' lists (/area, /overdue, /supervision) count and page open tickets of an area from
         # this index alone: a tenth of the table, every column they filter and sort by.
         _partial("ix_ticket_open", "estate_id", "due_at", "supervised", "status", "id", where=OPEN_TICKET),
+        # ... and walk them by deadline, where an area holds most estates (a district's first page).
+        _partial(
+            "ix_ticket_open_due", "due_at", "id", "estate_id", "supervised", "status", where=OPEN_TICKET
+        ),
         # Who reported what in a week or a month (digests, figures), by estate.
         Index("ix_ticket_created_estate", "created_at", "estate_id"),
     )

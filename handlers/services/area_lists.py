@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.domain import Ticket
+from handlers.domain import OfficeKind, Ticket
 from handlers.ports import ListCount, ListScope, TicketList, UnitOfWork
 from handlers.services.access import Actor
 from handlers.services.context import Context
@@ -28,8 +28,10 @@ def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:
     district's) and, on /area, the cases transferred to a department they belong to."""
     offices = actor.office_ids()
     estates = tuple(sorted(e.id for e in area_estates(uow, offices) if e.id is not None))
-    departments = tuple(sorted(offices)) if which is TicketList.AREA else ()
-    return ListScope(which, estates, departments)
+    # a department's officials see the cases transferred to it; other offices' ids would only widen the query
+    kinds = {i: o.kind for i in offices if (o := uow.offices.get(i)) is not None}
+    departments = tuple(sorted(i for i, kind in kinds.items() if kind is OfficeKind.DEPARTMENT))
+    return ListScope(which, estates, departments if which is TicketList.AREA else ())
 
 
 def list_page(ctx: Context, actor: Actor, which: TicketList, page: int = 1) -> ListPage:

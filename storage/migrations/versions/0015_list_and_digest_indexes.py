@@ -1,5 +1,6 @@
-"""indexes for the officials' lists, the digests and `wuye status`: open tickets by estate (partial),
-tickets by department and by report time, events by kind and time, unfinished notifications (partial)
+"""indexes for the officials' lists, the digests and `wuye status`: open tickets by estate and by
+deadline (partial), tickets by department and by report time, events by kind and time, unfinished
+notifications (partial)
 
 Revision ID: 0015
 Revises: 0014
@@ -37,6 +38,12 @@ def upgrade() -> None:
         ["estate_id", "due_at", "supervised", "status", "id"],
         **_where(OPEN_TICKET),
     )
+    op.create_index(
+        "ix_ticket_open_due",
+        "ticket",
+        ["due_at", "id", "estate_id", "supervised", "status"],
+        **_where(OPEN_TICKET),
+    )
     op.create_index("ix_ticket_created_estate", "ticket", ["created_at", "estate_id"])
     op.create_index(op.f("ix_ticket_department_office_id"), "ticket", ["department_office_id"])
     op.create_index("ix_ticket_event_event_at", "ticket_event", ["event", "at"])
@@ -48,4 +55,5 @@ def downgrade() -> None:
     op.drop_index("ix_ticket_event_event_at", table_name="ticket_event")
     op.drop_index(op.f("ix_ticket_department_office_id"), table_name="ticket")
     op.drop_index("ix_ticket_created_estate", table_name="ticket")
+    op.drop_index("ix_ticket_open_due", table_name="ticket")
     op.drop_index("ix_ticket_open", table_name="ticket")
