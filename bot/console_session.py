@@ -16,6 +16,7 @@ from bot.outbox import Outbox, console_pace
 from bot.runtime import Runtime
 from bot.status import parse_age
 from handlers.clock import ShiftedClock
+from handlers.services.digests import sweep_digests
 from handlers.services.ladder import sweep
 from handlers.services.revenue_deadlines import sweep_deadlines
 
@@ -121,6 +122,7 @@ class ConsoleSession:
         for number, action in sweep(self.ctx).steps:
             self.chats.note(f"⚙ {number}: {action_text(self.tr, action)}")
         sweep_deadlines(self.ctx)
+        sweep_digests(self.ctx)
         self._deliver_to_viewer()
         await self.outbox.drain()
         self._note_waiting()

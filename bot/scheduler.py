@@ -1,9 +1,10 @@
 """APScheduler drives the sweep; the database, not the job store, says what is due.
 
 APScheduler 3 keeps jobs in memory and cannot share a job store between processes, and its default
-misfire grace of one second would drop a run after downtime. So there is exactly one job, an
-interval sweep over stored timestamps (`next_action_at`), which catches up on everything that came
-due while the bot was down the first time it runs.
+misfire grace of one second would drop a run after downtime. So the jobs are interval sweeps over
+what is stored: the ladder's over `next_action_at`, which catches up on everything that came due while
+the bot was down the first time it runs; the disclosure deadlines'; the digests', which the calendar
+and the outbox's keys make due and send once.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class LadderScheduler:
         self._ladder = Postponements("the ladder")
         self._pruning = Postponements("pruning")
         self._deadlines = Postponements("disclosure deadlines")
+        self._digests = Postponements("digests")
 
     async def run_once(self) -> SweepReport | None:
         try:
@@ -81,6 +83,15 @@ class LadderScheduler:
             log.info("disclosures: %d reminded, %d missed", len(report.reminded), len(report.missed))
             self.after_sweep()
 
+    async def digests_once(self) -> None:
+        """The weekly round and the monthly bulletin (handlers/services/digests.py), when due."""
+        from handlers.services.digests import sweep_digests
+
+        report = await self._digests.guard(self.run_db(sweep_digests, self.ctx))
+        if report is not None and report.queued:
+            log.info("digests: %d queued", len(report.queued))
+            self.after_sweep()
+
     def start(self) -> None:
         self.scheduler.add_job(
             self.run_once,
@@ -106,6 +117,16 @@ class LadderScheduler:
             "interval",
             minutes=15,
             id="wuye-disclosure-deadlines",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=self.ctx.clock.now(),
+        )
+        self.scheduler.add_job(
+            self.digests_once,
+            "interval",
+            minutes=5,
+            id="wuye-digests",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,

@@ -431,6 +431,10 @@ def render(
 
     if n.kind in revenue_notices.KINDS:
         return revenue_notices.render(uow, tr, n, person)
+    from handlers.conversations import digest_notices  # the weekly round and the monthly bulletin
+
+    if n.kind in digest_notices.KINDS:
+        return digest_notices.render(uow, tr, n, person, ctx.clock.now())
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)

@@ -9,7 +9,6 @@ from handlers.domain import OfficeKind, Ticket
 from handlers.ports import ListCount, ListScope, TicketList, UnitOfWork
 from handlers.services.access import Actor
 from handlers.services.context import Context
-from handlers.services.revenue_oversight import area_estates
 
 PAGE_SIZE = 20  # ticket lines on one page of a list (Telegram shows up to 100 buttons)
 
@@ -23,11 +22,29 @@ class ListPage:
     tickets: list[Ticket]
 
 
+def area_estate_ids(uow: UnitOfWork, office_ids: set[int]) -> tuple[int, ...]:
+    """The estates under the offices (a community's own, a street's communities', the bureau's whole
+    district), from one read of the office tree rather than one query per office (a district has a
+    hundred communities)."""
+    children: dict[int, list[int]] = {}
+    for office in uow.offices.all():
+        if office.parent_id is not None and office.id is not None:
+            children.setdefault(office.parent_id, []).append(office.id)
+    seen: set[int] = set()
+    frontier = list(office_ids)
+    while frontier:
+        oid = frontier.pop()
+        if oid not in seen:
+            seen.add(oid)
+            frontier.extend(children.get(oid, []))
+    return tuple(sorted(e.id for e in uow.estates.in_communities(sorted(seen)) if e.id is not None))
+
+
 def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:
     """The estates under the actor's offices (a street sees its communities' estates, the bureau the
     district's) and, on /area, the cases transferred to a department they belong to."""
     offices = actor.office_ids()
-    estates = tuple(sorted(e.id for e in area_estates(uow, offices) if e.id is not None))
+    estates = area_estate_ids(uow, offices)
     # a department's officials see the cases transferred to it; other offices' ids would only widen the query
     kinds = {i: o.kind for i in offices if (o := uow.offices.get(i)) is not None}
     departments = tuple(sorted(i for i, kind in kinds.items() if kind is OfficeKind.DEPARTMENT))
