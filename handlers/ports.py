@@ -131,6 +131,8 @@ class ListScope:
     which: TicketList
     estate_ids: tuple[int, ...]
     department_ids: tuple[int, ...] = ()
+    # `estate_ids` are every estate there is (a district's bureau): then no list of them is needed
+    everywhere: bool = False
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,13 @@ class ListPage:
 
 
 def area_estate_ids(uow: UnitOfWork, office_ids: set[int]) -> tuple[int, ...]:
+    return _area(uow, office_ids)[0]
+
+
+def _area(uow: UnitOfWork, office_ids: set[int]) -> tuple[tuple[int, ...], bool]:
     """The estates under the offices (a community's own, a street's communities', the bureau's whole
     district), from one read of the office tree rather than one query per office (a district has a
-    hundred communities)."""
+    hundred communities); and whether they are every estate there is."""
     children: dict[int, list[int]] = {}
     for office in uow.offices.all():
         if office.parent_id is not None and office.id is not None:
@@ -37,18 +41,20 @@ def area_estate_ids(uow: UnitOfWork, office_ids: set[int]) -> tuple[int, ...]:
         if oid not in seen:
             seen.add(oid)
             frontier.extend(children.get(oid, []))
-    return tuple(sorted(e.id for e in uow.estates.in_communities(sorted(seen)) if e.id is not None))
+    estates = [e for e in uow.estates.all() if e.id is not None]
+    mine = tuple(sorted(e.id for e in estates if e.community_id in seen and e.id is not None))
+    return mine, len(mine) == len(estates) > 0
 
 
 def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:
     """The estates under the actor's offices (a street sees its communities' estates, the bureau the
     district's) and, on /area, the cases transferred to a department they belong to."""
     offices = actor.office_ids()
-    estates = area_estate_ids(uow, offices)
+    estates, everywhere = _area(uow, offices)
     # a department's officials see the cases transferred to it; other offices' ids would only widen the query
     kinds = {i: o.kind for i in offices if (o := uow.offices.get(i)) is not None}
     departments = tuple(sorted(i for i, kind in kinds.items() if kind is OfficeKind.DEPARTMENT))
-    return ListScope(which, estates, departments if which is TicketList.AREA else ())
+    return ListScope(which, estates, departments if which is TicketList.AREA else (), everywhere)
 
 
 def list_page(ctx: Context, actor: Actor, which: TicketList, page: int = 1) -> ListPage:

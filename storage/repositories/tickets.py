@@ -104,21 +104,23 @@ class TicketRepository(_Repository[Ticket, TicketRow]):
     # ---- the officials' lists: counted and paged in the database ------------------------------------
     def _listed(self, scope: ListScope, now: datetime) -> list[Any] | None:
         """The WHERE of a list (None: it holds nothing). `OPEN_TICKET` as written, so that both databases
-        answer from the partial index ix_ticket_open."""
+        answer from the partial indexes of open tickets."""
         t = self._table
-        parts = []
-        if scope.estate_ids:
-            parts.append(t.c.estate_id.in_(sorted(set(scope.estate_ids))))
-        if scope.department_ids and scope.which is TicketList.AREA:
-            parts.append(
-                and_(
-                    t.c.department_office_id.in_(sorted(set(scope.department_ids))),
-                    t.c.status == Status.TRANSFERRED.value,
+        where: list[Any] = [text(OPEN_TICKET)]
+        if not scope.everywhere:  # every estate there is: no list of them to test each ticket against
+            parts = []
+            if scope.estate_ids:
+                parts.append(t.c.estate_id.in_(sorted(set(scope.estate_ids))))
+            if scope.department_ids and scope.which is TicketList.AREA:
+                parts.append(
+                    and_(
+                        t.c.department_office_id.in_(sorted(set(scope.department_ids))),
+                        t.c.status == Status.TRANSFERRED.value,
+                    )
                 )
-            )
-        if not parts:
-            return None
-        where = [text(OPEN_TICKET), parts[0] if len(parts) == 1 else or_(*parts)]
+            if not parts:
+                return None
+            where.append(parts[0] if len(parts) == 1 else or_(*parts))
         if scope.which is TicketList.OVERDUE:
             where += [text(RUNNING_TICKET), t.c.due_at < now]
         elif scope.which is TicketList.SUPERVISED:

@@ -148,6 +148,10 @@ def test_each_list_counted_and_paged_in_the_database_equals_the_old_list(uow: Uo
             assert count.overdue == len(running_late), which
             for size in (1, 7, 500):
                 assert [t.number for t in paged(u, scope, size)] == expected, (which, size)
+            if office == "bureau":  # the whole district: the same, asked without a list of its estates
+                everywhere = ListScope(which, estates, (), everywhere=True)
+                assert u.tickets.count_listed(everywhere, NOW) == count
+                assert [t.number for t in paged(u, everywhere, 7)] == expected, which
             if office == "bureau" or (office == "dept" and which is TicketList.AREA):
                 assert expected, f"the seeded world lists something on {which} for {office}"
 

@@ -55,3 +55,17 @@ async def test_a_page_button_shows_only_the_pressers_own_area_and_never_in_a_gro
     in_group = await talk.press(LIU_COMMUNITY, "ol:area:1", chat=-1001)
     assert not [o for o in in_group if isinstance(o, Send | Edit)]
     assert [o for o in in_group if isinstance(o, Answer) and o.alert]
+
+
+def test_only_an_area_of_every_estate_is_asked_for_without_its_estates(world: World) -> None:
+    from handlers.ports import TicketList
+    from handlers.services.access import load_actor
+    from handlers.services.area_lists import list_scope
+    from tests.service.world import ZHENG_BUREAU
+
+    with world.ctx.uow() as uow:
+        bureau = list_scope(uow, load_actor(uow, world.pid(ZHENG_BUREAU)), TicketList.AREA)
+        street = list_scope(uow, load_actor(uow, world.pid(WU_STREET)), TicketList.AREA)
+        every = tuple(sorted(e.id or 0 for e in uow.estates.all()))
+    assert bureau.everywhere and bureau.estate_ids == every
+    assert not street.everywhere and len(street.estate_ids) == 2
