@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from handlers.domain import OfficeKind, RoleKind
@@ -78,11 +79,12 @@ def sweep_digests(ctx: Context) -> DigestReport:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         due = due_digests(ctx.calendar(uow), now.astimezone(ctx.tz), ctx.office_hours.opens)
+        joined = {e.id: e.created_at for e in uow.estates.all()}
         owed = [
             (d, r)
             for d in due
             for r in readers(uow, d.kind)
-            if not uow.notifications.exists(digest_key(d, r))
+            if _covers_a_joined_estate(d, r, joined, ctx) and not uow.notifications.exists(digest_key(d, r))
         ]
     shared: dict[str, Any] = {}  # what all readers of one digest share, read once per run
     for d, reader in owed:
@@ -97,6 +99,16 @@ def sweep_digests(ctx: Context) -> DigestReport:
             report.failed += 1
             log.exception("digest %s for person %s failed", d.tag, reader.person_id)
     return report
+
+
+def _covers_a_joined_estate(
+    due: DigestDue, reader: Reader, joined: dict[int | None, datetime | None], ctx: Context
+) -> bool:
+    """A digest of a week or month that ended before every one of the reader's estates joined wuye
+    says nothing but zeros: the first thing a new deployment would send is not that. (An estate
+    from before joining was recorded counts as joined.)"""
+    _, end = due.period.span(ctx.tz)
+    return any(joined.get(e) is None or joined[e] < end for e in reader.estate_ids)  # type: ignore[operator]
 
 
 def _content(

@@ -165,7 +165,8 @@ def test_a_monday_off_moves_the_digest_to_the_first_working_day_of_the_week(worl
 
 def test_a_restart_on_the_day_sends_nothing_twice(world: World, database_url: str) -> None:
     world.clock.set(sh(2026, 11, 23, 9, 1))
-    assert len(sweep_digests(world.ctx).queued) == 7  # five weekly digests, two bulletins (October)
+    # five weekly digests; no October bulletin: the estates joined on 9 November
+    assert len(sweep_digests(world.ctx).queued) == 5
     before = [n.key for n in world.notifications()]
     engine = make_engine(database_url)  # the bot started again: a fresh engine, nothing in memory
     try:
@@ -226,5 +227,16 @@ def test_two_instances_at_once_on_postgresql_queue_each_digest_once(world: World
     assert not errors, errors
     assert sum(r.failed for r in reports) == 0
     digests = [n for n in world.notifications() if n.kind.startswith("digest.")]
-    assert len(digests) == 7 and len({n.key for n in digests}) == 7
-    assert sum(len(r.queued) for r in reports) == 7  # between them, each queued by one of the two
+    assert len(digests) == 5 and len({n.key for n in digests}) == 5  # weekly: they joined in November
+    assert sum(len(r.queued) for r in reports) == 5  # between them, each queued by one of the two
+
+
+def test_an_area_loaded_today_gets_no_digest_of_the_weeks_and_months_before_it_joined(engine: Engine) -> None:
+    """A new deployment: the first thing its officials and managers are sent is not a round of zeros
+    about the week and the month before wuye knew their estates."""
+    fresh = build_world(engine, sh(2026, 12, 7, 8, 30))  # loaded on a Monday morning
+    fresh.clock.set(sh(2026, 12, 7, 9, 0))  # the weekly round and November's bulletin come due
+    report = sweep_digests(fresh.ctx)
+    assert report.queued == [] and fresh.notifications(kind=WEEKLY) == []
+    fresh.clock.set(sh(2026, 12, 14, 9, 0))  # the first week it was there: told
+    assert sweep_digests(fresh.ctx).queued
