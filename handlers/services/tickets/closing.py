@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from handlers.domain import Attachment, Move, Ticket
+from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
     Event,
@@ -25,6 +26,13 @@ from handlers.services.tickets.records import (
 )
 
 
+def reporters_ticket(uow: UnitOfWork, reporter_id: int, ticket_id: int) -> Ticket:
+    """The ticket, if the one asking is the owner who reported it (NotAllowed otherwise)."""
+    ticket = get_ticket(uow, ticket_id)
+    access.require_reporter(access.load_actor(uow, reporter_id), ticket)
+    return ticket
+
+
 def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
     """The owner confirms the fix: 销号."""
     return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.confirm, "ticket.confirmed")
@@ -40,9 +48,7 @@ def _closed_by_owner(
     """The reporter closes their ticket (confirming the fix, or withdrawing it); the assignee is told."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
+        ticket = reporters_ticket(uow, reporter_id, ticket_id)
         record_event(uow, ticket, lambda t: close(t, now), reporter_id, reschedule=True)
         queue(uow, now, kind, ticket.assignee_id, ticket=ticket)
         uow.commit()
@@ -53,9 +59,7 @@ def add_photo(ctx: Context, reporter_id: int, ticket_id: int, file_id: str, uniq
     """The owner adds a photo to their open report; whoever handles it gets it."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
+        ticket = reporters_ticket(uow, reporter_id, ticket_id)
         if len([a for a in uow.attachments.of_ticket(ticket_id) if a.added_by == reporter_id]) >= MAX_PHOTOS:
             raise UserError("too_many_photos", maximum=MAX_PHOTOS)
         event = record_event(uow, ticket, lambda t: t.note(Event.ADD_PHOTO, now), reporter_id)
@@ -79,9 +83,7 @@ def rate(ctx: Context, reporter_id: int, ticket_id: int, stars: int, comment: st
     now = ctx.clock.now()
     comment = check_text(comment, field_name="comment") if comment else None
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
+        ticket = reporters_ticket(uow, reporter_id, ticket_id)
         if ticket.rating is not None:
             raise UserError("already_rated", number=ticket.number)
         record_event(
@@ -103,9 +105,7 @@ def comment_on_rating(ctx: Context, reporter_id: int, ticket_id: int, comment: s
     now = ctx.clock.now()
     comment = check_text(comment, field_name="comment", minimum=1)
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
+        ticket = reporters_ticket(uow, reporter_id, ticket_id)
         if ticket.rating is None or ticket.rating_comment is not None:
             raise UserError("already_rated", number=ticket.number)
         record_event(uow, ticket, lambda t: t.comment_on_rating(comment, now), reporter_id, note=comment)
@@ -118,9 +118,7 @@ def reopen(ctx: Context, reporter_id: int, ticket_id: int, reason: str) -> Ticke
     now = ctx.clock.now()
     reason = check_text(reason, field_name="reason", minimum=2)
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, reporter_id)
-        ticket = get_ticket(uow, ticket_id)
-        access.require_reporter(actor, ticket)
+        ticket = reporters_ticket(uow, reporter_id, ticket_id)
         cycle = {"cycle": ticket.cycle + 1}
         # Saved and shown as it ends the old cycle (the cards' refresh is keyed by the cycle)...
         record_event(uow, ticket, lambda t: t.reopen(now), reporter_id, note=reason, data=cycle)
