@@ -91,7 +91,9 @@ def area_view(
             q = q.previous()
         names = {e.id or 0: e.name for e in estates}
         company_names = {cid: (c.name if c else str(cid)) for cid, c in companies.items()}
-        minimum = min_sample(uow)
+        # A case is a quarter and the ranking looks back `quarters_ranked` of them: a minimum above that
+        # could never be met, so an estate needs every quarter of the window on record to be ranked.
+        minimum = min(min_sample(uow), quarters_ranked)
         return AreaView(
             quarter,
             disclosure_rules.due_date(quarter),
