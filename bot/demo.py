@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.config import load_settings
 from bot.console import ConsoleChats, action_text, describe
 from bot.demo_revenue import revenue_act
+from bot.demo_supervision import supervision_act
 from bot.i18n import load_translations
 from bot.outbox import Outbox, console_pace
 from bot.setup_file import read_setup
@@ -176,6 +177,7 @@ async def _story(lang: str, db: Path, out: TextIO) -> None:
         tr,
         Path.cwd() / "wuye-demo",
     )
+    await supervision_act(lang, clock, chats, app.ctx, stage, t, out, Path.cwd() / "wuye-demo")
     out.write(
         "\n"
         + t(
