@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -93,46 +94,28 @@ class LadderScheduler:
             self.after_sweep()
 
     def start(self) -> None:
-        self.scheduler.add_job(
-            self.run_once,
-            "interval",
-            seconds=self.every_seconds,
-            id="wuye-sweep",
-            max_instances=1,  # a slow sweep is never overlapped by the next one
-            coalesce=True,  # runs missed while busy collapse into one
-            misfire_grace_time=None,  # late is better than never
-            next_run_time=self.ctx.clock.now(),  # catch up at once after a restart
-        )
-        self.scheduler.add_job(
-            self.prune_once,
-            "interval",
-            hours=6,
-            id="wuye-prune-updates",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-        )
-        self.scheduler.add_job(
-            self.disclosures_once,
-            "interval",
-            minutes=15,
-            id="wuye-disclosure-deadlines",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=self.ctx.clock.now(),
-        )
-        self.scheduler.add_job(
-            self.digests_once,
-            "interval",
-            minutes=5,
-            id="wuye-digests",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=self.ctx.clock.now(),
-        )
+        now = self.ctx.clock.now()  # the sweeps catch up at once after a restart; pruning can wait
+        self._every(self.run_once, "wuye-sweep", now, seconds=self.every_seconds)
+        self._every(self.prune_once, "wuye-prune-updates", None, hours=6)
+        self._every(self.disclosures_once, "wuye-disclosure-deadlines", now, minutes=15)
+        self._every(self.digests_once, "wuye-digests", now, minutes=5)
         self.scheduler.start()
+
+    def _every(self, job: Callable[[], Any], name: str, first: datetime | None, **interval: float) -> None:
+        """A job on an interval: never two at once (a slow run is not overlapped), runs missed while
+        busy collapse into one, and late is better than never."""
+        # APScheduler reads next_run_time=None as "paused": left out, the first run is one interval on.
+        start: dict[str, Any] = {"next_run_time": first} if first is not None else {}
+        self.scheduler.add_job(
+            job,
+            "interval",
+            **interval,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            **start,
+        )
 
     def stop(self) -> None:
         if self.scheduler.running:
