@@ -274,18 +274,37 @@ def chat(
         int, typer.Option("--as", help="Whose Telegram id to chat as (e.g. 200001 in the example).")
     ],
     name: Annotated[str, typer.Option(help="Display name if this person is new.")] = "Console user",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Start the console's clock at this local time ('2026-12-07 09:00'), so that a walkthrough "
+            "does not depend on the hour you try it; use a database of its own.",
+        ),
+    ] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Talk to the bot in the terminal as one person at a time; buttons are numbered choices. Type
     /as ID to play someone else (/as alone lists who), /wait 2h to move the clock on and run the sweep
     (reminders, the ladder); messages for others wait for them and are noted, not shown."""
     import asyncio
+    from datetime import datetime
 
     from bot.serve import run_console
+    from handlers.clock import ShiftedClock
 
     settings = settings_or_exit(database_url=database_url)
+    clock = None
+    if at is not None:
+        try:
+            start = datetime.strptime(at.strip(), "%Y-%m-%d %H:%M")
+        except ValueError:
+            raise fail(
+                f"--at {at!r}: write a local date and time as YYYY-MM-DD HH:MM, e.g. '2026-12-07 09:00'"
+            )
+        clock = ShiftedClock(start.replace(tzinfo=settings.zone))
     try:
-        asyncio.run(run_console(settings, as_, name))
+        asyncio.run(run_console(settings, as_, name, clock=clock))
     except KeyboardInterrupt:
         pass
 

@@ -94,3 +94,40 @@ def test_bad_console_commands_are_explained_and_change_nothing(database_url: str
 
 def test_the_console_commands_are_no_commands_of_the_bot() -> None:
     assert not set(CONSOLE_COMMANDS) & set(COMMANDS)
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_the_readme_walkthrough_does_what_it_says(database_url: str, tmp_path: Path) -> None:
+    """The walkthrough in README "Trying it without Telegram", typed as written, at the time its `--at`
+    gives: each line's comment is what happens."""
+    text = README.read_text(encoding="utf-8")
+    block = text.partition('wuye chat --as 200001 --at "')[2]
+    at, _, rest = block.partition('"\n')
+    lines = [line.split("  ")[0].strip() for line in rest.partition("```")[0].splitlines()]
+    assert lines == ["/report", "/as 100002", "/wait 2h", "/wait 5h", "1", "1", "/as 200001", "/as 100001"]
+    start = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+    settings = load_settings(database_url=database_url, data_dir=tmp_path)
+    app = build_app(settings)
+    apply_setup(app.ctx, read_setup(EXAMPLE))
+    app.engine.dispose()
+    out = io.StringIO()
+    typed = io.StringIO("".join(f"{line}\n" for line in [*REPORT, *lines[1:]]))
+    asyncio.run(run_console(settings, OWNER, "x", stdin=typed, stdout=out, clock=ShiftedClock(start)))
+    seen = out.getvalue()
+    card, _, waited = seen.partition("⏩ 2h later")
+    assert NEW_TICKET in card and f"⚙ {NUMBER}: escalated → Project manager" not in card
+    escalated, _, later = waited.partition("⏩ 5h later")
+    assert f"⚙ {NUMBER}: escalated → Project manager" in escalated, escalated
+    reminded, _, owner = later.partition("── 张女士")
+    assert f"🔔 {HALF_TIME.format(number=NUMBER)}" in reminded, reminded
+    assert TR.gettext("Acknowledged {number}. The owner has been told.").format(number=NUMBER) in reminded
+    owner, _, manager = owner.partition("── 王建国")
+    assert ACKNOWLEDGED in owner
+    assert (
+        TR.gettext("⬆️ {number} has been escalated to you: {reason}.")
+        .partition("{reason}")[0]
+        .format(number=NUMBER)
+        in manager
+    ), manager

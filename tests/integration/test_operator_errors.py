@@ -83,6 +83,18 @@ def test_a_date_that_does_not_exist_is_one_line_and_creates_nothing(workdir: Pat
     assert everything_in(workdir) == {"bad.yaml", "quoted.yaml"}  # no data/, no wuye.db
 
 
+# ---- wuye chat --------------------------------------------------------------------------------------
+def test_a_console_start_time_that_is_no_time_is_one_line_and_creates_nothing(workdir: Path) -> None:
+    for bad in ("2026-13-07 09:00", "09:00", "tomorrow"):
+        ran = wuye(workdir, "chat", "--as", "200001", "--at", bad)
+        assert ran.code == 2
+        assert (
+            ran.line
+            == f"wuye: --at {bad!r}: write a local date and time as YYYY-MM-DD HH:MM, e.g. '2026-12-07 09:00'"
+        )
+    assert everything_in(workdir) == set()  # no data/, no wuye.db
+
+
 def test_an_empty_setup_file_says_nothing_to_load_and_fails(workdir: Path) -> None:
     (workdir / "empty.yaml").write_text("# to be filled in\n", encoding="utf-8")
     (workdir / "sections.yaml").write_text("offices:\ncompanies:\n", encoding="utf-8")
