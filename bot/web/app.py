@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
+from handlers.conversations.ledger import MESSAGES as LEDGER_MESSAGES
 from handlers.ports import Translator, TranslatorFactory
 from handlers.services import people
 from handlers.services.access import Actor, load_actor
@@ -153,7 +154,7 @@ def refused(request: web.Request, exc: UserError) -> web.Response:
     status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, NotAllowed) else 400
     if exc.code == "code_wait":
         status = 429
-    own = WEB_MESSAGES.get(exc.code)
+    own = WEB_MESSAGES.get(exc.code) or LEDGER_MESSAGES.get(exc.code)
     text = tr(request).gettext(own) if own else explain(tr(request), exc)
     return message_page(request, t("That did not work", request), text, status)
 

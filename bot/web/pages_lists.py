@@ -23,7 +23,7 @@ from handlers.rules.periods import Period
 from handlers.services import ledger as ledger_service
 from handlers.services import revenue_oversight, stats, web_lists
 from handlers.services.context import Context
-from handlers.services.errors import UserError
+from handlers.services.errors import NotAllowed, UserError
 from handlers.services.stats import RateKind
 
 
@@ -138,7 +138,7 @@ async def ledger_page(request: web.Request) -> web.Response:
     ctx = deps(request).ctx
     scopes = await db(request, ledger_service.ledger_scopes, ctx, pid)
     if not scopes:
-        raise UserError("ledger_nobody")
+        raise NotAllowed("ledger_nobody")
     last = stats.last_complete_month(_today(ctx))
     return render(request, "ledger.html", scopes=[(s.token, s.name) for s in scopes], month=str(last))
 
