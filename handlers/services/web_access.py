@@ -152,6 +152,7 @@ def join_by_code(ctx: Context, client: str, estate_code: str, unit: str, name: s
         assert person.id is not None
         uow.roles.add(Role(person.id, RoleKind.OWNER, estate_id=estate.id, unit=unit, created_at=now))
         made = _new_codes(uow, person.id, now, (LINK, RECOVERY))
+        uow.web.seen(person.id, now)  # what happens to their reports from now on is news to them
         uow.commit()
     return Joined(person.id, estate.name, unit, made[LINK], made[RECOVERY])
 

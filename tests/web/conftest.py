@@ -18,6 +18,7 @@ from bot.web.app import WebDeps, make_web_app
 from bot.web.session import Signer
 from handlers.services import web_access
 from tests.service.world import SH, START, World, build_world
+from tests.support.botapi import StandInBotAPI
 
 KEY = b"k" * 40
 # A token of the right shape for the Mini App's signature (nothing is sent to Telegram in these tests).
@@ -85,3 +86,10 @@ async def browser(server: TestServer, world: World) -> AsyncIterator[Browser]:
 async def other_browser(server: TestServer, world: World) -> AsyncIterator[Browser]:
     async with TestClient(server) as client:
         yield Browser(client, world)
+
+
+@pytest.fixture
+async def botapi() -> AsyncIterator[StandInBotAPI]:
+    """A started stand-in Bot API server, for the browser tests' `wuye run`."""
+    async with StandInBotAPI() as started:
+        yield started

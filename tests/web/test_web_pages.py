@@ -194,7 +194,9 @@ async def test_a_file_that_is_not_an_image_or_too_large_is_refused_and_nothing_i
     base = {"category": "lift", "urgency": "ordinary", "privacy": "government", "description": "电梯门关不上"}
     for upload in (b"%PDF-1.4 not a photo", b"\xff\xd8\xff" + b"0" * (9 * 1024 * 1024)):
         token = await browser.csrf("/report")
-        response = await browser.client.post("/report", data={**base, "csrf": token, "photo": io.BytesIO(upload)})
+        response = await browser.client.post(
+            "/report", data={**base, "csrf": token, "photo": io.BytesIO(upload)}
+        )
         assert response.status in (400, 413)
         assert "照片" in await response.text() or "太大" in await response.text()
     assert count(world, TicketRow) == 0 and count(world, AttachmentRow) == 0
@@ -244,7 +246,9 @@ async def test_staff_act_on_the_card_and_the_owner_confirms_and_rates_on_the_pag
     )
     assert status == 200
     status, page = await other_browser.post(
-        f"/t/{ticket.number}/act", {"action": "rt", "stars": "5", "text": "很快"}, form_on=f"/t/{ticket.number}"
+        f"/t/{ticket.number}/act",
+        {"action": "rt", "stars": "5", "text": "很快"},
+        form_on=f"/t/{ticket.number}",
     )
     assert status == 200
     done = world.ticket(ticket.id or 0)
@@ -343,7 +347,9 @@ async def test_the_mini_app_signs_in_with_valid_init_data_and_refuses_forged_or_
     )
     assert status == 403
     assert "/report" not in (await text_of(other_browser, "/"))[1]
-    status, _ = await browser.post("/app/auth", {"init_data": init_data(BOT_TOKEN, ZHANG_OWNER, now)}, form_on="/app")
+    status, _ = await browser.post(
+        "/app/auth", {"init_data": init_data(BOT_TOKEN, ZHANG_OWNER, now)}, form_on="/app"
+    )
     assert status == 200
     assert "/report" in (await text_of(browser, "/"))[1]
 
