@@ -165,7 +165,7 @@ class Settings(BaseSettings):
 
 
 # WUYE_* variables that are not settings of the program but are read by its test suite.
-_READ_ELSEWHERE = frozenset({"WUYE_TEST_DATABASE_URL", "WUYE_REQUIRE_POSTGRES"})
+_READ_ELSEWHERE = frozenset({"WUYE_TEST_DATABASE_URL", "WUYE_REQUIRE_POSTGRES", "WUYE_REQUIRE_BROWSER"})
 
 
 def unknown_variables(environ: Mapping[str, str], env_file: Path = Path(".env")) -> list[str]:

@@ -212,8 +212,8 @@ async def _start_web(settings: Settings, runtime: Runtime) -> WebServer | None:
     """The web pages beside the bot (WUYE_WEB_LISTEN), on the bot's database and use cases."""
     if not settings.web_listen:
         return None
-    from bot.web.app import make_web_app
     from bot.web.serve import WebServer, web_deps
+    from bot.web.site import make_web_app
 
     assert runtime.engine is not None  # make_runtime gives every runtime its engine
     host, _, port = settings.web_listen.rpartition(":")

@@ -291,21 +291,3 @@ async def not_found(request: web.Request) -> web.Response:
     return message_page(
         request, t("Not found", request), t("There is no such page, or it is not yours to see.", request), 404
     )
-
-
-def make_web_app(deps_: WebDeps) -> web.Application:
-    from bot.web import pages_lists, pages_people, pages_tickets
-
-    app = web.Application(middlewares=[front_door], client_max_size=MAX_REQUEST)
-    app[DEPS] = deps_
-    pages_people.add_routes(app)
-    pages_tickets.add_routes(app)
-    pages_lists.add_routes(app)
-    app.router.add_static("/static/", HERE / "static", append_version=False)
-    app.router.add_route("*", "/{tail:.*}", not_found)
-
-    async def close(_app: web.Application) -> None:
-        deps_.executor.shutdown(wait=False)
-
-    app.on_cleanup.append(close)
-    return app

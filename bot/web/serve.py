@@ -10,8 +10,9 @@ from sqlalchemy.engine import Engine
 
 from bot.config import Settings
 from bot.i18n import load_translations
-from bot.web.app import WebDeps, make_web_app
+from bot.web.app import WebDeps
 from bot.web.session import Signer, web_key
+from bot.web.site import make_web_app
 from handlers.services.context import Context
 
 log = logging.getLogger("wuye.web")

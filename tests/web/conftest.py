@@ -14,8 +14,9 @@ from sqlalchemy.engine import Engine
 
 from bot.i18n import load_translations
 from bot.revenue_files import RevenueDocuments
-from bot.web.app import WebDeps, make_web_app
+from bot.web.app import WebDeps
 from bot.web.session import Signer
+from bot.web.site import make_web_app
 from handlers.services import web_access
 from tests.service.world import SH, START, World, build_world
 from tests.support.botapi import StandInBotAPI

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from sqlmodel import Session, func, select
 
-from bot.web.app import make_web_app
 from bot.web.session import COOKIE
+from bot.web.site import make_web_app
 from handlers.rules.categories import Privacy
 from handlers.rules.lifecycle import Status
 from handlers.services import tickets, web_access
@@ -363,3 +363,25 @@ async def test_pages_follow_accept_language_until_a_language_is_chosen(browser: 
     await browser.client.post("/language", data={"csrf": token, "lang": "zh_Hans"})
     response = await browser.client.get("/signin", headers={"Accept-Language": "en-US"})
     assert "登录" in await response.text()
+
+
+async def test_the_outbox_sends_a_photo_uploaded_on_the_web_as_a_photo(tmp_path: Path) -> None:
+    from bot.web.photos import keep_photo, with_local_photos
+    from handlers.conversations.io import Edit, Send
+
+    file_id, _ = keep_photo(png(), tmp_path)
+    sent: list[Send | Edit] = []
+
+    async def deliver(part: Send | Edit) -> int:
+        sent.append(part)
+        return 1
+
+    send = with_local_photos(deliver, tmp_path)
+    await send(Send(1, "HB-2026-000001", photo=file_id))
+    await send(Send(1, "HB-2026-000001", photo="AgACAgQAAxkBAAI"))  # a Telegram file id: as it is
+    await send(Send(1, "HB-2026-000001", photo="web:" + "0" * 64))  # a file gone: said, not sent as an id
+    first, second, third = sent
+    assert isinstance(first, Send) and first.photo is None and first.image is not None
+    assert first.image[:3] == b"\xff\xd8\xff"
+    assert isinstance(second, Send) and second.photo == "AgACAgQAAxkBAAI"
+    assert isinstance(third, Send) and third.photo is None and third.image is None
