@@ -200,6 +200,8 @@ def source_problems(root: Path, source: Source) -> list[str]:
     """Marked text that extraction cannot see (never translated) or misreads, and positional fields."""
     problems = []
     for name in source.files:
+        if not name.endswith(".py"):  # templates (bot/web/templates): Jinja's extractor reads those
+            continue
         try:
             tree = ast.parse((root / name).read_text(encoding="utf-8"), filename=name)
         except (SyntaxError, UnicodeDecodeError) as e:

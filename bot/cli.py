@@ -246,6 +246,9 @@ def run(
     listen: Annotated[
         str | None, typer.Option(help="HOST:PORT the webhook server binds. WUYE_LISTEN.")
     ] = None,
+    web_listen: Annotated[
+        str | None, typer.Option(help="Also serve the web pages on HOST:PORT. WUYE_WEB_LISTEN.")
+    ] = None,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Run the bot on Telegram (WUYE_BOT_TOKEN): long polling, or a webhook with WUYE_WEBHOOK_SECRET."""
@@ -259,6 +262,7 @@ def run(
         database_url=database_url,
         webhook_url=webhook_url,
         listen=listen,
+        web_listen=web_listen,
     )
     try:
         asyncio.run(run_polling(settings))
@@ -266,6 +270,53 @@ def run(
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         pass
+
+
+@app.command("web")
+def web_pages(
+    listen: Annotated[
+        str | None, typer.Option(help="HOST:PORT to serve the web pages on. WUYE_WEB_LISTEN.")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Serve the web pages alone (owners, staff and officials in a phone's browser; no bot token needed,
+    though the Mini App's sign-in checks Telegram's signature with WUYE_BOT_TOKEN)."""
+    import asyncio
+
+    from bot.web.serve import serve_web
+
+    settings = settings_or_exit(database_url=database_url, web_listen=listen)
+    where = settings.web_listen or "127.0.0.1:8090"
+    try:
+        asyncio.run(serve_web(settings, where, asyncio.Event()))
+    except OSError as exc:
+        raise fail(f"--listen {where}: {exc.strerror or exc}") from None
+    except KeyboardInterrupt:
+        pass
+
+
+@invite_app.command("web")
+def invite_web(
+    person: Annotated[str, typer.Option(help="The person's key in the setup file.")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Print a one-time code for the web pages, for a person the setup file names (as /web in the chat)."""
+    from handlers.services.errors import NotFound
+    from handlers.services.web_access import pretty, sign_in_code_for_key
+
+    settings = settings_or_exit(database_url=database_url)
+    application = existing_app_or_exit(settings)
+    try:
+        code, until = sign_in_code_for_key(application.ctx, person)
+    except NotFound:
+        raise fail(f"--person: unknown person {person!r} (not in the database yet, or deleted)") from None
+    except Exception as exc:
+        raise fail(f"--person: {person!r} cannot sign in on the web ({type(exc).__name__})") from None
+    typer.echo(
+        f"one-time web code {pretty(code)}, valid until {until.astimezone(settings.zone):%Y-%m-%d %H:%M}"
+    )
+    if settings.web_url:
+        typer.echo(f"{settings.web_url}/signin?code={code}")
 
 
 @app.command("chat")

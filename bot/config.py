@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # Seconds between two messages to one private chat (Telegram allows about one a second; groups get
     # three times as long). Only a stand-in Bot API without that limit (tests) wants it shorter.
     chat_interval: float = Field(default=1.05, ge=0, le=60)
+    # The web front door (bot/web): its public address (for /web's link and the printed poster), where
+    # `wuye run` also serves it (none: not served beside the bot), and the key its cookies are signed
+    # with (none: one kept in the data folder, made on first use).
+    web_url: str | None = None
+    web_listen: str | None = None
+    web_secret: str | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -116,6 +122,29 @@ class Settings(BaseSettings):
             raise ValueError("HOST:PORT, e.g. 0.0.0.0:8080")
         return value
 
+    @field_validator("web_listen")
+    @classmethod
+    def _web_listen(cls, value: str | None) -> str | None:
+        return cls._listen(value) if value else None
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("the web pages' public address, e.g. https://wuye.example.org")
+        return value.rstrip("/")
+
+    @field_validator("web_secret")
+    @classmethod
+    def _web_secret(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if value.lower() in _PLACEHOLDERS or len(value) < 32:
+            raise ValueError("at least 32 random characters, not a placeholder (or leave it out)")
+        return value
+
     @property
     def listen_host_port(self) -> tuple[str, int]:
         host, _, port = self.listen.rpartition(":")
@@ -136,7 +165,7 @@ class Settings(BaseSettings):
 
 
 # WUYE_* variables that are not settings of the program but are read by its test suite.
-_READ_ELSEWHERE = frozenset({"WUYE_TEST_DATABASE_URL", "WUYE_REQUIRE_POSTGRES"})
+_READ_ELSEWHERE = frozenset({"WUYE_TEST_DATABASE_URL", "WUYE_REQUIRE_POSTGRES", "WUYE_REQUIRE_BROWSER"})
 
 
 def unknown_variables(environ: Mapping[str, str], env_file: Path = Path(".env")) -> list[str]:

@@ -88,6 +88,18 @@ def run_demo(lang: str, keep: Path | None, out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="wuye-demo-") as tmp:
         db = keep or Path(tmp) / "demo.db"
         asyncio.run(_story(lang, db, out))
+    if keep is not None:  # the kept database can be looked at in a browser too
+        tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
+        command = f"WUYE_DATABASE_URL=sqlite:///{keep.resolve()} wuye web --listen 127.0.0.1:8090"
+        out.write(
+            "\n"
+            + tr.gettext(
+                "Try the web pages on this database: {command} and open http://127.0.0.1:8090/ ; sign in "
+                "with the code that {invite} prints (the street official), or join as an owner with the "
+                "estate's code {code}."
+            ).format(command=command, invite="wuye invite web --person wu-street", code="EHB7QK4M9W")
+            + "\n"
+        )
 
 
 async def _story(lang: str, db: Path, out: TextIO) -> None:

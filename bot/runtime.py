@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from bot.core_process import CoreProcesses, TurnFailed, retry_pause
 from bot.outbox import Deliver, DeliveryError, Outbox, Pace, Queued, RateLimiter
 from bot.scheduler import LadderScheduler
 from bot.sheet_worker import SheetReader, looks_like_spreadsheet
+from bot.web.photos import with_local_photos
 from bot.webhook import answer_params, reply_by_webhook
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Output, Send, SetMenu
@@ -108,6 +110,8 @@ class Runtime:
     processes: CoreProcesses | None = None  # the core in child processes; None: on the database thread
     # Reads an uploaded spreadsheet before its turn, in a child process; None: the core reads it itself.
     read_sheet: ReadSheet | None = field(default_factory=lambda: SheetReader().read)
+    # Where photos uploaded on the web are kept (bot/web/photos.py), for the outbox to send; None: none.
+    data_dir: Path | None = None
     _locks: defaultdict[int, asyncio.Lock] = field(default_factory=lambda: defaultdict(asyncio.Lock))
     _holders: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -224,6 +228,8 @@ class Runtime:
         # A delivered part is recorded on a thread of this process kept for it, right where Telegram's
         # "ok" arrives: not behind a core process's turns nor the database thread's queue.
         self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wuye-record")
+        if self.data_dir is not None:
+            deliver = with_local_photos(deliver, self.data_dir)
         outbox = Outbox(
             self.ctx,
             self.translators,

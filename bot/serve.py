@@ -31,6 +31,7 @@ from storage.pacing import SharedPace
 if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
     from bot.front_aiogram import AiogramFrontEnd
     from bot.front_ptb import PtbFrontEnd
+    from bot.web.serve import WebServer
 
 
 log = logging.getLogger("wuye.serve")
@@ -58,6 +59,7 @@ def make_runtime(settings: Settings, migrate: bool = True, clock: Clock | None =
         engine=app.engine,
         queued=app.queued,
         limiter=pace,
+        data_dir=settings.data_dir,
     )
 
 
@@ -186,11 +188,16 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event)
             await server.stop()
         raise StartError(_explain_start_failure(settings, exc)) from None
     how = f"by webhook on {settings.listen}" if settings.webhook_url else "by long polling"
+    pages = await _start_web(settings, runtime)
+    if pages is not None:
+        how += f", web pages on {settings.web_listen}"
     print(f"wuye: running as @{front.username} with {settings.framework} {how}; Ctrl+C stops", flush=True)
     try:
         with settled_heap():
             await stop.wait()
     finally:
+        if pages is not None:
+            await pages.stop()
         runtime.stopping()
         if runtime.processes is not None:  # a core process that exits now is not started again
             runtime.processes.stopping()
@@ -199,6 +206,23 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event)
                 await server.stop()
         finally:
             await front.stop()
+
+
+async def _start_web(settings: Settings, runtime: Runtime) -> WebServer | None:
+    """The web pages beside the bot (WUYE_WEB_LISTEN), on the bot's database and use cases."""
+    if not settings.web_listen:
+        return None
+    from bot.web.serve import WebServer, web_deps
+    from bot.web.site import make_web_app
+
+    assert runtime.engine is not None  # make_runtime gives every runtime its engine
+    host, _, port = settings.web_listen.rpartition(":")
+    pages = WebServer(make_web_app(web_deps(settings, runtime.ctx, runtime.engine)), host, int(port))
+    try:
+        await pages.start()
+    except OSError as exc:
+        raise StartError(f"--web-listen {settings.web_listen}: {exc.strerror or exc}") from None
+    return pages
 
 
 def _front_end(settings: Settings, runtime: Runtime) -> AiogramFrontEnd | PtbFrontEnd:

@@ -66,5 +66,6 @@ def build_app(settings: Settings, clock: Clock | None = None, migrate: bool = Tr
         invite_ttl_days=settings.invite_ttl_days,
         documents=RevenueDocuments(),
         chat_turns=AdvisoryChatTurns(engine),
+        web_url=settings.web_url,
     )
     return App(settings, engine, ctx, queued)

@@ -114,6 +114,20 @@ class Invite:
 
 
 @dataclass
+class WebCode:
+    """A way into the web front door: a one-time sign-in code (from /web or `wuye invite`), an owner's
+    personal sign-in link, or their recovery code. Only a digest of the code is kept."""
+
+    person_id: int
+    kind: str  # "once" | "link" | "recovery"
+    digest: str  # sha256 of the code, hex
+    created_at: datetime
+    expires_at: datetime | None = None
+    used_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass
 class Ticket:
     number: str
     estate_id: int

@@ -35,6 +35,7 @@ from handlers.domain import (
     Ticket,
     TicketEvent,
     TypicalCase,
+    WebCode,
 )
 from handlers.rules.categories import Duty
 from handlers.rules.lifecycle import Status
@@ -400,6 +401,33 @@ class LedgerRepository(Protocol):
         ...
 
 
+class WebRepository(Protocol):
+    """The web front door's records: sign-in codes (digests only), sign-in attempts counted per client
+    (so a limit holds across restarts and processes), and when each person last looked."""
+
+    def add_code(self, code: WebCode) -> WebCode: ...
+
+    def code_by_digest(self, digest: str) -> WebCode | None: ...
+
+    def use_code(self, code_id: int, now: datetime) -> bool:
+        """Mark a one-time code used, only if nobody used it first (a conditional write)."""
+        ...
+
+    def retire_codes(self, person_id: int, kinds: Collection[str], now: datetime) -> int:
+        """Every unused code of these kinds of the person stops working now."""
+        ...
+
+    def attempts(self, key: str) -> tuple[int, datetime | None]:
+        """Failures counted for this client key, and when its window began."""
+        ...
+
+    def set_attempts(self, key: str, failures: int, since: datetime | None) -> None: ...
+
+    def last_seen(self, person_id: int) -> datetime | None: ...
+
+    def seen(self, person_id: int, at: datetime) -> None: ...
+
+
 class ChatTurns(Protocol):
     """One turn at a time per chat, whichever process handles it (several instances share a database):
     `with turns(bot_id, chat_id):` waits while another process is in a turn of that chat."""
@@ -451,6 +479,8 @@ class UnitOfWork(Protocol):
     def typical_cases(self) -> TypicalCaseRepository: ...
     @property
     def ledgers(self) -> LedgerRepository: ...
+    @property
+    def web(self) -> WebRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

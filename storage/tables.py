@@ -416,3 +416,33 @@ class LedgerNamedRow(SQLModel, table=True):
     __tablename__ = "ledger_named"
     ledger_id: int = Field(foreign_key="ledger.id", primary_key=True)
     person_id: int = Field(primary_key=True, index=True)
+
+
+class WebCodeRow(SQLModel, table=True):
+    """A way into the web front door (handlers/domain.WebCode): only the code's digest is kept."""
+
+    __tablename__ = "web_code"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    kind: str = Field(max_length=16)
+    digest: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime | None = _ts()
+    used_at: datetime | None = _ts()
+
+
+class WebAttemptRow(SQLModel, table=True):
+    """Failed sign-in attempts of one client (its address) in the current window."""
+
+    __tablename__ = "web_attempt"
+    key: str = Field(max_length=80, primary_key=True)
+    failures: int = 0
+    since: datetime | None = _ts()
+
+
+class WebVisitRow(SQLModel, table=True):
+    """When a person last looked at the web pages: what changed since is shown on arrival."""
+
+    __tablename__ = "web_visit"
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -75,6 +75,7 @@ class SqlUnitOfWork:
     disclosures = _OnFirstUse(r.DisclosureRepository)
     typical_cases = _OnFirstUse(r.TypicalCaseRepository)
     ledgers = _OnFirstUse(r.LedgerRepository)
+    web = _OnFirstUse(r.WebRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

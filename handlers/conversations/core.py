@@ -20,6 +20,7 @@ from handlers.conversations import (
     staff,
     stats,
     typical,
+    web,
     welcome,
 )
 from handlers.conversations.buttons import decode, encode
@@ -82,6 +83,7 @@ STEPS: dict[str, Step] = {
     "disclosure": revenue_official.disclosure_overview,
     "stats": stats.show,
     "ledger": ledger.command,
+    "web": web.sign_in_code,
 }
 
 

@@ -51,6 +51,10 @@ def readers_of_figures(actor: Actor | None) -> bool:
     return officials(actor) or bool(_kinds(actor) & {RoleKind.MANAGER, RoleKind.COMMITTEE})
 
 
+def with_roles(actor: Actor | None) -> bool:
+    return actor is not None and bool(actor.roles)
+
+
 def strangers(actor: Actor | None) -> bool:
     return actor is None or not actor.roles
 
@@ -133,6 +137,12 @@ REGISTRY: tuple[Command, ...] = (
             "/stats [2026-11] – the month's figures (response, on time, satisfaction) and rankings "
             "of my area, company or estate; also a quarter (2026Q3) or days (2026-11-01..2026-11-15)"
         ),
+    ),
+    Command(
+        "web",
+        with_roles,
+        N_("Sign in on the web pages"),
+        N_("/web – a one-time code to sign in on the web pages (tables, filters, downloads)"),
     ),
     Command(
         "join",

@@ -25,6 +25,7 @@ class Context:
     documents: DocumentTools | None = None  # spreadsheets and charts (bot/revenue_files.py); None: none
     # one turn at a time per chat across processes (storage/turns.py); the default suits one process
     chat_turns: ChatTurns = field(default=lambda bot_id, chat_id: nullcontext())
+    web_url: str | None = None  # the web front door's public address (WUYE_WEB_URL), for /web's link
 
     def calendar(self, uow: UnitOfWork) -> WorkCalendar:
         """The working-time calendar with the admins' overrides as stored now."""

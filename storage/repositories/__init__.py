@@ -2,7 +2,7 @@
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
 the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
-and `typical_cases`, `ledgers` hold the repositories, which the unit of work takes from here.
+and `typical_cases`, `ledgers`, `web` hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
@@ -25,6 +25,7 @@ from storage.repositories.tickets import (
     TicketRepository,
 )
 from storage.repositories.typical_cases import TypicalCaseRepository
+from storage.repositories.web import WebRepository
 
 __all__ = [
     "AttachmentRepository",
@@ -46,4 +47,5 @@ __all__ = [
     "TicketRepository",
     "TypicalCaseRepository",
     "UpdateLog",
+    "WebRepository",
 ]

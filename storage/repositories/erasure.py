@@ -31,6 +31,8 @@ from storage.tables import (
     TicketEventRow,
     TicketRow,
     TypicalCaseRow,
+    WebCodeRow,
+    WebVisitRow,
 )
 
 
@@ -78,6 +80,9 @@ def erase_person(session: Session, person_id: int, into: int, their_tickets: Seq
     naming = select(named.c.ledger_id).where(named.c.person_id == person_id)
     conn.execute(update(ledger).where(ledger.c.id.in_(naming)).values(xlsx=None, csv=None, erased=True))
     conn.execute(delete(named).where(named.c.person_id == person_id))
+    # Their ways into the web pages and when they last looked there go with them.
+    for web in (_t(WebCodeRow), _t(WebVisitRow)):
+        conn.execute(delete(web).where(web.c.person_id == person_id))
     conn.execute(update(ledger).where(ledger.c.built_by == person_id).values(built_by=into))
     conn.execute(delete(_t(CardMessageRow)).where(_t(CardMessageRow).c.person_id == person_id))
     conn.execute(delete(_t(GroupBindingRow)).where(_t(GroupBindingRow).c.person_id == person_id))

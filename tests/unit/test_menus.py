@@ -38,12 +38,12 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
     [
         (None, ["join", *TAIL]),
         (actor(), ["join", *TAIL]),
-        (actor(OWNER), ["report", "my", "revenue", *TAIL]),
-        (actor(STAFF), ["tasks", "revenue", *TAIL]),
-        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", *TAIL]),
-        (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", *TAIL]),
-        (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
+        (actor(OWNER), ["report", "my", "revenue", "web", *TAIL]),
+        (actor(STAFF), ["tasks", "revenue", "web", *TAIL]),
+        (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", "web", *TAIL]),
+        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", "web", *TAIL]),
+        (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", "web", *TAIL]),
+        (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", "web", *TAIL]),
         (
             actor(MANAGER, STAFF, OFFICIAL),
             [
@@ -57,6 +57,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "disclosure",
                 "ledger",
                 "stats",
+                "web",
                 *TAIL,
             ],
         ),
