@@ -352,7 +352,7 @@ def chat(
         except ValueError:
             raise fail(
                 f"--at {at!r}: write a local date and time as YYYY-MM-DD HH:MM, e.g. '2026-12-07 09:00'"
-            )
+            ) from None
         clock = ShiftedClock(start.replace(tzinfo=settings.zone))
     try:
         asyncio.run(run_console(settings, as_, name, clock=clock))
