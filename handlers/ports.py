@@ -23,6 +23,7 @@ from handlers.domain import (
     Disclosure,
     DisclosureDeadline,
     DisclosureQuestion,
+    DueReport,
     Estate,
     GroupBinding,
     Invite,
@@ -390,6 +391,7 @@ class DisclosureRepository(Protocol):
 class LedgerRepository(Protocol):
     """The monthly ledgers (台账) as sent, each version kept."""
 
+    def get(self, id: int) -> LedgerVersion | None: ...
     def latest(self, scope_kind: str, scope_id: int, month: str) -> LedgerVersion | None:
         """The newest version of the scope's month, with its files (None if never built)."""
         ...
@@ -398,6 +400,29 @@ class LedgerRepository(Protocol):
         """Keep a new version and the people its files name (so erasing one of them drops the files);
         None, and nothing kept, when another process kept that version number first."""
         ...
+
+
+class ReportRepository(Protocol):
+    """The report calendar's records (handlers/services/report_calendar.py): one per office, report and
+    period; the claims are conditional updates, so each draft and each sending happens once."""
+
+    def get(self, id: int) -> DueReport | None: ...
+    def of(self, office_id: int, report: str, period: str) -> DueReport | None: ...
+    def open(self, item: DueReport) -> DueReport:
+        """The office's report of the period: `item`, kept now, or the one kept already."""
+        ...
+
+    def claim_draft(self, report_id: int, now: datetime) -> bool:
+        """Mark its draft sent; False when it was, or the report was sent, already."""
+        ...
+
+    def claim_sent(
+        self, report_id: int, now: datetime, by: int | None, automatic: bool, ledger_id: int | None
+    ) -> bool:
+        """Mark it sent; False when it was sent already (another press, or the calendar)."""
+        ...
+
+    def of_offices(self, office_ids: Sequence[int], period: str) -> list[DueReport]: ...
 
 
 class ChatTurns(Protocol):
@@ -451,6 +476,8 @@ class UnitOfWork(Protocol):
     def typical_cases(self) -> TypicalCaseRepository: ...
     @property
     def ledgers(self) -> LedgerRepository: ...
+    @property
+    def reports(self) -> ReportRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

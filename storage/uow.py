@@ -75,6 +75,7 @@ class SqlUnitOfWork:
     disclosures = _OnFirstUse(r.DisclosureRepository)
     typical_cases = _OnFirstUse(r.TypicalCaseRepository)
     ledgers = _OnFirstUse(r.LedgerRepository)
+    reports = _OnFirstUse(r.ReportRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -13,6 +13,7 @@ from handlers.conversations import (
     owner,
     registry,
     report,
+    report_calendar,
     revenue,
     revenue_manager,
     revenue_official,
@@ -82,6 +83,7 @@ STEPS: dict[str, Step] = {
     "disclosure": revenue_official.disclosure_overview,
     "stats": stats.show,
     "ledger": ledger.command,
+    "reports": report_calendar.command,
 }
 
 
@@ -112,6 +114,7 @@ BUTTONS: dict[str, Step] = {
     **group.BUTTONS,
     **stats.BUTTONS,
     **ledger.BUTTONS,
+    **report_calendar.BUTTONS,
     **typical.BUTTONS,
 }
 FLOWS: dict[str, Step] = {
