@@ -99,7 +99,8 @@ def setup_file(tmp_path: Path, text: str) -> Path:
     ("text", "expected"),
     [
         (
-            "reports:\n  - {office: street, report: ledger, due: 20}\n  - {office: street, report: ledger, due: 25}\n",
+            "reports:\n  - {office: street, report: ledger, due: 20}\n"
+            "  - {office: street, report: ledger, due: 25}\n",
             "line 3: reports.report: duplicate 'street ledger' (first on line 2)",
         ),
         (
@@ -126,7 +127,10 @@ def test_a_bad_reports_line_is_one_line_naming_the_problem(tmp_path: Path, text:
 
 
 def test_a_good_reports_section_passes(tmp_path: Path) -> None:
-    text = "reports:\n  - {office: street, report: ledger, due: 15}\n  - {office: community, report: ledger, due: 10}\n"
+    text = (
+        "reports:\n  - {office: street, report: ledger, due: 15}\n"
+        "  - {office: community, report: ledger, due: 10}\n"
+    )
     doc = read_setup(setup_file(tmp_path, text))
     validate(doc)
     assert [schedule_from(e.data).due for e in doc["reports"]] == [15, 10]
