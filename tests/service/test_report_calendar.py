@@ -304,3 +304,17 @@ def test_the_setup_files_calendar_replaces_the_defaults(world: World) -> None:
         uow.commit()
     world.clock.set(sh(2026, 2, 12, 9))
     assert sweep_reports(world.ctx).drafted == []
+
+
+def test_an_area_loaded_after_the_month_gets_no_draft_nor_sending_of_that_month(engine: Engine) -> None:
+    """A new deployment: the first thing its officials get is not a ledger of a month before wuye knew
+    their estates, drafted or sent up in their name."""
+    fresh = build_world(engine, sh(2026, 2, 9, 10))  # loaded after January ended
+    fresh.ctx = replace(fresh.ctx, documents=RevenueDocuments())
+    for moment in (DRAFT_DAY, DUE_DAY):
+        fresh.clock.set(moment)
+        done = sweep_reports(fresh.ctx)
+        assert (done.drafted, done.sent) == ([], [])
+    assert reports(fresh) == []
+    fresh.clock.set(sh(2026, 3, 23, 18))  # February's, the first month it was there: sent
+    assert len(sweep_reports(fresh.ctx).sent) == 3
