@@ -108,12 +108,11 @@ def sweep_reports(ctx: Context, draw: Draw | None) -> CalendarReport:
                 record = uow.reports.of(office.id or 0, schedule.report.value, str(cycle.period))
                 if record is not None and record.sent_at is not None:
                     continue
-                if not _joined_before(uow, office, cycle, ctx):
-                    continue
-                if now >= cycle.send_at:
-                    todo.append(("send", office, cycle))
-                elif record is None or record.drafted_at is None:
-                    todo.append(("draft", office, cycle))
+                action = "send" if now >= cycle.send_at else "draft"
+                if action == "draft" and record is not None and record.drafted_at is not None:
+                    continue  # drafted: waiting for a press, or the due day
+                if _joined_before(uow, office, cycle, ctx):
+                    todo.append((action, office, cycle))
     if todo and draw is None:
         log.warning("%d report(s) due, but files cannot be made here", len(todo))
         return report

@@ -41,7 +41,10 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(OWNER), ["report", "my", "revenue", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", *TAIL]),
         (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", *TAIL]),
+        (
+            actor(OFFICIAL),
+            ["area", "overdue", "supervision", "disclosure", "ledger", "reports", "stats", *TAIL],
+        ),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
         (
@@ -56,6 +59,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "supervision",
                 "disclosure",
                 "ledger",
+                "reports",
                 "stats",
                 *TAIL,
             ],
