@@ -318,3 +318,24 @@ def test_an_area_loaded_after_the_month_gets_no_draft_nor_sending_of_that_month(
     assert reports(fresh) == []
     fresh.clock.set(sh(2026, 3, 23, 18))  # February's, the first month it was there: sent
     assert len(sweep_reports(fresh.ctx).sent) == 3
+
+
+async def test_the_bureaus_own_report_goes_up_to_nobody_and_is_recorded_as_sent(world: World) -> None:
+    world.clock.set(DRAFT_DAY)
+    sweep_reports(world.ctx)
+    talk = Talk(world.ctx)
+    await talk.outbox.drain()
+    [(data, message)] = talk.buttons(ZHENG_BUREAU, "ru")
+    [ask] = [s for s in talk.seen if s.chat_id == ZHENG_BUREAU and s.buttons]
+    assert "no office above receives it, it is recorded as sent" in ask.text
+    mark = len(talk.seen)
+    await talk.press(ZHENG_BUREAU, data, message_id=message)
+    said = [s.text for s in talk.since(mark)]
+    assert said == [
+        "Sent.",
+        "✅ Recorded as sent: the monthly ledger (台账) of 思明区建设局（物业整治工作专班） for 1/2026, "
+        "version 1, at 11 Feb 2026, 09:00.",
+    ]
+    bureau = record(world, "siming-bureau")
+    assert (bureau.sent_by, bureau.automatic) == (world.pid(ZHENG_BUREAU), False)
+    assert [n for n in reports(world) if n.kind == "report.received"] == []
