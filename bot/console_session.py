@@ -13,6 +13,7 @@ from typing import TextIO
 
 from bot.console import ConsoleChats, action_text, describe
 from bot.outbox import Outbox, console_pace
+from bot.report_jobs import sweep_reports
 from bot.runtime import Runtime
 from bot.status import parse_age
 from handlers.clock import ShiftedClock
@@ -123,6 +124,7 @@ class ConsoleSession:
             self.chats.note(f"⚙ {number}: {action_text(self.tr, action)}")
         sweep_deadlines(self.ctx)
         sweep_digests(self.ctx)
+        sweep_reports(self.ctx)
         self._deliver_to_viewer()
         await self.outbox.drain()
         self._note_waiting()

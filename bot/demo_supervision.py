@@ -2,7 +2,8 @@
 through the use cases (some acknowledged late, one fixed badly and reopened, one left overdue, most
 confirmed and rated); then the street official asks for the month's figures (/stats: a chart and the
 三率) and its ledger (/ledger: the 台账 workbook), and on the first working day of the next month the
-weekly digest and the monthly bulletin arrive by the outbox."""
+weekly digest and the monthly bulletin arrive by the outbox; three working days before the ledger is
+due, the report calendar's draft comes, and the official confirms and sends it to the bureau."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.console import ConsoleChats
+from bot.report_jobs import sweep_reports
 from handlers.clock import FixedClock
 from handlers.rules.categories import Category, Urgency
 from handlers.services import tickets
@@ -116,11 +118,13 @@ async def supervision_act(
     stage(t("January: a month of reports at 海滨花园"))
     told = _month(ctx, clock, lang)
     clock.set(datetime(2027, 1, 29, 17, 0, tzinfo=SHANGHAI))  # what was held for a morning is due too
+    sweep_reports(ctx)  # December's ledgers went up in January (unprinted with the month's messages)
     printing, chats.out = chats.out, io.StringIO()  # the month's own messages go out, unprinted
     try:
         await chats.outbox.drain()
     finally:
         chats.out = printing
+    before = len(chats.saved)  # December's ledgers, sent up unprinted, are not this act's to list
     chats._print_line(
         0,
         "⚙ "
@@ -141,6 +145,17 @@ async def supervision_act(
     stage(t("the street official asks for January's figures and its ledger (台账)"))
     await chats.handle(chats.incoming(STREET, "/stats 2027-01"))
     await chats.handle(chats.incoming(STREET, "/ledger 2027-01"))
+
+    # The ledger is due by the 20th (a Saturday: so the Friday before); three working days before it,
+    # the draft, which the official confirms and sends to the bureau.
+    clock.set(datetime(2027, 2, 16, 9, 30, tzinfo=SHANGHAI))
+    stage(
+        t("three working days before the ledger is due: the draft, Confirm and send, and the bureau gets it")
+    )
+    sweep_reports(ctx)
+    await chats.outbox.drain()
+    await chats.handle(chats.press(STREET, "ru:"))
+    await chats.outbox.drain()
     if chats.saved[before:]:
         out.write("\n" + t("Files the bot sent in this act were saved to:") + "\n")
         for path in chats.saved[before:]:

@@ -4,7 +4,7 @@ APScheduler 3 keeps jobs in memory and cannot share a job store between processe
 misfire grace of one second would drop a run after downtime. So the jobs are interval sweeps over
 what is stored: the ladder's over `next_action_at`, which catches up on everything that came due while
 the bot was down the first time it runs; the disclosure deadlines'; the digests', which the calendar
-and the outbox's keys make due and send once.
+and the outbox's keys make due and send once; the report calendar's, whose stored claims do the same.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class LadderScheduler:
         self._pruning = Postponements("pruning")
         self._deadlines = Postponements("disclosure deadlines")
         self._digests = Postponements("digests")
+        self._reports = Postponements("report calendar")
 
     async def run_once(self) -> SweepReport | None:
         try:
@@ -93,12 +94,22 @@ class LadderScheduler:
             log.info("digests: %d queued", len(report.queued))
             self.after_sweep()
 
+    async def reports_once(self) -> None:
+        """The report calendar's drafts and automatic sending (handlers/services/report_calendar.py)."""
+        from bot.report_jobs import sweep_reports
+
+        report = await self._reports.guard(self.run_db(sweep_reports, self.ctx))
+        if report is not None and (report.drafted or report.sent):
+            log.info("reports: %d drafted, %d sent automatically", len(report.drafted), len(report.sent))
+            self.after_sweep()
+
     def start(self) -> None:
         now = self.ctx.clock.now()  # the sweeps catch up at once after a restart; pruning can wait
         self._every(self.run_once, "wuye-sweep", now, seconds=self.every_seconds)
         self._every(self.prune_once, "wuye-prune-updates", None, hours=6)
         self._every(self.disclosures_once, "wuye-disclosure-deadlines", now, minutes=15)
         self._every(self.digests_once, "wuye-digests", now, minutes=5)
+        self._every(self.reports_once, "wuye-reports", now, minutes=5)
         self.scheduler.start()
 
     def _every(self, job: Callable[[], Any], name: str, first: datetime | None, **interval: float) -> None:

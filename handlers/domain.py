@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -557,4 +557,22 @@ class LedgerVersion:
     csv: bytes | None = None  # the first sheet, GBK
     built_by: int | None = None  # None: from the command line
     erased: bool = False
+    id: int | None = None
+
+
+@dataclass
+class DueReport:
+    """One office's report of one period on the report calendar (handlers/rules/report_calendar.py):
+    when its draft went to the office's officials, and when it was sent upward, by whom (None and
+    `automatic`: by the calendar on the due day), with which ledger version (the bytes that went up)."""
+
+    office_id: int
+    report: str  # handlers.rules.report_calendar.ReportKind
+    period: str  # 2026-11
+    due_on: date  # the working day it is due
+    drafted_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_by: int | None = None
+    automatic: bool = False
+    ledger_id: int | None = None
     id: int | None = None

@@ -23,6 +23,7 @@ from handlers.domain import (
     Disclosure,
     DisclosureDeadline,
     DisclosureQuestion,
+    DueReport,
     Estate,
     GroupBinding,
     Invite,
@@ -391,6 +392,7 @@ class DisclosureRepository(Protocol):
 class LedgerRepository(Protocol):
     """The monthly ledgers (台账) as sent, each version kept."""
 
+    def get(self, id: int) -> LedgerVersion | None: ...
     def latest(self, scope_kind: str, scope_id: int, month: str) -> LedgerVersion | None:
         """The newest version of the scope's month, with its files (None if never built)."""
         ...
@@ -426,6 +428,29 @@ class WebRepository(Protocol):
     def last_seen(self, person_id: int) -> datetime | None: ...
 
     def seen(self, person_id: int, at: datetime) -> None: ...
+
+
+class ReportRepository(Protocol):
+    """The report calendar's records (handlers/services/report_calendar.py): one per office, report and
+    period; the claims are conditional updates, so each draft and each sending happens once."""
+
+    def get(self, id: int) -> DueReport | None: ...
+    def of(self, office_id: int, report: str, period: str) -> DueReport | None: ...
+    def open(self, item: DueReport) -> DueReport:
+        """The office's report of the period: `item`, kept now, or the one kept already."""
+        ...
+
+    def claim_draft(self, report_id: int, now: datetime) -> bool:
+        """Mark its draft sent; False when it was, or the report was sent, already."""
+        ...
+
+    def claim_sent(
+        self, report_id: int, now: datetime, by: int | None, automatic: bool, ledger_id: int | None
+    ) -> bool:
+        """Mark it sent; False when it was sent already (another press, or the calendar)."""
+        ...
+
+    def of_offices(self, office_ids: Sequence[int], period: str) -> list[DueReport]: ...
 
 
 class ChatTurns(Protocol):
@@ -481,6 +506,7 @@ class UnitOfWork(Protocol):
     def ledgers(self) -> LedgerRepository: ...
     @property
     def web(self) -> WebRepository: ...
+    def reports(self) -> ReportRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -446,3 +446,22 @@ class WebVisitRow(SQLModel, table=True):
     __tablename__ = "web_visit"
     person_id: int = Field(foreign_key="person.id", primary_key=True)
     seen_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class DueReportRow(SQLModel, table=True):
+    """An office's report of a period on the report calendar: drafted, sent (by whom, or automatically),
+    with the ledger version that went up. One row per office, report and period: the claim that makes
+    each draft and each sending happen once, whichever instance gets there first."""
+
+    __tablename__ = "due_report"
+    __table_args__ = (UniqueConstraint("office_id", "report", "period", name="uq_due_report_period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    office_id: int = Field(foreign_key="office.id")
+    report: str = Field(max_length=32)
+    period: str = Field(max_length=16)
+    due_on: date
+    drafted_at: datetime | None = _ts()
+    sent_at: datetime | None = _ts()
+    sent_by: int | None = Field(default=None, foreign_key="person.id")
+    automatic: bool = False
+    ledger_id: int | None = Field(default=None, foreign_key="ledger.id")

@@ -76,6 +76,7 @@ class SqlUnitOfWork:
     typical_cases = _OnFirstUse(r.TypicalCaseRepository)
     ledgers = _OnFirstUse(r.LedgerRepository)
     web = _OnFirstUse(r.WebRepository)
+    reports = _OnFirstUse(r.ReportRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

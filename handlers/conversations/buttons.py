@@ -110,6 +110,7 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
     "ub": ((GROUP_CHAT,),),  # unbind that group
     # a month's ledger: whose (e<estate>, o<office>), the month (202611), xlsx or csv, new version or not
     "lx": ((Unit(), Number(100001, 999912), word("x", "c", "xn", "cn")),),
+    "ru": ((ID, ID),),  # the report calendar's Confirm and send: the report, the ledger version drafted
     "r": (  # the report form
         (word("cat"), Word(frozenset(c.value for c in Category))),
         (word("urg"), Word(frozenset(u.value for u in Urgency))),

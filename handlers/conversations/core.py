@@ -13,6 +13,7 @@ from handlers.conversations import (
     owner,
     registry,
     report,
+    report_calendar,
     revenue,
     revenue_manager,
     revenue_official,
@@ -84,6 +85,7 @@ STEPS: dict[str, Step] = {
     "stats": stats.show,
     "ledger": ledger.command,
     "web": web.sign_in_code,
+    "reports": report_calendar.command,
 }
 
 
@@ -114,6 +116,7 @@ BUTTONS: dict[str, Step] = {
     **group.BUTTONS,
     **stats.BUTTONS,
     **ledger.BUTTONS,
+    **report_calendar.BUTTONS,
     **typical.BUTTONS,
 }
 FLOWS: dict[str, Step] = {

@@ -441,6 +441,10 @@ def render(
 
     if n.kind in digest_notices.KINDS:
         return digest_notices.render(uow, tr, n, person, ctx.clock.now())
+    from handlers.conversations import report_notices  # the report calendar: drafts and ledgers sent up
+
+    if n.kind in report_notices.KINDS:
+        return report_notices.render(uow, tr, n, person)
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)

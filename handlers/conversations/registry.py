@@ -130,6 +130,15 @@ REGISTRY: tuple[Command, ...] = (
         N_("/ledger 2026-11 – the month's ledger (台账) as a spreadsheet"),
     ),
     Command(
+        "reports",
+        officials,
+        N_("Who has sent the monthly ledger (台账)"),
+        N_(
+            "/reports [2026-11] – which offices (mine and those below) have sent the month's ledger "
+            "(台账), and which not yet"
+        ),
+    ),
+    Command(
         "stats",
         readers_of_figures,
         N_("Figures and rankings: response, on time, satisfaction"),

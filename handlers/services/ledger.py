@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from handlers.domain import Estate, LedgerVersion, OfficeKind, RoleKind, Ticket, TicketEvent
+from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind, Ticket, TicketEvent
 from handlers.ports import UnitOfWork, WorkbookFiles
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.figures import Figures, figures
@@ -166,8 +166,16 @@ def office_scope(ctx: Context, key: str) -> LedgerScope:
         office = uow.offices.by_key(key)
     if office is None or office.id is None:
         raise NotFound("office_unknown")
-    if office.kind not in _AREA:
+    found = area_scope(office)
+    if found is None:
         raise UserError("ledger_department")
+    return found
+
+
+def area_scope(office: Office) -> LedgerScope | None:
+    """An office's area as its ledger covers it, read by the government side; None for a department."""
+    if office.kind not in _AREA or office.id is None:
+        return None
     return LedgerScope(Scope(_AREA[office.kind], office.id), office.name, office.key, True)
 
 

@@ -1,9 +1,11 @@
-"""The settings sections of the setup file (`supervision: {min_sample: 5}`), as the use cases read them."""
+"""The settings sections of the setup file (`supervision: {min_sample: 5}`, the `reports:` calendar), as
+the use cases read them."""
 
 from __future__ import annotations
 
 from handlers.ports import UnitOfWork
 from handlers.rules.ranking import DEFAULT_MIN_SAMPLE, check_min_sample
+from handlers.rules.report_calendar import DEFAULT_SCHEDULES, Schedule, schedule_from
 
 SUPERVISION = "supervision"
 
@@ -15,3 +17,29 @@ def min_sample(uow: UnitOfWork) -> int:
         return check_min_sample(stored)
     except ValueError:  # the setup file's check lets none through; a hand-edited row falls back
         return DEFAULT_MIN_SAMPLE
+
+
+REPORTS = "reports"
+
+
+def report_calendar(uow: UnitOfWork) -> list[Schedule]:
+    """Which office kind sends which report by which day, as the setup file's `reports:` last set it;
+    the defaults (street offices by the 20th, the bureau by the 23rd) until one did."""
+    stored = uow.settings.get(REPORTS)
+    if stored is None:
+        return list(DEFAULT_SCHEDULES)
+    found = []
+    for raw in stored.get("schedules", []):
+        try:
+            found.append(schedule_from(raw))
+        except ValueError:  # the setup file's check lets none through; a hand-edited row is skipped
+            continue
+    return found
+
+
+def put_report_calendar(uow: UnitOfWork, schedules: list[Schedule]) -> bool:
+    """The whole calendar, replacing the one before (an empty list: no report is due); True if there
+    was none before."""
+    before = uow.settings.get(REPORTS)
+    uow.settings.put(REPORTS, {"schedules": [s.as_dict() for s in schedules]})
+    return before is None

@@ -1,5 +1,5 @@
-"""Apply a setup document (offices, companies, estates, people, policies, calendar, settings) all or
-nothing."""
+"""Apply a setup document (offices, companies, estates, people, policies, calendar, settings, the report
+calendar) all or nothing."""
 
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ from handlers.ports import UnitOfWork
 from handlers.rules.categories import Duty
 from handlers.rules.numbering import valid_prefix
 from handlers.rules.policy import Policy
+from handlers.rules.report_calendar import schedule_from
 from handlers.services.context import Context
 from handlers.services.membership import after_roles_changed, hand_over_estate
 from handlers.services.people import new_code
+from handlers.services.settings import put_report_calendar
 from handlers.services.setup_document import (
     DEPARTMENTS,
     ROLE_FIELDS,
@@ -96,6 +98,9 @@ def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
         _apply_policies(uow, doc.get("policies", []), report)
         _apply_calendar(uow, doc.get("calendar", []), report)
         _apply_settings(uow, doc, report)
+        if "reports" in doc:
+            created = put_report_calendar(uow, [schedule_from(e.data) for e in doc["reports"]])
+            report.count("settings", created)
         uow.commit()
     return report
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.rules.ranking import check_min_sample
+from handlers.rules.report_calendar import ScheduleError, schedule_from
 
 
 @dataclass
@@ -56,6 +57,7 @@ SECTIONS: dict[str, set[str]] = {
     },
     "calendar": {"date", "working", "note"},
     "supervision": {"min_sample"},
+    "reports": {"office", "report", "due"},
 }
 # Sections written as one mapping of settings, not a list of items: `supervision: {min_sample: 5}`.
 SETTINGS_SECTIONS = {"supervision"}
@@ -67,6 +69,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "policies": ("acknowledge_within", "resolve_within"),
     "calendar": ("date", "working"),
     "supervision": (),
+    "reports": ("office", "report", "due"),
 }
 ROLE_FIELDS = {"role", "estate", "office", "unit", "duty", "active"}
 
@@ -93,11 +96,24 @@ def validate(doc: dict[str, list[Entry]]) -> None:
             ident = str(entry.data.get("key") or entry.data.get("date") or "")
             if section == "policies":
                 ident = f"{entry.data.get('category') or '*'}/{entry.data.get('urgency') or '*'}"
+            if section == "reports":
+                _validate_report(entry)
+                ident = f"{entry.data['office']} {entry.data['report']}"
             if ident in seen:
+                named = "report" if section == "reports" else "key"  # a report: by office kind and report
                 raise SetupError(
-                    entry.line, f"{section}.key", f"duplicate {ident!r} (first on line {seen[ident]})"
+                    entry.line, f"{section}.{named}", f"duplicate {ident!r} (first on line {seen[ident]})"
                 )
             seen[ident] = entry.line
+
+
+def _validate_report(entry: Entry) -> None:
+    """A line of the report calendar: an office kind that keeps a ledger, a known report, a due day in
+    range (handlers/rules/report_calendar.py)."""
+    try:
+        schedule_from(entry.data)
+    except ScheduleError as exc:
+        raise SetupError(entry.line_of(exc.field), f"reports.{exc.field}", str(exc)) from None
 
 
 def _validate_settings(section: str, entries: list[Entry]) -> None:

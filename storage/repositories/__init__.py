@@ -2,7 +2,7 @@
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
 the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
-and `typical_cases`, `ledgers`, `web` hold the repositories, which the unit of work takes from here.
+and `typical_cases`, `ledgers`, `reports`, `web` hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
@@ -18,6 +18,7 @@ from storage.repositories.organisation import (
     RoleRepository,
 )
 from storage.repositories.policies import CalendarRepository, PolicyRepository, SettingRepository
+from storage.repositories.reports import ReportRepository
 from storage.repositories.tickets import (
     AttachmentRepository,
     CardRepository,
@@ -42,6 +43,7 @@ __all__ = [
     "OfficeRepository",
     "PersonRepository",
     "PolicyRepository",
+    "ReportRepository",
     "RoleRepository",
     "SettingRepository",
     "TicketRepository",

@@ -21,6 +21,7 @@ from storage.tables import (
     CardMessageRow,
     ConversationRow,
     DisclosureRow,
+    DueReportRow,
     GroupBindingRow,
     InviteRow,
     LedgerNamedRow,
@@ -67,6 +68,8 @@ def erase_person(session: Session, person_id: int, into: int, their_tickets: Seq
     disclosure = _t(DisclosureRow)
     conn.execute(update(disclosure).where(disclosure.c.created_by == person_id).values(created_by=into))
     conn.execute(update(disclosure).where(disclosure.c.published_by == person_id).values(published_by=into))
+    due = _t(DueReportRow)
+    conn.execute(update(due).where(due.c.sent_by == person_id).values(sent_by=into))
     typical = _t(TypicalCaseRow)
     conn.execute(update(typical).where(typical.c.marked_by == person_id).values(marked_by=into))
     conn.execute(update(typical).where(typical.c.updated_by == person_id).values(updated_by=into))

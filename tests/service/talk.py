@@ -26,6 +26,7 @@ class Seen:
     photo: str | None = None
     buttons: tuple[str, ...] = ()  # the buttons' data
     message_id: int = 0
+    document: bytes | None = None  # a file sent (its text is the caption)
 
 
 @dataclass
@@ -48,7 +49,8 @@ class Talk:
         labels = [b.text for row in out.buttons for b in row]
         data = tuple(unversioned(b.data) for row in out.buttons for b in row)
         photo = out.photo if isinstance(out, Send) else None
-        self.seen.append(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id))
+        document = out.document if isinstance(out, Send) else None
+        self.seen.append(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id, document))
 
     def _show(self, outputs: list[Output], presser: int) -> list[Output]:
         for out in outputs:

@@ -61,7 +61,8 @@ GROUPS = (-1009001, -1009002)
 EVERY_STATUS = frozenset(Status)
 COMMANDS = (
     "start", "help", "cancel", "language", "join", "report", "my", "privacy", "tasks", "team", "area",
-    "supervision", "overdue", "revenue", "revenue_template", "disclosure", "bind", "unbind", "nosuch",
+    "supervision", "overdue", "revenue", "revenue_template", "disclosure", "reports", "bind", "unbind",
+    "nosuch",
 )  # fmt: skip
 TEXTS = (
     "3栋电梯门关不上，一直响警报，老人下不了楼",

@@ -41,7 +41,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(OWNER), ["report", "my", "revenue", "web", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", "web", *TAIL]),
         (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", "web", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", "web", *TAIL]),
+        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "reports", "stats", "web", *TAIL]),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", "web", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", "web", *TAIL]),
         (
@@ -56,6 +56,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
                 "supervision",
                 "disclosure",
                 "ledger",
+                "reports",
                 "stats",
                 "web",
                 *TAIL,

@@ -1,6 +1,6 @@
 """the web front door: sign-in codes (digests), sign-in attempts per client, last visits
 
-Revision ID: 0017_web
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-20 10:00:00.000000
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_web"
+revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,216 @@
+"""The report calendar's messages, in their reader's language: the draft with Confirm and send (to the
+officials of the office that owes the report), the file as it went up (to the office above), and who
+sent it or that it went automatically (to the office's officials). Files are the ledger versions kept
+in the database, sent as stored."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from handlers.conversations.buttons import encode
+from handlers.conversations.io import Button, Send
+from handlers.domain import Notification, Office, Person
+from handlers.ports import Translator, UnitOfWork
+from handlers.rules.periods import Period
+from handlers.rules.ranking import Rate
+from handlers.services.ledger import LedgerFile, area_scope
+from handlers.services.report_calendar import AUTO_SENT, DRAFT, RECEIVED, SENT
+from handlers.text import N_
+
+KINDS = frozenset({DRAFT, RECEIVED, AUTO_SENT, SENT})
+
+DRAFT_TEXT = N_(
+    "📒 The monthly ledger (台账) of {office} for {month} is due to {above} on {due}.\n{figures}\n\n"
+    "Check the file above. Confirm and send sends it as it is. To correct it first, build a new version "
+    "with /ledger {period} new; this button then offers the new one. If nobody sends it, it goes up "
+    "automatically at {when}."
+)
+DRAFT_TEXT_TOP = N_(
+    "📒 The monthly ledger (台账) of {office} for {month} is due on {due}; no office above receives it, "
+    "it is recorded as sent.\n{figures}\n\nCheck the file above. Confirm and send records it as sent. To "
+    "correct it first, build a new version with /ledger {period} new; this button then offers the new "
+    "one. If nobody does, it is recorded as sent automatically at {when}."
+)
+
+
+def month_of(tr: Translator, period: str) -> str:
+    first = Period.parse(period).first
+    return tr.gettext("{month}/{year}").format(month=first.month, year=first.year)
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def when(tr: Translator, value: Any) -> str:
+    moment = value if isinstance(value, datetime) else _moment(value)
+    return tr.format_datetime(moment) if moment is not None else "—"
+
+
+def _office(uow: UnitOfWork, value: Any) -> Office | None:
+    return uow.offices.get(int(value)) if isinstance(value, int) else None
+
+
+def _rate(tr: Translator, pair: Any, minimum: int) -> str:
+    hits, cases = (int(x) for x in pair) if isinstance(pair, list) and len(pair) == 2 else (0, 0)
+    rate = Rate(hits, cases, minimum)
+    if not rate.cases:
+        return "—"
+    if not rate.ranked:
+        return f"{rate.hits}/{rate.cases}"
+    return tr.gettext("{percent}% ({hits}/{cases})").format(
+        percent=rate.percent, hits=rate.hits, cases=rate.cases
+    )
+
+
+def figures_line(tr: Translator, p: dict[str, Any]) -> str:
+    minimum = int(p.get("min_sample") or 1)
+    return tr.gettext(
+        "Received {received} · responded in time {responded} · resolved on time {resolved} · "
+        "satisfied {satisfied}"
+    ).format(
+        received=p.get("received", 0),
+        responded=_rate(tr, p.get("responded"), minimum),
+        resolved=_rate(tr, p.get("resolved"), minimum),
+        satisfied=_rate(tr, p.get("satisfied"), minimum),
+    )
+
+
+def _file(uow: UnitOfWork, chat: int, ledger_id: Any, office: Office, caption: str) -> list[Send]:
+    """The kept version as stored, or nothing when its files were dropped (PIPL)."""
+    version = uow.ledgers.get(int(ledger_id)) if isinstance(ledger_id, int) else None
+    scope = area_scope(office)
+    if version is None or version.xlsx is None or scope is None:
+        return []
+    name = LedgerFile(version, scope, fresh=False).filename()
+    return [Send(chat, caption, document=version.xlsx, filename=name)]
+
+
+def draft_sends(uow: UnitOfWork, tr: Translator, chat: int, p: dict[str, Any]) -> list[Send]:
+    """The draft: the file, then what it is, its figures, and Confirm and send."""
+    office = _office(uow, p.get("office_id"))
+    report_id, ledger_id = p.get("report_id"), p.get("ledger_id")
+    if office is None or not isinstance(report_id, int) or not isinstance(ledger_id, int):
+        return []
+    version = uow.ledgers.get(ledger_id)
+    above = uow.offices.get(office.parent_id) if office.parent_id else None
+    month, period = month_of(tr, str(p.get("period"))), str(p.get("period"))
+    caption = tr.gettext("📒 Draft ledger of {office}, {month}: version {version}, {rows} tickets.").format(
+        office=office.name,
+        month=month,
+        version=version.version if version else "?",
+        rows=version.rows if version else 0,
+    )
+    sends = _file(uow, chat, ledger_id, office, caption)
+    if not sends:
+        sends = [
+            Send(
+                chat,
+                tr.gettext(
+                    "📒 This draft's file is no longer kept (someone it names deleted their data); "
+                    "the button offers a new one."
+                ),
+            )
+        ]
+    due = date.fromisoformat(str(p.get("due_on")))
+    text = tr.gettext(DRAFT_TEXT if above is not None else DRAFT_TEXT_TOP).format(
+        office=office.name,
+        month=month,
+        above=above.name if above else "",
+        due=tr.format_date(due),
+        figures=figures_line(tr, p),
+        period=period,
+        when=when(tr, p.get("send_at")),
+    )
+    button = Button("✅ " + tr.gettext("Confirm and send"), encode("ru", report_id, ledger_id))
+    return [*sends, Send(chat, text, [[button]])]
+
+
+def received(uow: UnitOfWork, tr: Translator, chat: int, p: dict[str, Any]) -> list[Send]:
+    """To the office above: the file as it went up, who sent it (or that it went automatically)."""
+    office = _office(uow, p.get("office_id"))
+    if office is None:
+        return []
+    version = uow.ledgers.get(int(p["ledger_id"])) if isinstance(p.get("ledger_id"), int) else None
+    by = uow.people.get(int(p["by"])) if isinstance(p.get("by"), int) else None
+    params = {
+        "office": office.name,
+        "month": month_of(tr, str(p.get("period"))),
+        "version": version.version if version else "?",
+        "rows": version.rows if version else 0,
+        "by": by.display_name if by is not None and by.deleted_at is None else "—",
+        "when": when(tr, p.get("sent_at")),
+        "period": str(p.get("period")),
+    }
+    if p.get("automatic"):
+        caption = tr.gettext(
+            "📥 The monthly ledger (台账) of {office} for {month} went up automatically on its due day, at "
+            "{when}: nobody there had confirmed it. Version {version}, {rows} tickets. /reports {period} "
+            "shows who has sent."
+        )
+    else:
+        caption = tr.gettext(
+            "📥 {office} sent its monthly ledger (台账) for {month}: version {version}, {rows} tickets, sent "
+            "by {by} at {when}. /reports {period} shows who has sent."
+        )
+    text = caption.format(**params)
+    sends = _file(uow, chat, p.get("ledger_id"), office, text)
+    if sends:
+        return sends
+    gone = tr.gettext("(The file is no longer kept: someone it names deleted their data.)")
+    return [Send(chat, f"{text}\n{gone}")]
+
+
+def told(uow: UnitOfWork, tr: Translator, chat: int, n: Notification) -> list[Send]:
+    """To the office's officials: it went automatically, or a colleague sent it."""
+    p = n.params
+    office, above = _office(uow, p.get("office_id")), _office(uow, p.get("above_id"))
+    if office is None:
+        return []
+    version = uow.ledgers.get(int(p["ledger_id"])) if isinstance(p.get("ledger_id"), int) else None
+    by = uow.people.get(int(p["by"])) if isinstance(p.get("by"), int) else None
+    params = {
+        "office": office.name,
+        "above": above.name if above else "",
+        "month": month_of(tr, str(p.get("period"))),
+        "version": version.version if version else "?",
+        "by": by.display_name if by is not None and by.deleted_at is None else "—",
+        "when": when(tr, p.get("sent_at")),
+    }
+    if n.kind == AUTO_SENT and above is not None:
+        message = N_(
+            "📒 Nobody confirmed the monthly ledger (台账) of {office} for {month} by its due day, so "
+            "version {version} went up automatically to {above} at {when}, marked as sent automatically."
+        )
+    elif n.kind == AUTO_SENT:
+        message = N_(
+            "📒 Nobody confirmed the monthly ledger (台账) of {office} for {month} by its due day, so "
+            "version {version} was recorded as sent automatically at {when}."
+        )
+    elif above is not None:
+        message = N_(
+            "📒 {by} sent the monthly ledger (台账) of {office} for {month} (version {version}) to {above} "
+            "at {when}. Nothing more to do."
+        )
+    else:
+        message = N_(
+            "📒 {by} recorded the monthly ledger (台账) of {office} for {month} (version {version}) as sent "
+            "at {when}. Nothing more to do."
+        )
+    return [Send(chat, tr.gettext(message).format(**params))]
+
+
+def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> list[Send]:
+    chat = n.chat_id or person.telegram_id or 0
+    if n.kind == DRAFT:
+        record = uow.reports.get(int(n.params.get("report_id") or 0))
+        if record is None or record.sent_at is not None:
+            return []  # sent meanwhile: nothing to confirm (the sender's notice says so)
+        return draft_sends(uow, tr, chat, n.params)
+    if n.kind == RECEIVED:
+        return received(uow, tr, chat, n.params)
+    return told(uow, tr, chat, n)
