@@ -2,7 +2,8 @@
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
 the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
-and `typical_cases`, `ledgers`, `reports`, `web` hold the repositories, which the unit of work takes from here.
+and `typical_cases`, `ledgers`, `reports`, `web` hold the repositories, which the unit of work takes
+from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog

@@ -41,7 +41,10 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(OWNER), ["report", "my", "revenue", "web", *TAIL]),
         (actor(STAFF), ["tasks", "revenue", "web", *TAIL]),
         (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", "web", *TAIL]),
-        (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "reports", "stats", "web", *TAIL]),
+        (
+            actor(OFFICIAL),
+            ["area", "overdue", "supervision", "disclosure", "ledger", "reports", "stats", "web", *TAIL],
+        ),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", "web", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", "web", *TAIL]),
         (
