@@ -18,7 +18,7 @@ R = TypeVar("R")
 
 class _OnFirstUse(Generic[R]):
     """A repository made on the unit of work's session the first time a use case touches it: most use
-    cases need two or three of the nineteen, and the conversation core opens units of work on every
+    cases need two or three of the twenty-one, and the conversation core opens units of work on every
     update."""
 
     def __init__(self, make: Callable[[Session], R]) -> None:
@@ -75,6 +75,7 @@ class SqlUnitOfWork:
     disclosures = _OnFirstUse(r.DisclosureRepository)
     typical_cases = _OnFirstUse(r.TypicalCaseRepository)
     ledgers = _OnFirstUse(r.LedgerRepository)
+    figures = _OnFirstUse(r.FigureRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 from handlers.domain import Estate, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
-from handlers.rules.figures import Figures, TicketFacts, figures
+from handlers.rules.figures import Figures, total
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.rules.periods import Period
 from handlers.rules.ranking import Ranking, Rate, rank
@@ -20,7 +20,7 @@ from handlers.services import access
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
-from handlers.services.figures import Scope, ScopeKind, facts_of, scope_estates
+from handlers.services.figures import Scope, ScopeKind, figures_by_estate, scope_estates
 from handlers.services.settings import min_sample
 
 # The offices whose officials read figures of an area (a department acts on cases; it has no area).
@@ -186,32 +186,17 @@ def _below(uow: UnitOfWork, scope: Scope, estate: Estate) -> Scope | None:
 
 @dataclass(frozen=True)
 class _Counting:
-    """Counts the figures of any group of estates over one period, from tickets loaded once."""
+    """The figures of any group of estates over one period, from each estate's, counted once."""
 
-    facts: dict[int, list[TicketFacts]]  # by estate
-    start: datetime
-    end: datetime
-    now: datetime
+    by_estate: dict[int, Figures]
     min_sample: int
 
     def of(self, estate_ids: Iterable[int]) -> Figures:
-        tickets = [f for e in estate_ids for f in self.facts.get(e, [])]
-        return figures(tickets, self.start, self.end, self.now, self.min_sample)
+        return total((self.by_estate[e] for e in estate_ids if e in self.by_estate), self.min_sample)
 
     def lines(self, uow: UnitOfWork, groups: dict[Scope, list[int]]) -> list[Line]:
         found = [Line(Subject(s.kind, s.id, _name(uow, s)), self.of(ids)) for s, ids in groups.items()]
         return sorted(found, key=lambda line: (line.subject.name, line.subject.id))
-
-
-def _facts_by_estate(
-    uow: UnitOfWork, estate_ids: list[int], start: datetime, end: datetime
-) -> dict[int, list[TicketFacts]]:
-    found = uow.tickets.for_figures(estate_ids, start, end) if estate_ids else []
-    histories = uow.events.of_tickets([t.id for t in found if t.id is not None])
-    by_estate: dict[int, list[TicketFacts]] = {}
-    for t in found:
-        by_estate.setdefault(t.estate_id, []).append(facts_of(t, histories.get(t.id or 0, [])))
-    return by_estate
 
 
 def default_scope(ctx: Context, person_id: int) -> Scope:
@@ -238,7 +223,8 @@ def stats_view(ctx: Context, person_id: int, period: Period, scope: Scope | None
             raise NotAllowed("stats_not_yours")
         estate_ids = scope_estates(uow, scope)
         estates = [e for e in (uow.estates.get(i) for i in estate_ids) if e is not None]
-        count = _Counting(_facts_by_estate(uow, estate_ids, start, end), start, end, now, min_sample(uow))
+        minimum = min_sample(uow)
+        count = _Counting(figures_by_estate(uow, estate_ids, start, end, now, minimum), minimum)
         below: dict[Scope, list[int]] = {}
         companies: dict[Scope, list[int]] = {}
         for estate in estates:
