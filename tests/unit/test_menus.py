@@ -22,6 +22,13 @@ def actor(*roles: Role) -> Actor:
     return Actor(Person("someone", telegram_id=1, id=7), list(roles))
 
 
+def department(*roles: Role) -> Actor:
+    """Someone whose offices are all government departments: no area, so no figures and no ledger."""
+    return Actor(
+        Person("someone", telegram_id=1, id=7), list(roles), frozenset(r.office_id or 0 for r in roles)
+    )
+
+
 OWNER = Role(7, RoleKind.OWNER, estate_id=1, unit="3栋2单元501")
 STAFF = Role(7, RoleKind.STAFF, estate_id=1, company_id=1)
 MANAGER = Role(7, RoleKind.MANAGER, estate_id=1, company_id=1)
@@ -42,6 +49,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         (actor(STAFF), ["tasks", "revenue", *TAIL]),
         (actor(MANAGER), ["tasks", "team", "revenue_template", "revenue", "ledger", "stats", *TAIL]),
         (actor(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "ledger", "stats", *TAIL]),
+        (department(OFFICIAL), ["area", "overdue", "supervision", "disclosure", *TAIL]),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", *TAIL]),
         (
@@ -68,6 +76,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         "staff",
         "manager",
         "official",
+        "department-official",
         "committee-owner",
         "staff-owner",
         "everything",
