@@ -172,20 +172,19 @@ def total(parts: Iterable[Figures], min_sample: int = DEFAULT_MIN_SAMPLE) -> Fig
     """A scope's figures from its estates' (or from any parts that share no ticket): each ticket belongs
     to one estate, so every count and a rate's hits and cases add up to what `figures` makes of all the
     scope's tickets at once."""
-    sums = {f.name: [0, 0] for f in fields(Figures)}
+    counts: dict[str, Any] = dict.fromkeys(_COUNTS, 0)
+    hits, cases = dict.fromkeys(_RATES, 0), dict.fromkeys(_RATES, 0)
     for part in parts:
-        for name, found in sums.items():
-            value = getattr(part, name)
-            if isinstance(value, Rate):
-                found[0] += value.hits
-                found[1] += value.cases
-            else:
-                found[0] += value
-    added: dict[str, Any] = {
-        name: Rate(hits, cases, min_sample) if isinstance(getattr(_NONE, name), Rate) else hits
-        for name, (hits, cases) in sums.items()
-    }
-    return Figures(**added)
+        for name in _COUNTS:
+            counts[name] += getattr(part, name)
+        for name in _RATES:
+            rate = getattr(part, name)
+            hits[name] += rate.hits
+            cases[name] += rate.cases
+    counts |= {name: Rate(hits[name], cases[name], min_sample) for name in _RATES}
+    return Figures(**counts)
 
 
 _NONE = Figures(0, Rate(0, 0), Rate(0, 0), 0, 0, 0, Rate(0, 0), 0, 0, 0, 0)
+_RATES = tuple(f.name for f in fields(Figures) if isinstance(getattr(_NONE, f.name), Rate))
+_COUNTS = tuple(f.name for f in fields(Figures) if f.name not in _RATES)

@@ -192,7 +192,8 @@ class _Counting:
     min_sample: int
 
     def of(self, estate_ids: Iterable[int]) -> Figures:
-        return total((self.by_estate[e] for e in estate_ids if e in self.by_estate), self.min_sample)
+        found = [self.by_estate[e] for e in estate_ids if e in self.by_estate]
+        return found[0] if len(found) == 1 else total(found, self.min_sample)
 
     def lines(self, uow: UnitOfWork, groups: dict[Scope, list[int]]) -> list[Line]:
         found = [Line(Subject(s.kind, s.id, _name(uow, s)), self.of(ids)) for s, ids in groups.items()]

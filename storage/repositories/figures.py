@@ -244,14 +244,14 @@ class FigureRepository:
         overdue: dict[int, int] = {}
         db = connection_of(self.session)
         for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-            for estate_id, kind, n, met in db.execute(_counted(chunk, start, end, now)):
+            for estate_id, kind, n, met in db.execute(counted_statement(chunk, start, end, now)):
                 counts[estate_id][kind] = (int(n), int(met or 0))
             for estate_id, n in db.execute(_overdue(chunk, end, now)):
                 overdue[estate_id] = int(n)
         return {e: _figures(counts[e], overdue.get(e, 0), min_sample) for e in ids}
 
 
-def _counted(estate_ids: list[int], start: datetime, end: datetime, now: datetime) -> Any:
+def counted_statement(estate_ids: list[int], start: datetime, end: datetime, now: datetime) -> Any:
     """Per estate and kind: the tickets counted in [start, end), and of those the cases met."""
     f = _f()
     decided = or_(

@@ -12,8 +12,8 @@ from handlers.conversations import stats_text
 from handlers.conversations.buttons import decode
 from handlers.conversations.io import Edit, Output, Send
 from handlers.conversations.menus import menu_commands
-from handlers.services.access import load_actor
 from handlers.rules.categories import Category
+from handlers.services.access import load_actor
 from tests.service.talk import Talk
 from tests.service.test_figures import a_month_of_tickets
 from tests.service.world import (
