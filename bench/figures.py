@@ -236,7 +236,7 @@ def explain(app: Any) -> str:
     with app.ctx.uow() as uow:
         estates = [e.id for e in uow.estates.all() if e.id is not None]
         start, end = OCTOBER.span(app.ctx.tz)
-        stmt = counted_statement(estates, start, end, NOW)
+        stmt = counted_statement(estates, start, end, NOW, array=True)
         compiled = stmt.compile(dialect=app.engine.dialect, compile_kwargs={"literal_binds": True})
     with app.engine.connect() as c:
         rows = c.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars().all()

@@ -5,7 +5,7 @@ and every estate and company of the scope with its figures, for ranking by one r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -195,8 +195,8 @@ class _Counting:
         found = [self.by_estate[e] for e in estate_ids if e in self.by_estate]
         return found[0] if len(found) == 1 else total(found, self.min_sample)
 
-    def lines(self, uow: UnitOfWork, groups: dict[Scope, list[int]]) -> list[Line]:
-        found = [Line(Subject(s.kind, s.id, _name(uow, s)), self.of(ids)) for s, ids in groups.items()]
+    def lines(self, groups: dict[Scope, list[int]], name: Callable[[Scope], str]) -> list[Line]:
+        found = [Line(Subject(s.kind, s.id, name(s)), self.of(ids)) for s, ids in groups.items()]
         return sorted(found, key=lambda line: (line.subject.name, line.subject.id))
 
 
@@ -228,11 +228,19 @@ def stats_view(ctx: Context, person_id: int, period: Period, scope: Scope | None
         count = _Counting(figures_by_estate(uow, estate_ids, start, end, now, minimum), minimum)
         below: dict[Scope, list[int]] = {}
         companies: dict[Scope, list[int]] = {}
+        units: dict[int, Scope | None] = {}  # an area's by community: a district's 500 estates sit in 100
         for estate in estates:
-            unit = _below(uow, scope, estate)
+            if estate.community_id not in units or scope.kind not in (ScopeKind.STREET, ScopeKind.DISTRICT):
+                units[estate.community_id] = _below(uow, scope, estate)
+            unit = units[estate.community_id]
             if unit is not None:
                 below.setdefault(unit, []).append(estate.id or 0)
             companies.setdefault(Scope(ScopeKind.COMPANY, estate.company_id), []).append(estate.id or 0)
+        named = {e.id: e.name for e in estates}
+
+        def name(s: Scope) -> str:
+            return (named.get(s.id) or "?") if s.kind is ScopeKind.ESTATE else _name(uow, s)
+
         committee = scope.kind is ScopeKind.ESTATE and actor.has(RoleKind.COMMITTEE, scope.id)
         return StatsView(
             scope=Subject(scope.kind, scope.id, _name(uow, scope)),
@@ -240,9 +248,9 @@ def stats_view(ctx: Context, person_id: int, period: Period, scope: Scope | None
             complete=complete,
             min_sample=count.min_sample,
             total=count.of(estate_ids),
-            below=count.lines(uow, below),
-            estates=count.lines(uow, {Scope(ScopeKind.ESTATE, e.id or 0): [e.id or 0] for e in estates}),
-            companies=count.lines(uow, companies),
+            below=count.lines(below, name),
+            estates=count.lines({Scope(ScopeKind.ESTATE, e.id or 0): [e.id or 0] for e in estates}, name),
+            companies=count.lines(companies, name),
             open_tickets=uow.tickets.of_estates([scope.id], OPEN_STATUSES) if committee else None,
         )
 

@@ -24,10 +24,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Integer,
     String,
     and_,
+    any_,
     bindparam,
     case,
     false,
@@ -243,16 +245,28 @@ class FigureRepository:
         counts: dict[int, dict[str, tuple[int, int]]] = {e: {} for e in ids}
         overdue: dict[int, int] = {}
         db = connection_of(self.session)
-        for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-            for estate_id, kind, n, met in db.execute(counted_statement(chunk, start, end, now)):
+        # PostgreSQL takes the estates as one array (a district's 500 ids are one parameter, not 500 to
+        # bind and parse); SQLite a list at a time.
+        whole = self.session.get_bind().dialect.name == "postgresql"
+        for chunk in [ids] if whole else (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+            for estate_id, kind, n, met in db.execute(counted_statement(chunk, start, end, now, whole)):
                 counts[estate_id][kind] = (int(n), int(met or 0))
-            for estate_id, n in db.execute(_overdue(chunk, end, now)):
+            for estate_id, n in db.execute(_overdue(chunk, end, now, whole)):
                 overdue[estate_id] = int(n)
         return {e: _figures(counts[e], overdue.get(e, 0), min_sample) for e in ids}
 
 
-def counted_statement(estate_ids: list[int], start: datetime, end: datetime, now: datetime) -> Any:
-    """Per estate and kind: the tickets counted in [start, end), and of those the cases met."""
+def _among(column: Any, estate_ids: list[int], array: bool) -> Any:
+    if array:
+        return column == any_(bindparam("estates", estate_ids, type_=ARRAY(Integer)))
+    return column.in_(estate_ids)
+
+
+def counted_statement(
+    estate_ids: list[int], start: datetime, end: datetime, now: datetime, array: bool = False
+) -> Any:
+    """Per estate and kind: the tickets counted in [start, end), and of those the cases met (`array`:
+    the estates as one PostgreSQL array)."""
     f = _f()
     decided = or_(
         f.c.met.is_not(None),  # a decided case or a count; an undecided one is missed once its moment
@@ -262,18 +276,23 @@ def counted_statement(estate_ids: list[int], start: datetime, end: datetime, now
     met = func.sum(case((f.c.met == true(), 1), else_=0))
     return (
         select(f.c.estate_id, f.c.kind, func.count(), met)
-        .where(f.c.estate_id.in_(estate_ids), f.c.at >= start, f.c.at < end, decided, first)
+        .where(_among(f.c.estate_id, estate_ids, array), f.c.at >= start, f.c.at < end, decided, first)
         .group_by(f.c.estate_id, f.c.kind)
     )
 
 
-def _overdue(estate_ids: list[int], end: datetime, now: datetime) -> Any:
+def _overdue(estate_ids: list[int], end: datetime, now: datetime, array: bool) -> Any:
     """Per estate, the open tickets past their deadline at `now` with the clock running (as /overdue
     lists them) of those reported before the period's `end`, from their partial index alone."""
     t = _t()
     return (
         select(t.c.estate_id, func.count())
-        .where(text(RUNNING_TICKET), t.c.estate_id.in_(estate_ids), t.c.due_at < now, t.c.created_at < end)
+        .where(
+            text(RUNNING_TICKET),
+            _among(t.c.estate_id, estate_ids, array),
+            t.c.due_at < now,
+            t.c.created_at < end,
+        )
         .group_by(t.c.estate_id)
     )
 
