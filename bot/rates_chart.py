@@ -56,8 +56,7 @@ def draw_figure(spec: RatesChart, dpi: int = 100) -> Figure:
         )
         if footer:
             fig.legends[0].get_title().set_fontproperties(font)
-        fig.canvas.draw()
-    return fig
+    return fig  # drawn once, as it is saved (a draw here too cost a third of /stats's time)
 
 
 def _panel(ax: Axes, n: int, name: str, spec: RatesChart, positions: list[int], font: FontProperties) -> None:

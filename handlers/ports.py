@@ -39,6 +39,7 @@ from handlers.domain import (
     WebCode,
 )
 from handlers.rules.categories import Duty
+from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Status
 from handlers.rules.revenue import DisclosureKind
 from handlers.text import Lang
@@ -191,12 +192,6 @@ class TicketRepository(Protocol):
         supervision; estates where nothing did are left out."""
         ...
 
-    def for_figures(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[Ticket]:
-        """The estates' tickets a period [start, end) may count: reported before `end`, and still open
-        or changed at or after `start` (every moment a figure counts a ticket by is an act, which
-        changes it, or a limit that passed while it stayed open). By id."""
-        ...
-
     def for_ledger(
         self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
     ) -> list[Ticket]:
@@ -210,6 +205,17 @@ class EventRepository(Protocol):
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
     def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
         """Each ticket's history, oldest first (tickets without any are left out)."""
+        ...
+
+
+class FigureRepository(Protocol):
+    """The supervision figures, counted in the database from the moments kept as tickets change."""
+
+    def by_estate(
+        self, estate_ids: Sequence[int], start: datetime, end: datetime, now: datetime, min_sample: int
+    ) -> dict[int, Figures]:
+        """Each estate's figures over [start, end) (UTC moments), as handlers/rules/figures.figures
+        makes them of the estate's tickets, "overdue now" at `now`; every estate asked is in it."""
         ...
 
 
@@ -480,6 +486,8 @@ class UnitOfWork(Protocol):
     def tickets(self) -> TicketRepository: ...
     @property
     def events(self) -> EventRepository: ...
+    @property
+    def figures(self) -> FigureRepository: ...
     @property
     def attachments(self) -> AttachmentRepository: ...
     @property

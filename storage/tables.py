@@ -138,6 +138,8 @@ class TicketRow(SQLModel, table=True):
         ),
         # Who reported what in a week or a month (digests, figures), by estate.
         Index("ix_ticket_created_estate", "created_at", "estate_id"),
+        # The figures' "overdue now": by estate, past the deadline, reported before the period's end.
+        _partial("ix_ticket_running_due", "estate_id", "due_at", "created_at", where=RUNNING_TICKET),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=24, unique=True)
@@ -197,6 +199,33 @@ class TicketEventRow(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="person.id")
     note: str | None = Field(default=None, max_length=2000)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TicketFigureRow(SQLModel, table=True):
+    """One moment of a ticket that the supervision figures count (handlers/rules/figures.py), kept as
+    the ticket's events are written (storage/repositories/figures.py), so that a scope's figures over a
+    period are counted here, by estate and moment, without reading a ticket or its history.
+
+    `kind` names the figure; `at` is the moment it counts in. `met`: for a rate's case, True met, False
+    missed, None undecided (missed at `at` once that moment is past, unless the clock `stopped` first:
+    a pending acknowledgement or resolution); for a rating, 4 or 5 stars; for a count, True. A kind a
+    ticket can reach more than once (reopened, transferred...) keeps the `previous` time it did, so
+    each ticket is counted once in a period: by its first moment in it."""
+
+    __tablename__ = "ticket_figure"
+    __table_args__ = (
+        # A scope's figures over a period: its estates' moments in it, read from the index alone.
+        Index("ix_ticket_figure_scope", "estate_id", "at", "kind", "met", "stopped", "previous"),
+        Index("ix_ticket_figure_ticket", "ticket_id", "kind"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id")
+    estate_id: int = Field(foreign_key="estate.id")
+    kind: str = Field(max_length=12)
+    at: datetime | None = _ts()
+    met: bool | None = None
+    stopped: datetime | None = _ts()
+    previous: datetime | None = _ts()
 
 
 class AttachmentRow(SQLModel, table=True):

@@ -18,7 +18,7 @@ R = TypeVar("R")
 
 class _OnFirstUse(Generic[R]):
     """A repository made on the unit of work's session the first time a use case touches it: most use
-    cases need two or three of the nineteen, and the conversation core opens units of work on every
+    cases need two or three of the twenty-one, and the conversation core opens units of work on every
     update."""
 
     def __init__(self, make: Callable[[Session], R]) -> None:
@@ -77,6 +77,7 @@ class SqlUnitOfWork:
     ledgers = _OnFirstUse(r.LedgerRepository)
     web = _OnFirstUse(r.WebRepository)
     reports = _OnFirstUse(r.ReportRepository)
+    figures = _OnFirstUse(r.FigureRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -42,13 +42,19 @@ def officials(actor: Actor | None) -> bool:
     return actor is not None and bool(actor.office_ids())
 
 
-def managers_and_officials(actor: Actor | None) -> bool:
-    return managers(actor) or officials(actor)
+def area_officials(actor: Actor | None) -> bool:
+    """Officials of a community, a street or the district: a department's officials act on the cases handed to
+    them and govern no area, so they have no figures or ledger of one."""
+    return actor is not None and bool(actor.area_office_ids())
+
+
+def managers_and_area_officials(actor: Actor | None) -> bool:
+    return managers(actor) or area_officials(actor)
 
 
 def readers_of_figures(actor: Actor | None) -> bool:
     """An official's area, a manager's company, a committee member's estate."""
-    return officials(actor) or bool(_kinds(actor) & {RoleKind.MANAGER, RoleKind.COMMITTEE})
+    return area_officials(actor) or bool(_kinds(actor) & {RoleKind.MANAGER, RoleKind.COMMITTEE})
 
 
 def with_roles(actor: Actor | None) -> bool:
@@ -125,13 +131,13 @@ REGISTRY: tuple[Command, ...] = (
     ),
     Command(
         "ledger",
-        managers_and_officials,
+        managers_and_area_officials,
         N_("Monthly ledger (台账) as a spreadsheet"),
         N_("/ledger 2026-11 – the month's ledger (台账) as a spreadsheet"),
     ),
     Command(
         "reports",
-        officials,
+        area_officials,
         N_("Who has sent the monthly ledger (台账)"),
         N_(
             "/reports [2026-11] – which offices (mine and those below) have sent the month's ledger "

@@ -189,15 +189,16 @@ def pages(
     max_lines, max_chars = max_lines or PAGE_LINES, max_chars or PAGE_CHARS
     found: list[list[str]] = []
     current = list(head)
+    size = sum(len(x) + 1 for x in current)  # the page's characters so far, kept as it grows
     for line in body:
         line = line[:max_chars]
-        size = sum(len(x) + 1 for x in current)
         if current and (len(current) >= max_lines or size + len(line) > max_chars):
             found.append(current)
-            current = []
+            current, size = [], 0
         if not current and not line:
             continue  # a page does not open on a blank line
         current.append(line)
+        size += len(line) + 1
     if current or not found:
         found.append(current)
     return ["\n".join(page).strip() for page in found]

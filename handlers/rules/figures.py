@@ -8,8 +8,9 @@ rates do not change after the period ends. Only "overdue now" is a count of the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
 from handlers.rules.policy import Rung
@@ -18,9 +19,7 @@ from handlers.rules.ranking import DEFAULT_MIN_SAMPLE, Rate
 SATISFIED_FROM = 4  # stars: 4 and 5 are satisfied (满意), 1 to 3 are not
 # The first of these ends the wait for the first acknowledgement: after a rejection, a transfer to a
 # department or a withdrawal it is no longer owed.
-_ACKNOWLEDGEMENT_ENDS = frozenset(
-    {Event.ACKNOWLEDGE, Event.REJECT, Event.TRANSFER_DEPARTMENT, Event.WITHDRAW}
-)
+ACKNOWLEDGEMENT_ENDS = frozenset({Event.ACKNOWLEDGE, Event.REJECT, Event.TRANSFER_DEPARTMENT, Event.WITHDRAW})
 # Open, and the deadline clock running (waiting for the owner pauses it): what /overdue lists.
 OVERDUE_STATUSES = OPEN_STATUSES - {Status.WAITING_OWNER}
 
@@ -84,7 +83,7 @@ def response_case(facts: TicketFacts, now: datetime) -> Case | None:
     limit = facts.ack_due_at
     if limit is None:
         return None
-    first = _first(facts, _ACKNOWLEDGEMENT_ENDS)
+    first = _first(facts, ACKNOWLEDGEMENT_ENDS)
     if first is not None and first.event is Event.ACKNOWLEDGE:
         return Case(first.at, True) if first.at <= limit else Case(limit, False)
     waited_until = first.at if first is not None else now
@@ -167,3 +166,25 @@ def figures(
         supervised=supervised,
         transferred=transferred,
     )
+
+
+def total(parts: Iterable[Figures], min_sample: int = DEFAULT_MIN_SAMPLE) -> Figures:
+    """A scope's figures from its estates' (or from any parts that share no ticket): each ticket belongs
+    to one estate, so every count and a rate's hits and cases add up to what `figures` makes of all the
+    scope's tickets at once."""
+    counts: dict[str, Any] = dict.fromkeys(_COUNTS, 0)
+    hits, cases = dict.fromkeys(_RATES, 0), dict.fromkeys(_RATES, 0)
+    for part in parts:
+        for name in _COUNTS:
+            counts[name] += getattr(part, name)
+        for name in _RATES:
+            rate = getattr(part, name)
+            hits[name] += rate.hits
+            cases[name] += rate.cases
+    counts |= {name: Rate(hits[name], cases[name], min_sample) for name in _RATES}
+    return Figures(**counts)
+
+
+_NONE = Figures(0, Rate(0, 0), Rate(0, 0), 0, 0, 0, Rate(0, 0), 0, 0, 0, 0)
+_RATES = tuple(f.name for f in fields(Figures) if isinstance(getattr(_NONE, f.name), Rate))
+_COUNTS = tuple(f.name for f in fields(Figures) if f.name not in _RATES)

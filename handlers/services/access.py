@@ -14,6 +14,9 @@ from handlers.services.errors import NotAllowed, NotFound
 class Actor:
     person: Person
     roles: list[Role] = field(default_factory=list)
+    # The offices among theirs that are government departments (吹哨报到): they act on the cases handed
+    # to them and govern no area (no figures, no ledger).
+    departments: frozenset[int] = frozenset()
 
     @property
     def id(self) -> int:
@@ -32,12 +35,19 @@ class Actor:
     def office_ids(self) -> set[int]:
         return {r.office_id for r in self.roles if r.kind is RoleKind.OFFICIAL and r.office_id}
 
+    def area_office_ids(self) -> set[int]:
+        """Their offices that govern an area (a community, a street, the district): not departments."""
+        return self.office_ids() - self.departments
+
 
 def load_actor(uow: UnitOfWork, person_id: int) -> Actor:
     person = uow.people.get(person_id)
     if person is None or person.deleted_at is not None:
         raise NotFound("person_unknown")
-    return Actor(person, uow.roles.of_person(person_id))
+    roles = uow.roles.of_person(person_id)
+    offices = (uow.offices.get(r.office_id) for r in roles if r.kind is RoleKind.OFFICIAL and r.office_id)
+    departments = frozenset(o.id for o in offices if o and o.kind is OfficeKind.DEPARTMENT and o.id)
+    return Actor(person, roles, departments)
 
 
 def office_chain(uow: UnitOfWork, office_id: int) -> list[Office]:

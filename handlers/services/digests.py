@@ -20,11 +20,11 @@ from typing import Any
 from handlers.domain import OfficeKind, RoleKind
 from handlers.ports import Activity, ListScope, TicketList, UnitOfWork
 from handlers.rules.digests import DigestDue, DigestKind, due_digests
-from handlers.rules.figures import Figures, TicketFacts, figures
+from handlers.rules.figures import Figures, total
 from handlers.rules.ranking import Rate, rank
 from handlers.services.area_lists import area_estate_ids
 from handlers.services.context import Context
-from handlers.services.figures import facts_of
+from handlers.services.figures import figures_by_estate
 from handlers.services.notify import notification_key, queue
 from handlers.services.settings import min_sample
 
@@ -148,21 +148,14 @@ def weekly(
     }
 
 
-def _facts(
-    ctx: Context, uow: UnitOfWork, due: DigestDue, shared: dict[str, Any]
-) -> dict[int, list[TicketFacts]]:
-    """Every estate's tickets' facts for the month, read once for all readers of the bulletin."""
-    key = f"facts:{due.tag}"
+def _by_estate(ctx: Context, uow: UnitOfWork, due: DigestDue, shared: dict[str, Any]) -> dict[int, Figures]:
+    """Every estate's figures for the month, counted once for all readers of the bulletin."""
+    key = f"figures:{due.tag}"
     if key not in shared:
         start, end = due.period.span(ctx.tz)
         estates = [e.id for e in uow.estates.all() if e.id is not None]
-        tickets = uow.tickets.for_figures(estates, start, end) if estates else []
-        histories = uow.events.of_tickets([t.id for t in tickets if t.id is not None])
-        by_estate: dict[int, list[TicketFacts]] = defaultdict(list)
-        for t in tickets:
-            by_estate[t.estate_id].append(facts_of(t, histories.get(t.id or 0, [])))
-        shared[key] = dict(by_estate)
-    found: dict[int, list[TicketFacts]] = shared[key]
+        shared[key] = figures_by_estate(uow, estates, start, end, ctx.clock.now(), min_sample(uow))
+    found: dict[int, Figures] = shared[key]
     return found
 
 
@@ -197,12 +190,11 @@ def monthly(
 ) -> dict[str, Any]:
     """The area's estates and companies ranked by the month's figures (a company over its estates in the
     area)."""
-    facts = _facts(ctx, uow, due, shared)
-    start, end = due.period.span(ctx.tz)
-    now, minimum = ctx.clock.now(), min_sample(uow)
+    by_estate = _by_estate(ctx, uow, due, shared)
+    minimum = min_sample(uow)
 
     def of(estate_ids: Iterable[int]) -> Figures:
-        return figures([f for e in estate_ids for f in facts.get(e, [])], start, end, now, minimum)
+        return total((by_estate[e] for e in estate_ids if e in by_estate), minimum)
 
     companies: dict[int, list[int]] = defaultdict(list)
     for estate_id in reader.estate_ids:

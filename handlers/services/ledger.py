@@ -16,16 +16,15 @@ from typing import Any
 from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind, Ticket, TicketEvent
 from handlers.ports import UnitOfWork, WorkbookFiles
 from handlers.rules.categories import Category, Privacy, Urgency
-from handlers.rules.figures import Figures, figures
+from handlers.rules.figures import Figures, total
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.periods import Period
 from handlers.rules.policy import RUNG_ORDER, Rung
-from handlers.rules.ranking import Rate
 from handlers.services import access
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
-from handlers.services.figures import Scope, ScopeKind, facts_of, scope_estates
+from handlers.services.figures import Scope, ScopeKind, figures_by_estate, scope_estates
 from handlers.services.settings import min_sample
 
 PAGE = 1000  # tickets read at a time: a month of a district is written as it is read, never held whole
@@ -226,8 +225,9 @@ def ledger_data(
     start, end = period.span(ctx.tz)
     estates = _ordered(uow, scope_estates(uow, governed.scope))
     minimum = min_sample(uow)
-    by_estate = [(e.name, _estate_figures(uow, e.id or 0, start, end, now, minimum)) for e in estates]
-    total = _sum([f for _, f in by_estate], minimum)
+    counted = figures_by_estate(uow, [e.id or 0 for e in estates], start, end, now, minimum)
+    by_estate = [(e.name, counted[e.id or 0]) for e in estates]
+    whole = total([f for _, f in by_estate], minimum)
     data = LedgerData(
         governed,
         period,
@@ -235,7 +235,7 @@ def ledger_data(
         now,
         ctx.tz,
         iter(()),
-        [(governed.name, total), *by_estate],
+        [(governed.name, whole), *by_estate],
         minimum,
         _typical(uow, [e.id or 0 for e in estates], start, end),
     )
@@ -247,40 +247,6 @@ def _ordered(uow: UnitOfWork, estate_ids: Sequence[int]) -> list[Estate]:
     """By community, then name: a street's ledger reads community by community."""
     found = [e for e in (uow.estates.get(i) for i in estate_ids) if e is not None]
     return sorted(found, key=lambda e: (e.community_id, e.name, e.id or 0))
-
-
-def _estate_figures(
-    uow: UnitOfWork, estate_id: int, start: datetime, end: datetime, now: datetime, minimum: int
-) -> Figures:
-    found = uow.tickets.for_figures([estate_id], start, end)
-    histories = uow.events.of_tickets([t.id for t in found if t.id is not None])
-    return figures((facts_of(t, histories.get(t.id or 0, [])) for t in found), start, end, now, minimum)
-
-
-def _add(a: Rate, b: Rate, minimum: int) -> Rate:
-    return Rate(a.hits + b.hits, a.cases + b.cases, minimum)
-
-
-def _sum(parts: list[Figures], minimum: int) -> Figures:
-    """A scope's figures from its estates' (each ticket belongs to one estate: counts and a rate's hits
-    and cases add up; the same as handlers/services/figures.figures_for over the scope)."""
-    empty = Rate(0, 0, minimum)
-    total = Figures(0, empty, empty, 0, 0, 0, empty, 0, 0, 0, 0)
-    for f in parts:
-        total = Figures(
-            received=total.received + f.received,
-            responded_in_time=_add(total.responded_in_time, f.responded_in_time, minimum),
-            resolved_on_time=_add(total.resolved_on_time, f.resolved_on_time, minimum),
-            closed_confirmed=total.closed_confirmed + f.closed_confirmed,
-            closed_unconfirmed=total.closed_unconfirmed + f.closed_unconfirmed,
-            withdrawn=total.withdrawn + f.withdrawn,
-            satisfaction=_add(total.satisfaction, f.satisfaction, minimum),
-            overdue_now=total.overdue_now + f.overdue_now,
-            reopened=total.reopened + f.reopened,
-            supervised=total.supervised + f.supervised,
-            transferred=total.transferred + f.transferred,
-        )
-    return total
 
 
 class _Names:

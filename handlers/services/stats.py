@@ -5,14 +5,14 @@ and every estate and company of the scope with its figures, for ranking by one r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 from handlers.domain import Estate, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
-from handlers.rules.figures import Figures, TicketFacts, figures
+from handlers.rules.figures import Figures, total
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.rules.periods import Period
 from handlers.rules.ranking import Ranking, Rate, rank
@@ -20,7 +20,7 @@ from handlers.services import access
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
-from handlers.services.figures import Scope, ScopeKind, facts_of, scope_estates
+from handlers.services.figures import Scope, ScopeKind, figures_by_estate, scope_estates
 from handlers.services.settings import min_sample
 
 # The offices whose officials read figures of an area (a department acts on cases; it has no area).
@@ -186,32 +186,18 @@ def _below(uow: UnitOfWork, scope: Scope, estate: Estate) -> Scope | None:
 
 @dataclass(frozen=True)
 class _Counting:
-    """Counts the figures of any group of estates over one period, from tickets loaded once."""
+    """The figures of any group of estates over one period, from each estate's, counted once."""
 
-    facts: dict[int, list[TicketFacts]]  # by estate
-    start: datetime
-    end: datetime
-    now: datetime
+    by_estate: dict[int, Figures]
     min_sample: int
 
     def of(self, estate_ids: Iterable[int]) -> Figures:
-        tickets = [f for e in estate_ids for f in self.facts.get(e, [])]
-        return figures(tickets, self.start, self.end, self.now, self.min_sample)
+        found = [self.by_estate[e] for e in estate_ids if e in self.by_estate]
+        return found[0] if len(found) == 1 else total(found, self.min_sample)
 
-    def lines(self, uow: UnitOfWork, groups: dict[Scope, list[int]]) -> list[Line]:
-        found = [Line(Subject(s.kind, s.id, _name(uow, s)), self.of(ids)) for s, ids in groups.items()]
+    def lines(self, groups: dict[Scope, list[int]], name: Callable[[Scope], str]) -> list[Line]:
+        found = [Line(Subject(s.kind, s.id, name(s)), self.of(ids)) for s, ids in groups.items()]
         return sorted(found, key=lambda line: (line.subject.name, line.subject.id))
-
-
-def _facts_by_estate(
-    uow: UnitOfWork, estate_ids: list[int], start: datetime, end: datetime
-) -> dict[int, list[TicketFacts]]:
-    found = uow.tickets.for_figures(estate_ids, start, end) if estate_ids else []
-    histories = uow.events.of_tickets([t.id for t in found if t.id is not None])
-    by_estate: dict[int, list[TicketFacts]] = {}
-    for t in found:
-        by_estate.setdefault(t.estate_id, []).append(facts_of(t, histories.get(t.id or 0, [])))
-    return by_estate
 
 
 def default_scope(ctx: Context, person_id: int) -> Scope:
@@ -238,14 +224,23 @@ def stats_view(ctx: Context, person_id: int, period: Period, scope: Scope | None
             raise NotAllowed("stats_not_yours")
         estate_ids = scope_estates(uow, scope)
         estates = [e for e in (uow.estates.get(i) for i in estate_ids) if e is not None]
-        count = _Counting(_facts_by_estate(uow, estate_ids, start, end), start, end, now, min_sample(uow))
+        minimum = min_sample(uow)
+        count = _Counting(figures_by_estate(uow, estate_ids, start, end, now, minimum), minimum)
         below: dict[Scope, list[int]] = {}
         companies: dict[Scope, list[int]] = {}
+        units: dict[int, Scope | None] = {}  # an area's by community: a district's 500 estates sit in 100
         for estate in estates:
-            unit = _below(uow, scope, estate)
+            if estate.community_id not in units or scope.kind not in (ScopeKind.STREET, ScopeKind.DISTRICT):
+                units[estate.community_id] = _below(uow, scope, estate)
+            unit = units[estate.community_id]
             if unit is not None:
                 below.setdefault(unit, []).append(estate.id or 0)
             companies.setdefault(Scope(ScopeKind.COMPANY, estate.company_id), []).append(estate.id or 0)
+        named = {e.id: e.name for e in estates}
+
+        def name(s: Scope) -> str:
+            return (named.get(s.id) or "?") if s.kind is ScopeKind.ESTATE else _name(uow, s)
+
         committee = scope.kind is ScopeKind.ESTATE and actor.has(RoleKind.COMMITTEE, scope.id)
         return StatsView(
             scope=Subject(scope.kind, scope.id, _name(uow, scope)),
@@ -253,9 +248,9 @@ def stats_view(ctx: Context, person_id: int, period: Period, scope: Scope | None
             complete=complete,
             min_sample=count.min_sample,
             total=count.of(estate_ids),
-            below=count.lines(uow, below),
-            estates=count.lines(uow, {Scope(ScopeKind.ESTATE, e.id or 0): [e.id or 0] for e in estates}),
-            companies=count.lines(uow, companies),
+            below=count.lines(below, name),
+            estates=count.lines({Scope(ScopeKind.ESTATE, e.id or 0): [e.id or 0] for e in estates}, name),
+            companies=count.lines(companies, name),
             open_tickets=uow.tickets.of_estates([scope.id], OPEN_STATUSES) if committee else None,
         )
 

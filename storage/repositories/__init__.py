@@ -2,12 +2,13 @@
 
 One module per idea: `base` (the generic repository) and `statements` (plain statements built once) under
 the rest; `organisation`, `tickets`, `notifications`, `chats`, `policies` (and settings), `disclosures`
-and `typical_cases`, `ledgers`, `reports`, `web` hold the repositories, which the unit of work takes
-from here.
+and `typical_cases`, `ledgers`, `reports`, `web` and `figures` (the supervision figures, kept and counted in
+the database) hold the repositories, which the unit of work takes from here.
 """
 
 from storage.repositories.chats import GroupRepository, UpdateLog
 from storage.repositories.disclosures import DisclosureRepository
+from storage.repositories.figures import FigureRepository
 from storage.repositories.ledgers import LedgerRepository
 from storage.repositories.notifications import NotificationRepository
 from storage.repositories.organisation import (
@@ -37,6 +38,7 @@ __all__ = [
     "DisclosureRepository",
     "EstateRepository",
     "EventRepository",
+    "FigureRepository",
     "GroupRepository",
     "InviteRepository",
     "LedgerRepository",

@@ -12,10 +12,11 @@ from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
 from handlers.ports import Activity, ListCount, ListScope, StaleTicket, TicketList
-from handlers.rules.lifecycle import FINAL_STATUSES, Event, Status
+from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import Rung
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import Repository
+from storage.repositories.figures import follow_event, follow_ticket
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
 from storage.tables import (
     OPEN_TICKET,
@@ -63,6 +64,7 @@ class TicketRepository(Repository[Ticket, TicketRow]):
             raise StaleTicket(item.number)
         item.version += 1
         self._forget(item.id)
+        follow_ticket(self.session, item)
         return item
 
     def next_sequence(self, estate_id: int, year: int) -> int:
@@ -215,22 +217,6 @@ class TicketRepository(Repository[Ticket, TicketRow]):
             add(estate_id, "supervised", len(tickets))
         return [Activity(estate_id, **found) for estate_id, found in sorted(counts.items())]
 
-    def for_figures(self, estate_ids: Sequence[int], start: datetime, end: datetime) -> list[Ticket]:
-        final = [s.value for s in FINAL_STATUSES]
-        found: list[Ticket] = []
-        ids = sorted(set(estate_ids))
-        for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
-            found += self._many(
-                col(TicketRow.estate_id).in_(chunk),
-                col(TicketRow.created_at) < end,
-                or_(
-                    col(TicketRow.status).not_in(final),
-                    col(TicketRow.updated_at).is_(None),
-                    col(TicketRow.updated_at) >= start,
-                ),
-            )
-        return sorted(found, key=lambda t: t.id or 0)
-
     def for_ledger(
         self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
     ) -> list[Ticket]:
@@ -270,6 +256,12 @@ class TicketRepository(Repository[Ticket, TicketRow]):
 
 class EventRepository(Repository[TicketEvent, TicketEventRow]):
     row, domain = TicketEventRow, TicketEvent
+
+    def add(self, item: TicketEvent) -> TicketEvent:
+        """Appended to the ticket's history, and the figures' moments it adds or decides kept with it."""
+        added = super().add(item)
+        follow_event(self.session, added)
+        return added
 
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]:
         return self._many(col(TicketEventRow.ticket_id) == ticket_id, order=col(TicketEventRow.id))

@@ -11,10 +11,13 @@ from bot.revenue_files import RevenueDocuments
 from handlers.conversations import stats_text
 from handlers.conversations.buttons import decode
 from handlers.conversations.io import Edit, Output, Send
+from handlers.conversations.menus import menu_commands
 from handlers.rules.categories import Category
+from handlers.services.access import load_actor
 from tests.service.talk import Talk
 from tests.service.test_figures import a_month_of_tickets
 from tests.service.world import (
+    FENG_CHENGGUAN,
     LI_REPAIR,
     LIN_MANAGER,
     LIU_COMMUNITY,
@@ -215,3 +218,24 @@ async def test_the_report_of_a_big_area_pages_with_buttons(
     assert "第 2 页，共 2 页" in second.text
     assert "物业公司按按时办结率排名" in first.text + second.text
     assert any(d.endswith(":r:1") for d in datas(second))  # and back
+
+
+async def test_a_department_official_governs_no_area_so_is_offered_no_figures_or_ledger(
+    december: Talk,
+) -> None:
+    """城管局 acts on the cases handed to it (/area lists them): its menu and /help have no /stats or
+    /ledger, which would only refuse it; typed anyway, /stats says who the figures are for."""
+
+    def commands(telegram_id: int) -> list[str]:
+        with december.ctx.uow() as uow:
+            person = uow.people.by_telegram_id(telegram_id)
+            assert person is not None and person.id is not None
+            return [name for name, _ in menu_commands(load_actor(uow, person.id))]
+
+    department = commands(FENG_CHENGGUAN)
+    assert "area" in department and "stats" not in department and "ledger" not in department
+    assert {"stats", "ledger"} <= set(commands(WU_STREET)) and "stats" in commands(ZHOU_COMMITTEE)
+    shown = texts(await december.command(FENG_CHENGGUAN, "help"))
+    assert "/area" in shown and "/stats" not in shown and "/ledger" not in shown
+    nobody = "统计数据仅供社区、街道和区里的工作人员、物业项目经理及业委会成员查看。"
+    assert texts(await december.command(FENG_CHENGGUAN, "stats")) == nobody

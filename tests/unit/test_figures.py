@@ -15,6 +15,7 @@ from handlers.rules.figures import (
     figures,
     resolution_case,
     response_case,
+    total,
 )
 from handlers.rules.lifecycle import Event as E
 from handlers.rules.lifecycle import Status
@@ -295,3 +296,44 @@ def test_the_minimum_sample_given_is_carried_by_every_rate() -> None:
     assert found.responded_in_time.ranked
     assert {found.responded_in_time.min_sample, found.resolved_on_time.min_sample} == {1}
     assert found.satisfaction.min_sample == 1
+
+
+# ---- a scope from its estates ------------------------------------------------------------------------------
+def test_a_scopes_figures_are_its_estates_figures_added_up() -> None:
+    """Each ticket belongs to one estate: every count, and each rate's hits and cases, add up to what
+    the figures of all the tickets at once are."""
+    t = sh(11, 3)
+    one = [
+        ticket(
+            t,
+            Step(E.ACKNOWLEDGE, t + timedelta(hours=1)),
+            Step(E.RESOLVE, t + timedelta(hours=5), due_at=t + timedelta(days=1)),
+        ),
+        ticket(t, Step(E.WITHDRAW, t + timedelta(hours=3)), status=Status.WITHDRAWN),
+        ticket(t, Step(E.ESCALATE, t + timedelta(days=2), rung="bureau"), status=Status.IN_PROGRESS),
+    ]
+    other = [
+        ticket(
+            t,
+            Step(E.ACKNOWLEDGE, t + timedelta(hours=3)),
+            Step(E.RESOLVE, t + timedelta(days=2), due_at=t + timedelta(days=1)),
+            Step(E.CLOSE_UNCONFIRMED, t + timedelta(days=5)),
+            Step(E.RATE, t + timedelta(days=6), stars=4),
+            Step(E.REOPEN, t + timedelta(days=7)),
+            Step(E.TRANSFER_DEPARTMENT, t + timedelta(days=8)),
+            status=Status.TRANSFERRED,
+        ),
+        ticket(
+            t,
+            Step(E.ACKNOWLEDGE, t),
+            Step(E.RESOLVE, t, due_at=t + timedelta(days=1)),
+            Step(E.CONFIRM, t),
+            Step(E.RATE, t, stars=2),
+        ),
+    ]
+    whole = of(*one, *other, min_sample=2)
+    assert total([of(*one, min_sample=2), of(*other, min_sample=2), of(min_sample=2)], 2) == whole
+    # responded: the first and the last in time; the withdrawn one, the one never acknowledged and the
+    # late one missed. Resolved: the first and the last; the one never resolved and the late one missed.
+    assert whole == Figures(5, Rate(2, 5, 2), Rate(2, 4, 2), 1, 1, 1, Rate(1, 2, 2), 2, 1, 1, 1)
+    assert total([], 7) == Figures(0, Rate(0, 0, 7), Rate(0, 0, 7), 0, 0, 0, Rate(0, 0, 7), 0, 0, 0, 0)

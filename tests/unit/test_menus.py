@@ -22,6 +22,13 @@ def actor(*roles: Role) -> Actor:
     return Actor(Person("someone", telegram_id=1, id=7), list(roles))
 
 
+def department(*roles: Role) -> Actor:
+    """Someone whose offices are all government departments: no area, so no figures and no ledger."""
+    return Actor(
+        Person("someone", telegram_id=1, id=7), list(roles), frozenset(r.office_id or 0 for r in roles)
+    )
+
+
 OWNER = Role(7, RoleKind.OWNER, estate_id=1, unit="3栋2单元501")
 STAFF = Role(7, RoleKind.STAFF, estate_id=1, company_id=1)
 MANAGER = Role(7, RoleKind.MANAGER, estate_id=1, company_id=1)
@@ -45,6 +52,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
             actor(OFFICIAL),
             ["area", "overdue", "supervision", "disclosure", "ledger", "reports", "stats", "web", *TAIL],
         ),
+        (department(OFFICIAL), ["area", "overdue", "supervision", "disclosure", "web", *TAIL]),
         (actor(COMMITTEE, OWNER), ["report", "my", "revenue", "stats", "web", *TAIL]),
         (actor(STAFF, OWNER), ["report", "my", "tasks", "revenue", "web", *TAIL]),
         (
@@ -73,6 +81,7 @@ def names(commands: list[tuple[str, str]]) -> list[str]:
         "staff",
         "manager",
         "official",
+        "department-official",
         "committee-owner",
         "staff-owner",
         "everything",
