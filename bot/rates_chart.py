@@ -7,6 +7,7 @@ marked "n < 5, not ranked"; a rate with no case at all is marked "—" without a
 
 from __future__ import annotations
 
+import functools
 import io
 
 from matplotlib.axes import Axes
@@ -33,6 +34,16 @@ def render_rates_chart(spec: RatesChart, dpi: int = 100) -> bytes:
     with in_cjk_font():
         draw_figure(spec, dpi).savefig(out, format="png")
     return out.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def kept_rates_chart(spec: RatesChart) -> bytes:
+    """The chart of a spec drawn once and kept (a few dozen, about 100 KB each): drawing takes a few
+    hundred milliseconds, while the same chart is asked again and again (every official of an office,
+    each page of the report, last month's figures all month long). The spec is everything drawn (every
+    label and number, in the reader's language), and the drawing is deterministic, so a kept chart is
+    the one a new drawing would give."""
+    return render_rates_chart(spec)
 
 
 def draw_figure(spec: RatesChart, dpi: int = 100) -> Figure:

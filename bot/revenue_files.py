@@ -222,8 +222,8 @@ class RevenueDocuments:
         return render_chart(spec)
 
     def rates_chart(self, spec: object) -> bytes:
-        from bot.rates_chart import render_rates_chart
+        from bot.rates_chart import kept_rates_chart
         from handlers.conversations.stats_text import RatesChart
 
         assert isinstance(spec, RatesChart)
-        return render_rates_chart(spec)
+        return kept_rates_chart(spec)
