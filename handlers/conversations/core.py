@@ -31,6 +31,7 @@ from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import Conflict, NotAllowed, NotFound, UserError
+from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, resolve_language
 
 log = logging.getLogger("wuye.core")
@@ -170,8 +171,11 @@ class Core:
         or changed: a press costs the flow's commit and the last one); one to write the chat's new
         state and mark the update handled. Both, and the flow, inside the chat's turn
         (`Context.chat_turns`), so an update redelivered to another process meanwhile waits and then
-        finds itself handled."""
-        with self.ctx.chat_turns(inc.bot_id, inc.chat_id):
+        finds itself handled.
+
+        The person and their roles (the actor) are read once per update, whichever of its units of work
+        asks first (handlers/services/update_reads.py); the chat's state once, with the bookkeeping."""
+        with self.ctx.chat_turns(inc.bot_id, inc.chat_id), one_update():
             return self._turn(inc.cleaned())
 
     def _turn(self, inc: Incoming) -> list[Output]:
