@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from handlers.conversations import (
+    engine,
     group,
     ledger,
     menus,
@@ -23,6 +25,7 @@ from handlers.conversations import (
     welcome,
 )
 from handlers.conversations.buttons import decode, encode
+from handlers.conversations.engine import Flow
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
@@ -103,25 +106,51 @@ COMMANDS_IN_GROUPS: dict[str, Step] = {
     "cancel": cancel,
 }
 
-BUTTONS: dict[str, Step] = {
-    "lg": choose_language,
-    **report.BUTTONS,
-    **owner.BUTTONS,
-    **staff.BUTTONS,
-    **official.BUTTONS,
-    **revenue.BUTTONS,
-    **group.BUTTONS,
-    **stats.BUTTONS,
-    **ledger.BUTTONS,
-    **typical.BUTTONS,
-}
+# Every conversation of more than one message, each a table (handlers/conversations/engine.py).
+CONVERSATIONS: tuple[Flow[Any], ...] = (
+    *staff.CONVERSATIONS,
+    *official.CONVERSATIONS,
+)
+CONVERSATION_BY_NAME: dict[str, Flow[Any]] = {f.name: f for f in CONVERSATIONS}
+# Buttons every chat has, that a conversation may also take where it is (after the core's own step).
+SHARED_BUTTONS = frozenset({"lg"})
+
+
+def button_table(steps: dict[str, Step], flows: tuple[Flow[Any], ...]) -> dict[str, Step]:
+    """Each button action and its step: the commands' and cards' buttons, and the conversations' own
+    (which only the engine runs). An action claimed twice stops the import."""
+    table = dict(steps)
+    for flow in flows:
+        for action in flow.buttons:
+            if action in SHARED_BUTTONS:
+                continue
+            if action in table:
+                raise RuntimeError(f"button {action!r} claimed twice ({flow.name})")
+            table[action] = engine.on_press(flow)
+    return table
+
+
+BUTTONS: dict[str, Step] = button_table(
+    {
+        "lg": choose_language,
+        **report.BUTTONS,
+        **owner.BUTTONS,
+        **staff.BUTTONS,
+        **official.BUTTONS,
+        **revenue.BUTTONS,
+        **group.BUTTONS,
+        **stats.BUTTONS,
+        **ledger.BUTTONS,
+        **typical.BUTTONS,
+    },
+    CONVERSATIONS,
+)
 FLOWS: dict[str, Step] = {
     **report.FLOWS,
     **owner.FLOWS,
-    **staff.FLOWS,
-    **official.FLOWS,
     **revenue.FLOWS,
     **typical.FLOWS,
+    **{f.name: engine.on_message(f) for f in CONVERSATIONS},
 }
 
 
