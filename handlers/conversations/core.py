@@ -62,8 +62,7 @@ def choose_language(turn: Turn) -> None:
     turn.switch_language(code)
     turn.toast()
     turn.edit_pressed(turn.t("Language set to English.") if code == "en" else turn.t("Language changed."))
-    if turn.state and turn.state.flow == "join":
-        owner.finish_join(turn)
+    engine.after_press(turn, CONVERSATION_BY_NAME)  # joining: the language chosen finishes it
 
 
 # Each command of the registry (handlers/conversations/registry.py) and the step that answers it.
@@ -108,6 +107,7 @@ COMMANDS_IN_GROUPS: dict[str, Step] = {
 
 # Every conversation of more than one message, each a table (handlers/conversations/engine.py).
 CONVERSATIONS: tuple[Flow[Any], ...] = (
+    *owner.CONVERSATIONS,
     *staff.CONVERSATIONS,
     *official.CONVERSATIONS,
 )
@@ -147,7 +147,6 @@ BUTTONS: dict[str, Step] = button_table(
 )
 FLOWS: dict[str, Step] = {
     **report.FLOWS,
-    **owner.FLOWS,
     **revenue.FLOWS,
     **typical.FLOWS,
     **{f.name: engine.on_message(f) for f in CONVERSATIONS},
