@@ -107,6 +107,7 @@ COMMANDS_IN_GROUPS: dict[str, Step] = {
 
 # Every conversation of more than one message, each a table (handlers/conversations/engine.py).
 CONVERSATIONS: tuple[Flow[Any], ...] = (
+    *report.CONVERSATIONS,
     *owner.CONVERSATIONS,
     *staff.CONVERSATIONS,
     *official.CONVERSATIONS,
@@ -133,7 +134,6 @@ def button_table(steps: dict[str, Step], flows: tuple[Flow[Any], ...]) -> dict[s
 BUTTONS: dict[str, Step] = button_table(
     {
         "lg": choose_language,
-        **report.BUTTONS,
         **owner.BUTTONS,
         **staff.BUTTONS,
         **official.BUTTONS,
@@ -146,7 +146,6 @@ BUTTONS: dict[str, Step] = button_table(
     CONVERSATIONS,
 )
 FLOWS: dict[str, Step] = {
-    **report.FLOWS,
     **revenue.FLOWS,
     **typical.FLOWS,
     **{f.name: engine.on_message(f) for f in CONVERSATIONS},

@@ -15,9 +15,11 @@ from handlers.conversations.buttons import Press
 from handlers.conversations.drafts import Draft, DraftUnreadable
 from handlers.conversations.engine import END, MESSAGE, TEXT, Flow, FlowError, Move, pressed
 from handlers.conversations.io import Answer, Incoming, Kind, Send
+from handlers.conversations.report import ReportDraft
 from handlers.conversations.turn import Turn
 from handlers.domain import Person
 from handlers.ports import ChatState, Translator
+from handlers.rules.categories import Category, Urgency
 
 
 @dataclass
@@ -170,3 +172,18 @@ def test_drafts_read_back_what_older_versions_stored() -> None:
     )
     with pytest.raises(DraftUnreadable):
         Toy.from_data({"count": True})
+    # the report's draft as the dict draft stored it before it was typed
+    old = {
+        "key": "k1",
+        "estate_id": 1,
+        "photos": [["f1", "u1"]],
+        "category": "lift",
+        "description": "电梯门关不上",
+        "urgency": "emergency",
+        "editing": False,
+        "location": None,
+    }
+    draft = ReportDraft.from_data(old)
+    assert draft.category is Category.LIFT and draft.urgency is Urgency.EMERGENCY
+    assert draft.photos == (("f1", "u1"),) and draft.location is None
+    assert draft.to_data() == {k: v for k, v in old.items() if v is not None}
