@@ -111,6 +111,8 @@ CONVERSATIONS: tuple[Flow[Any], ...] = (
     *owner.CONVERSATIONS,
     *staff.CONVERSATIONS,
     *official.CONVERSATIONS,
+    *revenue.CONVERSATIONS,
+    *typical.CONVERSATIONS,
 )
 CONVERSATION_BY_NAME: dict[str, Flow[Any]] = {f.name: f for f in CONVERSATIONS}
 # Buttons every chat has, that a conversation may also take where it is (after the core's own step).
@@ -145,11 +147,7 @@ BUTTONS: dict[str, Step] = button_table(
     },
     CONVERSATIONS,
 )
-FLOWS: dict[str, Step] = {
-    **revenue.FLOWS,
-    **typical.FLOWS,
-    **{f.name: engine.on_message(f) for f in CONVERSATIONS},
-}
+FLOWS: dict[str, Step] = {f.name: engine.on_message(f) for f in CONVERSATIONS}
 
 
 # What can change who a person is or their language: then their chat's command menu is set anew.
