@@ -68,6 +68,12 @@ def _coerce(kind: Any, value: Any) -> Any:
     raise TypeError(f"a draft field of a kind drafts do not store: {kind}")
 
 
+def _as_is(kind: Any) -> tuple[type, ...]:
+    """The types a value of this kind is stored and read back as, unchanged (text, numbers, flags)."""
+    options = typing.get_args(kind) if typing.get_origin(kind) in (types.UnionType, typing.Union) else (kind,)
+    return tuple(o for o in options if o in (str, int, bool))
+
+
 def _plain(value: Any) -> Any:
     """What JSON stores of a field's value."""
     if isinstance(value, tuple | list):
@@ -84,23 +90,26 @@ class Draft:
     """The base of every flow's draft (a dataclass of ints, text, flags, enums, and tuples and
     mappings of them)."""
 
-    _hints: ClassVar[dict[type, dict[str, Any]]] = {}
+    # per draft class: each field's name, declared kind, and the types a stored value may have as is
+    _fields_of: ClassVar[dict[type, list[tuple[str, Any, tuple[type, ...]]]]] = {}
 
     @classmethod
-    def _fields(cls) -> dict[str, Any]:
-        if cls not in Draft._hints:
+    def _fields(cls) -> list[tuple[str, Any, tuple[type, ...]]]:
+        if cls not in Draft._fields_of:
             hints = typing.get_type_hints(cls)
-            Draft._hints[cls] = {f.name: hints[f.name] for f in dataclasses.fields(cls)}
-        return Draft._hints[cls]
+            Draft._fields_of[cls] = [
+                (f.name, hints[f.name], _as_is(hints[f.name])) for f in dataclasses.fields(cls)
+            ]
+        return Draft._fields_of[cls]
 
     @classmethod
     def from_data(cls, data: Mapping[str, object]) -> Self:
         """The draft as stored (by this version or an older one)."""
-        values = {
-            name: _coerce(kind, data[name])
-            for name, kind in cls._fields().items()
-            if name in data and data[name] is not None
-        }
+        values = {}
+        for name, kind, as_is in cls._fields():
+            value = data.get(name)
+            if value is not None:
+                values[name] = value if type(value) in as_is else _coerce(kind, value)
         try:
             return cls(**values)
         except TypeError as exc:  # a required field missing
@@ -108,9 +117,12 @@ class Draft:
 
     def to_data(self) -> dict[str, object]:
         """The draft as the chat's state stores it: its fields that are set, as JSON keeps them."""
-        return {
-            name: _plain(getattr(self, name)) for name in self._fields() if getattr(self, name) is not None
-        }
+        data: dict[str, object] = {}
+        for name, _, as_is in self._fields():
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value if type(value) in as_is else _plain(value)
+        return data
 
 
 @dataclasses.dataclass
