@@ -35,6 +35,10 @@ class Audience:
             return self.binding is not None and binding_covers(uow, self.binding, ticket)
         return self.actor is not None and access.can_see(uow, self.actor, ticket)
 
+    def may_open(self, uow: UnitOfWork, presser: Actor, ticket: Ticket) -> bool:
+        """The presser may open the ticket, and this chat, which it is drawn into, may read it."""
+        return access.can_see(uow, presser, ticket) and self.sees_ticket(uow, ticket)
+
     def sees_reporter(self, uow: UnitOfWork, ticket: Ticket) -> bool:
         """Who reported it (name, unit), as the reporter's privacy choice allows this reader."""
         if self.group or self.actor is None or ticket.reporter_id is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from handlers.conversations import (
+    engine,
     group,
     ledger,
     menus,
@@ -25,6 +27,7 @@ from handlers.conversations import (
     welcome,
 )
 from handlers.conversations.buttons import decode, encode
+from handlers.conversations.engine import Flow
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Incoming, Kind, Output, SetMenu
 from handlers.conversations.turn import Turn
@@ -33,6 +36,7 @@ from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.context import Context
 from handlers.services.errors import Conflict, NotAllowed, NotFound, UserError
+from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, Lang, resolve_language
 
 log = logging.getLogger("wuye.core")
@@ -60,8 +64,7 @@ def choose_language(turn: Turn) -> None:
     turn.switch_language(code)
     turn.toast()
     turn.edit_pressed(turn.t("Language set to English.") if code == "en" else turn.t("Language changed."))
-    if turn.state and turn.state.flow == "join":
-        owner.finish_join(turn)
+    engine.after_press(turn, CONVERSATION_BY_NAME)  # joining: the language chosen finishes it
 
 
 # Each command of the registry (handlers/conversations/registry.py) and the step that answers it.
@@ -106,27 +109,50 @@ COMMANDS_IN_GROUPS: dict[str, Step] = {
     "cancel": cancel,
 }
 
-BUTTONS: dict[str, Step] = {
-    "lg": choose_language,
-    **report.BUTTONS,
-    **owner.BUTTONS,
-    **staff.BUTTONS,
-    **official.BUTTONS,
-    **revenue.BUTTONS,
-    **group.BUTTONS,
-    **stats.BUTTONS,
-    **ledger.BUTTONS,
-    **report_calendar.BUTTONS,
-    **typical.BUTTONS,
-}
-FLOWS: dict[str, Step] = {
-    **report.FLOWS,
-    **owner.FLOWS,
-    **staff.FLOWS,
-    **official.FLOWS,
-    **revenue.FLOWS,
-    **typical.FLOWS,
-}
+# Every conversation of more than one message, each a table (handlers/conversations/engine.py).
+CONVERSATIONS: tuple[Flow[Any], ...] = (
+    *report.CONVERSATIONS,
+    *owner.CONVERSATIONS,
+    *staff.CONVERSATIONS,
+    *official.CONVERSATIONS,
+    *revenue.CONVERSATIONS,
+    *typical.CONVERSATIONS,
+)
+CONVERSATION_BY_NAME: dict[str, Flow[Any]] = {f.name: f for f in CONVERSATIONS}
+# Buttons every chat has, that a conversation may also take where it is (after the core's own step).
+SHARED_BUTTONS = frozenset({"lg"})
+
+
+def button_table(steps: dict[str, Step], flows: tuple[Flow[Any], ...]) -> dict[str, Step]:
+    """Each button action and its step: the commands' and cards' buttons, and the conversations' own
+    (which only the engine runs). An action claimed twice stops the import."""
+    table = dict(steps)
+    for flow in flows:
+        for action in flow.buttons:
+            if action in SHARED_BUTTONS:
+                continue
+            if action in table:
+                raise RuntimeError(f"button {action!r} claimed twice ({flow.name})")
+            table[action] = engine.on_press(flow)
+    return table
+
+
+BUTTONS: dict[str, Step] = button_table(
+    {
+        "lg": choose_language,
+        **owner.BUTTONS,
+        **staff.BUTTONS,
+        **official.BUTTONS,
+        **revenue.BUTTONS,
+        **group.BUTTONS,
+        **stats.BUTTONS,
+        **ledger.BUTTONS,
+        **report_calendar.BUTTONS,
+        **typical.BUTTONS,
+    },
+    CONVERSATIONS,
+)
+FLOWS: dict[str, Step] = {f.name: engine.on_message(f) for f in CONVERSATIONS}
 
 
 # What can change who a person is or their language: then their chat's command menu is set anew.
@@ -175,8 +201,11 @@ class Core:
         or changed: a press costs the flow's commit and the last one); one to write the chat's new
         state and mark the update handled. Both, and the flow, inside the chat's turn
         (`Context.chat_turns`), so an update redelivered to another process meanwhile waits and then
-        finds itself handled."""
-        with self.ctx.chat_turns(inc.bot_id, inc.chat_id):
+        finds itself handled.
+
+        The person and their roles (the actor) are read once per update, whichever of its units of work
+        asks first (handlers/services/update_reads.py); the chat's state once, with the bookkeeping."""
+        with self.ctx.chat_turns(inc.bot_id, inc.chat_id), one_update():
             return self._turn(inc.cleaned())
 
     def _turn(self, inc: Incoming) -> list[Output]:

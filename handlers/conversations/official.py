@@ -7,13 +7,19 @@
 
 from __future__ import annotations
 
-from handlers.conversations import cards
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.conversations import cards, pressed, questions
 from handlers.conversations.buttons import encode
-from handlers.conversations.io import Button, Kind
+from handlers.conversations.engine import Flow
+from handlers.conversations.io import Button
+from handlers.conversations.pressed import pressed_ticket
+from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
-from handlers.domain import Office, OfficeKind, RoleKind
+from handlers.domain import OfficeKind, RoleKind
 from handlers.ports import TicketList
-from handlers.services import access, area_lists, membership, supervision, tickets
+from handlers.services import area_lists, membership, supervision, tickets
 from handlers.text import N_
 
 _TITLES = {
@@ -81,24 +87,11 @@ def turn_page(turn: Turn) -> None:
     _show_list(turn, TicketList(turn.arg(0)), int(turn.arg(1)))
 
 
-def _ticket_and_office(turn: Turn) -> tuple[int, Office] | None:
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(turn.arg(0))
-        if ticket is None:
-            return None
-        actor = access.load_actor(uow, turn.person_id)
-        office = access.official_over(uow, actor, access.estate_of(uow, ticket))
-        if office is None:
-            return None
-        return ticket.id or 0, office
-
-
 def send_back(turn: Turn) -> None:
-    found = _ticket_and_office(turn)
+    found = pressed_ticket(turn, pressed.supervisor)
     if found is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    tid, _ = found
+    tid = found.id or 0
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(tid)
         assert ticket is not None
@@ -119,12 +112,38 @@ def send_back(turn: Turn) -> None:
     )
 
 
+@dataclass
+class Transferring(AboutTicket):
+    office_key: str = ""  # the department chosen
+    office_name: str = ""
+
+
+def _transferred(turn: Turn, d: Transferring) -> str:
+    ticket = tickets.transfer_department(turn.ctx, turn.person_id, d.ticket_id, d.office_key, turn.inc.text)
+    return turn.t(
+        "{number} has been transferred to {name}, with a deadline of its own: {due}.",
+        number=ticket.number,
+        name=d.office_name,
+        due=cards.when(turn.tr, ticket.due_at),
+    )
+
+
+TRANSFER = Question(
+    "transfer",
+    "note",
+    ask=N_("What must the department do? (the note goes with the case)"),
+    in_words=N_("Please write the note in words."),
+    take=_transferred,
+    asked_by="📣 a department chosen (td)",
+    draft=Transferring,
+)
+
+
 def choose_department(turn: Turn) -> None:
-    found = _ticket_and_office(turn)
+    found = pressed_ticket(turn, pressed.supervisor)
     if found is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    tid, _ = found
+    tid = found.id or 0
     with turn.ctx.uow() as uow:
         departments = [o for o in uow.offices.all() if o.kind is OfficeKind.DEPARTMENT]
     turn.toast()
@@ -136,126 +155,88 @@ def choose_department(turn: Turn) -> None:
     if chosen is None:
         turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
-    turn.set_state("transfer", "note", ticket_id=tid, office_key=chosen.key, office_name=chosen.name)
     turn.edit_pressed(turn.t("Department: {name}", name=chosen.name))
-    turn.say(turn.t("What must the department do? (the note goes with the case)"))
+    questions.ask(turn, TRANSFER, Transferring(tid, found.number, chosen.key, chosen.name))
 
 
-def on_transfer_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the note in words."))
-        return
-    data = turn.state.data
-    ticket = tickets.transfer_department(
-        turn.ctx,
-        turn.person_id,
-        int(str(data["ticket_id"])),
-        str(data["office_key"]),
-        turn.inc.text,
-    )
-    turn.clear_state()
-    turn.say(
-        turn.t(
-            "{number} has been transferred to {name}, with a deadline of its own: {due}.",
-            number=ticket.number,
-            name=data["office_name"],
-            due=cards.when(turn.tr, ticket.due_at),
-        )
-    )
+def _urged(turn: Turn, d: AboutTicket) -> str:
+    supervision.urge(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("Sent to the assignee and the project manager.")
 
 
-def _visible_ticket_id(turn: Turn) -> int | None:
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(turn.arg(0))
-        actor = access.load_actor(uow, turn.person_id)
-        if ticket is None or not access.can_see(uow, actor, ticket):
-            return None
-        return ticket.id
+URGE = Question(
+    "urge",
+    "note",
+    ask=N_("What do you require of the company? The assignee and the project manager get it at once."),
+    in_words=N_("Please write the note in words."),
+    take=_urged,
+    asked_by="📢 Urge (ug)",
+)
 
 
 def urge_button(turn: Turn) -> None:
-    found = _ticket_and_office(turn)
+    found = pressed_ticket(turn, pressed.supervisor)
     if found is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
-    turn.set_state("urge", "note", ticket_id=found[0])
-    turn.say(
-        turn.t("What do you require of the company? The assignee and the project manager get it at once.")
-    )
+    questions.ask(turn, URGE, AboutTicket(found.id or 0, found.number))
 
 
-def on_urge_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the note in words."))
-        return
-    supervision.urge(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(turn.t("Sent to the assignee and the project manager."))
+def _commented(turn: Turn, d: AboutTicket) -> str:
+    supervision.comment(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("Comment recorded.")
+
+
+COMMENT = Question(
+    "comment",
+    "text",
+    ask=N_("Write your comment; it goes on the record and to the assignee."),
+    in_words=N_("Please write the comment in words."),
+    take=_commented,
+    asked_by="💬 Comment (cm)",
+)
 
 
 def comment_button(turn: Turn) -> None:
-    tid = _visible_ticket_id(turn)
-    if tid is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
+    found = pressed_ticket(turn, pressed.viewer)
+    if found is None:
         return
     turn.toast()
-    turn.set_state("comment", "text", ticket_id=tid)
-    turn.say(turn.t("Write your comment; it goes on the record and to the assignee."))
-
-
-def on_comment_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the comment in words."))
-        return
-    supervision.comment(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(turn.t("Comment recorded."))
+    questions.ask(turn, COMMENT, AboutTicket(found.id or 0, found.number))
 
 
 def decide_extension(turn: Turn) -> None:
-    found = _ticket_and_office(turn)
+    found = pressed_ticket(turn, pressed.supervisor)
     if found is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     grant = turn.press is not None and turn.press.action == "xg"
-    supervision.decide_extension(turn.ctx, turn.person_id, found[0], grant)
+    supervision.decide_extension(turn.ctx, turn.person_id, found.id or 0, grant)
     turn.toast(turn.t("More time granted.") if grant else turn.t("More time refused."))
     turn.edit_pressed(turn.t("More time granted.") if grant else turn.t("More time refused."))
 
 
+def _returned(turn: Turn, d: AboutTicket) -> str:
+    ticket = membership.return_to_company(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("{number} is back with the property company.", number=ticket.number)
+
+
+RETURN = Question(
+    "return",
+    "reason",
+    ask=N_("Why is {number} not your department's? The property company gets it back with your reason."),
+    in_words=N_("Please write the reason in words."),
+    take=_returned,
+    asked_by="↩️ Not ours either (rb)",
+)
+
+
 def return_button(turn: Turn) -> None:
     """The department finds the case is not theirs either: ask why, then send it back."""
-    tid = _visible_ticket_id(turn)
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(tid) if tid else None
-        actor = access.load_actor(uow, turn.person_id)
-        if ticket is None or not access.department_of(actor, ticket):
-            turn.toast(turn.t("This button is no longer valid."), alert=True)
-            return
-    turn.toast()
-    turn.set_state("return", "reason", ticket_id=ticket.id)
-    turn.say(
-        turn.t(
-            "Why is {number} not your department's? The property company gets it back with your reason.",
-            number=ticket.number,
-        )
-    )
-
-
-def on_return_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the reason in words."))
+    found = pressed_ticket(turn, pressed.department)
+    if found is None:
         return
-    ticket = membership.return_to_company(
-        turn.ctx, turn.person_id, int(str(turn.state.data["ticket_id"])), turn.inc.text
-    )
-    turn.clear_state()
-    turn.say(turn.t("{number} is back with the property company.", number=ticket.number))
+    turn.toast()
+    questions.ask(turn, RETURN, AboutTicket(found.id or 0, found.number))
 
 
 def supervision_list(turn: Turn) -> None:
@@ -276,9 +257,4 @@ BUTTONS = {
     "rb": return_button,
     "ol": turn_page,
 }
-FLOWS = {
-    "transfer": on_transfer_message,
-    "urge": on_urge_message,
-    "comment": on_comment_message,
-    "return": on_return_message,
-}
+CONVERSATIONS: tuple[Flow[Any], ...] = tuple(q.conversation for q in (TRANSFER, URGE, COMMENT, RETURN))

@@ -8,46 +8,79 @@ closed unconfirmed (quiet period) ─▶ stars ─▶ rate:comment   (or "not fi
 
 from __future__ import annotations
 
-from handlers.conversations import cards, files
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.conversations import cards, engine, pressed, questions
 from handlers.conversations.buttons import encode
+from handlers.conversations.drafts import Draft
+from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move
+from handlers.conversations.engine import pressed as press
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Button, Kind
+from handlers.conversations.io import Button
+from handlers.conversations.pressed import pressed_ticket
+from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
 from handlers.domain import Ticket
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
-from handlers.services import access, people, supervision, tickets
+from handlers.services import people, supervision, tickets
 from handlers.services.errors import UserError
-from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language
+from handlers.text import LANGUAGE_NAMES, LANGUAGES, N_, resolve_language
+
+
+@dataclass
+class Joining(Draft):
+    code: str
+    estate: str = ""
+    unit: str | None = None
 
 
 def begin_join(turn: Turn, code: str, estate_name: str) -> None:
-    turn.set_state("join", "unit", code=code.strip().upper(), estate=estate_name)
+    engine.start(turn, JOIN, "unit", Joining(code.strip().upper(), estate_name))
     turn.say(turn.t("Welcome to {estate}! Which unit is yours? (e.g. 12栋3单元1602)", estate=estate_name))
 
 
-def on_join_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write your unit, e.g. 12栋3单元1602."))
-        return
+def unit_written(turn: Turn, d: Joining) -> str:
     try:
-        role = people.join_estate(turn.ctx, turn.person_id, str(turn.state.data["code"]), turn.inc.text)
+        role = people.join_estate(turn.ctx, turn.person_id, d.code, turn.inc.text)
     except UserError as exc:
         turn.say(explain(turn.tr, exc))
-        return
-    turn.set_state("join", "language", unit=role.unit)
+        return turn.state.step if turn.state is not None else "unit"
+    d.unit = role.unit
     suggested = resolve_language(turn.inc.language_code)
-
     rows = [
         [Button(("✓ " if lang == suggested else "") + LANGUAGE_NAMES[lang], encode("lg", lang))]
         for lang in LANGUAGES
     ]
     turn.say(turn.t("Registered as the owner of {unit}. Which language do you prefer?", unit=role.unit), rows)
+    return "language"
 
 
-def finish_join(turn: Turn) -> None:
-    turn.clear_state()
+def unit_in_words(turn: Turn, d: Joining) -> str:
+    turn.say(turn.t("Please write your unit, e.g. 12栋3单元1602."))
+    return turn.state.step if turn.state is not None else "unit"
+
+
+def language_chosen(turn: Turn, d: Joining) -> str:
+    """The language button (core.choose_language, which every chat has) finishes joining."""
     turn.say(turn.t("All set. Send /report to report a problem, /my to follow your reports."))
+    return END
+
+
+JOIN = Flow(
+    "join",
+    Joining,
+    {
+        ("unit", TEXT): Move(unit_written, to=("language",)),
+        ("unit", MESSAGE): Move(unit_in_words),
+        ("language", press("lg")): Move(language_chosen, to=(END,)),
+        # a unit written again while the language is asked: another home, as at the first question
+        ("language", TEXT): Move(unit_written, to=("language",)),
+        ("language", MESSAGE): Move(unit_in_words),
+    },
+    starts=(("/start CODE, /join CODE", "unit"),),
+    doc="An owner joins their estate with the code on the notice board, then chooses a language.",
+)
 
 
 def my_tickets(turn: Turn) -> None:
@@ -61,21 +94,13 @@ def my_tickets(turn: Turn) -> None:
     turn.say(turn.t("Your reports, newest first. Tap one for its timeline:"), rows)
 
 
-def _ticket_arg(turn: Turn) -> int | None:
-    tid: int | None = turn.arg(0)
-    return tid
-
-
 def show_ticket(turn: Turn) -> None:
     """The timeline of a ticket the person may see (reporter, staff, officials)."""
-    tid = _ticket_arg(turn)
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(tid) if tid else None
-        actor = access.load_actor(uow, turn.person_id)
         audience = turn.audience(uow)
         # The presser must be allowed to open it, and the chat it is drawn into to read it.
-        if ticket is None or not access.can_see(uow, actor, ticket) or not audience.sees_ticket(uow, ticket):
-            turn.toast(turn.t("This button is no longer valid."), alert=True)
+        ticket = pressed_ticket(turn, audience.may_open, uow)
+        if ticket is None:
             return
         text = (
             cards.card_text(uow, turn.tr, ticket, audience)
@@ -84,7 +109,7 @@ def show_ticket(turn: Turn) -> None:
         )
         buttons = (
             owner_actions(turn, ticket)
-            if ticket.reporter_id == actor.id and not audience.group
+            if ticket.reporter_id == turn.person_id and not audience.group
             else cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())[:-1]
         )
     turn.toast()
@@ -123,18 +148,9 @@ def owner_actions(turn: Turn, ticket: Ticket) -> list[list[Button]]:
 WITHDRAWABLE = frozenset(s for s in Status if (s, Event.WITHDRAW) in TRANSITIONS)
 
 
-def _own_open_ticket(turn: Turn) -> Ticket | None:
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(turn.arg(0))
-    if ticket is None or ticket.reporter_id != turn.person_id or ticket.status not in OPEN_STATUSES:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return None
-    return ticket
-
-
 def withdraw_button(turn: Turn) -> None:
     """Take a report back: asked once more, since it cannot be undone."""
-    ticket = _own_open_ticket(turn)
+    ticket = pressed_ticket(turn, pressed.reporter_while_open)
     if ticket is None:
         return
     turn.toast()
@@ -156,56 +172,58 @@ def withdraw_button(turn: Turn) -> None:
     turn.edit_pressed(turn.t("{number} has been withdrawn. The staff have been told.", number=ticket.number))
 
 
+def _photo_added(turn: Turn, d: AboutTicket) -> str:
+    assert turn.inc.file_id is not None
+    ticket = tickets.add_photo(
+        turn.ctx, turn.person_id, d.ticket_id, turn.inc.file_id, turn.inc.file_unique_id
+    )
+    return turn.t("The photo is added to {number}; the staff see it.", number=ticket.number)
+
+
+ADD_PHOTO = Question(
+    "addphoto",
+    "photo",
+    ask=N_("Send the photo for {number}:"),
+    in_words=N_("Please send a photo, or /cancel."),
+    take=_photo_added,
+    answer=PHOTO,
+    asked_by="📷 Add a photo (ph)",
+)
+
+
 def photo_button(turn: Turn) -> None:
-    ticket = _own_open_ticket(turn)
+    ticket = pressed_ticket(turn, pressed.reporter_while_open)
     if ticket is None:
         return
     turn.toast()
-    turn.set_state("addphoto", "photo", ticket_id=ticket.id)
-    turn.say(turn.t("Send the photo for {number}:", number=ticket.number))
+    questions.ask(turn, ADD_PHOTO, AboutTicket(ticket.id or 0, ticket.number))
 
 
-def on_photo_message(turn: Turn) -> None:
-    assert turn.state is not None
-    problem = files.photo_problem(turn)
-    if problem is not None or turn.inc.kind is not Kind.PHOTO or not turn.inc.file_id:
-        turn.say(problem or turn.t("Please send a photo, or /cancel."))
-        return
-    ticket = tickets.add_photo(
-        turn.ctx,
-        turn.person_id,
-        int(str(turn.state.data["ticket_id"])),
-        turn.inc.file_id,
-        turn.inc.file_unique_id,
-    )
-    turn.clear_state()
-    turn.say(turn.t("The photo is added to {number}; the staff see it.", number=ticket.number))
+def _told(turn: Turn, d: AboutTicket) -> str:
+    supervision.comment(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("Sent. It is on the record of the report too.")
+
+
+TELL = Question(
+    "tell",
+    "text",
+    ask=N_("What do you want to tell whoever handles {number}?"),
+    in_words=N_("Please write it in words."),
+    take=_told,
+    asked_by="💬 Message the handler (mh)",
+)
 
 
 def message_button(turn: Turn) -> None:
-    ticket = _own_open_ticket(turn)
+    ticket = pressed_ticket(turn, pressed.reporter_while_open)
     if ticket is None:
         return
     turn.toast()
-    turn.set_state("tell", "text", ticket_id=ticket.id)
-    turn.say(turn.t("What do you want to tell whoever handles {number}?", number=ticket.number))
-
-
-def on_tell_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write it in words."))
-        return
-    supervision.comment(turn.ctx, turn.person_id, int(str(turn.state.data["ticket_id"])), turn.inc.text)
-    turn.clear_state()
-    turn.say(turn.t("Sent. It is on the record of the report too."))
+    questions.ask(turn, TELL, AboutTicket(ticket.id or 0, ticket.number))
 
 
 def confirm_fixed(turn: Turn) -> None:
-    tid = _ticket_arg(turn)
-    if tid is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
+    tid = turn.arg(0)
     ticket = tickets.confirm(turn.ctx, turn.person_id, tid)
     turn.toast()
     turn.edit_pressed(turn.t("Thank you: {number} is closed as fixed.", number=ticket.number))
@@ -216,108 +234,108 @@ def confirm_fixed(turn: Turn) -> None:
         )
 
 
-def not_fixed(turn: Turn) -> None:
-    tid = _ticket_arg(turn)
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(tid) if tid else None
-    if ticket is None or ticket.reporter_id != turn.person_id:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    turn.toast()
-    turn.set_state("reopen", "reason", ticket_id=tid)
-    turn.say(turn.t("Sorry to hear that. What is still wrong with {number}?", number=ticket.number))
-
-
-def on_reopen_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please describe in words what is still wrong."))
-        return
-    ticket = tickets.reopen(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(
-        turn.t(
-            "{number} has been reopened with a new deadline, {due}. The staff have been told.",
-            number=ticket.number,
-            due=cards.when(turn.tr, ticket.due_at),
-        )
+def _reopened(turn: Turn, d: AboutTicket) -> str:
+    ticket = tickets.reopen(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t(
+        "{number} has been reopened with a new deadline, {due}. The staff have been told.",
+        number=ticket.number,
+        due=cards.when(turn.tr, ticket.due_at),
     )
 
 
+REOPEN = Question(
+    "reopen",
+    "reason",
+    ask=N_("Sorry to hear that. What is still wrong with {number}?"),
+    in_words=N_("Please describe in words what is still wrong."),
+    take=_reopened,
+    asked_by="👎 No, not fixed (nf)",
+)
+
+
+def not_fixed(turn: Turn) -> None:
+    ticket = pressed_ticket(turn, pressed.reporter)
+    if ticket is None:
+        return
+    turn.toast()
+    questions.ask(turn, REOPEN, AboutTicket(ticket.id or 0, ticket.number))
+
+
+@dataclass
+class Rating(AboutTicket):
+    stars: int | None = None  # only in a state saved before the stars were stored on their press
+
+
 def rate_stars(turn: Turn) -> None:
-    tid, stars = turn.arg(0), turn.arg(1)
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(tid)
-    if ticket is None or ticket.reporter_id != turn.person_id:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
+    stars = turn.arg(1)
+    ticket = pressed_ticket(turn, pressed.reporter)
+    if ticket is None:
         return
     if not 1 <= stars <= 5:
         raise UserError("rating_range")
     if ticket.rating is not None:
         raise UserError("already_rated", number=ticket.number)
-    tickets.rate(turn.ctx, turn.person_id, tid, stars)  # stored now: walking away loses nothing
+    tickets.rate(turn.ctx, turn.person_id, ticket.id or 0, stars)  # stored now: walking away loses nothing
     turn.toast()
     turn.edit_pressed("⭐" * stars)
-    turn.set_state("rate", "comment", ticket_id=tid)
-    turn.say(
-        turn.t("Any comment for the property company? Write it, or press “Skip”."),
-        [[Button(turn.t("Skip"), encode("rc", tid))]],
+    questions.ask(turn, RATING_COMMENT, Rating(ticket.id or 0, ticket.number))
+
+
+def _rated(turn: Turn, d: Rating, comment: str | None) -> str:
+    if d.stars is not None:  # a state saved before the stars were stored on their press
+        tickets.rate(turn.ctx, turn.person_id, d.ticket_id, d.stars, comment)
+    elif comment is not None:
+        tickets.comment_on_rating(turn.ctx, turn.person_id, d.ticket_id, comment)
+    return turn.t("Thank you for your rating.")
+
+
+def _commented(turn: Turn, d: Rating) -> str:
+    return _rated(turn, d, turn.inc.text)
+
+
+def skip_comment(turn: Turn, d: Rating) -> str:
+    turn.say(_rated(turn, d, None))
+    return END
+
+
+RATING_COMMENT = Question(
+    "rate",
+    "comment",
+    ask=N_("Any comment for the property company? Write it, or press “Skip”."),
+    in_words=N_("Please write a comment, or press “Skip”."),
+    take=_commented,
+    asked_by="⭐ stars (rt)",
+    draft=Rating,
+    buttons=lambda turn, d: [[Button(turn.t("Skip"), encode("rc", d.ticket_id))]],
+    presses={press("rc"): Move(skip_comment, to=(END,))},
+)
+
+
+def _replied(turn: Turn, d: AboutTicket) -> str:
+    ticket = tickets.owner_reply(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t(
+        "Sent. The deadline of {number} runs again: {due}.",
+        number=ticket.number,
+        due=cards.when(turn.tr, ticket.due_at),
     )
 
 
-def rate_skip(turn: Turn) -> None:
-    if turn.state is None or turn.state.flow != "rate":
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    _finish_rating(turn, None)
-
-
-def on_rate_message(turn: Turn) -> None:
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write a comment, or press “Skip”."))
-        return
-    _finish_rating(turn, turn.inc.text)
-
-
-def _finish_rating(turn: Turn, comment: str | None) -> None:
-    assert turn.state is not None
-    data = turn.state.data
-    tid = int(data["ticket_id"])  # type: ignore[call-overload]
-    if "stars" in data:  # a state saved before the stars were stored on their press
-        tickets.rate(turn.ctx, turn.person_id, tid, int(data["stars"]), comment)  # type: ignore[call-overload]
-    elif comment is not None:
-        tickets.comment_on_rating(turn.ctx, turn.person_id, tid, comment)
-    turn.clear_state()
-    turn.toast()
-    turn.say(turn.t("Thank you for your rating."))
+REPLY = Question(
+    "reply",
+    "text",
+    ask=N_("Write your answer for {number}:"),
+    in_words=N_("Please write your answer in words."),
+    take=_replied,
+    asked_by="✍️ Reply (rp)",
+)
 
 
 def reply_button(turn: Turn) -> None:
-    tid = _ticket_arg(turn)
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(tid) if tid else None
-    if ticket is None or ticket.reporter_id != turn.person_id:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
+    ticket = pressed_ticket(turn, pressed.reporter)
+    if ticket is None:
         return
     turn.toast()
-    turn.set_state("reply", "text", ticket_id=tid)
-    turn.say(turn.t("Write your answer for {number}:", number=ticket.number))
-
-
-def on_reply_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write your answer in words."))
-        return
-    ticket = tickets.owner_reply(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(
-        turn.t(
-            "Sent. The deadline of {number} runs again: {due}.",
-            number=ticket.number,
-            due=cards.when(turn.tr, ticket.due_at),
-        )
-    )
+    questions.ask(turn, REPLY, AboutTicket(ticket.id or 0, ticket.number))
 
 
 def privacy(turn: Turn) -> None:
@@ -384,15 +402,10 @@ BUTTONS = {
     "cf": confirm_fixed,
     "nf": not_fixed,
     "rt": rate_stars,
-    "rc": rate_skip,
     "rp": reply_button,
     "pd": delete_data,
 }
-FLOWS = {
-    "addphoto": on_photo_message,
-    "tell": on_tell_message,
-    "join": on_join_message,
-    "reopen": on_reopen_message,
-    "rate": on_rate_message,
-    "reply": on_reply_message,
-}
+CONVERSATIONS: tuple[Flow[Any], ...] = (
+    JOIN,
+    *(q.conversation for q in (ADD_PHOTO, TELL, REOPEN, RATING_COMMENT, REPLY)),
+)

@@ -1,5 +1,8 @@
 """An owner reports a problem: category, description, photos, place, urgency, privacy, confirm.
 
+The conversation is the table `REPORT` at the end of this module (drawn in docs/flows.md): in each
+state, which press or message leads to which step, and where each step may lead.
+
 begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ location ─▶ urgency ─▶ privacy ─▶ confirm
                       │                                                    edit ─▶ (one step) ─▶ confirm
                       └ 🚨 emergency: call 119 / 110 / 96333 first, then offer to record
@@ -8,45 +11,79 @@ begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ lo
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from handlers.conversations import files, labels
+from handlers.conversations import engine, files, labels
 from handlers.conversations.buttons import encode
+from handlers.conversations.drafts import Draft
+from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move, pressed
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
 from handlers.domain import Company
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
-from handlers.rules.worktime import DurationUnit
+from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import tickets
 from handlers.services.errors import UserError
 
-FLOW = "report"
 EDITABLE = ("category", "description", "photos", "location", "urgency", "privacy")
+ORDER = ("description", "photos", "location", "urgency", "privacy")
+
+
+@dataclass
+class ReportDraft(Draft):
+    """The report as far as the owner has filled it in (stored under the keys the dict draft had)."""
+
+    key: str | None = None  # the draft's own id, kept with the ticket it opens
+    estate_id: int | None = None
+    category: Category | None = None
+    description: str | None = None
+    photos: tuple[tuple[str, str | None], ...] = ()  # (file_id, file_unique_id)
+    location: str | None = None
+    urgency: Urgency | None = None
+    privacy: Privacy | None = None
+    editing: bool = False  # one part is being changed from the summary: back to it afterwards
+    text: str | None = None  # offered: what the owner wrote outside any conversation
 
 
 def begin(turn: Turn, description: str | None = None) -> None:
-    """A new report; `description` when the owner already wrote what is wrong (outside the flow)."""
-    actor = turn.actor()
-    homes = actor.owner_roles()
+    """/report: a new report."""
+    draft = ReportDraft()
+    state = _fill(turn, draft, description)
+    if state != END:
+        engine.start(turn, REPORT, state, draft)
+
+
+def _fill(turn: Turn, d: ReportDraft, description: str | None) -> str:
+    """A new report in `d`; `description` when the owner already wrote what is wrong (outside the flow).
+    The first question asked, or END for someone who has no home to report about."""
+    homes = turn.actor().owner_roles()
     if not homes:
         turn.say(explain(turn.tr, UserError("join_first")))
-        return
+        return END
     estates = sorted({r.estate_id for r in homes if r.estate_id})
-    written = {"description": description} if description else {}
+    d.key, d.description, d.photos = new_draft_key(), description or None, ()
     if len(estates) > 1:
         with turn.ctx.uow() as uow:
             rows = [[Button(uow.estates.get(e).name, encode("r", "est", e))] for e in estates]  # type: ignore[union-attr]
-        turn.set_state(FLOW, "estate", key=new_draft_key(), **written)
         turn.say(turn.t("Which estate is it about?"), rows)
-        return
-    turn.set_state(FLOW, "category", estate_id=estates[0], photos=[], key=new_draft_key(), **written)
-    ask_category(turn)
+        return "estate"
+    d.estate_id = estates[0]
+    return ask_category(turn, d)
 
 
 def offer(turn: Turn) -> bool:
     """Something an owner wrote outside any conversation ("楼道的灯坏了好几天了"): offer to report it,
     with those words as the description. False when it is not for that (not an owner, too short)."""
+    draft = ReportDraft()
+    if not _offer(turn, draft):
+        return False
+    engine.start(turn, REPORT, "offer", draft)
+    return True
+
+
+def _offer(turn: Turn, d: ReportDraft) -> bool:
     if turn.inc.chat_id != turn.inc.user_id or not turn.actor().owner_roles():
         return False
     try:
@@ -58,7 +95,7 @@ def offer(turn: Turn) -> bool:
         )
     except UserError:
         return False
-    turn.set_state(FLOW, "offer", text=text)
+    d.text = text
     turn.say(
         turn.t("Shall I report this to the property company?") + "\n\n" + text,
         [
@@ -77,7 +114,184 @@ def new_draft_key() -> str:
     return secrets.token_hex(16)
 
 
-def ask_category(turn: Turn) -> None:
+def emergency_text(turn: Turn) -> str:
+    return turn.t(
+        "🚨 In an emergency call now:\n"
+        "• Fire: 119\n• Police, gas leak, danger to people: 110\n• Someone trapped in a lift: 96333 "
+        "(the lift rescue line), or the number inside the lift\n\n"
+        "Once you are safe, I can record the problem so the property company must follow up."
+    )
+
+
+# ---- the steps: each takes the turn and the draft, and returns the state the report is in after it ----
+# A press that answers the current question turns its message into the next question (Turn.in_place).
+
+
+def report_it(turn: Turn, d: ReportDraft) -> str:
+    """Offered: yes, report what they wrote."""
+    turn.in_place = True
+    description, d.text = d.text, None
+    return _fill(turn, d, description)
+
+
+def no_thanks(turn: Turn, d: ReportDraft) -> str:
+    turn.edit_pressed(turn.t("All right. /help shows what I can do."))
+    return END
+
+
+def look_afresh(turn: Turn, d: ReportDraft) -> str:
+    """Offered, and not answered: what they write now is looked at afresh."""
+    if turn.inc.kind is Kind.TEXT and _offer(turn, d):
+        return "offer"
+    turn.say(turn.t("I did not understand that."))
+    return END
+
+
+def owns_estate(turn: Turn, d: ReportDraft) -> bool:
+    return turn.arg(1) in {r.estate_id for r in turn.actor().owner_roles()}
+
+
+def choose_estate(turn: Turn, d: ReportDraft) -> str:
+    d.estate_id, d.photos = turn.arg(1), ()
+    return ask_category(turn, d)
+
+
+def emergency(turn: Turn, d: ReportDraft) -> str:
+    turn.edit_pressed(emergency_text(turn), [[Button(turn.t("Record it too"), encode("r", "rec"))]])
+    return "emergency"
+
+
+def record_emergency(turn: Turn, d: ReportDraft) -> str:
+    d.urgency = Urgency.EMERGENCY
+    return ask_category(turn, d)
+
+
+def choose_category(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    d.category = Category(turn.arg(1))
+    turn.edit_pressed(turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, d.category)))
+    if d.editing or d.description:
+        # changed from the summary, or the owner wrote what is wrong before the report began
+        return _after(turn, d, "description")
+    return ask_description(turn, d)
+
+
+def describe(turn: Turn, d: ReportDraft) -> str:
+    try:
+        d.description = tickets.check_text(
+            turn.inc.text,
+            field_name="description",
+            minimum=tickets.DESCRIPTION_MIN,
+            maximum=tickets.DESCRIPTION_MAX,
+        )
+    except UserError as exc:
+        turn.say(explain(turn.tr, exc))
+        return "description"
+    return _after(turn, d, "description")
+
+
+def describe_in_words(turn: Turn, d: ReportDraft) -> str:
+    turn.say(turn.t("Please describe the problem in words; photos come next."))
+    return "description"
+
+
+def add_photo(turn: Turn, d: ReportDraft) -> str:
+    if files.photo_problem(turn) is not None or not turn.inc.file_id:
+        return photo_or_done(turn, d)
+    if len(d.photos) >= tickets.MAX_PHOTOS:
+        turn.say(turn.t("At most {maximum} photos, please.", maximum=tickets.MAX_PHOTOS))
+        return "photos"
+    d.photos = (*d.photos, (turn.inc.file_id, turn.inc.file_unique_id))
+    if len(d.photos) >= tickets.MAX_PHOTOS:
+        return _after(turn, d, "photos")
+    turn.say(
+        turn.t("Photo {n} of at most {maximum} received.", n=len(d.photos), maximum=tickets.MAX_PHOTOS),
+        [[Button(turn.t("Done"), encode("r", "done"))]],
+    )
+    return "photos"
+
+
+def photo_or_done(turn: Turn, d: ReportDraft) -> str:
+    problem = files.photo_problem(turn)
+    turn.say(problem or turn.t("Send a photo, or press “Done” or “Skip”."), _photo_buttons(turn))
+    return "photos"
+
+
+def photos_done(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    return _after(turn, d, "photos")
+
+
+def place(turn: Turn, d: ReportDraft) -> str:
+    try:
+        d.location = tickets.check_text(turn.inc.text, field_name="location", maximum=200)
+    except UserError as exc:
+        turn.say(explain(turn.tr, exc))
+        return "location"
+    return _after(turn, d, "location")
+
+
+def no_place(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    d.location = None
+    return _after(turn, d, "location")
+
+
+def place_in_words(turn: Turn, d: ReportDraft) -> str:
+    turn.say(
+        turn.t("Please write where it is, or press “Skip”."),
+        [[Button(turn.t("Skip"), encode("r", "skip"))]],
+    )
+    return "location"
+
+
+def choose_urgency(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    d.urgency = Urgency(turn.arg(1))
+    turn.edit_pressed(turn.t("Urgency: {name}", name=labels.label(turn.tr, labels.URGENCY, d.urgency)))
+    return _after(turn, d, "urgency")
+
+
+def choose_privacy(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    d.privacy = Privacy(turn.arg(1))
+    return _after(turn, d, "privacy")  # the summary, in the pressed message, says the choice
+
+
+def which_to_edit(turn: Turn, d: ReportDraft) -> str:
+    names = {
+        "category": turn.t("Category"),
+        "description": turn.t("Description"),
+        "photos": turn.t("Photos"),
+        "location": turn.t("Place"),
+        "urgency": turn.t("Urgency"),
+        "privacy": turn.t("Who sees my name"),
+    }
+    turn.say(
+        turn.t("What do you want to change?"),
+        [[Button(names[f], encode("r", "ed", f))] for f in EDITABLE],
+    )
+    return "confirm"
+
+
+def edit_one(turn: Turn, d: ReportDraft) -> str:
+    part = str(turn.arg(1))
+    d.editing = True
+    if part == "photos":
+        d.photos = ()
+    return ASK[part](turn, d)
+
+
+def send(turn: Turn, d: ReportDraft) -> str:
+    turn.in_place = True
+    submit(turn, d)
+    return END
+
+
+# ---- the questions: each asks, and returns the state that waits for its answer ----
+
+
+def ask_category(turn: Turn, d: ReportDraft) -> str:
     def button(c: Category) -> Button:
         return Button(
             f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}",
@@ -91,165 +305,19 @@ def ask_category(turn: Turn) -> None:
     rows += [[button(c) for c in EVERYDAY[i : i + 2]] for i in range(0, len(EVERYDAY), 2)]
     rows += [[button(c)] for c in Category if c not in EVERYDAY]
     turn.say(turn.t("What is the problem about? (/cancel to stop)"), rows)
-
-
-def emergency_text(turn: Turn) -> str:
-    return turn.t(
-        "🚨 In an emergency call now:\n"
-        "• Fire: 119\n• Police, gas leak, danger to people: 110\n• Someone trapped in a lift: 96333 "
-        "(the lift rescue line), or the number inside the lift\n\n"
-        "Once you are safe, I can record the problem so the property company must follow up."
-    )
-
-
-def on_button(turn: Turn) -> None:
-    action, arg = turn.arg(0), turn.arg(1)
-    state = turn.state
-    if state is None or state.flow != FLOW:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    turn.toast()
-    step = state.step
-    # A press that answers the current question turns its message into the next question (Turn.say).
-    turn.in_place = action in ("cat", "done", "skip", "urg", "prv", "ok", "txt")
-    if action == "txt" and step == "offer":
-        begin(turn, description=str(state.data.get("text") or "") or None)
-    elif action == "no" and step == "offer":
-        turn.clear_state()
-        turn.edit_pressed(turn.t("All right. /help shows what I can do."))
-    elif action == "est" and step == "estate":
-        owned = {r.estate_id for r in turn.actor().owner_roles()}
-        if arg not in owned:
-            turn.toast(turn.t("This button is no longer valid."), alert=True)
-            return
-        turn.set_state(FLOW, "category", estate_id=arg, photos=[])
-        ask_category(turn)
-    elif action == "emg" and step == "category":
-        turn.edit_pressed(emergency_text(turn), [[Button(turn.t("Record it too"), encode("r", "rec"))]])
-        turn.set_state(FLOW, "emergency")
-    elif action == "rec" and step == "emergency":
-        turn.set_state(FLOW, "category", urgency=Urgency.EMERGENCY.value)
-        ask_category(turn)
-    elif action == "cat" and step == "category" and arg in Category.__members__.values():
-        turn.edit_pressed(
-            turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(arg)))
-        )
-        if state.data.get("editing") or state.data.get("description"):
-            # changed from the summary, or the owner wrote what is wrong before the report began
-            turn.set_state(FLOW, "description", category=arg)
-            _after(turn, "description")
-        else:
-            turn.set_state(FLOW, "description", category=arg)
-            turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
-    elif action in ("done", "skip") and step == "photos":
-        _after(turn, "photos")
-    elif action == "skip" and step == "location":
-        turn.set_state(FLOW, "location", location=None)
-        _after(turn, "location")
-    elif action == "urg" and step == "urgency" and arg in Urgency.__members__.values():
-        turn.set_state(FLOW, "urgency", urgency=arg)
-        turn.edit_pressed(turn.t("Urgency: {name}", name=labels.label(turn.tr, labels.URGENCY, Urgency(arg))))
-        _after(turn, "urgency")
-    elif action == "prv" and step == "privacy" and arg in Privacy.__members__.values():
-        turn.set_state(FLOW, "privacy", privacy=arg)
-        _after(turn, "privacy")  # the summary, in the pressed message, says the choice
-    elif action == "ok" and step == "confirm":
-        submit(turn)
-    elif action == "edit" and step == "confirm":
-        names = {
-            "category": turn.t("Category"),
-            "description": turn.t("Description"),
-            "photos": turn.t("Photos"),
-            "location": turn.t("Place"),
-            "urgency": turn.t("Urgency"),
-            "privacy": turn.t("Who sees my name"),
-        }
-        turn.say(
-            turn.t("What do you want to change?"),
-            [[Button(names[f], encode("r", "ed", f))] for f in EDITABLE],
-        )
-    elif action == "ed" and step == "confirm" and arg in EDITABLE:
-        turn.set_state(FLOW, arg, editing=True, **({"photos": []} if arg == "photos" else {}))
-        ASK[arg](turn)
-    else:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-
-
-def on_message(turn: Turn) -> None:
-    state = turn.state
-    assert state is not None
-    inc = turn.inc
-    if state.step == "offer":  # not answered: what they write now is looked at afresh
-        turn.clear_state()
-        if not (inc.kind is Kind.TEXT and offer(turn)):
-            turn.say(turn.t("I did not understand that."))
-        return
-    if state.step == "description":
-        if inc.kind is not Kind.TEXT:
-            turn.say(turn.t("Please describe the problem in words; photos come next."))
-            return
-        try:
-            text = tickets.check_text(
-                inc.text,
-                field_name="description",
-                minimum=tickets.DESCRIPTION_MIN,
-                maximum=tickets.DESCRIPTION_MAX,
-            )
-        except UserError as exc:
-            turn.say(explain(turn.tr, exc))
-            return
-        turn.set_state(FLOW, "description", description=text)
-        _after(turn, "description")
-    elif state.step == "photos":
-        problem = files.photo_problem(turn)
-        if problem is not None:
-            turn.say(problem, _photo_buttons(turn))
-            return
-        if inc.kind is Kind.PHOTO and inc.file_id:
-            photos = list(_photos(state.data))
-            if len(photos) >= tickets.MAX_PHOTOS:
-                turn.say(turn.t("At most {maximum} photos, please.", maximum=tickets.MAX_PHOTOS))
-                return
-            photos.append([inc.file_id, inc.file_unique_id])
-            turn.set_state(FLOW, "photos", photos=photos)
-            if len(photos) >= tickets.MAX_PHOTOS:
-                _after(turn, "photos")
-            else:
-                turn.say(
-                    turn.t(
-                        "Photo {n} of at most {maximum} received.", n=len(photos), maximum=tickets.MAX_PHOTOS
-                    ),
-                    [[Button(turn.t("Done"), encode("r", "done"))]],
-                )
-        else:
-            turn.say(turn.t("Send a photo, or press “Done” or “Skip”."), _photo_buttons(turn))
-    elif state.step == "location":
-        if inc.kind is not Kind.TEXT:
-            turn.say(
-                turn.t("Please write where it is, or press “Skip”."),
-                [[Button(turn.t("Skip"), encode("r", "skip"))]],
-            )
-            return
-        try:
-            place = tickets.check_text(inc.text, field_name="location", maximum=200)
-        except UserError as exc:
-            turn.say(explain(turn.tr, exc))
-            return
-        turn.set_state(FLOW, "location", location=place)
-        _after(turn, "location")
-    else:
-        turn.say(turn.t("Please use the buttons above, or /cancel."))
+    return "category"
 
 
 def _photo_buttons(turn: Turn) -> list[list[Button]]:
     return [[Button(turn.t("Skip"), encode("r", "skip")), Button(turn.t("Done"), encode("r", "done"))]]
 
 
-def ask_description(turn: Turn) -> None:
+def ask_description(turn: Turn, d: ReportDraft) -> str:
     turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
+    return "description"
 
 
-def ask_photos(turn: Turn) -> None:
+def ask_photos(turn: Turn, d: ReportDraft) -> str:
     turn.say(
         turn.t(
             "Send up to {maximum} photos if they help, then press “Done”; or press “Skip”.",
@@ -257,31 +325,29 @@ def ask_photos(turn: Turn) -> None:
         ),
         _photo_buttons(turn),
     )
+    return "photos"
 
 
-def ask_location(turn: Turn) -> None:
+def ask_location(turn: Turn, d: ReportDraft) -> str:
     turn.say(
         turn.t("Where exactly? (e.g. building 3, lift B; the underground car park, row C)"),
         [[Button(turn.t("Skip"), encode("r", "skip"))]],
     )
+    return "location"
 
 
-def ask_urgency(turn: Turn) -> None:
-    if (
-        turn.state
-        and turn.state.data.get("urgency") == Urgency.EMERGENCY.value
-        and not turn.state.data.get("editing")
-    ):
-        _after(turn, "urgency")
-        return
+def ask_urgency(turn: Turn, d: ReportDraft) -> str:
+    if d.urgency is Urgency.EMERGENCY and not d.editing:
+        return _after(turn, d, "urgency")  # recorded as an emergency: not asked
     rows = [
         [Button(labels.label(turn.tr, labels.URGENCY_CHOICE, u), encode("r", "urg", u.value))]
         for u in (Urgency.URGENT, Urgency.ORDINARY)
     ]
     turn.say(turn.t("How urgent is it?"), rows)
+    return "urgency"
 
 
-def ask_privacy(turn: Turn) -> None:
+def ask_privacy(turn: Turn, d: ReportDraft) -> str:
     lines = [
         turn.t("Who may see your name? Complainants are protected: choose what you are comfortable with.")
     ]
@@ -292,9 +358,10 @@ def ask_privacy(turn: Turn) -> None:
         "\n".join(lines),
         [[Button(labels.label(turn.tr, labels.PRIVACY, p), encode("r", "prv", p.value))] for p in Privacy],
     )
+    return "privacy"
 
 
-ASK = {
+ASK: dict[str, Callable[[Turn, ReportDraft], str]] = {
     "category": ask_category,
     "description": ask_description,
     "photos": ask_photos,
@@ -302,24 +369,20 @@ ASK = {
     "urgency": ask_urgency,
     "privacy": ask_privacy,
 }
-ORDER = ("description", "photos", "location", "urgency", "privacy")
 
 
-def _after(turn: Turn, done: str) -> None:
-    """Go to the step after `done`, or back to the summary when editing."""
-    assert turn.state is not None
-    if turn.state.data.get("editing") or done == ORDER[-1]:
-        turn.set_state(FLOW, "confirm", editing=False)
-        summary(turn)
-        return
-    following = ORDER[ORDER.index(done) + 1]
-    turn.set_state(FLOW, following)
-    ASK[following](turn)
+def _after(turn: Turn, d: ReportDraft, done: str) -> str:
+    """Ask what comes after `done`, or show the summary when editing or at the end."""
+    if d.editing or done == ORDER[-1]:
+        d.editing = False
+        summary(turn, d)
+        return "confirm"
+    return ASK[ORDER[ORDER.index(done) + 1]](turn, d)
 
 
-def summary(turn: Turn) -> None:
+def summary(turn: Turn, d: ReportDraft) -> None:
     turn.say(
-        turn.t("Please check your report:") + "\n\n" + _draft_text(turn),
+        turn.t("Please check your report:") + "\n\n" + _draft_text(turn, d),
         [
             [
                 Button("📨 " + turn.t("Submit"), encode("r", "ok")),
@@ -329,52 +392,39 @@ def summary(turn: Turn) -> None:
     )
 
 
-def _photos(data: dict[str, object]) -> list[list[Any]]:
-    """The photos received so far, each [file_id, file_unique_id]."""
-    photos = data.get("photos") or []
-    assert isinstance(photos, list)
-    return photos
-
-
-def _draft_text(turn: Turn) -> str:
+def _draft_text(turn: Turn, d: ReportDraft) -> str:
     """The report as the owner filled it in: the summary to check, and later the receipt."""
-    assert turn.state is not None
-    d = turn.state.data
-    photos = _photos(d)
     lines = [
-        turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, Category(str(d["category"])))),
+        turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, d.category or Category.OTHER)),
         turn.t(
             "Urgency: {name}",
-            name=labels.label(turn.tr, labels.URGENCY, Urgency(str(d.get("urgency") or "ordinary"))),
+            name=labels.label(turn.tr, labels.URGENCY, d.urgency or Urgency.ORDINARY),
         ),
-        turn.t("Place: {place}", place=d.get("location") or "—"),
-        turn.t("Photos: {n}", n=len(photos)),
+        turn.t("Place: {place}", place=d.location or "—"),
+        turn.t("Photos: {n}", n=len(d.photos)),
         turn.t(
             "Who sees my name: {choice}",
-            choice=labels.label(turn.tr, labels.PRIVACY_CHOSEN, Privacy(str(d["privacy"]))),
+            choice=labels.label(turn.tr, labels.PRIVACY_CHOSEN, d.privacy or Privacy.GOVERNMENT),
         ),
         "",
-        str(d.get("description", "")),
+        d.description or "",
     ]
     return "\n".join(lines)
 
 
-def submit(turn: Turn) -> None:
-    assert turn.state is not None
-    d = turn.state.data
+def submit(turn: Turn, d: ReportDraft) -> None:
     draft = tickets.TicketDraft(
-        category=Category(str(d["category"])),
-        urgency=Urgency(str(d.get("urgency") or Urgency.ORDINARY.value)),
-        description=str(d.get("description", "")),
-        location=d.get("location") or None,  # type: ignore[arg-type]
-        privacy=Privacy(str(d.get("privacy") or Privacy.GOVERNMENT.value)),
-        photos=[(p[0], p[1]) for p in _photos(d)],
-        estate_id=d.get("estate_id"),  # type: ignore[arg-type]
-        key=str(d["key"]) if d.get("key") else None,
+        category=d.category or Category.OTHER,
+        urgency=d.urgency or Urgency.ORDINARY,
+        description=d.description or "",
+        location=d.location or None,
+        privacy=d.privacy or Privacy.GOVERNMENT,
+        photos=list(d.photos),
+        estate_id=d.estate_id,
+        key=d.key,
     )
     ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)
-    receipt = turn.t("Report sent.") + "\n\n" + _draft_text(turn)
-    turn.clear_state()
+    receipt = turn.t("Report sent.") + "\n\n" + _draft_text(turn, d)
     limit = ticket.policy.get("resolve_within", "")
     turn.edit_pressed(receipt)  # the summary stays as the receipt, and the number goes under it
     due = turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—"
@@ -410,8 +460,6 @@ def _company_of(turn: Turn, estate_id: int) -> Company | None:
 
 
 def _limit_text(turn: Turn, compact: str) -> str:
-    from handlers.rules.worktime import Duration
-
     try:
         d = Duration.parse(compact)
     except ValueError:
@@ -423,5 +471,38 @@ def _limit_text(turn: Turn, compact: str) -> str:
     return turn.tr.ngettext("{n} hour", "{n} hours", d.amount).format(n=d.amount)
 
 
-BUTTONS = {"r": on_button}
-FLOWS = {FLOW: on_message}
+REPORT = Flow(
+    "report",
+    ReportDraft,
+    {
+        ("offer", pressed("txt")): Move(report_it, to=("estate", "category", END)),
+        ("offer", pressed("no")): Move(no_thanks, to=(END,)),
+        ("offer", MESSAGE): Move(look_afresh, to=(END,)),
+        ("estate", pressed("est")): Move(choose_estate, to=("category",), when=owns_estate),
+        ("category", pressed("emg")): Move(emergency, to=("emergency",)),
+        ("category", pressed("cat")): Move(choose_category, to=("description", "photos", "confirm")),
+        ("emergency", pressed("rec")): Move(record_emergency, to=("category",)),
+        ("description", TEXT): Move(describe, to=("photos", "confirm")),
+        ("description", MESSAGE): Move(describe_in_words),
+        ("photos", PHOTO): Move(add_photo, to=("location", "confirm")),
+        ("photos", MESSAGE): Move(photo_or_done),
+        ("photos", pressed("done")): Move(photos_done, to=("location", "confirm")),
+        ("photos", pressed("skip")): Move(photos_done, to=("location", "confirm")),
+        ("location", TEXT): Move(place, to=("urgency", "privacy", "confirm")),
+        ("location", MESSAGE): Move(place_in_words),
+        ("location", pressed("skip")): Move(no_place, to=("urgency", "privacy", "confirm")),
+        ("urgency", pressed("urg")): Move(choose_urgency, to=("privacy", "confirm")),
+        ("privacy", pressed("prv")): Move(choose_privacy, to=("confirm",)),
+        ("confirm", pressed("ok")): Move(send, to=(END,)),
+        ("confirm", pressed("edit")): Move(which_to_edit),
+        ("confirm", pressed("ed")): Move(edit_one, to=EDITABLE),
+    },
+    starts=(
+        ("/report (one home)", "category"),
+        ("/report (homes in several estates)", "estate"),
+        ("words written outside a conversation", "offer"),
+    ),
+    button="r",
+    doc="An owner reports a problem (handlers/conversations/report.py).",
+)
+CONVERSATIONS: tuple[Flow[ReportDraft], ...] = (REPORT,)

@@ -13,14 +13,23 @@ the manager, an owner and an official see is in revenue_manager, revenue_owner a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from handlers.conversations import engine
+from handlers.conversations.drafts import Draft
+from handlers.conversations.engine import END, MESSAGE, TEXT, Flow, Move
 from handlers.conversations.revenue_errors import explain_problem
-from handlers.conversations.revenue_manager import on_reason, publish_draft
-from handlers.conversations.revenue_owner import choose_line, on_question, show_disclosure, show_history
+from handlers.conversations.revenue_manager import publish_draft, publish_with_reason
+from handlers.conversations.revenue_owner import ask_about_line, choose_line, show_disclosure, show_history
 from handlers.conversations.turn import Turn
 from handlers.services import revenue, revenue_reading
 from handlers.services.errors import UserError
 
-FLOW = "revenue"
+
+@dataclass
+class Disclosing(Draft):
+    disclosure_id: int | None = None  # a correction to publish, once its reason is written
+    line_id: int | None = None  # the line an owner questions
 
 
 def _publish_button(turn: Turn, disclosure_id: int) -> None:
@@ -28,22 +37,42 @@ def _publish_button(turn: Turn, disclosure_id: int) -> None:
     if p.stored.status != "draft":
         raise UserError("disclosure_not_draft", status=p.stored.status)
     if p.previous is not None:
-        turn.set_state(FLOW, "reason", disclosure_id=disclosure_id)
+        engine.start(turn, REVENUE, "reason", Disclosing(disclosure_id=disclosure_id))
         turn.say(turn.t("This corrects a published disclosure. Why? Owners will read the reason."))
         return
     publish_draft(turn, disclosure_id, None)
 
 
-def on_flow(turn: Turn) -> None:
-    assert turn.state is not None
-    step = turn.state.step
-    if step == "reason":
-        on_reason(turn)
-        return
-    if step == "question":
-        on_question(turn)
-        return
-    turn.clear_state()
+def reason_written(turn: Turn, d: Disclosing) -> str:
+    return END if publish_with_reason(turn, d.disclosure_id or 0) else "reason"
+
+
+def reason_in_words(turn: Turn, d: Disclosing) -> str:
+    turn.say(turn.t("Please write the reason for the correction."))
+    return "reason"
+
+
+def question_written(turn: Turn, d: Disclosing) -> str:
+    return END if ask_about_line(turn, d.line_id or 0) else "question"
+
+
+def question_in_words(turn: Turn, d: Disclosing) -> str:
+    turn.say(turn.t("Please write your question."))
+    return "question"
+
+
+REVENUE = Flow(
+    "revenue",
+    Disclosing,
+    {
+        ("reason", TEXT): Move(reason_written, to=(END,)),
+        ("reason", MESSAGE): Move(reason_in_words),
+        ("question", TEXT): Move(question_written, to=(END,)),
+        ("question", MESSAGE): Move(question_in_words),
+    },
+    starts=(("📢 Publish a correction (rv:pub)", "reason"), ("❓ a line questioned (rv:ql)", "question")),
+    doc="Public revenue: the reason for a correction; an owner's question about one line.",
+)
 
 
 def on_button(turn: Turn) -> None:
@@ -69,7 +98,7 @@ def on_button(turn: Turn) -> None:
         elif action == "ql":
             revenue_reading.questionable_line(turn.ctx, turn.person_id, number)
             turn.toast()
-            turn.set_state(FLOW, "question", line_id=number)
+            engine.start(turn, REVENUE, "question", Disclosing(line_id=number))
             turn.say(
                 turn.t(
                     "What is your question about this line? It becomes a ticket for the project manager; "
@@ -83,4 +112,4 @@ def on_button(turn: Turn) -> None:
 
 
 BUTTONS = {"rv": on_button}
-FLOWS = {FLOW: on_flow}
+CONVERSATIONS: tuple[Flow[Disclosing], ...] = (REVENUE,)

@@ -152,15 +152,11 @@ def publish_draft(turn: Turn, disclosure_id: int, reason: str | None) -> None:
     )
 
 
-def on_reason(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the reason for the correction."))
-        return
-    disclosure_id = int(str(turn.state.data["disclosure_id"]))
+def publish_with_reason(turn: Turn, disclosure_id: int) -> bool:
+    """The reason for a correction written: published with it (True), or why not said (False)."""
     try:
         publish_draft(turn, disclosure_id, turn.inc.text)
     except UserError as exc:
         turn.say(explain_problem(turn, exc))
-        return
-    turn.clear_state()
+        return False
+    return True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Button, Kind
+from handlers.conversations.io import Button
 from handlers.conversations.revenue_errors import explain_problem
 from handlers.conversations.revenue_official import disclosure_overview
 from handlers.conversations.turn import Turn
@@ -135,27 +135,23 @@ def choose_line(turn: Turn, disclosure_id: int) -> None:
     turn.say(turn.t("Which line do you question?"), rows)
 
 
-def on_question(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write your question."))
-        return
-    line_id = int(str(turn.state.data["line_id"]))
+def ask_about_line(turn: Turn, line_id: int) -> bool:
+    """A question written about a line: it becomes a ticket (True, the question is over), or why not
+    is said: the line is gone or never theirs (True: over too), or the question needs mending (False)."""
     try:
         ticket = revenue_reading.question_line(
             turn.ctx, turn.person_id, line_id, turn.inc.text, Privacy.GOVERNMENT
         )
     except NotFound as exc:  # the line is gone, or was never theirs: the question ends here
-        turn.clear_state()
         turn.say(explain_problem(turn, exc))
-        return
+        return True
     except UserError as exc:
         turn.say(explain_problem(turn, exc))
-        return
-    turn.clear_state()
+        return False
     turn.say(
         turn.t(
             "✅ Your question is ticket {number}. The project manager must answer it; follow it with /my.",
             number=ticket.number,
         )
     )
+    return True

@@ -7,33 +7,23 @@ card ─▶ Acknowledge ─▶ Start ─▶ Ask the owner ─▶ ask:text ─▶
 
 from __future__ import annotations
 
-from handlers.conversations import cards, files
+from dataclasses import dataclass
+from typing import Any
+
+from handlers.conversations import cards, files, pressed, questions
 from handlers.conversations.buttons import encode
+from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move, start
+from handlers.conversations.engine import pressed as press
 from handlers.conversations.errors import explain
-from handlers.conversations.io import Button, Kind
+from handlers.conversations.io import Button
+from handlers.conversations.pressed import pressed_ticket
+from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind, Ticket
 from handlers.rules.lifecycle import OPEN_STATUSES
-from handlers.services import access, supervision, tickets
+from handlers.services import supervision, tickets
 from handlers.services.errors import Conflict, UserError
-
-
-def _target(turn: Turn, department: bool = False) -> Ticket | None:
-    """The ticket named by the button, if it exists and the presser may handle it (a department that
-    has the case only where `department` says the step is theirs too: resolving it)."""
-    with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(turn.arg(0))
-        if ticket is None:
-            return None
-        actor = access.load_actor(uow, turn.person_id)
-        try:
-            access.require_handler(uow, actor, ticket)
-        except UserError as exc:
-            turn.toast(explain(turn.tr, exc), alert=True)
-            return None
-        if access.department_of(actor, ticket) and not department:
-            return None
-        return ticket
+from handlers.text import N_
 
 
 def _refresh_card(turn: Turn, ticket_id: int) -> None:
@@ -53,9 +43,8 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
 
 
 def acknowledge(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     try:
         tickets.acknowledge(turn.ctx, turn.person_id, ticket.id or 0)
@@ -82,103 +71,116 @@ def acknowledge(turn: Turn) -> None:
 
 
 def start_work(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     tickets.start_work(turn.ctx, turn.person_id, ticket.id or 0)
     turn.toast()
     _refresh_card(turn, ticket.id or 0)
 
 
+def _asked_owner(turn: Turn, d: AboutTicket) -> str:
+    ticket = tickets.ask_owner(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("Sent to the owner of {number}. I will pass on the answer.", number=ticket.number)
+
+
+ASK_OWNER = Question(
+    "ask",
+    "text",
+    ask=N_("What do you want to ask the owner about {number}? The clock pauses until they answer."),
+    in_words=N_("Please write the question in words."),
+    take=_asked_owner,
+    asked_by="❓ Ask the owner (as)",
+)
+
+
 def ask(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
-    turn.set_state("ask", "text", ticket_id=ticket.id)
-    turn.say(
-        turn.t(
-            "What do you want to ask the owner about {number}? The clock pauses until they answer.",
-            number=ticket.number,
-        )
-    )
+    questions.ask(turn, ASK_OWNER, AboutTicket(ticket.id or 0, ticket.number))
 
 
-def on_ask_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the question in words."))
-        return
-    ticket = tickets.ask_owner(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(turn.t("Sent to the owner of {number}. I will pass on the answer.", number=ticket.number))
+@dataclass
+class Resolving(AboutTicket):
+    note: str | None = None  # what was done, once written
 
 
 def resolve(turn: Turn) -> None:
-    ticket = _target(turn, department=True)
+    ticket = pressed_ticket(turn, pressed.handler_or_department)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
-    turn.set_state("resolve", "note", ticket_id=ticket.id)
+    start(turn, RESOLVE, "note", Resolving(ticket.id or 0, ticket.number))
     turn.say(
         turn.t("What was done to fix {number}? (required; the owner will read it)", number=ticket.number)
     )
 
 
-def on_resolve_message(turn: Turn) -> None:
-    state = turn.state
-    assert state is not None
-    if state.step == "note":
-        if turn.inc.kind is not Kind.TEXT:
-            turn.say(turn.t("Please write what was done first; a photo comes next."))
-            return
-        try:
-            note = tickets.check_text(turn.inc.text, field_name="note", minimum=2)
-        except UserError as exc:
-            turn.say(explain(turn.tr, exc))
-            return
-        turn.set_state("resolve", "photo", note=note)
-        turn.say(
-            turn.t("Add a photo of the result, or press “Skip”."),
-            [[Button(turn.t("Skip"), encode("rz", "skip"))]],
-        )
-        return
+def _skip_row(turn: Turn) -> list[list[Button]]:
+    return [[Button(turn.t("Skip"), encode("rz", "skip"))]]
+
+
+def note_written(turn: Turn, d: Resolving) -> str:
+    try:
+        d.note = tickets.check_text(turn.inc.text, field_name="note", minimum=2)
+    except UserError as exc:
+        turn.say(explain(turn.tr, exc))
+        return "note"
+    turn.say(turn.t("Add a photo of the result, or press “Skip”."), _skip_row(turn))
+    return "photo"
+
+
+def note_in_words(turn: Turn, d: Resolving) -> str:
+    turn.say(turn.t("Please write what was done first; a photo comes next."))
+    return "note"
+
+
+def photo_added(turn: Turn, d: Resolving) -> str:
     problem = files.photo_problem(turn)
-    if problem is not None:
-        turn.say(problem, [[Button(turn.t("Skip"), encode("rz", "skip"))]])
-    elif turn.inc.kind is Kind.PHOTO and turn.inc.file_id:
-        _finish_resolve(turn, (turn.inc.file_id, turn.inc.file_unique_id))
-    else:
-        turn.say(turn.t("Send a photo, or press “Skip”."), [[Button(turn.t("Skip"), encode("rz", "skip"))]])
+    if problem is not None or not turn.inc.file_id:
+        return photo_or_skip(turn, d)
+    return _resolved(turn, d, (turn.inc.file_id, turn.inc.file_unique_id))
 
 
-def resolve_skip_photo(turn: Turn) -> None:
-    if turn.state is None or turn.state.flow != "resolve" or turn.state.step != "photo":
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    turn.toast()
-    _finish_resolve(turn, None)
+def photo_or_skip(turn: Turn, d: Resolving) -> str:
+    turn.say(files.photo_problem(turn) or turn.t("Send a photo, or press “Skip”."), _skip_row(turn))
+    return "photo"
 
 
-def _finish_resolve(turn: Turn, photo: tuple[str, str | None] | None) -> None:
-    assert turn.state is not None
-    data = turn.state.data
-    ticket = tickets.resolve(turn.ctx, turn.person_id, int(data["ticket_id"]), str(data["note"]), photo)  # type: ignore[call-overload]
-    turn.clear_state()
+def skip_photo(turn: Turn, d: Resolving) -> str:
+    return _resolved(turn, d, None)
+
+
+def _resolved(turn: Turn, d: Resolving, photo: tuple[str, str | None] | None) -> str:
+    ticket = tickets.resolve(turn.ctx, turn.person_id, d.ticket_id, d.note or "", photo)
     turn.say(
         turn.t(
             "{number} has been marked resolved. The owner has been asked to confirm.", number=ticket.number
         )
     )
+    return END
+
+
+RESOLVE = Flow(
+    "resolve",
+    Resolving,
+    {
+        ("note", TEXT): Move(note_written, to=("photo",)),
+        ("note", MESSAGE): Move(note_in_words),
+        ("photo", PHOTO): Move(photo_added, to=(END,)),
+        ("photo", MESSAGE): Move(photo_or_skip),
+        ("photo", press("rz")): Move(skip_photo, to=(END,)),
+    },
+    starts=(("✅ Resolve (rs)", "note"),),
+    doc="Staff resolve a ticket: what was done, then a photo of the result or Skip.",
+)
 
 
 def transfer(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
     rows = _colleague_buttons(turn, ticket)
@@ -228,30 +230,30 @@ def assign_to(turn: Turn) -> None:
     )
 
 
+def _declined(turn: Turn, d: AboutTicket) -> str:
+    ticket = tickets.reject(turn.ctx, turn.person_id, d.ticket_id, turn.inc.text)
+    return turn.t("{number} has been sent to the community with your reason.", number=ticket.number)
+
+
+DECLINE = Question(
+    "reject",
+    "reason",
+    ask=N_(
+        "Why is {number} not the company's responsibility? The owner and the community will "
+        "read your reason, and the community decides."
+    ),
+    in_words=N_("Please write the reason in words."),
+    take=_declined,
+    asked_by="🚫 Not ours (nj)",
+)
+
+
 def decline(turn: Turn) -> None:
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     turn.toast()
-    turn.set_state("reject", "reason", ticket_id=ticket.id)
-    turn.say(
-        turn.t(
-            "Why is {number} not the company's responsibility? The owner and the community will "
-            "read your reason, and the community decides.",
-            number=ticket.number,
-        )
-    )
-
-
-def on_reject_message(turn: Turn) -> None:
-    assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write the reason in words."))
-        return
-    ticket = tickets.reject(turn.ctx, turn.person_id, int(turn.state.data["ticket_id"]), turn.inc.text)  # type: ignore[call-overload]
-    turn.clear_state()
-    turn.say(turn.t("{number} has been sent to the community with your reason.", number=ticket.number))
+    questions.ask(turn, DECLINE, AboutTicket(ticket.id or 0, ticket.number))
 
 
 def tasks(turn: Turn) -> None:
@@ -291,12 +293,10 @@ def team(turn: Turn) -> None:
 
 def show_card(turn: Turn) -> None:
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(turn.arg(0))
-        actor = access.load_actor(uow, turn.person_id)
         audience = turn.audience(uow)
         # The presser must be allowed to open it, and the chat it is drawn into to read it.
-        if ticket is None or not access.can_see(uow, actor, ticket) or not audience.sees_ticket(uow, ticket):
-            turn.toast(turn.t("This button is no longer valid."), alert=True)
+        ticket = pressed_ticket(turn, audience.may_open, uow)
+        if ticket is None:
             return
         rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())
         if audience.manages(ticket) and ticket.status in OPEN_STATUSES:
@@ -311,9 +311,8 @@ def show_card(turn: Turn) -> None:
 
 def extension(turn: Turn) -> None:
     """Ask the community for more time: choose how many working days."""
-    ticket = _target(turn)
+    ticket = pressed_ticket(turn, pressed.handler)
     if ticket is None:
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
         return
     days = turn.arg(1)
     turn.toast()
@@ -342,10 +341,9 @@ BUTTONS = {
     "st": start_work,
     "as": ask,
     "rs": resolve,
-    "rz": resolve_skip_photo,
     "tr": transfer,
     "ag": assign_to,
     "nj": decline,
     "cd": show_card,
 }
-FLOWS = {"ask": on_ask_message, "resolve": on_resolve_message, "reject": on_reject_message}
+CONVERSATIONS: tuple[Flow[Any], ...] = (ASK_OWNER.conversation, RESOLVE, DECLINE.conversation)

@@ -8,15 +8,19 @@ Nothing is stored until the third part is written: /cancel on the way leaves the
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from handlers.conversations import engine
 from handlers.conversations.buttons import encode
 from handlers.conversations.cards import case_lines
-from handlers.conversations.io import Button, Kind
+from handlers.conversations.engine import END, MESSAGE, TEXT, Flow, Move, pressed
+from handlers.conversations.io import Button
+from handlers.conversations.questions import AboutTicket
 from handlers.conversations.turn import Turn
 from handlers.services import typical_cases
 from handlers.services.typical_cases import PARTS, Texts
 from handlers.text import N_
 
-FLOW = "typical"
 EDIT, ASK_REMOVE, REMOVE = 1, 2, 3
 QUESTIONS = {
     "background": N_(
@@ -63,68 +67,93 @@ def button(turn: Turn) -> None:
         )
         return
     current = {p: str(getattr(case, p)) for p in PARTS} if case is not None else {}
-    turn.set_state(FLOW, PARTS[0], ticket_id=tid, number=ticket.number, current=current, written={})
-    _ask(turn, PARTS[0])
+    draft = Marking(tid, ticket.number, current=current)
+    engine.start(turn, TYPICAL, PARTS[0], draft)
+    _ask(turn, draft, PARTS[0])
 
 
-def _ask(turn: Turn, part: str) -> None:
-    assert turn.state is not None
-    data = turn.state.data
-    text = turn.t(QUESTIONS[part], number=data["number"])
-    current = data.get("current") or {}
-    assert isinstance(current, dict)
-    if part in current:
-        text += "\n\n" + turn.t("Now: “{text}”", text=current[part])
+@dataclass
+class Marking(AboutTicket):
+    current: dict[str, str] = field(default_factory=dict)  # the parts as marked before (editing)
+    written: dict[str, str] = field(default_factory=dict)  # the parts written (or kept) so far
+
+
+def _ask(turn: Turn, d: Marking, part: str) -> str:
+    text = turn.t(QUESTIONS[part], number=d.number)
+    if part in d.current:
+        text += "\n\n" + turn.t("Now: “{text}”", text=d.current[part])
         text += "\n" + turn.t("(/cancel leaves everything as it was)")
-        turn.say(text, [[Button(turn.t("Keep it as it is"), encode("tk", data["ticket_id"]))]])
-        return
+        turn.say(text, [[Button(turn.t("Keep it as it is"), encode("tk", d.ticket_id))]])
+        return part
     turn.say(text + "\n" + turn.t("(/cancel leaves everything as it was)"))
+    return part
 
 
-def keep(turn: Turn) -> None:
+def its_ticket(turn: Turn, d: Marking) -> bool:
+    return d.ticket_id == turn.arg(0)
+
+
+def keep(turn: Turn, d: Marking) -> str:
     """Editing: the part stays as it is."""
-    state = turn.state
-    current = state.data.get("current") if state is not None and state.flow == FLOW else None
-    if state is None or not isinstance(current, dict) or state.data.get("ticket_id") != turn.arg(0):
-        turn.toast(turn.t("This button is no longer valid."), alert=True)
-        return
-    turn.toast()
-    _written(turn, state.step, str(current.get(state.step, "")))
+    part = _part(turn)
+    return _written(turn, d, part, d.current.get(part, ""))
 
 
-def on_message(turn: Turn) -> None:
+def write(turn: Turn, d: Marking) -> str:
+    part = _part(turn)
+    return _written(
+        turn, d, part, typical_cases.check_part(part, turn.inc.text)
+    )  # too long: said, asked again
+
+
+def in_words(turn: Turn, d: Marking) -> str:
+    turn.say(turn.t("Please write it in words."))
+    return _part(turn)
+
+
+def _part(turn: Turn) -> str:
     assert turn.state is not None
-    if turn.inc.kind is not Kind.TEXT:
-        turn.say(turn.t("Please write it in words."))
-        return
-    part = turn.state.step
-    _written(turn, part, typical_cases.check_part(part, turn.inc.text))  # too long: said, asked again
+    return turn.state.step
 
 
-def _written(turn: Turn, part: str, text: str) -> None:
-    assert turn.state is not None
-    written = dict(turn.state.data.get("written") or {})  # type: ignore[call-overload]
-    written[part] = text
-    turn.set_state(FLOW, part, written=written)
-    following = PARTS[PARTS.index(part) + 1 :] if part in PARTS else ()
+def _written(turn: Turn, d: Marking, part: str, text: str) -> str:
+    d.written[part] = text
+    following = PARTS[PARTS.index(part) + 1 :]
     if following:
-        turn.set_state(FLOW, following[0])
-        _ask(turn, following[0])
-        return
-    tid = int(str(turn.state.data["ticket_id"]))
-    case = typical_cases.mark(turn.ctx, turn.person_id, tid, Texts(*(str(written[p]) for p in PARTS)))
-    number, edited = turn.state.data["number"], bool(turn.state.data.get("current"))
-    turn.clear_state()
+        return _ask(turn, d, following[0])
+    case = typical_cases.mark(turn.ctx, turn.person_id, d.ticket_id, Texts(*(d.written[p] for p in PARTS)))
     done = (
-        turn.t("The typical case of {number} is updated.", number=number)
-        if edited
-        else turn.t("{number} is marked as a typical case for the monthly ledger.", number=number)
+        turn.t("The typical case of {number} is updated.", number=d.number)
+        if d.current
+        else turn.t("{number} is marked as a typical case for the monthly ledger.", number=d.number)
     )
     turn.say(
         "\n".join([done, *case_lines(turn.tr, case)]),
-        [[Button("⭐ " + turn.t("Edit or remove"), encode("ty", tid))]],
+        [[Button("⭐ " + turn.t("Edit or remove"), encode("ty", d.ticket_id))]],
     )
+    return END
 
 
-BUTTONS = {"ty": button, "tk": keep}
-FLOWS = {FLOW: on_message}
+def _rows(part: str, then: str) -> dict[tuple[str, str], Move[Marking]]:
+    return {
+        (part, TEXT): Move(write, to=(then,)),
+        (part, MESSAGE): Move(in_words),
+        (part, pressed("tk")): Move(keep, to=(then,), when=its_ticket),
+    }
+
+
+TYPICAL = Flow(
+    "typical",
+    Marking,
+    {
+        **_rows("background", "handling"),
+        **_rows("handling", "outcome"),
+        **_rows("outcome", END),
+    },
+    starts=(("⭐ Typical case (ty), or ✏️ Edit (ty:…:1)", "background"),),
+    otherwise=N_("Please write it in words."),
+    doc="An official marks a typical case: three parts, each written or kept as it was.",
+)
+
+BUTTONS = {"ty": button}
+CONVERSATIONS: tuple[Flow[Marking], ...] = (TYPICAL,)

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from handlers.domain import Company, Estate, Invite, Office, Person, Role, RoleKind
 from handlers.rules.categories import Duty
+from handlers.services.update_reads import UpdateReads, current
 from storage.mapping import to_domain
 from storage.repositories.base import KeyedRepository, MemoisedRepository, Repository
 from storage.repositories.erasure import erase_person
@@ -39,11 +40,42 @@ class EstateRepository(MemoisedRepository[Estate, EstateRow], KeyedRepository[Es
         return self._many(col(EstateRow.community_id).in_(list(community_ids)), order=col(EstateRow.id))
 
 
+def _shared(session: Session) -> UpdateReads | None:
+    """What this update has read of people (handlers/services/update_reads.py), unless this unit of work
+    wrote a person or a role: from then on it reads what it wrote, which may never be committed."""
+    return None if session.info.get("wrote_people") else current()
+
+
+def _wrote(session: Session) -> None:
+    session.info["wrote_people"] = True
+    reads = current()
+    if reads is not None:
+        reads.forget()
+
+
 class PersonRepository(Repository[Person, PersonRow]):
+    """People; within one update each is read once (its units of work share the read)."""
+
     row, domain = PersonRow, Person
+
+    def get(self, id: int) -> Person | None:
+        reads = _shared(self.session)
+        if reads is None:
+            return super().get(id)
+        known, found = reads.person(id)
+        if not known:
+            found = super().get(id)
+            reads.keep_person(found)
+            reads.people.setdefault(id, None)
+        return found
 
     def by_telegram_id(self, telegram_id: int) -> Person | None:
         """Every update starts here, so a plain statement on the session's connection, not the ORM."""
+        reads = _shared(self.session)
+        if reads is not None:
+            known, found = reads.by_telegram(telegram_id)
+            if known:
+                return found
         t = PersonRow.__table__  # type: ignore[attr-defined]
         stmt = prepared(
             self.session,
@@ -51,12 +83,24 @@ class PersonRepository(Repository[Person, PersonRow]):
             lambda _: sa_select(*t.columns).where(t.c.telegram_id == bindparam("telegram_id")),
         )
         row = connection_of(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
-        return to_domain(row, Person) if row is not None else None
+        person = to_domain(row, Person) if row is not None else None
+        if reads is not None:
+            reads.keep_person(person, telegram_id)
+        return person
+
+    def add(self, item: Person) -> Person:
+        _wrote(self.session)
+        return super().add(item)
+
+    def save(self, item: Person) -> Person:
+        _wrote(self.session)
+        return super().save(item)
 
     def by_key(self, key: str) -> Person | None:
         return self._one(col(PersonRow.key) == key)
 
     def erase(self, person_id: int, into: int, their_tickets: Sequence[int]) -> None:
+        _wrote(self.session)
         erase_person(self.session, person_id, into, their_tickets)
 
     def with_roles(self) -> list[Person]:
@@ -67,13 +111,31 @@ class PersonRepository(Repository[Person, PersonRow]):
 
 
 class RoleRepository(Repository[Role, RoleRow]):
+    """Roles; within one update a person's active roles are read once (with the person: the actor)."""
+
     row, domain = RoleRow, Role
 
     def of_person(self, person_id: int, active_only: bool = True) -> list[Role]:
+        reads = _shared(self.session) if active_only else None
+        if reads is not None:
+            known = reads.roles_of(person_id)
+            if known is not None:
+                return known
         where = [col(RoleRow.person_id) == person_id]
         if active_only:
             where.append(col(RoleRow.active).is_(True))
-        return self._many(*where, order=col(RoleRow.id))
+        found = self._many(*where, order=col(RoleRow.id))
+        if reads is not None:
+            reads.keep_roles(person_id, found)
+        return found
+
+    def add(self, item: Role) -> Role:
+        _wrote(self.session)
+        return super().add(item)
+
+    def save(self, item: Role) -> Role:
+        _wrote(self.session)
+        return super().save(item)
 
     def at_estate(self, estate_id: int, kind: RoleKind, duty: Duty | None = None) -> list[Role]:
         where = [col(RoleRow.estate_id) == estate_id, col(RoleRow.kind) == kind.value, col(RoleRow.active)]
