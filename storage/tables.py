@@ -138,6 +138,9 @@ class TicketRow(SQLModel, table=True):
         ),
         # Who reported what in a week or a month (digests, figures), by estate.
         Index("ix_ticket_created_estate", "created_at", "estate_id"),
+        # A month's ledger walks an estate's tickets by id, a page at a time: each page starts where the
+        # last ended (without it every page read and sorted all of the estate's tickets again).
+        Index("ix_ticket_estate_id", "estate_id", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=24, unique=True)
