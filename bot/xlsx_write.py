@@ -52,7 +52,7 @@ def clean(text: str) -> str:
 
 
 def escape(text: str) -> str:
-    """Clean text, escaped for an XML text node (or a double-quoted attribute, with `quote`)."""
+    """Clean text, escaped for an XML text node (`attribute` for a double-quoted attribute)."""
     if _SPECIAL.search(text) is None and len(text) <= MAX_TEXT:
         return text
     return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
