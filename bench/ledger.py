@@ -1,15 +1,24 @@
-"""Writing a month's ledger (台账) of 100,000 tickets: time and peak memory of `/ledger` building it.
+"""Writing a month's ledger (台账) of 100,000 tickets: time and peak memory of `/ledger` building it, and
+of its two parts apart.
 
     .venv/bin/python bench/ledger.py                               # SQLite, 100,000 tickets
-    .venv/bin/python bench/ledger.py --tickets 10000 100000 --database-url postgresql+psycopg://postgres@127.0.0.1/test
+    .venv/bin/python bench/ledger.py --tickets 10000 100000 --database-url postgresql+psycopg://postgres@127.0.0.1/wuye_bench_ledger
+    .venv/bin/python bench/ledger.py --parts rows                  # only the rows
 
 The tickets are copies of one ticket opened through the real use case, spread over November at 海滨花园,
 each with the history of a handled case (opened, acknowledged, resolved, confirmed, rated), so every
-row is read with its events and every figure counted. The build (read, write the XLSX as rows come in
-openpyxl's write-only mode, the GBK CSV beside it, keep the version) runs in a child process of its
-own, whose peak resident memory is shown whole (the interpreter and the libraries included) and as
-the growth during the build. Target: under 30 s and under 200 MB. On PostgreSQL each size gets a
-schema of its own, dropped afterwards.
+row is read with its events and every figure counted. Each part runs in a child process of its own,
+whose peak resident memory is shown whole (the interpreter and the libraries included) and as the
+growth during the part; wall and CPU seconds (the CPU seconds are the process's own, whatever else the
+machine runs):
+
+- rows: the 问题台账 sheet, its rows read a page at a time and written into the XLSX and the GBK CSV as
+  they come (成果指标 left empty, nothing kept);
+- figures: the 成果指标 figures of the street and each estate (`ledger_data`, no file written);
+- build: the whole of `/ledger`: both, the typical cases, and the version kept.
+
+Target (#18): the whole build under 30 s and under 200 MB. On PostgreSQL each size gets a schema of its
+own, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -152,41 +161,70 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def _build(url: str, out: Any) -> None:
-    """In the child: build and keep the ledger of 嘉莲街道 for November, as /ledger does."""
+def _peak_mb() -> float:
+    """This process's own peak resident memory (VmHWM). Not getrusage's ru_maxrss: a spawned child's
+    counts the parent's resident memory it was forked with before it exec'd (Linux keeps the larger),
+    and the parent has just written 100,000 tickets."""
+    with open("/proc/self/status") as f:
+        found = next(line for line in f if line.startswith("VmHWM:"))
+    return int(found.split()[1]) / 1024
+
+
+PARTS = ("rows", "figures", "build")
+
+
+def _build(url: str, part: str, out: Any) -> None:
+    """In the child: one part of the ledger of 嘉莲街道 for November, as /ledger builds it."""
     app = build_app(Settings(database_url=url), clock=FixedClock(BUILD_AT))
     words = load_translations().for_lang(LEDGER_LANG)
     assert app.ctx.documents is not None
-    with app.ctx.uow() as uow:
-        office = uow.offices.by_key("jialian-street")
-        assert office is not None and office.id is not None
+    draw = drawer(app.ctx.documents, words)
     governed = ledger.office_scope(app.ctx, "jialian-street")
+    november = Period.month(2026, 11)
     before = _rss_mb()
-    started = time.perf_counter()
-    found = ledger.ledger(app.ctx, governed, Period.month(2026, 11), drawer(app.ctx.documents, words), None)
-    took = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    v = found.version
-    out.send((took, peak, peak - before, v.rows, len(v.xlsx or b""), len(v.csv or b"")))
+    started, cpu = time.perf_counter(), time.process_time()
+    rows, xlsx, csv_size = None, 0, 0
+    if part == "build":
+        v = ledger.ledger(app.ctx, governed, november, draw, None).version
+        rows, xlsx, csv_size = v.rows, len(v.xlsx or b""), len(v.csv or b"")
+    else:
+        with app.ctx.uow() as uow:
+            data = ledger.ledger_data(
+                app.ctx, uow, governed, november, BUILD_AT, 1, with_figures=part == "figures"
+            )
+            if part == "rows":
+                files = draw(data)
+                rows, xlsx, csv_size = files.rows, len(files.xlsx), len(files.csv)
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = _peak_mb()
+    out.send((took, cpu, peak, peak - before, rows, xlsx, csv_size))
 
 
-def measure(size: int, base: str | None, tmp: Path) -> list[Any]:
+def _child(url: str, part: str) -> tuple[Any, ...]:
+    ctx = multiprocessing.get_context("spawn")  # a fresh process: its peak is the part's own
+    mine, theirs = ctx.Pipe()
+    child = ctx.Process(target=_build, args=(url, part, theirs))
+    child.start()
+    found: tuple[Any, ...] = mine.recv()
+    child.join()
+    return found
+
+
+def measure(size: int, base: str | None, tmp: Path, parts: list[str]) -> list[list[Any]]:
     url, cleanup = _database(base, tmp, size)
     try:
         populate(url, size)
-        ctx = multiprocessing.get_context("spawn")  # a fresh process: its peak is the build's own
-        mine, theirs = ctx.Pipe()
-        child = ctx.Process(target=_build, args=(url, theirs))
-        child.start()
-        took, peak, grown, rows, xlsx, csv_size = mine.recv()
-        child.join()
+        return [[size, part, *_child(url, part)] for part in parts]
     finally:
         if cleanup is not None:
             admin, schema = cleanup
             with admin.begin() as c:
                 c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
-    return [size, rows, took, peak, grown, xlsx / 2**20, csv_size / 2**20]
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f}" if n else "—"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,25 +232,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     parser.add_argument("--tickets", type=int, nargs="+", default=[100_000])
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (default: SQLite files)")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
     args = parser.parse_args(argv)
     db = "postgresql" if args.database_url else "sqlite"
     with tempfile.TemporaryDirectory(prefix="wuye-ledger-") as tmp:
-        results = [measure(size, args.database_url, Path(tmp)) for size in args.tickets]
+        results = [
+            r for size in args.tickets for r in measure(size, args.database_url, Path(tmp), args.parts)
+        ]
+    header = ["database", "tickets", "part", "rows", "wall s", "cpu s", "peak RSS MB", "growth MB"]
     print(
         table(
-            ["database", "tickets", "rows", "build s", "peak RSS MB", "growth MB", "xlsx MB", "csv MB"],
+            [*header, "xlsx MB", "csv MB"],
             [
                 [
                     db,
-                    f"{r[0]:,}",
-                    f"{r[1]:,}",
-                    f"{r[2]:.1f}",
-                    f"{r[3]:.0f}",
-                    f"{r[4]:.0f}",
-                    f"{r[5]:.1f}",
-                    f"{r[6]:.1f}",
+                    f"{size:,}",
+                    part,
+                    f"{rows:,}" if rows is not None else "—",
+                    f"{took:.1f}",
+                    f"{cpu:.1f}",
+                    f"{peak:.0f}",
+                    f"{grown:.0f}",
+                    _mb(xlsx),
+                    _mb(csv_size),
                 ]
-                for r in results
+                for size, part, took, cpu, peak, grown, rows, xlsx, csv_size in results
             ],
         )
     )

@@ -6,7 +6,7 @@ handlers/rules/worktime.py), since they import nothing outside handlers.rules.""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -38,9 +38,9 @@ from handlers.domain import (
     TypicalCase,
     WebCode,
 )
-from handlers.rules.categories import Duty
+from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.figures import Figures
-from handlers.rules.lifecycle import Status
+from handlers.rules.lifecycle import Event, Status
 from handlers.rules.revenue import DisclosureKind
 from handlers.text import Lang
 
@@ -77,6 +77,10 @@ class PersonRepository(Protocol):
     def get(self, id: int) -> Person | None: ...
     def by_telegram_id(self, telegram_id: int) -> Person | None: ...
     def by_key(self, key: str) -> Person | None: ...
+    def names(self, ids: Collection[int]) -> dict[int, str]:
+        """The display names of those of `ids` who exist and have not deleted their data."""
+        ...
+
     def with_roles(self) -> list[Person]:
         """Everyone the setup file names or who holds a role (active or not), oldest first."""
         ...
@@ -159,6 +163,47 @@ class Activity:
     supervised: int = 0
 
 
+@dataclass(frozen=True)
+class LedgerTicket:
+    """What a row of the monthly ledger (台账) shows of a ticket, read without the rest (its policy
+    snapshot, reminders, drafts): handlers/services/ledger.py."""
+
+    id: int
+    number: str
+    category: Category
+    urgency: Urgency
+    description: str
+    location: str | None
+    status: Status
+    privacy: Privacy
+    reporter_id: int | None
+    reporter_unit: str | None
+    assignee_id: int | None
+    department_office_id: int | None
+    created_at: datetime
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None
+    due_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    extension_requested_until: datetime | None
+    rung: int
+    supervised: bool
+    reopen_count: int
+    rating: int | None
+
+
+@dataclass(frozen=True)
+class EventMark:
+    """One event of a ticket as a list needs it: its kind, moment, and the one value of its data that
+    was asked for (as text; None when it has none)."""
+
+    ticket_id: int
+    event: Event
+    at: datetime
+    value: str | None
+
+
 class TicketRepository(Protocol):
     def get(self, id: int) -> Ticket | None: ...
     def by_number(self, number: str) -> Ticket | None: ...
@@ -194,9 +239,10 @@ class TicketRepository(Protocol):
 
     def for_ledger(
         self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
-    ) -> list[Ticket]:
+    ) -> list[LedgerTicket]:
         """The estate's tickets open at some moment of [start, end) or closed in it (reported before
-        `end`, and not closed before `start`), by id, the first `limit` after `after_id`: a page."""
+        `end`, and not closed before `start`), by id, the first `limit` after `after_id`: a page, with
+        only the columns a ledger's row shows."""
         ...
 
 
@@ -205,6 +251,12 @@ class EventRepository(Protocol):
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]: ...
     def of_tickets(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketEvent]]:
         """Each ticket's history, oldest first (tickets without any are left out)."""
+        ...
+
+    def marks(self, ticket_ids: Sequence[int], wanted: Mapping[Event, str | None]) -> list[EventMark]:
+        """The tickets' events of the kinds `wanted` names, by ticket and then oldest first, each with
+        the value of the key of its data `wanted` names for its kind (None: no value asked for). Only
+        what is asked is read: no history is built."""
         ...
 
 
@@ -399,13 +451,15 @@ class LedgerRepository(Protocol):
     """The monthly ledgers (台账) as sent, each version kept."""
 
     def get(self, id: int) -> LedgerVersion | None: ...
-    def latest(self, scope_kind: str, scope_id: int, month: str) -> LedgerVersion | None:
-        """The newest version of the scope's month, with its files (None if never built)."""
+    def latest(self, scope_kind: str, scope_id: int, month: str, files: bool = True) -> LedgerVersion | None:
+        """The newest version of the scope's month, with its files unless `files` is False (then
+        `xlsx` and `csv` are None: tens of megabytes not read); None if never built."""
         ...
 
     def add(self, item: LedgerVersion, named: Collection[int]) -> LedgerVersion | None:
         """Keep a new version and the people its files name (so erasing one of them drops the files);
-        None, and nothing kept, when another process kept that version number first."""
+        None, and nothing kept, when another process kept that version number first. The files are
+        written without copies of them piling up where the database allows it (SQLite: in pieces)."""
         ...
 
 

@@ -140,6 +140,9 @@ class TicketRow(SQLModel, table=True):
         Index("ix_ticket_created_estate", "created_at", "estate_id"),
         # The figures' "overdue now": by estate, past the deadline, reported before the period's end.
         _partial("ix_ticket_running_due", "estate_id", "due_at", "created_at", where=RUNNING_TICKET),
+        # A month's ledger walks an estate's tickets by id, a page at a time: each page starts where the
+        # last ended (without it every page read and sorted all of the estate's tickets again).
+        Index("ix_ticket_estate_id", "estate_id", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     number: str = Field(max_length=24, unique=True)

@@ -8,13 +8,13 @@ conversations' (handlers/conversations/ledger_sheets.py), handed in as `draw`.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind, Ticket, TicketEvent
-from handlers.ports import UnitOfWork, WorkbookFiles
+from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind, Ticket
+from handlers.ports import EventMark, LedgerTicket, UnitOfWork, WorkbookFiles
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.figures import Figures, total
 from handlers.rules.lifecycle import Event, Status
@@ -28,6 +28,7 @@ from handlers.services.figures import Scope, ScopeKind, figures_by_estate, scope
 from handlers.services.settings import min_sample
 
 PAGE = 1000  # tickets read at a time: a month of a district is written as it is read, never held whole
+NAMES_HELD = 10_000  # people's names remembered while a ledger is written (then forgotten, read again)
 
 _AREA = {OfficeKind.COMMUNITY: ScopeKind.COMMUNITY, OfficeKind.STREET: ScopeKind.STREET}
 _AREA[OfficeKind.BUREAU] = ScopeKind.DISTRICT
@@ -199,7 +200,7 @@ def ledger(
     (or its files were erased, or `new`), the next version, built now and kept."""
     month, kind, scope_id = str(period), governed.scope.kind.value, governed.scope.id
     with ctx.uow() as uow:
-        latest = uow.ledgers.latest(kind, scope_id, month)
+        latest = uow.ledgers.latest(kind, scope_id, month, files=not new)  # a new one: its number only
         if latest is not None and not latest.erased and not new:
             return LedgerFile(latest, governed, fresh=False)
         now = ctx.clock.now()
@@ -220,13 +221,23 @@ def ledger(
 
 # ---- what the files show ---------------------------------------------------------------------------
 def ledger_data(
-    ctx: Context, uow: UnitOfWork, governed: LedgerScope, period: Period, now: datetime, version: int
+    ctx: Context,
+    uow: UnitOfWork,
+    governed: LedgerScope,
+    period: Period,
+    now: datetime,
+    version: int,
+    with_figures: bool = True,
 ) -> LedgerData:
+    """What the files show; `with_figures=False` leaves 成果指标 empty (to measure the rows alone:
+    bench/ledger.py)."""
     start, end = period.span(ctx.tz)
     estates = _ordered(uow, scope_estates(uow, governed.scope))
     minimum = min_sample(uow)
-    counted = figures_by_estate(uow, [e.id or 0 for e in estates], start, end, now, minimum)
-    by_estate = [(e.name, counted[e.id or 0]) for e in estates]
+    counted = (
+        figures_by_estate(uow, [e.id or 0 for e in estates], start, end, now, minimum) if with_figures else {}
+    )
+    by_estate = [(e.name, counted[e.id or 0]) for e in estates if with_figures]
     whole = total([f for _, f in by_estate], minimum)
     data = LedgerData(
         governed,
@@ -250,7 +261,8 @@ def _ordered(uow: UnitOfWork, estate_ids: Sequence[int]) -> list[Estate]:
 
 
 class _Names:
-    """Names read once per ledger: estates' companies and offices, handlers, departments."""
+    """Names read once per ledger: estates' companies and offices; and people (handlers and reporters)
+    read a page at a time, at most NAMES_HELD held."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -280,28 +292,51 @@ class _Names:
             self.companies[company_id] = company.name if company else ""
         return self.companies[company_id]
 
+    def read(self, person_ids: Iterable[int | None]) -> None:
+        """The people of a page, those not held yet in one read (None: gone, or their data deleted)."""
+        missing = {i for i in person_ids if i is not None and i not in self.people}
+        if not missing:
+            return
+        if len(self.people) + len(missing) > NAMES_HELD:
+            self.people = {}
+        found = self.uow.people.names(missing)
+        self.people.update((i, found.get(i)) for i in missing)
+
     def person(self, person_id: int) -> str | None:
         if person_id not in self.people:
-            person = self.uow.people.get(person_id)
-            gone = person is None or person.deleted_at is not None
-            self.people[person_id] = None if gone or person is None else person.display_name
+            self.read([person_id])
         return self.people[person_id]
+
+
+# The events a row shows, each with the key of its data it reads.
+_MARKS: dict[Event, str | None] = {
+    Event.OPEN: "ack_due_at",
+    Event.ACKNOWLEDGE: None,
+    Event.EXTENSION_GRANT: "until",
+    Event.ESCALATE: "rung",
+}
 
 
 def _entries(
     uow: UnitOfWork, estates: list[Estate], start: datetime, end: datetime, government: bool, named: set[int]
 ) -> Iterator[LedgerEntry]:
+    """The rows, a page of tickets at a time: the page, the events its rows show (not the histories),
+    the names of its people in one read each; nothing of a page is kept once it is written."""
     names = _Names(uow)
     for estate in estates:
         after = 0
         while page := uow.tickets.for_ledger(estate.id or 0, start, end, after, PAGE):
-            histories = uow.events.of_tickets([t.id or 0 for t in page])
+            marks: dict[int, list[EventMark]] = {}
+            for mark in uow.events.marks([t.id for t in page], _MARKS):
+                marks.setdefault(mark.ticket_id, []).append(mark)
+            shown = [t.reporter_id for t in page if reporter_shown(t, government)]
+            names.read(shown + [t.assignee_id for t in page if t.department_office_id is None])
             for ticket in page:
-                yield _entry(names, estate, ticket, histories.get(ticket.id or 0, []), government, named)
-            after = page[-1].id or 0
+                yield _entry(names, estate, ticket, marks.get(ticket.id, []), government, named)
+            after = page[-1].id
 
 
-def reporter_shown(ticket: Ticket, government: bool) -> bool:
+def reporter_shown(ticket: Ticket | LedgerTicket, government: bool) -> bool:
     """The reporter's name and unit, as the privacy tier lets the ledger's readers see them: the
     government side unless the owner chose nobody; the company side only when they chose everyone."""
     if ticket.reporter_id is None or ticket.privacy is Privacy.NOBODY:
@@ -314,7 +349,7 @@ def _moment(value: Any) -> datetime | None:
 
 
 def _entry(
-    names: _Names, estate: Estate, t: Ticket, events: list[TicketEvent], government: bool, named: set[int]
+    names: _Names, estate: Estate, t: LedgerTicket, marks: list[EventMark], government: bool, named: set[int]
 ) -> LedgerEntry:
     reporter = unit = hidden = None
     if reporter_shown(t, government) and t.reporter_id is not None:
@@ -333,10 +368,17 @@ def _entry(
         handler = names.person(t.assignee_id)
         if handler is not None:
             named.add(t.assignee_id)
-    opened = next((e for e in events if e.event is Event.OPEN), None)
-    acknowledged = next((e for e in events if e.event is Event.ACKNOWLEDGE), None)
-    granted = [e for e in events if e.event is Event.EXTENSION_GRANT]
-    rungs = [Rung(str(e.data["rung"])) for e in events if e.event is Event.ESCALATE and e.data.get("rung")]
+    opened = acknowledged = granted = None
+    rungs: list[Rung] = []
+    for mark in marks:  # oldest first: the opening, the first acknowledgement, the last extension granted
+        if mark.event is Event.OPEN:
+            opened = opened or mark
+        elif mark.event is Event.ACKNOWLEDGE:
+            acknowledged = acknowledged or mark
+        elif mark.event is Event.EXTENSION_GRANT:
+            granted = mark
+        elif mark.event is Event.ESCALATE and mark.value:
+            rungs.append(Rung(mark.value))
     highest = max(rungs, key=RUNG_ORDER.index, default=None)
     if t.rung and (highest is None or RUNG_ORDER.index(highest) < t.rung):
         highest = RUNG_ORDER[t.rung]
@@ -357,11 +399,11 @@ def _entry(
         reported_at=t.created_at,
         handler=handler,
         department=t.department_office_id is not None,
-        ack_due_at=(_moment(opened.data.get("ack_due_at")) if opened else None) or t.ack_due_at,
+        ack_due_at=(_moment(opened.value) if opened else None) or t.ack_due_at,
         acknowledged_at=acknowledged.at if acknowledged else t.acknowledged_at,
         due_at=t.due_at,
         resolved_at=t.resolved_at,
-        extended_until=_moment(granted[-1].data.get("until")) if granted else None,
+        extended_until=_moment(granted.value) if granted else None,
         extension_requested_until=t.extension_requested_until,
         status=t.status,
         closed_at=t.closed_at,

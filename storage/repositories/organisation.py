@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -17,6 +17,8 @@ from storage.repositories.base import KeyedRepository, MemoisedRepository, Repos
 from storage.repositories.erasure import erase_person
 from storage.repositories.statements import connection_of, prepared
 from storage.tables import CompanyRow, EstateRow, InviteRow, OfficeRow, PersonRow, RoleRow
+
+_CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
 
 
 class OfficeRepository(MemoisedRepository[Office, OfficeRow], KeyedRepository[Office, OfficeRow]):
@@ -98,6 +100,15 @@ class PersonRepository(Repository[Person, PersonRow]):
 
     def by_key(self, key: str) -> Person | None:
         return self._one(col(PersonRow.key) == key)
+
+    def names(self, ids: Collection[int]) -> dict[int, str]:
+        t = PersonRow.__table__  # type: ignore[attr-defined]
+        found: dict[int, str] = {}
+        wanted = sorted(set(ids))
+        for chunk in (wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)):
+            stmt = sa_select(t.c.id, t.c.display_name).where(t.c.id.in_(chunk), t.c.deleted_at.is_(None))
+            found.update((i, name) for i, name in connection_of(self.session).execute(stmt))
+        return found
 
     def erase(self, person_id: int, into: int, their_tickets: Sequence[int]) -> None:
         _wrote(self.session)

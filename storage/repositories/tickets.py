@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, distinct, func, or_, text, update
+from sqlalchemy import String, and_, bindparam, case, distinct, func, literal_column, null, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
-from handlers.ports import Activity, ListCount, ListScope, StaleTicket, TicketList
+from handlers.ports import (
+    Activity,
+    EventMark,
+    LedgerTicket,
+    ListCount,
+    ListScope,
+    StaleTicket,
+    TicketList,
+)
+from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import Rung
 from storage.mapping import to_domain, to_row_values
@@ -29,6 +40,14 @@ from storage.tables import (
 )
 
 _CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
+# A ledger's ticket, column by column; the four enumerations are the 3rd, 4th, 7th and 8th.
+_LEDGER_COLUMNS = [f.name for f in fields(LedgerTicket)]
+assert [_LEDGER_COLUMNS[i] for i in (2, 3, 6, 7)] == ["category", "urgency", "status", "privacy"]
+
+
+def _values(kind: type[Enum]) -> dict[Any, Any]:
+    """Stored value -> member: looked up, not constructed (Enum(value) costs a microsecond a call)."""
+    return {m.value: m for m in kind}
 
 
 def _ticket_update(session: Session) -> Any:
@@ -219,15 +238,28 @@ class TicketRepository(Repository[Ticket, TicketRow]):
 
     def for_ledger(
         self, estate_id: int, start: datetime, end: datetime, after_id: int, limit: int
-    ) -> list[Ticket]:
-        return self._many(
-            col(TicketRow.estate_id) == estate_id,
-            col(TicketRow.id) > after_id,
-            col(TicketRow.created_at) < end,
-            or_(col(TicketRow.closed_at).is_(None), col(TicketRow.closed_at) >= start),
-            order=col(TicketRow.id),
-            limit=limit,
+    ) -> list[LedgerTicket]:
+        # Only the columns a row shows, straight into LedgerTicket: no policy snapshot to decode, no
+        # domain mapping by name (a month of a district is 100,000 of these).
+        t = self._table
+        stmt = (
+            sa_select(*(t.c[name] for name in _LEDGER_COLUMNS))
+            .where(
+                t.c.estate_id == estate_id,
+                t.c.id > after_id,
+                t.c.created_at < end,
+                or_(t.c.closed_at.is_(None), t.c.closed_at >= start),
+            )
+            .order_by(t.c.id)
+            .limit(limit)
         )
+        category, urgency, status, privacy = (_values(k) for k in (Category, Urgency, Status, Privacy))
+        return [
+            LedgerTicket(
+                r[0], r[1], category[r[2]], urgency[r[3]], r[4], r[5], status[r[6]], privacy[r[7]], *r[8:]
+            )
+            for r in connection_of(self.session).execute(stmt).all()
+        ]
 
     def due(self, now: datetime, limit: int) -> list[Ticket]:
         return self._many(
@@ -262,6 +294,30 @@ class EventRepository(Repository[TicketEvent, TicketEventRow]):
         added = super().add(item)
         follow_event(self.session, added)
         return added
+
+    def marks(self, ticket_ids: Sequence[int], wanted: Mapping[Event, str | None]) -> list[EventMark]:
+        e = self._table
+        kinds = {k.value: k for k in wanted}
+        keyed = [(e.c.event == k.value, e.c.data[key].as_string()) for k, key in wanted.items() if key]
+        value = case(*keyed, else_=None) if keyed else null()
+        # SQLite, without statistics, would rather look the few kinds up in the index by kind and time
+        # (and read every such event ever) than the many tickets in the index by ticket: `+event` keeps
+        # the kind a filter. PostgreSQL weighs them by its statistics.
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        event = literal_column("+ticket_event.event", String) if sqlite else e.c.event
+        found: list[EventMark] = []
+        ids = sorted(set(ticket_ids))
+        for chunk in (ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)):
+            stmt = (
+                sa_select(e.c.ticket_id, e.c.event, e.c.at, value)
+                .where(e.c.ticket_id.in_(chunk), event.in_(sorted(kinds)))
+                .order_by(e.c.ticket_id, e.c.id)
+            )
+            found += [
+                EventMark(ticket_id, kinds[kind], at, None if v is None else str(v))
+                for ticket_id, kind, at, v in connection_of(self.session).execute(stmt)
+            ]
+        return found
 
     def of_ticket(self, ticket_id: int) -> list[TicketEvent]:
         return self._many(col(TicketEventRow.ticket_id) == ticket_id, order=col(TicketEventRow.id))

@@ -294,6 +294,43 @@ def test_the_workbook_carries_its_build_time_so_the_same_data_gives_the_same_byt
     assert entries and {e.date_time for e in entries} == {(2026, 12, 5, 2, 0, 0)}
 
 
+def test_the_rows_are_the_same_whatever_the_page_size_and_however_few_names_are_held(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows are read a page at a time with the events they show and their people's names, and names
+    are forgotten past NAMES_HELD: pages of 2 tickets and 1 name held give the very same files."""
+    november(world)
+    governed = govern(world, WU_STREET)
+    draw = drawer(RevenueDocuments(), ZH)
+
+    def made() -> tuple[bytes, bytes, int]:
+        with world.ctx.uow() as uow:
+            files = draw(ledger.ledger_data(world.ctx, uow, governed, NOVEMBER, BUILT, 1))
+            return files.xlsx, files.csv, files.rows
+
+    whole = made()
+    monkeypatch.setattr(ledger, "PAGE", 2)
+    monkeypatch.setattr(ledger, "NAMES_HELD", 1)
+    assert made() == whole and whole[2] == 6
+
+
+def test_the_events_a_row_shows_are_read_with_the_one_value_asked_of_each(world: World) -> None:
+    t = november(world)
+    wanted = {Event.OPEN: "ack_due_at", Event.EXTENSION_GRANT: "until", Event.ACKNOWLEDGE: None}
+    with world.ctx.uow() as uow:
+        marks = uow.events.marks([t["extended"], t["model"]], wanted)
+    history = {k: [e for e in world.events(t[k]) if e.event in wanted] for k in ("model", "extended")}
+    expected = [
+        (e.ticket_id, e.event, e.at, e.data.get(wanted[e.event] or "")) for k in ("model", "extended")
+        for e in history[k]
+    ]  # fmt: skip
+    assert [(m.ticket_id, m.event, m.at, m.value) for m in marks] == expected
+    assert [m.event for m in marks if m.ticket_id == t["extended"]] == [
+        Event.OPEN, Event.ACKNOWLEDGE, Event.EXTENSION_GRANT
+    ]  # fmt: skip
+    assert all(m.value for m in marks if m.event is not Event.ACKNOWLEDGE)
+
+
 def test_text_that_looks_like_a_formula_stays_text(world: World) -> None:
     november(world)
     data = build(world, WU_STREET).version.xlsx
