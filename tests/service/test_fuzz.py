@@ -227,7 +227,7 @@ def make_input(rng: random.Random, talk: Talk, world: World, n: int) -> Incoming
         update_id=10_000 + n,
     )
     roll = rng.random()
-    shown = talk.buttons(chat)
+    shown = talk.buttons(chat, limit=30)  # the newest thirty: what a press below picks from
     if roll < 0.3 and shown:  # a button this chat was shown, pressed now (maybe long after)
         data, message = rng.choice(shown[:30])
         return replace(
