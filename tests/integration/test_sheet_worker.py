@@ -54,11 +54,12 @@ def test_a_file_that_reads_comes_back_as_rows() -> None:
 
 
 def test_a_reader_that_never_stops_is_stopped_by_its_cpu_limit() -> None:
-    began = time.monotonic()
     outcome = read_in_child(b"x", "q.csv", reader=slow_readers.spin)
     assert outcome.read == TOO_COMPLEX
+    # The child said so itself, having spent its CPU seconds: stopped by neither the hard limit behind
+    # them (it would have died without a word) nor the wall-clock one (answered for it: no usage). Not
+    # timed here: on a busy machine CPU seconds take longer than seconds.
     assert outcome.usage is not None and outcome.usage.cpu_seconds < CPU_SECONDS + 0.5
-    assert time.monotonic() - began < CPU_SECONDS + 3
 
 
 def test_a_reader_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
