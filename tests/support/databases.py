@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar, cast
 
+import pytest
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
@@ -31,6 +32,14 @@ from storage.engine import make_engine
 from storage.migrate import upgrade
 
 T = TypeVar("T")
+
+# For a test of a thousand inputs or more: on SQLite in the daily loop (-m "not slow"), on PostgreSQL as
+# well in the whole suite (the `database_url` fixture's two databases, the second marked slow).
+slow_on_postgresql = pytest.mark.parametrize(
+    "database_url",
+    ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow])],
+    indirect=True,
+)
 
 # Catalog entries that say what a schema is: tables, columns, defaults and constraints. A test that
 # changes one (none should) leaves a schema the pool does not hand out again.
@@ -52,11 +61,7 @@ _FINGERPRINT = text(
     ) AS parts
     """
 )
-_RESTART_SEQUENCES = text(
-    "SELECT count(setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)) "
-    "FROM pg_sequences WHERE schemaname = :schema"
-)
-_SETVAL = text("SELECT setval(CAST(:sequence AS regclass), :value)")
+_SEQUENCES = text("SELECT sequencename, start_value FROM pg_sequences WHERE schemaname = :schema")
 
 
 def schema_url(server: str, schema: str) -> str:
@@ -106,10 +111,11 @@ class SchemaPool:
 
     def __init__(self, server: str) -> None:
         self.server = server
-        self._admin = admin_engine(server)
+        self._admin = make_engine(server, pool_size=1)  # kept open: a test's turn costs no connection
         self._free: list[str] = []
         self._made: dict[str, tuple[str, str]] = {}  # schema -> (fingerprint, revision) when migrated
         self._children_first: list[str] | None = None  # the tables, each before those it refers to
+        self._sequences: dict[str, int] = {}  # each sequence's first value
         self._lock = threading.Lock()
 
     @contextmanager
@@ -140,29 +146,38 @@ class SchemaPool:
             engine.dispose()
         with self._admin.begin() as connection:
             self._made[schema] = self._state(connection, schema)
+            self._sequences = {str(s): int(v) for s, v in connection.execute(_SEQUENCES, {"schema": schema})}
         return schema
 
     @staticmethod
     def _state(connection: Connection, schema: str) -> tuple[str, str]:
-        fingerprint = str(connection.execute(_FINGERPRINT, {"schema": schema}).scalar_one())
-        revisions = connection.execute(text(f'SELECT version_num FROM "{schema}".alembic_version'))
-        return fingerprint, ",".join(sorted(revisions.scalars()))
+        """The schema's catalog fingerprint and its revision, in one round trip."""
+        revisions = (
+            f"SELECT string_agg(version_num, ',' ORDER BY version_num) FROM \"{schema}\".alembic_version"
+        )
+        fingerprint, revision = connection.execute(
+            text(f"SELECT ({_FINGERPRINT.text}), ({revisions})"), {"schema": schema}
+        ).one()
+        return str(fingerprint), str(revision)
 
     def _empty(self, schema: str) -> bool:
         """Empty `schema` for the next test; False (and the schema dropped) if it is not as migrated."""
         with self._admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '10s'"))  # a connection left open: fail
+            # A connection the test left in a transaction would make the deletes wait: fail instead.
+            connection.execute(text("SELECT set_config('lock_timeout', '10s', true)"))
             if self._state(connection, schema) != self._made[schema]:
                 _drop(connection, schema)
                 del self._made[schema]
                 return False
-            connection.execute(text("SET LOCAL synchronous_commit = off"))
             # DELETE, not TRUNCATE: a few rows in each table go at once, where TRUNCATE makes every
-            # table's files anew (half a second for the thirty)
-            for table in self._children_first or []:
-                if table != "alembic_version":
-                    connection.execute(text(f'DELETE FROM "{schema}"."{table}"'))
-            connection.execute(_RESTART_SEQUENCES, {"schema": schema})
+            # table's files anew (half a second for the thirty). One round trip for all of it.
+            tables = [t for t in self._children_first or [] if t != "alembic_version"]
+            work = [f'DELETE FROM "{schema}"."{t}";' for t in tables] + [
+                f'PERFORM setval(\'"{schema}"."{name}"\', {first}, false);'
+                for name, first in self._sequences.items()
+            ]
+            connection.execute(text("SELECT set_config('synchronous_commit', 'off', true)"))
+            connection.exec_driver_sql(f"DO $$ BEGIN {' '.join(work)} END $$")
         return True
 
     def close(self) -> None:
@@ -203,11 +218,10 @@ class _Template:
         if engine.dialect.name == "sqlite":
             self._copy_sqlite(str(engine.url.database))
             return
-        with engine.begin() as connection:
-            for table in self.tables:
-                connection.execute(text(f'INSERT INTO "{table}" SELECT * FROM "{self.where}"."{table}"'))
-            for sequence, value in self.sequences.items():
-                connection.execute(_SETVAL, {"sequence": f'"{sequence}"', "value": value})
+        inserts = [f'INSERT INTO "{t}" SELECT * FROM "{self.where}"."{t}";' for t in self.tables]
+        setvals = [f"PERFORM setval('\"{s}\"', {v});" for s, v in self.sequences.items()]
+        with engine.begin() as connection:  # one round trip
+            connection.exec_driver_sql(f"DO $$ BEGIN {' '.join(inserts + setvals)} END $$")
 
     def _copy_sqlite(self, path: str) -> None:
         connection = sqlite3.connect(path, isolation_level=None)
