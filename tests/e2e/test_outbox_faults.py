@@ -267,6 +267,7 @@ async def test_a_send_that_times_out_is_counted_uncertain_and_not_sent_again(
 
 
 @FRONTS
+@pytest.mark.slow  # Telegram's own pace, in real time: seconds per chat
 async def test_rate_limits_per_private_chat_per_group_and_overall(
     front: str, botapi: StandInBotAPI, tmp_path: Path
 ) -> None:
@@ -355,7 +356,7 @@ async def test_a_429_lets_the_chats_other_messages_go_at_once_and_all_follow_wit
             )  # fmt: skip
         uow.commit()
     botapi.fail_next(1, 429, methods=SENDS, retry_after=1, chat_id=100051)
-    async with outbox_on(front, botapi, app, RateLimiter()) as outbox:  # the three a second apart
+    async with outbox_on(front, botapi, app) as outbox:
         await outbox.drain()
         with app.ctx.uow() as uow:
             mine = (n for n in uow.notifications.all() if n.person_id == official.id)
