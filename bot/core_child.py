@@ -16,6 +16,7 @@ import struct
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.core_build import build_core
@@ -147,7 +148,8 @@ def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signal
     configure_logging(settings, log_level)
     built = build_core(settings, migrate=False)
     ctx, core, queued = built.app.ctx, built.core, built.app.queued
-    kept = {"outbox": Outbox(ctx, built.translators, _no_delivery)}
+    lease = timedelta(seconds=settings.outbox_lease)
+    kept = {"outbox": Outbox(ctx, built.translators, _no_delivery, lease=lease)}
     freeze_heap()  # what start-up built lives as long as this process
     channel = _Channel(sock, signals)
     log.debug("%s ready", _me())

@@ -163,6 +163,7 @@ class Outbox:
     batch: int = 200
     concurrency: int = 32
     limiter: Pace = field(default_factory=RateLimiter)
+    lease: timedelta = LEASE  # how long a claim holds a notification; renewed before each of its messages
     stats: OutboxStats = field(default_factory=OutboxStats)
     run_db: RunDb = asyncio.to_thread
     # Where a delivered part is recorded: right where Telegram's "ok" arrives, on a thread of this
@@ -184,7 +185,7 @@ class Outbox:
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            claimed = uow.notifications.claim(now, self.batch, now + LEASE, self.person_ids)
+            claimed = uow.notifications.claim(now, self.batch, now + self.lease, self.person_ids)
             uow.commit()
         return claimed
 
@@ -198,11 +199,11 @@ class Outbox:
             if n is None:
                 return None, [], None
             # Renew the lease before sending, only if it is still ours (compare-and-set).
-            if held is None or not uow.notifications.renew(notification_id, held, now + LEASE):
+            if held is None or not uow.notifications.renew(notification_id, held, now + self.lease):
                 return n, None, None
             uow.commit()
             parts: list[Send | Edit] = list(notices.render(uow, self.translators, n, self.ctx))
-            return n, parts, now + LEASE
+            return n, parts, now + self.lease
 
     async def drain(self) -> int:
         """Deliver everything due now: a chat's messages one after another in order, chats side by side,

@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from bot.core_process import CoreProcesses, TurnFailed, retry_pause
-from bot.outbox import Deliver, DeliveryError, Outbox, Pace, Queued, RateLimiter
+from bot.outbox import LEASE, Deliver, DeliveryError, Outbox, Pace, Queued, RateLimiter
 from bot.scheduler import LadderScheduler
 from bot.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.web.photos import with_local_photos
@@ -122,6 +123,7 @@ class Runtime:
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)  # ends the pauses between tries
     # Telegram's limits, one pace for the process: the outbox's messages and the replies alike
     limiter: Pace = field(default_factory=RateLimiter)
+    outbox_lease: timedelta = LEASE  # how long the outbox holds a notification it claimed
     _recorder: ThreadPoolExecutor | None = None
     _outbox: Outbox | None = None
 
@@ -237,6 +239,7 @@ class Runtime:
             run_db=self.run_db,
             record_db=self._record,
             limiter=self.limiter,
+            lease=self.outbox_lease,
         )
         self._outbox = outbox
         self._outbox_task = asyncio.create_task(outbox.run_forever(self._wake, idle), name="wuye-outbox")

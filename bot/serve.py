@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
 import httpx
@@ -46,11 +47,11 @@ def make_runtime(settings: Settings, migrate: bool = True, clock: Clock | None =
     app = built.app
     # Telegram's limits are the bot's: on PostgreSQL, where several instances may serve it, one pace in
     # the database for all of them (storage/pacing.py); on SQLite one process, its own limiter.
-    private, group = settings.chat_interval, 3 * settings.chat_interval
+    rate, private, group = settings.send_rate, settings.chat_interval, settings.group_seconds
     pace: Pace = (
-        SharedPace(app.engine, private_interval=private, group_interval=group)
+        SharedPace(app.engine, per_second=rate, private_interval=private, group_interval=group)
         if app.engine.dialect.name == "postgresql"
-        else RateLimiter(private_interval=private, group_interval=group)
+        else RateLimiter(per_second=rate, private_interval=private, group_interval=group)
     )
     return Runtime(
         app.ctx,
@@ -60,6 +61,7 @@ def make_runtime(settings: Settings, migrate: bool = True, clock: Clock | None =
         queued=app.queued,
         limiter=pace,
         data_dir=settings.data_dir,
+        outbox_lease=timedelta(seconds=settings.outbox_lease),
     )
 
 

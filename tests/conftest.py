@@ -1,8 +1,13 @@
-"""Shared fixtures: a fresh database per test, on SQLite and PostgreSQL (storage, service, ladder tests)."""
+"""Shared fixtures: a fresh database per test, on SQLite and PostgreSQL (storage, service, ladder tests).
+
+A test that asks for `engine` (or for what needs it: `uow`, `world`) gets a database migrated to the
+head revision, copied from one this test process migrated once (tests/support/databases.py); one that
+asks for `database_url` or `blank_engine` alone gets an empty database, as before any migration."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,15 +18,21 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
-from tests.support.databases import postgres_schema
+from tests.support.databases import TEMPLATES, close_all, postgres_schema, schema_pool
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_templates() -> Iterator[None]:
+    """Drops what this test process made once to copy from (migrated schemas, template files)."""
+    yield
+    close_all()
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +56,17 @@ def postgres_server() -> str:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, or a PostgreSQL schema of its own that is dropped afterwards."""
+    """A database of the test's own: a SQLite file, or a PostgreSQL schema nobody else uses meanwhile.
+    Empty, unless the test asks for `engine` (itself, or through `uow` or `world`): then migrated."""
+    migrated = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'wuye.db'}"
+        path = tmp_path / "wuye.db"
+        if migrated:
+            shutil.copyfile(TEMPLATES.migrated_sqlite(), path)
+        yield f"sqlite:///{path}"
         return
-    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+    server = request.getfixturevalue("postgres_server")
+    with schema_pool(server).migrated() if migrated else postgres_schema(server) as url:
         yield url
 
 
@@ -62,18 +79,20 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def blank_engine(database_url: str) -> Iterator[Engine]:
+def blank_engine(request: pytest.FixtureRequest, database_url: str) -> Iterator[Engine]:
     """An engine on the empty database, before any migration."""
+    assert "engine" not in request.fixturenames, "a test gets either the empty database or the migrated one"
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def engine(blank_engine: Engine) -> Engine:
+def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to the head revision."""
-    upgrade(blank_engine)
-    return blank_engine
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

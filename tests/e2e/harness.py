@@ -30,7 +30,7 @@ from handlers.services.setup import apply_setup
 from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
-from tests.support.processes import as_by_day
+from tests.support.processes import FAST_PACE, as_by_day
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 SECRET = "e2e-webhook-secret-0123456789"
@@ -155,6 +155,7 @@ class Wuye:
             webhook_secret=SECRET if door.webhook else None,
             listen=f"127.0.0.1:{self.port or 8080}",
             core_processes=core_processes,
+            **FAST_PACE,
         )
         self.engine: Engine = make_engine(self.database_url)
         self.bot_id = botapi.bot_user()["id"]

@@ -25,6 +25,7 @@ from handlers.rules.categories import Duty
 from handlers.services.access import Actor
 from handlers.services.people import create_invite
 from handlers.services.setup import apply_setup
+from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -79,6 +80,7 @@ async def wuye(
         bot_token=botapi.token,
         api_url=botapi.url,
         framework=request.param,
+        **P.FAST_PACE,
     )
     app = build_app(settings)
     apply_setup(app.ctx, read_setup(EXAMPLE))

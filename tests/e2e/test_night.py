@@ -49,14 +49,14 @@ async def front_end(front: str, server: StandInBotAPI, app: App) -> AsyncIterato
         await ptb.application.initialize()
         ptb.username = ptb.application.bot.username
         try:
-            yield ptb, Outbox(app.ctx, translations.for_lang, ptb.deliver)
+            yield ptb, Outbox(app.ctx, translations.for_lang, ptb.deliver, limiter=P.fast_pace())
         finally:
             await ptb.application.shutdown()
     else:
         aio = AiogramFrontEnd(runtime, server.token, server.url)
         aio.username = (await aio.bot.me()).username
         try:
-            yield aio, Outbox(app.ctx, translations.for_lang, aio.deliver)
+            yield aio, Outbox(app.ctx, translations.for_lang, aio.deliver, limiter=P.fast_pace())
         finally:
             await aio.bot.session.close()
 

@@ -78,7 +78,9 @@ async def test_the_outbox_keeps_its_leases_when_the_core_process_dies_and_delive
                 await asyncio.to_thread(first.join, 10)
             return next(message_ids)
 
-        outbox = Outbox(app.ctx, load_translations().for_lang, deliver, run_db=processes.call)
+        outbox = Outbox(
+            app.ctx, load_translations().for_lang, deliver, run_db=processes.call, limiter=P.fast_pace()
+        )
         finished = await asyncio.wait_for(outbox.drain(), 60)  # one drain: nobody waits for a lease
         assert killed and child.process is not first
         assert finished == 3 and outbox.stats.sent == 3

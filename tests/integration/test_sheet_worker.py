@@ -36,6 +36,7 @@ NAMED = [
 ]
 
 
+@pytest.mark.slow  # a child process
 @pytest.mark.parametrize(("make", "name", "code"), [n[1:] for n in NAMED], ids=[n[0] for n in NAMED])
 def test_each_file_the_issue_names_is_refused_by_its_reader_under_100_mb(
     make: Callable[[], bytes], name: str, code: str
@@ -46,18 +47,24 @@ def test_each_file_the_issue_names_is_refused_by_its_reader_under_100_mb(
     assert outcome.usage.peak_bytes < MEMORY_BYTES, f"{outcome.usage.peak_bytes / 2**20:.0f} MB"
 
 
+@pytest.mark.slow  # a child process
 def test_a_file_that_reads_comes_back_as_rows() -> None:
     outcome = read_in_child(example_xlsx(), "revenue-2026Q3.xlsx")
     assert outcome.read.problems == () and len(outcome.read.grid) == 28
     assert outcome.usage is not None
 
 
+@pytest.mark.slow  # a child process
 def test_a_reader_that_never_stops_is_stopped_by_its_cpu_limit() -> None:
     outcome = read_in_child(b"x", "q.csv", reader=slow_readers.spin)
     assert outcome.read == TOO_COMPLEX
+    # The child said so itself, having spent its CPU seconds: stopped by neither the hard limit behind
+    # them (it would have died without a word) nor the wall-clock one (answered for it: no usage). Not
+    # timed here: on a busy machine CPU seconds take longer than seconds.
     assert outcome.usage is not None and outcome.usage.cpu_seconds < CPU_SECONDS + 0.5
 
 
+@pytest.mark.slow  # a child process
 def test_a_reader_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
     limits = Limits()
     outcome = read_in_child(b"x", "q.csv", reader=slow_readers.hoard)
@@ -65,6 +72,7 @@ def test_a_reader_that_hoards_memory_is_stopped_by_its_memory_limit() -> None:
     assert outcome.usage is not None and outcome.usage.peak_bytes < limits.memory_bytes + (16 << 20)
 
 
+@pytest.mark.slow  # a child process
 def test_a_reader_that_hangs_is_killed_after_the_wall_time() -> None:
     began = time.monotonic()
     outcome = read_in_child(b"x", "q.csv", Limits(wall_seconds=1.0), reader=slow_readers.hang)
@@ -72,6 +80,7 @@ def test_a_reader_that_hangs_is_killed_after_the_wall_time() -> None:
     assert time.monotonic() - began < 3
 
 
+@pytest.mark.slow  # a child process
 def test_a_reader_that_dies_or_breaks_gets_an_ordinary_answer() -> None:
     assert read_in_child(b"x", "q.csv", reader=slow_readers.die).read == TOO_COMPLEX
     broken = read_in_child(b"x", "q.csv", reader=slow_readers.fail).read
@@ -107,6 +116,7 @@ class Turns:
         return [Send(inc.chat_id, what)]
 
 
+@pytest.mark.slow  # a child process
 async def test_other_chats_are_answered_while_a_slow_file_is_read_and_its_own_chat_keeps_its_order() -> None:
     data = example_xlsx()
     fetched: list[int] = []
@@ -176,6 +186,7 @@ async def test_a_document_that_is_no_spreadsheet_by_its_name_is_left_to_the_core
     assert core.seen == [(1, "document unread")]
 
 
+@pytest.mark.slow  # a child process
 async def test_the_core_in_its_own_process_answers_from_the_rows_read_ahead(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wuye.db'}"
     app, _ = P.world_app(url, P.days_ago(0))

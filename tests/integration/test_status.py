@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.config import load_settings
 from bot.wiring import build_app
 from handlers.services.ladder import advance, sweep
 from tests.support import processes as P
+
+pytestmark = pytest.mark.slow  # `wuye status` in a process of its own: left out of the daily loop
 
 
 def wuye_status(database_url: str, cwd: Path, *options: str) -> list[str]:

@@ -42,7 +42,7 @@ async def test_two_processes_on_postgresql_never_escalate_a_ticket_twice_nor_sen
         # One bot, two processes behind a (notional) webhook load balancer, one on each framework.
         # Messages to one chat a fifth of a second apart (not Telegram's second: the test would take
         # minutes), kept by the pace both share in the database.
-        paced = {"WUYE_CHAT_INTERVAL": "0.2"}
+        paced = {"WUYE_CHAT_INTERVAL": "0.2", "WUYE_GROUP_INTERVAL": "0.6", "WUYE_SEND_RATE": "28.5"}
         first = P.start_wuye(
             postgres_url,
             server,

@@ -38,6 +38,7 @@ class Talk:
     names: dict[int, str] = field(default_factory=dict)  # Telegram id -> the name they chat under
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _updates: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _by_chat: dict[int, list[Seen]] = field(default_factory=dict)  # `seen`, chat by chat
 
     def __post_init__(self) -> None:
         translations = load_translations()
@@ -50,7 +51,11 @@ class Talk:
         data = tuple(unversioned(b.data) for row in out.buttons for b in row)
         photo = out.photo if isinstance(out, Send) else None
         document = out.document if isinstance(out, Send) else None
-        self.seen.append(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id, document))
+        self._keep(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id, document))
+
+    def _keep(self, seen: Seen) -> None:
+        self.seen.append(seen)
+        self._by_chat.setdefault(seen.chat_id, []).append(seen)
 
     def _show(self, outputs: list[Output], presser: int) -> list[Output]:
         for out in outputs:
@@ -59,7 +64,7 @@ class Talk:
             elif isinstance(out, Edit):
                 self._record(out.chat_id, out, out.message_id)
             elif isinstance(out, Answer) and out.text:
-                self.seen.append(Seen(presser, out.text))  # a toast is shown to whoever pressed
+                self._keep(Seen(presser, out.text))  # a toast is shown to whoever pressed
         return outputs
 
     async def _deliver(self, part: Send | Edit) -> int | None:
@@ -70,15 +75,15 @@ class Talk:
     def since(self, mark: int) -> list[Seen]:
         return self.seen[mark:]
 
-    def buttons(self, chat_id: int, prefix: str = "") -> list[tuple[str, int]]:
-        """(data, message id) of every button shown in a chat, newest first."""
-        return [
+    def buttons(self, chat_id: int, prefix: str = "", limit: int | None = None) -> list[tuple[str, int]]:
+        """(data, message id) of every button shown in a chat, newest first (the newest `limit`)."""
+        found = (
             (data, s.message_id)
-            for s in reversed(self.seen)
-            if s.chat_id == chat_id
+            for s in reversed(self._by_chat.get(chat_id, []))
             for data in s.buttons
             if unversioned(data).startswith(prefix)
-        ]
+        )
+        return list(itertools.islice(found, limit))
 
     # ---- talking ------------------------------------------------------------------------------------
     async def handle(self, user: int, kind: Kind, chat: int | None = None, **fields: Any) -> list[Output]:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.holidays import ChineseCalendarSource
 from bot.i18n import load_translations
-from bot.outbox import Outbox
+from bot.outbox import Outbox, console_pace
 from bot.setup_file import read_setup
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
@@ -170,7 +170,7 @@ async def desk(engine: Engine) -> World:
     apply_setup(ctx, read_setup(EXAMPLE))
     translations = load_translations()
     w = World(ctx, Core(ctx, translations))
-    w.outbox = Outbox(ctx, translations.for_lang, w.deliver)
+    w.outbox = Outbox(ctx, translations.for_lang, w.deliver, limiter=console_pace())  # no Telegram here
     return w
 
 

@@ -38,6 +38,7 @@ from tests.service.world import (
     ZHOU_COMMITTEE,
     World,
 )
+from tests.support.databases import slow_on_postgresql
 
 OTHER_STREET, STRANGER = 300060, 300099  # an official of 莲前街道 (not over 海滨花园); nobody here
 COMPANY_GROUP = -1002001
@@ -128,6 +129,7 @@ ASSIGNED_TABLE = {
 }
 
 
+@slow_on_postgresql  # some 1,600 presses, each with the ticket read before and after
 async def test_every_button_acts_only_for_those_it_belongs_to(world: World) -> None:
     talk = await setting(world)
     wrong: dict[str, tuple[set[int], set[int]]] = {}

@@ -34,6 +34,7 @@ from tests.service.world import (
     ZHOU_COMMITTEE,
     World,
 )
+from tests.support.databases import slow_on_postgresql
 
 LIN_OWNER, STRANGER = 300050, 300099  # an owner who joins by code; someone who is nobody here
 COMPANY_GROUP, OFFICE_GROUP, DEPARTMENT_GROUP, IDLE_GROUP = -1001001, -1001002, -1001003, -1001004
@@ -63,6 +64,7 @@ REPORTERS = {
 }
 
 
+@slow_on_postgresql  # some 700 presses and commands, read for every name anyone was shown
 async def test_a_hidden_reporter_stays_hidden_in_every_chat(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:

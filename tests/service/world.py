@@ -25,6 +25,7 @@ from handlers.services.setup import apply_setup
 from handlers.services.tickets import TicketDraft, open_ticket
 from storage.tables import NotificationRow
 from storage.uow import SqlUnitOfWork
+from tests.support.databases import TEMPLATES
 
 SH = ZoneInfo("Asia/Shanghai")
 SETUP = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
@@ -95,8 +96,15 @@ class World:
         return (
             asdict(self.ticket(ticket_id)),
             [asdict(e) for e in self.events(ticket_id)],
-            [n.key for n in self.notifications()],
+            self.outbox_keys(),
         )
+
+    def outbox_keys(self) -> list[str]:
+        """Every notification's key, oldest first: the whole outbox, read as strings (the rows as objects
+        cost a test that snapshots after each of a thousand presses most of its time)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(select(col(NotificationRow.key)).order_by(col(NotificationRow.id)))
+            return [str(key) for key in found.scalars()]
 
     def report(
         self,
@@ -116,11 +124,9 @@ def unit_of_work(engine: Engine, kind: type[SqlUnitOfWork] = SqlUnitOfWork) -> C
     return lambda: cast(UnitOfWork, kind(engine))
 
 
-def build_world(engine: Engine, start: datetime) -> World:
-    """Load examples/setup.yaml into the migrated database behind `engine`, as `wuye load` does."""
-    clock = FixedClock(start)
-    unknown: list[Any] = []
-    ctx = Context(
+def world_context(engine: Engine, clock: FixedClock, unknown: list[Any]) -> Context:
+    """The Context bot/wiring.py would build on `engine`, with the official holiday calendar."""
+    return Context(
         uow=unit_of_work(engine),
         clock=clock,
         holidays=ChineseCalendarSource(),
@@ -128,5 +134,25 @@ def build_world(engine: Engine, start: datetime) -> World:
         office_hours=OfficeHours.parse("09:00-18:00"),
         on_unknown_day=unknown.append,
     )
+
+
+def load_world(engine: Engine, start: datetime) -> World:
+    """Load examples/setup.yaml into the migrated database behind `engine`, as `wuye load` does."""
+    clock = FixedClock(start)
+    unknown: list[Any] = []
+    ctx = world_context(engine, clock, unknown)
     apply_setup(ctx, read_setup(SETUP))
     return World(ctx, clock, engine, unknown)
+
+
+def build_world(engine: Engine, start: datetime) -> World:
+    """The world `load_world` makes, in the empty migrated database behind `engine`: loaded once per
+    test process and `start`, and copied row by row into each test's database (the same rows, ids and
+    sequences; loading costs a test more than most of them take)."""
+
+    def load(template: Engine) -> list[Any]:
+        return list(load_world(template, start).unknown_days)
+
+    clock = FixedClock(start)
+    unknown = list(TEMPLATES.fill(engine, ("example world", start), load))
+    return World(world_context(engine, clock, unknown), clock, engine, unknown)

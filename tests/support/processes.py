@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.config import load_settings
+from bot.outbox import RateLimiter
 from bot.setup_file import read_setup
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
@@ -56,7 +57,10 @@ TELEGRAM_IDS = (
     200002,
     200003,
 )
-FAST_CHAT_INTERVAL = "0.05"
+# The stand-in holds no chat to Telegram's limits unless a test asks it to: the tests that are about
+# what is sent, not how fast, keep a pace of milliseconds (bot/config.py's settings; the ones about the
+# pace itself keep Telegram's, the defaults).
+FAST_PACE = {"chat_interval": 0.01, "group_interval": 0.01, "send_rate": 1000.0}
 SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup"})
 
 
@@ -144,9 +148,19 @@ def know_everyone(server: StandInBotAPI) -> None:
         server.add_user(telegram_id, first_name=f"u{telegram_id}")
 
 
+def fast_pace() -> RateLimiter:
+    """The in-process pace at FAST_PACE."""
+    return RateLimiter(
+        per_second=FAST_PACE["send_rate"],
+        private_interval=FAST_PACE["chat_interval"],
+        group_interval=FAST_PACE["group_interval"],
+    )
+
+
 def wuye_env(
     database_url: str, server: StandInBotAPI, framework: str = "ptb", token: str | None = None, **extra: str
 ) -> dict[str, str]:
+    """`wuye run`'s environment: this test's database and stand-in, at FAST_PACE (`extra` overrides)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
     env.update(
         WUYE_DATABASE_URL=database_url,
@@ -154,10 +168,8 @@ def wuye_env(
         WUYE_API_URL=server.url,
         WUYE_FRAMEWORK=framework,
         PYTHONUNBUFFERED="1",
-        # The stand-in does not hold a chat to one message a second unless a test asks it to: these
-        # tests are about what is sent, not how fast, and need not wait a second per message.
-        WUYE_CHAT_INTERVAL=FAST_CHAT_INTERVAL,
     )
+    env.update({f"WUYE_{name.upper()}": str(value) for name, value in FAST_PACE.items()})
     env.update(extra)
     return env
 

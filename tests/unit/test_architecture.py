@@ -145,6 +145,7 @@ def planted_copy(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # a copy of the tree and lint-imports in a process each: the checkers checked
 @pytest.mark.parametrize("fault", list(PLANTED))
 def test_a_planted_fault_is_reported(tmp_path: Path, fault: str) -> None:
     plant = PLANTED[fault]

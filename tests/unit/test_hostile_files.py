@@ -92,6 +92,7 @@ SPREADSHEETS: list[tuple[str, Callable[[], bytes], str, str]] = [
 ]
 
 
+@pytest.mark.slow  # a child process per file
 @pytest.mark.parametrize(
     ("make", "name", "expected"), [c[1:] for c in SPREADSHEETS], ids=[c[0] for c in SPREADSHEETS]
 )
@@ -165,6 +166,7 @@ SETUP_FILES: list[tuple[str, Callable[[], str], str]] = [
 ]
 
 
+@pytest.mark.slow  # a child process per file
 @pytest.mark.parametrize(("make", "says"), [c[1:] for c in SETUP_FILES], ids=[c[0] for c in SETUP_FILES])
 def test_a_bad_setup_file_gets_one_line_naming_the_file_and_line_within_the_bounds(
     tmp_path: Path, make: Callable[[], str], says: str
@@ -177,6 +179,7 @@ def test_a_bad_setup_file_gets_one_line_naming_the_file_and_line_within_the_boun
     assert run.peak_bytes < MEMORY_BYTES, f"{run.peak_bytes / 2**20:.0f} MB"
 
 
+@pytest.mark.slow  # a child process
 def test_the_example_setup_file_still_reads() -> None:
     run = measured(answer_to_setup, str(ROOT / "examples" / "setup.yaml"))
     assert run.value == "read"
