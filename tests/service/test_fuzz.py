@@ -54,9 +54,10 @@ from tests.support.databases import slow_on_postgresql
 
 SEED = int(os.environ.get("WUYE_FUZZ_SEED", "20261206"))
 INPUTS = int(os.environ.get("WUYE_FUZZ_INPUTS", "10000"))
-# The daily loop's short runs: seeds whose 400 inputs get a ticket moving (seed 3's do not: the last
+# The daily loop's short runs (each also acknowledges the reports it files from their cards, so tickets
+# move whatever the seed; before, seeds were picked whose 400 inputs moved one: seed 3's did not: the last
 # check below refuses such a run).
-SHORT_SEEDS, SHORT_INPUTS = (1, 2, 4), 400
+SHORT_SEEDS, SHORT_INPUTS = (1, 2, 3), 400
 STRANGERS = (300901, 300902)
 PEOPLE = (
     ZHANG_OWNER, HO_OWNER, SMITH_OWNER, WANG_MANAGER, LI_REPAIR, ZHAO_REPAIR, CHEN_SERVICE, HUANG_MANAGER,
@@ -191,8 +192,14 @@ async def crowd(world: World, seed: int, inputs: int) -> None:
                     problems.append(f"input {n}: a replay of update {again.update_id} was handled again")
             if n % 100 == 0:  # the crowd also files real reports, so there is something to press on
                 owner = rng.choice((ZHANG_OWNER, HO_OWNER, SMITH_OWNER))
+                filed = None
                 with contextlib.suppress(UserError, AssertionError):  # they may have deleted their data
-                    world.report(owner, description=rng.choice(TEXTS[:2]), privacy=rng.choice(list(Privacy)))
+                    filed = world.report(
+                        owner, description=rng.choice(TEXTS[:2]), privacy=rng.choice(list(Privacy))
+                    )
+                if filed is not None:
+                    await talk.outbox.drain()
+                    await acknowledge_from_card(talk, filed.id or 0, problems)
             if n % 25 == 0:
                 if rng.random() < 0.3:
                     world.clock.advance(timedelta(hours=rng.choice((1, 5, 30))))
@@ -223,6 +230,20 @@ async def crowd(world: World, seed: int, inputs: int) -> None:
         every = uow.tickets.of_estates([e.id or 0 for e in uow.estates.all()], EVERY_STATUS)
         moved = [t for t in every if t.status not in (Status.NEW, Status.ASSIGNED)]
     assert len(every) >= 3 and moved, (seed, len(every), len(moved))
+
+
+async def acknowledge_from_card(talk: Talk, ticket_id: int, problems: list[str]) -> None:
+    """Whoever got the new ticket's card presses its 签收, as staff do: the crowd's random presses alone
+    may never hit a live ticket's button (which seeds do changes with every new button layout), and the
+    checks after the crowd are about tickets that moved."""
+    data = f"1/ak:{ticket_id}"
+    cards = [s for s in talk.seen if f"ak:{ticket_id}" in s.buttons]
+    if not cards:  # at night an ordinary ticket's card waits for the morning
+        return
+    card = cards[-1]
+    outputs = await talk.press(card.chat_id, data, message_id=card.message_id)
+    if not any(isinstance(o, Answer) for o in outputs):
+        problems.append(f"ticket {ticket_id}: 签收 on its card was not answered")
 
 
 def describe(inc: Incoming) -> str:
