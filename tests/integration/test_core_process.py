@@ -11,7 +11,7 @@ import os
 import signal
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +30,11 @@ pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loo
 
 
 @contextlib.asynccontextmanager
-async def core_processes(url: str) -> AsyncIterator[tuple[App, CoreProcesses]]:
-    """The example world in `url` and one core process on it, stopped afterwards."""
+async def core_processes(url: str, **settings: Any) -> AsyncIterator[tuple[App, CoreProcesses]]:
+    """The example world in `url` and one core process on it (`settings`: more of wuye's), stopped
+    afterwards."""
     app, _ = P.world_app(url, P.days_ago(0))
-    processes = CoreProcesses(load_settings(database_url=url), 1)
+    processes = CoreProcesses(load_settings(database_url=url, **settings), 1)
     await processes.start()
     try:
         yield app, processes
@@ -46,6 +47,21 @@ async def core_processes(url: str) -> AsyncIterator[tuple[App, CoreProcesses]]:
 async def core(tmp_path: Path) -> AsyncIterator[tuple[App, CoreProcesses]]:
     async with core_processes(f"sqlite:///{tmp_path / 'wuye.db'}") as running:
         yield running
+
+
+async def never(part: Send | Edit) -> int | None:
+    raise AssertionError(f"nothing is sent here: {part}")
+
+
+async def test_the_core_process_claims_for_as_long_as_wuye_outbox_lease_says(tmp_path: Path) -> None:
+    async with core_processes(f"sqlite:///{tmp_path / 'wuye.db'}", outbox_lease=30) as (app, processes):
+        P.open_tickets(app, 1)  # the assignee's card
+        outbox = Outbox(app.ctx, load_translations().for_lang, deliver=never, run_db=processes.call)
+        before = datetime.now(UTC)
+        [claimed] = await processes.call(outbox._claim)  # the child's own outbox claims, on its clock
+        after = datetime.now(UTC)
+    assert claimed.claimed_until is not None
+    assert before + timedelta(seconds=30) <= claimed.claimed_until <= after + timedelta(seconds=30)
 
 
 def kill_core(processes: CoreProcesses) -> tuple[Any, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
@@ -51,6 +52,16 @@ def own_database(postgres_server: str) -> Iterator[tuple[str, Engine]]:
         admin.dispose()
 
 
+async def retries(caplog: pytest.LogCaptureFixture, count: int) -> None:
+    """Until the runtime has said `count` times that it will try the turn again (after 1 s, 2 s, ...)."""
+    caplog.set_level(logging.WARNING, logger="wuye.runtime")
+
+    def said() -> bool:
+        return sum("trying again" in r.getMessage() for r in caplog.records) >= count
+
+    await P.wait_for(said, 60, f"{count} tries to fail")
+
+
 def report(update_id: int) -> Incoming:
     """The owner's /report."""
     return Incoming(
@@ -80,7 +91,7 @@ def outage(admin: Engine, url: str, on: bool) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("core_processes", [1, 0], ids=["core-process", "core-thread"])
 async def test_an_update_during_a_database_outage_waits_and_is_answered_once_it_is_back(
-    own_database: tuple[str, Engine], core_processes: int
+    own_database: tuple[str, Engine], core_processes: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     url, admin = own_database
     app, _ = P.world_app(url, P.days_ago(0))  # migrated, the example world in it
@@ -98,7 +109,7 @@ async def test_an_update_during_a_database_outage_waits_and_is_answered_once_it_
     try:
         outage(admin, url, on=True)
         turn = asyncio.create_task(runtime.handle(report(update_id=41), perform))
-        await asyncio.sleep(2.5)  # a first try and a second have failed by now
+        await retries(caplog, 2)  # a first try and a second have failed
         assert not turn.done() and answers == []  # waiting, not given up
         outage(admin, url, on=False)
         await asyncio.wait_for(turn, 60)
@@ -195,7 +206,9 @@ async def test_the_runtime_does_not_try_again_a_turn_that_broke_after_its_flow_b
     app.engine.dispose()
 
 
-async def test_stopping_ends_the_wait_of_a_turn_the_database_cannot_take(tmp_path: Path) -> None:
+async def test_stopping_ends_the_wait_of_a_turn_the_database_cannot_take(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
 
     def away() -> UnitOfWork:  # the database stays away
@@ -207,7 +220,7 @@ async def test_stopping_ends_the_wait_of_a_turn_the_database_cannot_take(tmp_pat
         answers.extend(outputs)
 
     turn = asyncio.create_task(runtime.handle(report(update_id=9), perform))
-    await asyncio.sleep(1.5)
+    await retries(caplog, 1)
     assert not turn.done()  # still trying
     runtime.stopping()  # `wuye run` is told to stop
     await asyncio.wait_for(turn, 2)  # the pause ends at once; the turn gives up, with no answer

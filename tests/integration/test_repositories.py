@@ -561,6 +561,18 @@ def test_a_commit_that_queued_notifications_says_so_and_no_other_does(engine: En
     assert calls == [1]
 
 
+def waiting_on_us(engine: Engine, pid: int, patience: float = 10.0) -> None:
+    """Until another session waits on a lock that the session `pid` holds (or `patience` s have passed:
+    the test's outcome does not depend on it, only how sure it is that the two met)."""
+    deadline = time.monotonic() + patience
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            if connection.execute(query, {"pid": pid}).scalar_one():
+                return
+        time.sleep(0.01)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_notification_queued_by_two_units_of_work_at_once_is_queued_once_without_error(uow: Uow) -> None:
@@ -573,8 +585,9 @@ def test_a_notification_queued_by_two_units_of_work_at_once_is_queued_once_witho
         try:
             with uow() as u:
                 results["first"] = u.notifications.add(a_notification(ids, "same"))
+                ours = u.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
                 first_added.set()
-                time.sleep(0.3)  # the second now waits on our uncommitted row
+                waiting_on_us(u.engine, ours)  # the second now waits on our uncommitted row
                 u.commit()
         except BaseException as exc:
             first_added.set()

@@ -1,10 +1,12 @@
 """Databases for the tests: an empty PostgreSQL schema of its own, or a migrated database that costs a
 test next to nothing.
 
-Migrating takes longer than most tests (sixteen revisions: about half a second, more on a busy
-machine), so a test process migrates once and copies: on SQLite the migrated file, on PostgreSQL a
-schema of its own that each test gets emptied (`SchemaPool`). The migrations themselves are tested
-on truly empty databases (tests/integration/test_migrations.py, `postgres_schema`).
+Migrating takes longer than most tests (the whole chain of revisions: about half a second, more on a
+busy machine), so a test process migrates once and copies: on SQLite the migrated file, on PostgreSQL
+a schema of its own that each test gets emptied (`SchemaPool`). What a test fills its database with
+the same way every time (the example world) is filled once too and copied row by row (`Templates`).
+The migrations themselves are tested on truly empty databases (tests/integration/test_migrations.py,
+`postgres_schema`); tests/integration/test_test_databases.py shows the copies are what they copy.
 
 The test schemas' connections commit without waiting for the write-ahead log to reach the disk
 (`synchronous_commit=off`): what a commit means to other connections is unchanged, only a crash of
@@ -68,12 +70,6 @@ def schema_url(server: str, schema: str) -> str:
     """The server's URL with `schema` as the only one searched, committing without waiting for the disk."""
     options = f"-csearch_path={schema} -csynchronous_commit=off"
     return make_url(server).update_query_dict({"options": options}).render_as_string(hide_password=False)
-
-
-def schema_of(engine: Engine) -> str:
-    """The schema a PostgreSQL engine's connections work in."""
-    with engine.connect() as connection:
-        return str(connection.execute(text("SELECT current_schema()")).scalar_one())
 
 
 def admin_engine(server: str) -> Engine:

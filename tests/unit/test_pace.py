@@ -1,9 +1,16 @@
 """The in-process pace (bot/outbox.py's RateLimiter), on a clock the test moves: Telegram's limits kept
-with headroom, and a chat that must wait does not hold back everyone else."""
+with headroom, and a chat that must wait does not hold back everyone else; and the settings that set
+the pace and the outbox's lease reach what `wuye run` runs with."""
 
 from __future__ import annotations
 
-from bot.outbox import RateLimiter
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from bot.config import load_settings, unknown_variables
+from bot.outbox import LEASE, Outbox, RateLimiter
+from bot.serve import make_runtime
 
 
 class Clock:
@@ -42,3 +49,43 @@ def test_a_429_pauses_everyone() -> None:
     pace.pause(5.0)
     assert pace.reserve_chat(9) == 0
     assert 4.9 < pace.reserve_overall(9) <= 5.0
+
+
+def test_wuye_runs_at_the_pace_and_with_the_lease_its_settings_give(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    # The defaults are Telegram's limits, as the limiter keeps them with its headroom.
+    telegram, defaults = RateLimiter(), make_runtime(load_settings(database_url=url))
+    assert isinstance(defaults.limiter, RateLimiter)
+    assert (
+        defaults.limiter.interval,
+        defaults.limiter.private_interval,
+        defaults.limiter.group_interval,
+    ) == (
+        telegram.interval,
+        telegram.private_interval,
+        telegram.group_interval,
+    )
+    assert defaults.outbox_lease == LEASE
+    # A group's interval follows the chat's unless it is set itself.
+    runtime = make_runtime(load_settings(database_url=url, chat_interval=0.5), migrate=False)
+    assert isinstance(runtime.limiter, RateLimiter) and runtime.limiter.group_interval == 1.5
+    settings = load_settings(
+        database_url=url, chat_interval=0.5, group_interval=2.0, send_rate=10.0, outbox_lease=30.0
+    )
+    runtime = make_runtime(settings, migrate=False)
+    assert isinstance(runtime.limiter, RateLimiter)
+    assert (runtime.limiter.interval, runtime.limiter.private_interval, runtime.limiter.group_interval) == (
+        0.1,
+        0.5,
+        2.0,
+    )
+
+    async def started() -> Outbox:
+        outbox = runtime.start_outbox(lambda part: asyncio.sleep(0, result=1))
+        await runtime.stop_background()
+        return outbox
+
+    assert asyncio.run(started()).lease == timedelta(seconds=30)
+    assert not unknown_variables(
+        {"WUYE_GROUP_INTERVAL": "3", "WUYE_SEND_RATE": "20", "WUYE_OUTBOX_LEASE": "60"}
+    )
