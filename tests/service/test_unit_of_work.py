@@ -106,6 +106,27 @@ def _reads_of(run: list[tuple[str, str]], table: str) -> list[tuple[str, str]]:
     return [(s, p) for s, p in run if f" FROM {table} " in f"{s} "]
 
 
+async def test_acknowledge_and_start_read_the_ticket_once(world: World) -> None:
+    """The use case reads the ticket, checks the presser and changes it; the card is drawn from the ticket
+    it gives back: one read of the ticket per press, not one for the check, one for the use case and one
+    for the drawing."""
+    talk = Talk(world.ctx)
+    talk.names[LI_REPAIR] = "李师傅"
+    tid = world.report().id or 0
+    await talk.outbox.drain()
+    [card] = [s for s in talk.seen if s.chat_id == LI_REPAIR and f"ak:{tid}" in s.buttons]
+    await talk.command(LI_REPAIR, "help")
+    for update, data in ((911, f"1/ak:{tid}"), (912, f"1/st:{tid}")):
+        press = Incoming(
+            LI_REPAIR, LI_REPAIR, "李师傅", Kind.BUTTON, data=data, callback_id=str(update),
+            message_id=card.message_id, update_id=update,
+        )  # fmt: skip
+        with statements(world) as run:
+            outputs = talk.core.handle(press)
+        assert len(_reads_of(run, "ticket")) == 1, (data, _reads_of(run, "ticket"))
+        assert [o for o in outputs if isinstance(o, Edit)], outputs  # and the card is still drawn
+
+
 async def test_an_update_reads_its_actor_and_its_chat_once(world: World) -> None:
     """An update opens several units of work (the bookkeeping, the check of what the press names, the use
     case, the card drawn after it): the presser and their roles are read once in all of them, and the
