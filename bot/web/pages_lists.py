@@ -113,7 +113,7 @@ async def figures(request: web.Request) -> web.Response:
         body=body,
         period=str(period),
         by=kind.value,
-        kinds=[
+        rate_kinds=[
             (RateKind.RESPONSE.value, t("Response", request)),
             (RateKind.RESOLUTION.value, t("On time", request)),
             (RateKind.SATISFACTION.value, t("Satisfaction", request)),
