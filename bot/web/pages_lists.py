@@ -20,6 +20,7 @@ from handlers.ports import TicketList, Translator
 from handlers.rules.categories import Category
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.rules.periods import Period
+from handlers.rules.ranking import Ranking
 from handlers.services import ledger as ledger_service
 from handlers.services import revenue_oversight, stats, web_lists
 from handlers.services.context import Context
@@ -208,15 +209,29 @@ async def disclosure(request: web.Request) -> web.Response:
         }
         for s in view.estates
     ]
-    ranking = [(p.position, p.subject, p.rate.hits, p.rate.cases) for p in view.estate_ranking.ranked]
     return render(
         request,
         "disclosure.html",
         quarter=rt.quarter_label(words, view.quarter),
         due=words.format_date(view.due_on),
         rows=rows,
-        ranking=ranking,
+        estates=_ranking_rows(words, view.estate_ranking),
+        companies=_ranking_rows(words, view.company_ranking),
     )
+
+
+def _ranking_rows(words: Translator, ranking: Ranking[str]) -> list[dict[str, Any]]:
+    """The ranked by place, then those over too few quarters, shown but never ranked (as in the chat)."""
+    rows: list[dict[str, Any]] = [
+        {"position": p.position, "name": p.subject, "hits": p.rate.hits, "cases": p.rate.cases, "note": ""}
+        for p in ranking.ranked
+    ]
+    for p in ranking.unranked:
+        note = words.gettext("n < {minimum}, not ranked").format(minimum=p.rate.min_sample)
+        rows.append(
+            {"position": None, "name": p.subject, "hits": p.rate.hits, "cases": p.rate.cases, "note": note}
+        )
+    return rows
 
 
 def add_routes(app: web.Application) -> None:
