@@ -367,11 +367,9 @@ async def measure(args: argparse.Namespace, url: str, app: Any, workdir: Path) -
         loads.append(Load("case page (owner)", list(cookies), paths, [p[0][3:] for p in paths]))
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar()) as client:
-            # the bare page as big as wuye's overdue page (the first page's size, asked once)
-            probe = await drive(
-                client, wuye, Load("probe", loads[0].cookies[:1], [pages[:1]], ['id="estate"']), 0
-            )
-            bare = await start_bare(probe.size, workdir)
+            # the bare page as big as wuye's pages are (the median of theirs: each session asked once)
+            sizes = [(await drive(client, wuye, load, 0)).size for load in loads]
+            bare = await start_bare(int(statistics.median(sizes)), workdir)
             with stopped_at_end(bare):
                 bare_load = Load(
                     "bare aiohttp page",
