@@ -27,7 +27,9 @@ counted); the table shows the median over the rounds of each round's rate, p50 a
 of a page's rate to the bare page's in the same round (median of the rounds' ratios). Target: at least
 0.3 of the bare page's rate, p95 under 300 ms. The server's CPU per request is its process's user and
 system time over the round. A schema of its own (wuye_bench_webbench_<random>), dropped afterwards
-unless `--keep`; `--schema NAME` measures a kept one again (its tickets as seeded then).
+unless `--keep`; `--schema NAME` measures a kept one again (its tickets as seeded then, so more of them
+overdue as time passes). `--profile DIR` samples the server with py-spy (every thread) during each page's
+first round and folds the stacks into DIR/<page>.txt (py-spy is not in the test extra: pip install it).
 """
 
 from __future__ import annotations
@@ -427,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
     parser.add_argument("--schema", help="measure a kept schema again (no seeding)")
     args = parser.parse_args(argv)
+    if args.profile and not Path(sys.executable).with_name("py-spy").exists():
+        parser.error("--profile needs py-spy beside this Python: .venv/bin/pip install py-spy")
     args.sessions = max(1, min(args.sessions, len(OWNERS_ESTATES)))
     assert max(OWNERS_ESTATES) < STREETS * COMMUNITIES * ESTATES
     schema = args.schema or f"wuye_bench_webbench_{uuid.uuid4().hex[:10]}"
