@@ -19,7 +19,8 @@ def page(size: int) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>bare</title></head><body><ul>\n'
     )
     tail = "</ul></body></html>\n"
-    rows, n = [], 0
+    rows: list[str] = []
+    n = 0
     while len(head) + len(tail) + sum(len(r) for r in rows) < size:
         rows.append(f'<li><a href="/t/B-{n:08d}">B-{n:08d} · Overdue · due 2026-12-01 10:00</a></li>\n')
         n += 1

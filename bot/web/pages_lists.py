@@ -63,7 +63,7 @@ async def area(request: web.Request) -> web.Response:
     estate = int(q["estate"]) if q.get("estate", "").isdigit() else None
     ctx = deps(request).ctx
     shown = await db(request, web_lists.official_page, ctx, pid, which, page, estate)
-    found = shown.list
+    found = shown.listed
     now = ctx.clock.now()
     words = tr(request)
 

@@ -63,7 +63,7 @@ def staff_tickets(ctx: Context, person_id: int, chosen: StaffFilter) -> list[Tic
 class OfficialPage:
     """A page of an official's list and the estates of their area by name (the estate filter's)."""
 
-    list: area_lists.ListPage
+    listed: area_lists.ListPage
     estates: list[tuple[int, str]]
 
 
