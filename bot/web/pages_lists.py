@@ -63,8 +63,8 @@ async def area(request: web.Request) -> web.Response:
     page = int(q["page"]) if q.get("page", "").isdigit() else 1
     estate = int(q["estate"]) if q.get("estate", "").isdigit() else None
     ctx = deps(request).ctx
-    found = await db(request, web_lists.official_page, ctx, pid, which, page, estate)
-    estates = await db(request, web_lists.area_estates, ctx, pid)
+    shown = await db(request, web_lists.official_page, ctx, pid, which, page, estate)
+    found = shown.listed
     now = ctx.clock.now()
     words = tr(request)
 
@@ -83,7 +83,7 @@ async def area(request: web.Request) -> web.Response:
             ("supervised", t("Listed for supervision", request)),
             ("area", t("Everything open", request)),
         ],
-        estates=estates,
+        estates=shown.estates,
         estate=estate,
         found=found,
         rows=[(x.number, cards.ticket_line(words, x, now)) for x in found.tickets],
