@@ -385,14 +385,17 @@ def test_bad_months_and_scopes_are_refused_and_nothing_is_kept(world: World) -> 
     today = BUILT.date()
     for text, code in (
         ("2026-13", "ledger_month"),
-        ("2026Q4", "ledger_month"),
+        ("2026Q5", "ledger_month"),
+        ("2026-11-01..2026-11-15", "ledger_month"),  # a run of days is no ledger's period
         ("2026-12", "ledger_month_open"),
+        ("2026Q4", "ledger_month_open"),  # the quarter is not over
+        ("2027Q1", "ledger_month_open"),
     ):
         with pytest.raises(UserError) as refused:
-            ledger.ledger_month(text, today)
+            ledger.ledger_period(text, today)
         assert refused.value.code == code
     with pytest.raises(UserError) as future:
-        ledger.ledger_month("2027-01", today)
+        ledger.ledger_period("2027-01", today)
     assert future.value.code == "ledger_month_open"
     for telegram_id, code in ((ZHANG_OWNER, "ledger_nobody"), (FENG_CHENGGUAN, "ledger_nobody")):
         with pytest.raises(UserError) as nobody:

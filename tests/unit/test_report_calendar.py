@@ -110,7 +110,7 @@ def setup_file(tmp_path: Path, text: str) -> Path:
         ),
         (
             "reports:\n  - {office: bureau, report: ledger, due: 31}\n",
-            "line 2: reports.due: the day of the month after the period, from 1 to 28 (it is 31)",
+            "line 2: reports.due: the day of the month after the month, from 1 to 28 (it is 31)",
         ),
         ("reports:\n  - {office: bureau, report: ledger}\n", "line 2: reports.due: missing"),
         (
