@@ -1,6 +1,7 @@
 """The ledger's three sheets (a month's or a quarter's) in words: 问题台账 (a row per ticket), 成果指标
-(the figures) and 典型案例 (the typical cases). Written in the filing language (LEDGER_LANG: officials file in 简体中文),
-whoever asks, so every reader of a kept version gets the same bytes; times in the estates' zone."""
+(the figures) and 典型案例 (the typical cases). Written in the filing language (LEDGER_LANG: officials
+file in 简体中文), whoever asks, so every reader of a kept version gets the same bytes; times in the
+estates' zone."""
 
 from __future__ import annotations
 

@@ -48,7 +48,8 @@ def month_of(tr: Translator, period: str) -> str:
 
 def report_name(tr: Translator, period: str) -> str:
     """What the report of `period` is called: the monthly ledger, or the quarterly one."""
-    return tr.gettext(REPORT_NAMES["quarter" if Period.parse(period).kind == "quarter" else "month"])
+    name = REPORT_NAMES["quarter"] if Period.parse(period).kind == "quarter" else REPORT_NAMES["month"]
+    return tr.gettext(name)
 
 
 def _moment(value: Any) -> datetime | None:
