@@ -37,6 +37,7 @@ DRAFT_TEXT_TOP = N_(
 )
 REPORT_NAMES = {
     "month": N_("monthly ledger (台账)"),
+    # Translators: after the quarter's name (2026年第三季度台账), so in Chinese the ledger alone
     "quarter": N_("quarterly ledger (台账)"),
 }
 

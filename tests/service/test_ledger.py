@@ -438,10 +438,19 @@ async def test_an_official_asks_in_the_chat_and_gets_the_file_then_the_same_file
     as_csv = [o for o in await talk.command(WU_STREET, "ledger", "2026-11 csv") if isinstance(o, Send)]
     assert as_csv[0].filename == "ledger-2026-11-jialian-street-v1.csv"
     assert (as_csv[0].document or b"").decode("gbk").startswith("编号,")
+    quarter = [o for o in await talk.command(WU_STREET, "ledger", "2026Q3") if isinstance(o, Send)]
+    assert quarter[0].filename == "ledger-2026Q3-jialian-street-v1.xlsx"
+    assert "2026年第三季度" in quarter[0].text and quarter[0].document != first[0].document
+    for spelling in ("2026-Q3", "2026q3", "2026年第三季度"):
+        same = [o for o in await talk.command(WU_STREET, "ledger", spelling) if isinstance(o, Send)]
+        assert same[0].document == quarter[0].document, spelling
     for args, expected in (
-        ("2026-13", "「2026-13」不是已结束的月份"),
+        ("2026-13", "“2026-13”不是月份或季度"),
+        ("2026Q5", "“2026Q5”不是月份或季度"),
         ("2026-12", "2026年12月尚未结束：2027年1月1日起可以生成台账。"),
-        ("", "哪个月份？"),
+        ("2026Q4", "2026年第四季度尚未结束：2027年1月1日起可以生成台账。"),
+        ("2027Q1", "2027年第一季度尚未结束：2027年4月1日起可以生成台账。"),
+        ("", "哪个月份或季度？"),
     ):
         said = [o for o in await talk.command(WU_STREET, "ledger", args) if isinstance(o, Send)]
         assert said[0].document is None and said[0].text.startswith(expected), said[0].text
