@@ -57,11 +57,19 @@ class Schedule:
     report: ReportKind
     due: int  # the day of the month after the period
     cadence: Cadence = Cadence.MONTH
+    since: datetime | None = None  # when the line was first loaded (None: not known, or the defaults)
+
+    @property
+    def line(self) -> tuple[str, ReportKind, Cadence]:
+        """What makes two lines the same line (the due day may change)."""
+        return (self.office_kind, self.report, self.cadence)
 
     def as_dict(self) -> dict[str, Any]:
-        found = {"office": self.office_kind, "report": self.report.value, "due": self.due}
+        found: dict[str, Any] = {"office": self.office_kind, "report": self.report.value, "due": self.due}
         if self.cadence is not Cadence.MONTH:
             found["every"] = self.cadence.value
+        if self.since is not None:
+            found["since"] = self.since.isoformat()
         return found
 
 
@@ -95,16 +103,25 @@ def schedule_from(data: dict[str, Any]) -> Schedule:
             "due",
             f"the day of the month after the {cadence.value}, from 1 to {LAST_DUE_DAY} (it is {due!r})",
         )
-    return Schedule(office, report, due, cadence)
+    return Schedule(office, report, due, cadence, _since(data.get("since")))
+
+
+def _since(value: Any) -> datetime | None:
+    """A stored line's start (the setup file has no such field); None when absent or unreadable."""
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found if found is not None and found.tzinfo is not None else None
 
 
 def check_schedules(schedules: list[Schedule]) -> int | None:
     """The index of the first schedule that repeats an earlier one's office kind, report and cadence."""
     seen: set[tuple[str, ReportKind, Cadence]] = set()
     for i, s in enumerate(schedules):
-        if (s.office_kind, s.report, s.cadence) in seen:
+        if s.line in seen:
             return i
-        seen.add((s.office_kind, s.report, s.cadence))
+        seen.add(s.line)
     return None
 
 

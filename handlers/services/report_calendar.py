@@ -91,11 +91,14 @@ def _joined_before(uow: UnitOfWork, office: Office, cycle: Cycle, ctx: Context) 
     return any(e.created_at is None or e.created_at < end for e in area_estates(uow, {office.id or 0}))
 
 
-def owed(cycles: list[Cycle], records: dict[str, DueReport]) -> list[Cycle]:
-    """Of `cycles` (newest first) and an office's records of their periods, the cycles it may still owe,
-    oldest first: those after the newest report it sent (the bot ran until then; what fell due since was
-    missed); with none sent, those back to its oldest record (the calendar has run for it since); with no
-    record at all, the current one only (an office new to the calendar starts there, not with a backlog)."""
+def owed(cycles: list[Cycle], records: dict[str, DueReport], since: datetime | None) -> list[Cycle]:
+    """Of a line's `cycles` (newest first) and an office's records of their periods, the cycles it may
+    still owe, oldest first. When the line's start is known: every one due since (a report due before
+    its line existed is not owed). Otherwise: those after the newest report the office sent (the bot ran
+    until then); with none sent, back to its oldest record; with no record at all, the current one only
+    (a calendar older than its start being kept begins there, not with a year's backlog)."""
+    if since is not None:
+        return [c for c in cycles if c.send_at >= since][::-1]
     if not records:
         return cycles[:1]
     found: list[Cycle] = []
@@ -131,7 +134,7 @@ def sweep_reports(ctx: Context, draw: Draw | None) -> CalendarReport:
             )
             for office in mine:
                 records = {r.period: r for r in kept if r.office_id == office.id}
-                for cycle in owed(cycles, records):
+                for cycle in owed(cycles, records, schedule.since):
                     record = records.get(str(cycle.period))
                     if record is not None and record.sent_at is not None:
                         continue

@@ -93,6 +93,8 @@ def reports_view(ctx: Context, person_id: int, period: Period) -> ReportsView:
                     continue
                 record = records.get((office.id or 0, schedule.report.value))
                 due = cycle(calendar, schedule, period)
+                if record is None and schedule.since is not None and due.send_at < schedule.since:
+                    continue  # due before its line was on the calendar: not owed
                 by = uow.people.get(record.sent_by) if record is not None and record.sent_by else None
                 lines.append(
                     ReportLine(

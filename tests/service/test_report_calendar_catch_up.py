@@ -38,9 +38,9 @@ def world(engine: Engine) -> World:
     return w
 
 
-def calendar(world: World, *schedules: Schedule) -> None:
+def calendar(world: World, *schedules: Schedule, now: Any = None) -> None:
     with world.ctx.uow() as uow:
-        put_report_calendar(uow, list(schedules))
+        put_report_calendar(uow, list(schedules), now)
         uow.commit()
 
 
@@ -193,13 +193,26 @@ def test_a_bot_down_across_several_due_days_sends_each_missed_report_once_oldest
     assert [n.key for n in world.notifications()] == before
 
 
-def test_an_office_new_to_the_calendar_starts_with_the_latest_report_not_a_backlog(world: World) -> None:
+def test_a_line_added_to_the_calendar_owes_nothing_due_before_it_was_loaded(world: World) -> None:
     world.clock.set(sh(2026, 2, 14, 18))
     sweep_reports(world.ctx)
-    calendar(world, Schedule("community", ReportKind.LEDGER, 10))  # added in May: communities by the 10th
-    world.clock.set(sh(2026, 5, 25, 10))
+    world.clock.set(sh(2026, 5, 25, 10))  # communities by the 10th, added in May: April's was due on 11 May
+    calendar(world, Schedule("community", ReportKind.LEDGER, 10), now=world.clock.now())
     done = sweep_reports(world.ctx)
-    assert {p for _, p in done.sent} == {"2026-04"} and len(done.sent) == 3  # the three communities
+    assert done.sent == [] and done.drafted == []
+    world.clock.set(sh(2026, 6, 10, 18))  # May's, the first due since: sent by itself, one per community
+    done = sweep_reports(world.ctx)
+    assert {p for _, p in done.sent} == {"2026-05"} and len(done.sent) == 3
+
+
+def test_a_line_whose_first_due_days_passed_while_down_sends_each_of_them(world: World) -> None:
+    """Loaded in January with a quarterly line, down from February to August: the first and second
+    quarters' reports both go up when it is back, though it never drafted one before."""
+    calendar(world, Schedule("street", ReportKind.LEDGER, 15, Cadence.QUARTER), now=sh(2026, 1, 5, 10))
+    world.clock.set(sh(2026, 8, 3, 10))
+    done = sweep_reports(world.ctx)
+    street = office_id(world, "jialian-street")
+    assert [p for o, p in done.sent if o == street] == ["2026Q1", "2026Q2"]
 
 
 def test_a_quarter_missed_while_down_goes_up_with_the_next_oldest_first(world: World) -> None:
