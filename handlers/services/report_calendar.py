@@ -20,7 +20,7 @@ from handlers.ports import UnitOfWork
 from handlers.rules import report_calendar as rules
 from handlers.rules.figures import Figures
 from handlers.rules.periods import Period
-from handlers.rules.report_calendar import Cycle, ReportKind, Schedule, due_cycles
+from handlers.rules.report_calendar import Cadence, Cycle, ReportKind, Schedule, due_cycles
 from handlers.services import ledger as ledgers
 from handlers.services.access import load_actor
 from handlers.services.context import Context
@@ -324,17 +324,15 @@ def current_draft(ctx: Context, person_id: int, report_id: int, draw: Draw) -> D
         record, office = _mine(uow, person_id, report_id)
         if record.sent_at is not None:
             raise _sent_already(uow, record)
-        office_kind = office.kind.value
+        office_kind, period = office.kind.value, Period.parse(record.period)
+        cadence = Cadence.QUARTER if period.kind == "quarter" else Cadence.MONTH
         schedule = next(
-            (
-                s
-                for s in report_calendar(uow)
-                if (s.office_kind, s.report.value) == (office_kind, record.report)
-            ),
-            Schedule(office_kind, ReportKind(record.report), 1),  # taken off the calendar since: as recorded
+            (s for s in report_calendar(uow) if s.line == (office_kind, ReportKind(record.report), cadence)),
+            Schedule(
+                office_kind, ReportKind(record.report), 1, cadence
+            ),  # off the calendar since: as recorded
         )
         calendar = ctx.calendar(uow)
-    period = Period.parse(record.period)
     scope = _scope(office)
     kept = ledgers.ledger(ctx, scope, period, draw, person_id)
     figures = figures_for(ctx, scope.scope, period)

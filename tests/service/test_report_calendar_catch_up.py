@@ -224,3 +224,24 @@ def test_a_quarter_missed_while_down_goes_up_with_the_next_oldest_first(world: W
     street = office_id(world, "jialian-street")
     assert [p for o, p in done.sent if o == street] == ["2026Q2", "2026Q3"]
     assert sweep_reports(world.ctx).sent == []
+
+
+async def test_a_quarterly_draft_pressed_after_a_correction_is_offered_again_with_the_quarters_due_time(
+    world: World,
+) -> None:
+    """The street owes a monthly ledger by the 20th and a quarterly one by the 5th: the correction's new
+    draft keeps the quarter's line (due 3 April), not the month's."""
+    calendar(world, Schedule("street", ReportKind.LEDGER, 20), QUARTERLY)
+    world.clock.set(sh(2026, 4, 1, 9))
+    sweep_reports(world.ctx)
+    talk = Talk(world.ctx)
+    await talk.outbox.drain()
+    [(old, message)] = talk.buttons(WU_STREET, "ru")
+    world.clock.set(sh(2026, 4, 2, 9))
+    await talk.command(WU_STREET, "ledger", "2026Q1 new")  # version 2
+    mark = len(talk.seen)
+    await talk.press(WU_STREET, old, message_id=message)
+    [ask] = [s for s in talk.since(mark) if s.buttons]
+    assert "for Q1 2026 is due to" in ask.text and "on 3 Apr 2026" in ask.text
+    assert "goes up automatically at 3 Apr 2026, 18:00" in ask.text, ask.text
+    assert record(world, "jialian-street", "2026Q1").sent_at is None
