@@ -481,6 +481,13 @@ async def test_someone_with_several_ledgers_chooses_one_by_its_button(world: Wor
     outputs = await talk.press(WANG_MANAGER, choices[1][0])
     sent = [o for o in outputs if isinstance(o, Send) and o.document]
     assert sent and sent[0].filename == "ledger-2026-11-haibin-v1.xlsx"
+    # the quarter's, by its own buttons
+    await talk.command(WANG_MANAGER, "ledger", "2026Q3")
+    quarters = talk.buttons(WANG_MANAGER, "lx:", limit=2)  # newest first
+    assert all(":2026Q3:x" in data for data, _ in quarters)
+    outputs = await talk.press(WANG_MANAGER, quarters[0][0])
+    sent = [o for o in outputs if isinstance(o, Send) and o.document]
+    assert sent and sent[0].filename == "ledger-2026Q3-lianhua-community-v1.xlsx"
     # A forged press for a scope that is not theirs changes nothing.
     forged = await talk.press(ZHANG_OWNER, choices[1][0])
     assert not [o for o in forged if isinstance(o, Send) and o.document]
