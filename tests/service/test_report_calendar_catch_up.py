@@ -19,7 +19,7 @@ from handlers.rules.report_calendar import Cadence, ReportKind, Schedule
 from handlers.services import people
 from handlers.services.settings import put_report_calendar
 from tests.service.talk import Talk
-from tests.service.world import WU_STREET, ZHENG_BUREAU, World, build_world, sh
+from tests.service.world import LIU_COMMUNITY, WU_STREET, ZHENG_BUREAU, World, build_world, sh
 
 QUARTERLY = Schedule("street", ReportKind.LEDGER, 5, Cadence.QUARTER)
 
@@ -193,16 +193,19 @@ def test_a_bot_down_across_several_due_days_sends_each_missed_report_once_oldest
     assert [n.key for n in world.notifications()] == before
 
 
-def test_a_line_added_to_the_calendar_owes_nothing_due_before_it_was_loaded(world: World) -> None:
+async def test_a_line_added_to_the_calendar_owes_nothing_due_before_it_was_loaded(world: World) -> None:
     world.clock.set(sh(2026, 2, 14, 18))
     sweep_reports(world.ctx)
     world.clock.set(sh(2026, 5, 25, 10))  # communities by the 10th, added in May: April's was due on 11 May
     calendar(world, Schedule("community", ReportKind.LEDGER, 10), now=world.clock.now())
     done = sweep_reports(world.ctx)
     assert done.sent == [] and done.drafted == []
+    talk = Talk(world.ctx)  # nor is April's shown as owed by the community
+    assert "莲花社区" not in await said(talk, LIU_COMMUNITY, "reports", "2026-04")
     world.clock.set(sh(2026, 6, 10, 18))  # May's, the first due since: sent by itself, one per community
     done = sweep_reports(world.ctx)
     assert {p for _, p in done.sent} == {"2026-05"} and len(done.sent) == 3
+    assert "🤖 莲花社区居委会" in await said(talk, LIU_COMMUNITY, "reports", "2026-05")
 
 
 def test_a_line_whose_first_due_days_passed_while_down_sends_each_of_them(world: World) -> None:
