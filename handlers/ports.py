@@ -521,6 +521,9 @@ class ReportRepository(Protocol):
         ...
 
     def of_offices(self, office_ids: Sequence[int], period: str) -> list[DueReport]: ...
+    def of_periods(self, office_ids: Sequence[int], report: str, periods: Sequence[str]) -> list[DueReport]:
+        """The records of these offices' `report` for any of `periods`, in one read."""
+        ...
 
 
 class ChatTurns(Protocol):

@@ -150,7 +150,7 @@ def _ledger_file(
     documents = ctx.documents
     if documents is None:
         raise UserError("ticket_unknown")
-    period = ledger_service.ledger_month(month, _today(ctx))
+    period = ledger_service.ledger_period(month, _today(ctx))
     governed = ledger_service.governed_scope(ctx, pid, token)
     found = ledger_service.ledger(ctx, governed, period, drawer(documents, words), pid)
     data = found.version.csv if as_csv else found.version.xlsx
