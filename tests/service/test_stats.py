@@ -59,11 +59,17 @@ def datas(message: Send | Edit) -> list[str]:
     return [b.data for row in message.buttons for b in row]
 
 
-async def test_a_street_official_gets_the_chart_then_the_figures_by_community_and_the_rankings(
+async def test_a_street_official_gets_the_figures_by_community_and_the_rankings_then_the_chart(
     december: Talk,
 ) -> None:
+    await december.outbox.drain()  # what December left owed goes out first
+    mark = len(december.seen)
     out = await december.command(WU_STREET, "stats")  # no period: December, the last complete month
-    chart, text = sent(out)[0], report(out)
+    text = report(out)
+    assert not any(o.image or o.chart for o in sent(out))  # the answer does not wait on the drawing
+    shown = [s for s in december.since(mark) if s.chat_id == WU_STREET]
+    assert [s.image is not None for s in shown] == [False, True]  # the figures, then the chart (owed)
+    chart = shown[1]
     assert chart.image is not None and chart.image.startswith(PNG)
     assert chart.text == "嘉莲街道办事处2026年12月各小区三率"
     body = text.text
