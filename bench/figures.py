@@ -249,7 +249,9 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, float, str]]:
         answers, charts, out = [r[0] for r in runs], [r[1] for r in runs], runs[-1][2]
         first = next((o.text for o in out if isinstance(o, Send) and o.text.startswith("📊")), "")
         found[f"/stats ({name}): the answer"] = (
-            statistics.median(answers), max(answers), first.splitlines()[0][:50] if first else ""
+            statistics.median(answers),
+            max(answers),
+            first.splitlines()[0][:50] if first else "",
         )
         found[f"  the chart handed over ({name})"] = (statistics.median(charts), max(charts), "")
         app.ctx.documents = None  # the same without owing the chart

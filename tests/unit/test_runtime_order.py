@@ -33,7 +33,9 @@ async def test_the_outbox_sends_to_a_chat_only_after_the_turn_in_hand_there_has_
 
     send = rt._after_turns(deliver)
     turn = asyncio.create_task(
-        rt.handle(Incoming(chat_id=7, user_id=7, user_name="吴科长", kind=Kind.COMMAND, text="stats"), perform)
+        rt.handle(
+            Incoming(chat_id=7, user_id=7, user_name="吴科长", kind=Kind.COMMAND, text="stats"), perform
+        )
     )
     await answering.wait()  # the turn committed what it queued; its answer has not gone out yet
     chart = asyncio.create_task(send(Send(7, "the chart")))  # the outbox claimed it meanwhile
