@@ -50,8 +50,8 @@ def test_the_migration_moves_files_kept_whole_into_pieces_and_back(blank_engine:
     with blank_engine.begin() as c:
         c.execute(
             sa.text(
-                "INSERT INTO ledger (scope_kind, scope_id, month, version, built_at, rows, xlsx, csv, erased) "
-                "VALUES ('street', 7, '2026-11', 1, :at, 3, :x, :c, false)"
+                "INSERT INTO ledger (scope_kind, scope_id, month, version, built_at, rows, xlsx, csv, "
+                "erased) VALUES ('street', 7, '2026-11', 1, :at, 3, :x, :c, false)"
             ),
             {"at": BUILT, "x": xlsx, "c": csv},
         )
