@@ -88,4 +88,4 @@ class LedgerRepository(Repository[LedgerVersion, LedgerRow]):
 
 
 def _pieces() -> Table:
-    return LedgerPieceRow.__table__  # type: ignore[attr-defined,no-any-return]
+    return LedgerPieceRow.__table__  # type: ignore[attr-defined]
