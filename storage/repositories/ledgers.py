@@ -22,6 +22,7 @@ PIECE = 1 << 20  # bytes of a file in one row of ledger_piece
 
 class LedgerRepository(Repository[LedgerVersion, LedgerRow]):
     row, domain = LedgerRow, LedgerVersion
+    kept_apart = _FILES  # the files: in ledger_piece
 
     def get(self, id: int) -> LedgerVersion | None:
         return self._one(self._table.c.id == id)
