@@ -311,7 +311,14 @@ class Outbox:
         uncertain = False
         record = self.record_db or self.run_db
         for index in range(n.parts_sent, len(parts)):
-            part = await self._drawn(parts[index])
+            try:
+                part = await self._drawn(parts[index])
+            except Exception as exc:  # a chart that cannot be drawn is not tried forever
+                log.exception("notification %s: could not draw its chart", n.id)
+                await self.run_db(self._finish, notification_id, "failed", f"could not draw: {exc}")
+                self._leases.pop(notification_id, None)
+                self.stats.failed += 1
+                return True
             await self.limiter.wait(part.chat_id)
             if self.stopping.is_set():
                 return False  # the rest of it after the restart, from this part on
