@@ -47,10 +47,11 @@ from bench.lists import BUREAU, COMMUNITY, OPEN, STREET, setup_yaml  # noqa: E40
 from bot.config import Settings  # noqa: E402
 from bot.i18n import load_translations  # noqa: E402
 from bot.outbox import Outbox, console_pace  # noqa: E402
-from bot.rates_chart import kept_rates_chart  # noqa: E402
+from bot.rates_chart import kept_rates_chart, render_rates_chart  # noqa: E402
 from bot.setup_file import read_setup  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.clock import FixedClock  # noqa: E402
+from handlers.conversations import notices  # noqa: E402
 from handlers.conversations.core import Core  # noqa: E402
 from handlers.conversations.io import Edit, Incoming, Kind, Send  # noqa: E402
 from handlers.rules.periods import Period  # noqa: E402
@@ -246,6 +247,25 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, float, str]]:
         chart = 1000 * (handed[0] - started) if handed else float("nan")
         return 1000 * (answered - started), chart, out
 
+    def owed(who: int) -> list[Send | Edit]:
+        """The parts of the chart last owed to `who`, as the outbox draws them up."""
+        with app.ctx.uow() as uow:
+            n = uow.notifications.get(last_chart(who))
+            assert n is not None
+            return list(notices.render(uow, translations.for_lang, n, app.ctx))
+
+    def last_chart(who: int) -> int:
+        with app.engine.connect() as c:
+            return int(
+                c.execute(
+                    text(
+                        "SELECT n.id FROM notification n JOIN person p ON p.id = n.person_id "
+                        "WHERE n.kind = 'stats.chart' AND p.telegram_id = :w ORDER BY n.id DESC LIMIT 1"
+                    ),
+                    {"w": who},
+                ).scalar_one()
+            )
+
     documents = app.ctx.documents
     for name, who in (("bureau", BUREAU), ("street", STREET), ("community", COMMUNITY)):
         runs = [answer_then_chart(who) for _ in range(repeat)]
@@ -257,6 +277,9 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, float, str]]:
             first.splitlines()[0][:50] if first else "",
         )
         found[f"  the chart handed over ({name})"] = (statistics.median(charts), max(charts), "")
+        spec = next(p.chart for p in owed(who) if isinstance(p, Send) and p.chart is not None)
+        median, worst, _ = timed(lambda sp=spec: render_rates_chart(sp), repeat)
+        found[f"  drawing it alone ({name})"] = (median, worst, "what the answer waited for before")
         app.ctx.documents = None  # the same without owing the chart
         median, worst, _ = timed(lambda w=who: stats(w), repeat)
         found[f"  without the chart ({name})"] = (median, worst, "")
