@@ -17,7 +17,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ class DeliveryError(Exception):
 
 Deliver = Callable[[Send | Edit], Awaitable[int | None]]
 SendFn = Deliver
+Draw = Callable[[object], Awaitable[bytes]]  # a part's chart to a PNG (bot/rates_chart.py's draw_chart)
 # Where database work runs: a thread, so the event loop never waits on the database (on SQLite the
 # runtime passes its single database thread, so writers queue instead of sleeping on the file lock).
 RunDb = Callable[..., Awaitable[Any]]
@@ -181,6 +182,9 @@ class Outbox:
     # Deliver only these people's private messages (their Person ids); None: everyone's. `wuye chat`
     # delivers to the person it plays; the others' messages wait in the outbox until it plays them.
     person_ids: set[int] | None = None
+    # Draws a part's chart (Send.chart) before it is sent; None: bot/rates_chart.py's, on a thread of its
+    # own, so the outbox's other chats go on meanwhile
+    draw: Draw | None = None
 
     def _claim(self) -> list[Notification]:
         now = self.ctx.clock.now()
@@ -307,7 +311,14 @@ class Outbox:
         uncertain = False
         record = self.record_db or self.run_db
         for index in range(n.parts_sent, len(parts)):
-            part = parts[index]
+            try:
+                part = await self._drawn(parts[index])
+            except Exception as exc:  # a chart that cannot be drawn is not tried forever
+                log.exception("notification %s: could not draw its chart", n.id)
+                await self.run_db(self._finish, notification_id, "failed", f"could not draw: {exc}")
+                self._leases.pop(notification_id, None)
+                self.stats.failed += 1
+                return True
             await self.limiter.wait(part.chat_id)
             if self.stopping.is_set():
                 return False  # the rest of it after the restart, from this part on
@@ -332,6 +343,16 @@ class Outbox:
         self._leases.pop(notification_id, None)
         self.stats.sent += 1
         return True
+
+    async def _drawn(self, part: Send | Edit) -> Send | Edit:
+        """The part with its chart drawn into the picture it is sent as."""
+        if not isinstance(part, Send) or part.chart is None:
+            return part
+        if self.draw is None:
+            from bot.rates_chart import draw_chart  # matplotlib, imported when a chart is first owed
+
+            self.draw = draw_chart
+        return replace(part, chart=None, image=await self.draw(part.chart))
 
     @staticmethod
     def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:

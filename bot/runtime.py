@@ -232,6 +232,7 @@ class Runtime:
         self._recorder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wuye-record")
         if self.data_dir is not None:
             deliver = with_local_photos(deliver, self.data_dir)
+        deliver = self._after_turns(deliver)
         outbox = Outbox(
             self.ctx,
             self.translators,
@@ -245,6 +246,30 @@ class Runtime:
         self._outbox_task = asyncio.create_task(outbox.run_forever(self._wake, idle), name="wuye-outbox")
         self._wake.set()  # drain whatever was left from before a restart
         return outbox
+
+    def _after_turns(self, deliver: Deliver) -> Deliver:
+        """The outbox's deliver, waiting for the turn in hand in the chat it sends to: what a turn queued
+        for its own chat (the /stats chart after the figures) follows the turn's answers, even when the
+        outbox claimed it before those went out."""
+
+        async def send(part: Send | Edit) -> int | None:
+            await self.turn_done(part.chat_id)
+            return await deliver(part)
+
+        return send
+
+    async def turn_done(self, chat: int) -> None:
+        """Return once the chat's turns begun so far (in this process) have performed their outputs."""
+        if chat not in self._locks:
+            return
+        self._holders[chat] += 1
+        try:
+            async with self._locks[chat]:
+                pass
+        finally:
+            self._holders[chat] -= 1
+            if self._holders[chat] == 0:
+                del self._holders[chat], self._locks[chat]
 
     async def _record(self, fn: Callable[..., Any], *args: Any) -> Any:
         loop = asyncio.get_running_loop()

@@ -437,9 +437,18 @@ class LedgerRow(SQLModel, table=True):
     built_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     built_by: int | None = Field(default=None, foreign_key="person.id")
     rows: int = 0
-    xlsx: bytes | None = Field(default=None, sa_type=LargeBinary)
-    csv: bytes | None = Field(default=None, sa_type=LargeBinary)
     erased: bool = False
+
+
+class LedgerPieceRow(SQLModel, table=True):
+    """A piece of a kept ledger version's file (xlsx or csv), in order: a file is written and read a
+    piece at a time, never bound whole as one value (the driver would copy it)."""
+
+    __tablename__ = "ledger_piece"
+    ledger_id: int = Field(foreign_key="ledger.id", primary_key=True)
+    file: str = Field(max_length=4, primary_key=True)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_type=LargeBinary, nullable=False)
 
 
 class LedgerNamedRow(SQLModel, table=True):

@@ -98,6 +98,9 @@ class Send:
     filename: str | None = None
     card_key: str | None = None  # remember the sent message id under this key, to edit it later
     image: bytes | None = None  # a picture made here (a chart); the text becomes the caption
+    # A chart to draw before sending (a stats_text.RatesChart): the outbox draws it into `image` off the
+    # turns' path (bot/rates_chart.py), so no answer waits on the drawing
+    chart: object | None = None
 
 
 @dataclass

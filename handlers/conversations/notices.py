@@ -445,6 +445,10 @@ def render(
 
     if n.kind in report_notices.KINDS:
         return report_notices.render(uow, tr, n, person)
+    from handlers.conversations import stats_notices  # the /stats chart, after the figures
+
+    if n.kind in stats_notices.KINDS:
+        return stats_notices.render(ctx, tr, n, person)
     if n.kind in GROUP_KINDS:
         return group_notice(uow, tr, n, person)
     renderer, timed = RENDERERS.get(n.kind), TIMED_RENDERERS.get(n.kind)

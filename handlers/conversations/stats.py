@@ -1,13 +1,15 @@
 """/stats [period] [estate, company or office]: the supervision figures of what the reader governs.
 
-/stats ─▶ the chart (a photo) ─▶ the report, page 1 ─▶ ◀ ▶ pages · ranked by response / on time /
-                                                       satisfaction (ss: edits the report in place)
-      └▶ a committee member: their estate's open tickets, a page at a time (so) ─▶ a ticket's card
+/stats ─▶ the report, page 1 ─▶ ◀ ▶ pages · ranked by response / on time / satisfaction (ss: edits the
+      │                          report in place)
+      ├▶ a committee member: their estate's open tickets, a page at a time (so) ─▶ a ticket's card
+      └▶ the chart (a photo), owed through the outbox and drawn there: it follows the answer, which
+         does not wait on the drawing (stats_notices.py)
 """
 
 from __future__ import annotations
 
-from handlers.conversations import cards
+from handlers.conversations import cards, stats_notices
 from handlers.conversations import stats_text as st
 from handlers.conversations.buttons import SCOPE_CODES, encode
 from handlers.conversations.io import Button
@@ -65,21 +67,20 @@ def _period_and_scope(turn: Turn, text: str) -> tuple[Period | None, Scope | Non
 
 
 def show(turn: Turn) -> None:
-    """/stats: the chart, the report's first page, and a committee member's open tickets."""
+    """/stats: the report's first page, a committee member's open tickets, then the chart (owed)."""
     read = _period_and_scope(turn, turn.inc.text)
     if read is None:
         return
     period, scope = read
     today = turn.ctx.clock.now().astimezone(turn.ctx.tz).date()
     view = stats.stats_view(turn.ctx, turn.person_id, period or stats.last_complete_month(today), scope)
-    documents = turn.ctx.documents
-    if documents is not None:
-        spec = st.chart_spec(turn.tr, view)
-        caption = spec.title if not spec.note else f"{spec.title}\n{spec.note}"
-        turn.say(caption, image=documents.rates_chart(spec))
     _report(turn, view, RateKind.RESOLUTION, 1, in_place=False)
     if view.open_tickets is not None:
         _open_tickets(turn, view.scope.id, view.scope.name, view.open_tickets, 1, in_place=False)
+    if turn.ctx.documents is not None:  # charts can be drawn here
+        with turn.ctx.uow() as uow:
+            stats_notices.owe_chart(uow, turn.ctx, turn.inc, turn.person, view)
+            uow.commit()
 
 
 def _scope_of(view: StatsView) -> tuple[str, int]:

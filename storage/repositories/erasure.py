@@ -25,6 +25,7 @@ from storage.tables import (
     GroupBindingRow,
     InviteRow,
     LedgerNamedRow,
+    LedgerPieceRow,
     LedgerRow,
     NotificationRow,
     PersonRow,
@@ -81,7 +82,9 @@ def erase_person(session: Session, person_id: int, into: int, their_tickets: Seq
     # A ledger kept as sent that names them is sent no more: its files go, the next request builds anew.
     named, ledger = _t(LedgerNamedRow), _t(LedgerRow)
     naming = select(named.c.ledger_id).where(named.c.person_id == person_id)
-    conn.execute(update(ledger).where(ledger.c.id.in_(naming)).values(xlsx=None, csv=None, erased=True))
+    conn.execute(update(ledger).where(ledger.c.id.in_(naming)).values(erased=True))
+    pieces = _t(LedgerPieceRow)
+    conn.execute(delete(pieces).where(pieces.c.ledger_id.in_(naming)))
     conn.execute(delete(named).where(named.c.person_id == person_id))
     # Their ways into the web pages and when they last looked there go with them.
     for web in (_t(WebCodeRow), _t(WebVisitRow)):

@@ -1,41 +1,73 @@
-"""The monthly ledgers (台账) as sent: each version's files, and the people they name."""
+"""The monthly ledgers (台账) as sent: each version's files, and the people they name.
+
+A version's files are kept in pieces (`ledger_piece`, a megabyte each), written one piece to a statement
+and read one piece at a time: bound whole, a ledger's 40 MB of files were copied once more by the
+driver (PostgreSQL's peak for a 100,000-row ledger was 200 MB, the limit; bench/ledger.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+import io
+from collections.abc import Collection, Iterator
 
-from sqlalchemy import func, null, select
+from sqlalchemy import Table, null, select
 
 from handlers.domain import LedgerVersion
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates
-from storage.tables import LedgerNamedRow, LedgerRow
+from storage.tables import LedgerNamedRow, LedgerPieceRow, LedgerRow
+
+_FILES = ("xlsx", "csv")
+PIECE = 1 << 20  # bytes of a file in one row of ledger_piece
 
 
 class LedgerRepository(Repository[LedgerVersion, LedgerRow]):
     row, domain = LedgerRow, LedgerVersion
+    kept_apart = _FILES  # the files: in ledger_piece
+
+    def get(self, id: int) -> LedgerVersion | None:
+        return self._one(self._table.c.id == id)
 
     def latest(self, scope_kind: str, scope_id: int, month: str, files: bool = True) -> LedgerVersion | None:
         t = self._table
-        columns = [c if files or c.name not in _FILES else null().label(c.name) for c in t.columns]
-        stmt = (
-            select(*columns)
-            .where(t.c.scope_kind == scope_kind, t.c.scope_id == scope_id, t.c.month == month)
-            .order_by(t.c.version.desc())
-            .limit(1)
-        )
+        where = (t.c.scope_kind == scope_kind) & (t.c.scope_id == scope_id) & (t.c.month == month)
+        return self._one(where, files, newest=True)
+
+    def _one(self, where: object, files: bool = True, newest: bool = False) -> LedgerVersion | None:
+        t = self._table
+        stmt = select(*t.columns, *(null().label(name) for name in _FILES)).where(where)  # type: ignore[arg-type]
+        if newest:
+            stmt = stmt.order_by(t.c.version.desc()).limit(1)
         found = connection_of(self.session).execute(stmt).first()
-        return to_domain(found, LedgerVersion) if found is not None else None
+        if found is None:
+            return None
+        item = to_domain(found, LedgerVersion)
+        if files and item.id is not None:
+            item.xlsx, item.csv = (self.file(item.id, name) for name in _FILES)
+        return item
+
+    def file(self, ledger_id: int, name: str) -> bytes | None:
+        """One of a version's files, put together from its pieces; None when it has none (erased). Into a
+        BytesIO, whose value is its own buffer (no copy): a join would hold every piece and the whole
+        file at once, twice the file."""
+        out, found = io.BytesIO(), False
+        for piece in self._pieces(ledger_id, name):
+            out.write(piece)
+            found = True
+        return out.getvalue() if found else None
+
+    def _pieces(self, ledger_id: int, name: str) -> Iterator[bytes]:
+        p = _pieces()
+        stmt = select(p.c.data).where(p.c.ledger_id == ledger_id, p.c.file == name).order_by(p.c.seq)
+        # a piece at a time from the server (a cursor of its own), not the whole file in the driver first
+        streamed = stmt.execution_options(stream_results=True, max_row_buffer=2)
+        for (data,) in connection_of(self.session).execute(streamed):
+            yield bytes(data)
 
     def add(self, item: LedgerVersion, named: Collection[int] = ()) -> LedgerVersion | None:  # type: ignore[override]
         values = to_row_values(item)
         values.pop("id")
-        files = {name: values[name] for name in _FILES if values[name]}
-        sqlite = self.session.get_bind().dialect.name == "sqlite"
-        if sqlite:  # room for the files now, the files themselves below, a megabyte at a time
-            values.update({name: func.zeroblob(len(data)) for name, data in files.items()})
+        files = {name: values.pop(name) for name in _FILES}
         # Two requests for the same new version at once: the second keeps nothing and reads the first's.
         stmt = (
             insert_ignoring_duplicates(self.session, self._table)
@@ -43,31 +75,24 @@ class LedgerRepository(Repository[LedgerVersion, LedgerRow]):
             .on_conflict_do_nothing(index_elements=["scope_kind", "scope_id", "month", "version"])
             .returning(self._table.c.id)
         )
-        new_id = connection_of(self.session).execute(stmt).scalar()
+        conn = connection_of(self.session)
+        new_id = conn.execute(stmt).scalar()
         if new_id is None:
             return None
         item.id = int(new_id)
-        if sqlite:
-            _write_in_pieces(connection_of(self.session).connection.driver_connection, item.id, files)
+        insert = _pieces().insert()
+        for name, data in files.items():
+            whole = memoryview(data or b"")
+            for seq, start in enumerate(range(0, len(whole), PIECE)):
+                piece = bytes(whole[start : start + PIECE])  # a megabyte copied, not the file
+                conn.execute(insert, {"ledger_id": item.id, "file": name, "seq": seq, "data": piece})
         if named:
             named_table = LedgerNamedRow.__table__  # type: ignore[attr-defined]
-            connection_of(self.session).execute(
+            conn.execute(
                 named_table.insert(), [{"ledger_id": item.id, "person_id": p} for p in sorted(set(named))]
             )
         return item
 
 
-_FILES = ("xlsx", "csv")
-_PIECE = 1 << 20
-
-
-def _write_in_pieces(sqlite: Any, row_id: int, files: dict[str, bytes]) -> None:
-    """Write each file into the room the row holds for it, through SQLite's incremental blob I/O, in the
-    same transaction. Bound as a parameter, a file of 30 MB would be copied twice inside SQLite (the
-    bound value and the row's record) before it reached the disk: 80 MB more at the peak of a ledger of
-    100,000 rows."""
-    for name, data in files.items():
-        whole = memoryview(data)
-        with sqlite.blobopen("ledger", name, row_id) as blob:
-            for start in range(0, len(whole), _PIECE):
-                blob.write(whole[start : start + _PIECE])
+def _pieces() -> Table:
+    return LedgerPieceRow.__table__  # type: ignore[attr-defined]

@@ -1,6 +1,6 @@
 """/stats end to end: the real python-telegram-bot and aiogram stacks against the stand-in Bot API. A
-street official asks for last month's figures and gets the chart as a photo (a PNG that opens) and the
-report, ranks it by another rate (the report edited in place), and asks for an estate of another
+street official asks for last month's figures and gets the report, then the chart as a photo (a PNG that
+opens), ranks it by another rate (the report edited in place), and asks for an estate of another
 street (refused)."""
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ async def test_a_street_official_asks_for_stats_and_gets_the_figures_and_a_chart
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width > 600
     report = await wait_message(botapi, STREET, lambda m: text_of(m).startswith("📊"))
-    assert report["message_id"] > chart["message_id"]  # the chart first, then the figures
+    # the figures first (the answer does not wait on the drawing), then the chart, through the outbox
+    assert report["message_id"] < chart["message_id"]
     body = text_of(report)
     assert "受理 3 件" in body and "按时响应：2/3（样本数少于 5，不参与排名）" in body
     assert "• 莲花社区居委会：受理 3 件" in body

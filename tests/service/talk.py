@@ -27,6 +27,7 @@ class Seen:
     buttons: tuple[str, ...] = ()  # the buttons' data
     message_id: int = 0
     document: bytes | None = None  # a file sent (its text is the caption)
+    image: bytes | None = None  # a picture drawn and sent (a chart; its text is the caption)
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Talk:
         data = tuple(unversioned(b.data) for row in out.buttons for b in row)
         photo = out.photo if isinstance(out, Send) else None
         document = out.document if isinstance(out, Send) else None
-        self._keep(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id, document))
+        image = out.image if isinstance(out, Send) else None
+        self._keep(Seen(chat_id, "\n".join([out.text, *labels]), photo, data, message_id, document, image))
 
     def _keep(self, seen: Seen) -> None:
         self.seen.append(seen)

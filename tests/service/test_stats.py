@@ -59,11 +59,17 @@ def datas(message: Send | Edit) -> list[str]:
     return [b.data for row in message.buttons for b in row]
 
 
-async def test_a_street_official_gets_the_chart_then_the_figures_by_community_and_the_rankings(
+async def test_a_street_official_gets_the_figures_by_community_and_the_rankings_then_the_chart(
     december: Talk,
 ) -> None:
+    await december.outbox.drain()  # what December left owed goes out first
+    mark = len(december.seen)
     out = await december.command(WU_STREET, "stats")  # no period: December, the last complete month
-    chart, text = sent(out)[0], report(out)
+    text = report(out)
+    assert not any(o.image or o.chart for o in sent(out))  # the answer does not wait on the drawing
+    shown = [s for s in december.since(mark) if s.chat_id == WU_STREET]
+    assert [s.image is not None for s in shown] == [False, True]  # the figures, then the chart (owed)
+    chart = shown[1]
     assert chart.image is not None and chart.image.startswith(PNG)
     assert chart.text == "嘉莲街道办事处2026年12月各小区三率"
     body = text.text
@@ -81,6 +87,24 @@ async def test_a_street_official_gets_the_chart_then_the_figures_by_community_an
     again = await december.press(WU_STREET, by_response)
     edited = next(o for o in again if isinstance(o, Edit))
     assert "小区按响应率排名：\n– 海滨花园：2/4（样本数少于 5，不参与排名）" in edited.text
+
+
+async def test_a_chart_that_cannot_be_drawn_fails_its_notice_once_and_the_figures_stand(
+    december: Talk, world: World
+) -> None:
+    async def broken(spec: object) -> bytes:
+        raise RuntimeError("no font")
+
+    await december.outbox.drain()
+    december.outbox.draw = broken
+    mark = len(december.seen)
+    out = await december.command(WU_STREET, "stats")
+    assert report(out).text.startswith("📊 嘉莲街道办事处2026年12月统计")
+    assert [s.image for s in december.since(mark) if s.chat_id == WU_STREET] == [None]  # the figures only
+    owed = [n for n in world.notifications() if n.kind == "stats.chart"]
+    assert [(n.outcome, n.failed_at is not None) for n in owed] == [("failed", True)]
+    await december.outbox.drain()  # not tried again
+    assert [s.image for s in december.since(mark) if s.chat_id == WU_STREET] == [None]
 
 
 async def test_the_bureau_sees_streets_and_both_companies_and_asks_for_a_quarter_in_chinese(
