@@ -55,7 +55,8 @@ class Incoming:
     # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
     fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
     # A spreadsheet document already downloaded and read by the runtime, off the conversation path
-    # (bot/sheet_worker.py): its rows or why not. None: not read (the flow fetches and reads it itself).
+    # (bot/documents/sheet_worker.py): its rows or why not. None: not read (the flow fetches and reads it
+    # itself).
     sheet: SheetRead | None = field(default=None, compare=False, repr=False)
 
     def cleaned(self) -> Incoming:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from handlers.conversations.labels import ROLE, STATUS
 from handlers.domain import RoleKind
 from handlers.rules.lifecycle import Status
@@ -29,7 +29,7 @@ TELEGRAM_IDS = [
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", *args],
+        [sys.executable, "-m", "bot.cli.main", "demo", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,

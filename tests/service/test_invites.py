@@ -11,7 +11,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.setup_file import read_setup
+from bot.documents.setup_file import read_setup
 from handlers.domain import RoleKind
 from handlers.ports import UnitOfWork
 from handlers.services import people

@@ -16,7 +16,10 @@ from pathlib import Path
 PROJECT = ("bot", "storage", "handlers")  # the layers, highest first: each imports only those below it
 FRAMEWORKS = ("telegram", "aiogram", "sqlmodel", "sqlalchemy", "apscheduler", "alembic")
 PURE = "handlers.rules"  # imports nothing of the project outside itself
-FRONT_ENDS = ("bot.front_ptb", "bot.front_aiogram")  # neither reaches the other, directly or indirectly
+FRONT_ENDS = (
+    "bot.telegram.front_ptb",
+    "bot.telegram.front_aiogram",
+)  # neither reaches the other, directly or indirectly
 DYNAMIC = frozenset({"__import__", "import_module"})  # __import__("x"), importlib.import_module("x")
 
 

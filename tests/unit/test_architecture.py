@@ -61,7 +61,7 @@ def test_the_import_graph_keeps_every_rule() -> None:
     graph = build_graph(ROOT)
     # it really read the tree: every package, and imports found in functions and under TYPE_CHECKING
     assert {m.split(".")[0] for m in graph} == set(PROJECT) and len(graph) > 100
-    assert "bot.front_aiogram" in graph["bot.serve"]  # imported inside _front_end (and for typing)
+    assert "bot.telegram.front_aiogram" in graph["bot.serve"]  # imported inside _front_end (and for typing)
     assert violations(ROOT) == []
 
 
@@ -97,9 +97,12 @@ PLANTED = {
         "rules-pure",
     ),
     "front ends, indirectly": Plant(
-        {"bot/planted.py": "import bot.front_aiogram\n", "+bot/front_ptb.py": "\nfrom bot import planted\n"},
+        {
+            "bot/planted.py": "import bot.telegram.front_aiogram\n",
+            "+bot/telegram/front_ptb.py": "\nfrom bot import planted\n",
+        },
         "front-end",
-        ["bot.front_ptb -> bot.planted -> bot.front_aiogram"],
+        ["bot.telegram.front_ptb -> bot.planted -> bot.telegram.front_aiogram"],
         "front-ends",
     ),
     "cycle through a function-level import": Plant(

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.commands import MENU_LANGUAGES, menu
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
+from bot.telegram.menu import MENU_LANGUAGES, menu
 from handlers.conversations.core import COMMANDS
 from handlers.conversations.menus import menu_commands, menu_for, set_menu, stranger_menu
 from handlers.domain import Person, Role, RoleKind
