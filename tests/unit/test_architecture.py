@@ -19,11 +19,18 @@ from typing import NamedTuple
 import pytest
 
 from handlers.domain import Ticket
-from tests.support.import_graph import PROJECT, build_graph, violations
+from tests.support.import_graph import PROJECT, ROOMS, build_graph, violations
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-CONTRACTS = {"layers", "handlers-free", "rules-pure", "front-ends", "acyclic"}  # ids in pyproject.toml
+CONTRACTS = {
+    "layers",
+    "handlers-free",
+    "rules-pure",
+    "rooms",
+    "front-ends",
+    "acyclic",
+}  # ids in pyproject.toml
 
 
 def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
@@ -65,6 +72,17 @@ def test_the_import_graph_keeps_every_rule() -> None:
     assert violations(ROOT) == []
 
 
+def test_the_rooms_contract_and_the_graph_agree_on_the_rooms() -> None:
+    """pyproject.toml's "rooms" layers and ROOMS are one order, and every room of bot is in it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [rooms] = [c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "rooms"]
+    assert rooms["containers"] == ["bot"]
+    assert [tuple(r.strip() for r in line.split("|")) for line in rooms["layers"]] == list(ROOMS)
+    on_disk = {p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__"}
+    on_disk |= {p.parent.name for p in (ROOT / "bot").glob("*/__init__.py")}
+    assert on_disk == {room for line in ROOMS for room in line}
+
+
 # ---- a fault planted in a copy of the tree: each checker must report it ----------------------------
 class Plant(NamedTuple):
     files: dict[str, str]  # path → text to write; a path starting with "+": text to append to the file
@@ -95,6 +113,18 @@ PLANTED = {
         "pure",
         ["handlers.rules.planted", "handlers.domain"],
         "rules-pure",
+    ),
+    "a room reaching up": Plant(
+        {"bot/i18n/planted.py": "from bot.documents import fonts\n"},
+        "room",
+        ["bot.i18n.planted imports bot.documents.fonts"],
+        "rooms",
+    ),
+    "a room reaching sideways": Plant(
+        {"bot/documents/planted.py": function_importing("from bot.delivery.outage import Postponements")},
+        "room",
+        ["bot.documents.planted imports bot.delivery.outage"],
+        "rooms",
     ),
     "front ends, indirectly": Plant(
         {
