@@ -41,13 +41,12 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
                 or "re-plan"
             )
             when = ticket.next_action_at.astimezone(tz) if ticket.next_action_at else None
-            lines.append(
-                f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{_mark(ticket, now)}"
-            )
+            late = lateness(ticket, now)
+            lines.append(f"  {when:%Y-%m-%d %H:%M}  {ticket.number}  {ticket.status.value}  {what}{late}")
     return lines
 
 
-def _mark(ticket: Ticket, now: datetime) -> str:
+def lateness(ticket: Ticket, now: datetime) -> str:
     """What is late about a ticket, if anything: its deadline passed (overdue), or the limit for
     acknowledging it; a ladder action merely due now (a reminder at half-time) is not lateness."""
     marks = []

@@ -18,7 +18,7 @@ from handlers.services import people
 from handlers.services.errors import UserError
 from handlers.services.setup import apply_setup
 from storage.repositories import InviteRepository
-from storage.uow import SqlUnitOfWork, _OnFirstUse
+from storage.uow import OnFirstUse, SqlUnitOfWork
 from tests.service.world import SETUP, World
 
 
@@ -100,7 +100,7 @@ class _BothReadFirst(InviteRepository):
 
 
 class _RaceUnitOfWork(SqlUnitOfWork):
-    invites = _OnFirstUse(_BothReadFirst)
+    invites = OnFirstUse(_BothReadFirst)
 
 
 def test_two_people_redeeming_one_staff_code_at_once_make_one_manager(world: World, engine: Engine) -> None:
