@@ -51,7 +51,6 @@ class DeliveryError(Exception):
 
 
 Deliver = Callable[[Send | Edit], Awaitable[int | None]]
-SendFn = Deliver
 # Where database work runs: a thread, so the event loop never waits on the database (on SQLite the
 # runtime passes its single database thread, so writers queue instead of sleeping on the file lock).
 RunDb = Callable[..., Awaitable[Any]]

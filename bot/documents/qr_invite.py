@@ -158,14 +158,6 @@ def qr_modules(link: str) -> Image.Image:
     return code.make_image(fill_color="black", back_color="white").get_image().convert("L")
 
 
-def qr_image(link: str, side: int) -> Image.Image:
-    """The QR code of ``link`` as a black-on-white square of at most ``side`` pixels, whole pixels per
-    module so it stays crisp."""
-    small = qr_modules(link)
-    scale = max(1, side // small.size[0])
-    return small.resize((small.size[0] * scale, small.size[1] * scale), Image.Resampling.NEAREST)
-
-
 class _Column:
     """Lays lines down the page from the top, keeping a cursor."""
 

@@ -92,16 +92,6 @@ def schedule_from(data: dict[str, Any]) -> Schedule:
     return Schedule(office, report, due)
 
 
-def check_schedules(schedules: list[Schedule]) -> int | None:
-    """The index of the first schedule that repeats an earlier one's office kind and report, if any."""
-    seen: set[tuple[str, ReportKind]] = set()
-    for i, s in enumerate(schedules):
-        if (s.office_kind, s.report) in seen:
-            return i
-        seen.add((s.office_kind, s.report))
-    return None
-
-
 @dataclass(frozen=True)
 class Cycle:
     """One period's report of a schedule: the period, the day it is due (moved off holidays), the day

@@ -322,10 +322,6 @@ class Rank:
     on_time: int
     due: int  # quarters whose due date has passed (or that were published)
 
-    @property
-    def rate_permille(self) -> int:
-        return self.on_time * 1000 // self.due if self.due else 0
-
 
 def ranking(records: Iterable[Record], by: str = "estate") -> list[Rank]:
     """On-time rate per estate or company, best first; quarters not yet due are not counted."""

@@ -117,11 +117,6 @@ def forget(ctx: Context, chat_id: int) -> bool:
         return removed
 
 
-def unit_name(ctx: Context, binding: GroupBinding) -> str:
-    with ctx.uow() as uow:
-        return unit_name_in(uow, binding)
-
-
 def unit_name_in(uow: UnitOfWork, binding: GroupBinding) -> str:
     if binding.office_id:
         office = uow.offices.get(binding.office_id)

@@ -17,7 +17,6 @@ from handlers.services.context import Context
 from handlers.services.notify import queue
 
 log = logging.getLogger("wuye.revenue")
-DUE_DAY_BIT = 1  # bit 0: the reminder on the due date itself; bit n: n working days before
 
 
 @dataclass
