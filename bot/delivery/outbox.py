@@ -19,12 +19,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.delivery.outage import Postponements
 from handlers.conversations import notices
 from handlers.conversations.io import Edit, Send
-from handlers.domain import CardMessage, Notification
+from handlers.domain import CardMessage, Notification, Outcome
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
 from handlers.services.notify import recipient_blocked
@@ -37,16 +38,26 @@ LEASE = timedelta(minutes=2)
 BACKOFF_CAP = 300.0
 
 
+class Failure(StrEnum):
+    """Why a send failed, which says what to do about it."""
+
+    BLOCKED = "blocked"  # the recipient blocked the bot: someone stands in (handlers.services.notify)
+    RETRY_AFTER = "retry_after"  # Telegram's flood control: wait as long as it says
+    TRANSIENT = "transient"  # the network or Telegram faltered: try again
+    BAD_REQUEST = "bad_request"  # Telegram refused it: sending it again would not help
+    UNCERTAIN = "uncertain"  # timed out after sending: it may have arrived, so it is not sent twice
+
+
 class DeliveryError(Exception):
     """A send that failed; `kind` says what to do about it."""
 
-    def __init__(self, kind: str, detail: str = "", retry_after: float = 0.0) -> None:
+    def __init__(self, kind: Failure, detail: str = "", retry_after: float = 0.0) -> None:
         super().__init__(f"{kind}: {detail}")
-        self.kind = kind  # blocked | retry_after | transient | bad_request | uncertain
+        self.kind = kind
         self.detail = detail
         self.retry_after = retry_after
 
-    def __reduce__(self) -> tuple[type[DeliveryError], tuple[str, str, float]]:
+    def __reduce__(self) -> tuple[type[DeliveryError], tuple[Failure, str, float]]:
         return DeliveryError, (self.kind, self.detail, self.retry_after)  # to a core process and back
 
 
@@ -301,7 +312,7 @@ class Outbox:
             return False
         if not parts:
             gone = "nothing to send (recipient or ticket gone)"
-            await self.run_db(self._finish, notification_id, "failed", gone)
+            await self.run_db(self._finish, notification_id, Outcome.FAILED, gone)
             return True
         uncertain = False
         record = self.record_db or self.run_db
@@ -313,7 +324,7 @@ class Outbox:
             try:
                 message_id = await self.deliver(part)
             except DeliveryError as exc:
-                if exc.kind == "uncertain":  # it may have arrived: count it, do not send it twice
+                if exc.kind == Failure.UNCERTAIN:  # it may have arrived: count it, do not send it twice
                     self.stats.uncertain += 1
                     uncertain = True
                     await record(self._progress, n, index, part, None, str(exc))
@@ -327,7 +338,7 @@ class Outbox:
             ok_at = time.monotonic()
             await record(self._progress, n, index, part, message_id)
             self.stats.recorded_after.append(time.monotonic() - ok_at)
-        await record(self._finish, notification_id, "uncertain" if uncertain else "sent")
+        await record(self._finish, notification_id, Outcome.UNCERTAIN if uncertain else Outcome.SENT)
         self._leases.pop(notification_id, None)
         self.stats.sent += 1
         return True
@@ -355,7 +366,7 @@ class Outbox:
                 )
             uow.commit()
 
-    def _finish(self, notification_id: int, outcome: str, error: str | None = None) -> None:
+    def _finish(self, notification_id: int, outcome: Outcome, error: str | None = None) -> None:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             row = self._open(uow, notification_id)
@@ -364,7 +375,10 @@ class Outbox:
             row.attempts += 1
             row.outcome = outcome
             row.claimed_until = None
-            if outcome in ("sent", "uncertain"):  # uncertain: it may have arrived, so it is not resent
+            if outcome in (
+                Outcome.SENT,
+                Outcome.UNCERTAIN,
+            ):  # uncertain: it may have arrived, so it is not resent
                 row.sent_at = now
             else:
                 row.failed_at = now
@@ -385,19 +399,19 @@ class Outbox:
             row.last_error = str(exc)[:500]
             row.claimed_until = None
             finished = True
-            if exc.kind == "blocked":
-                counted = "blocked"
+            if exc.kind == Failure.BLOCKED:
+                counted = Outcome.BLOCKED
                 if recipient_blocked(uow, row, now):
                     log.warning("person %s blocked the bot; the message goes to the next up", row.person_id)
                 else:
                     log.warning("person %s blocked the bot; nobody stands in for them", row.person_id)
-            elif exc.kind == "bad_request" or row.attempts >= MAX_ATTEMPTS:
-                counted = "failed"
-                row.failed_at, row.outcome = now, "failed"
+            elif exc.kind == Failure.BAD_REQUEST or row.attempts >= MAX_ATTEMPTS:
+                counted = Outcome.FAILED
+                row.failed_at, row.outcome = now, Outcome.FAILED
                 log.error("notification %s failed for good: %s", row.id, exc)
             else:
                 finished = False
-                if exc.kind == "retry_after":
+                if exc.kind == Failure.RETRY_AFTER:
                     counted = "rate_limited"
                     wait = exc.retry_after
                 else:

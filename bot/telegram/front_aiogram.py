@@ -36,7 +36,7 @@ from aiogram.types import (
 from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
-from bot.delivery.outbox import DeliveryError
+from bot.delivery.outbox import DeliveryError, Failure
 from bot.telegram.menu import MENU_LANGUAGES, menu
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate
@@ -272,17 +272,17 @@ class AiogramFrontEnd:
                 return part.message_id
             return await self._send(part)
         except TelegramForbiddenError as exc:
-            raise DeliveryError("blocked", str(exc)) from None
+            raise DeliveryError(Failure.BLOCKED, str(exc)) from None
         except TelegramRetryAfter as exc:
-            raise DeliveryError("retry_after", str(exc), retry_after=float(exc.retry_after)) from None
+            raise DeliveryError(Failure.RETRY_AFTER, str(exc), retry_after=float(exc.retry_after)) from None
         except TelegramBadRequest as exc:
-            raise DeliveryError("bad_request", str(exc)) from None
+            raise DeliveryError(Failure.BAD_REQUEST, str(exc)) from None
         except TelegramNetworkError as exc:
             if "timeout" in str(exc).lower():  # the request went out; it may have been delivered
-                raise DeliveryError("uncertain", f"timed out, may have been delivered: {exc}") from None
-            raise DeliveryError("transient", str(exc)) from None
+                raise DeliveryError(Failure.UNCERTAIN, f"timed out, may have been delivered: {exc}") from None
+            raise DeliveryError(Failure.TRANSIENT, str(exc)) from None
         except Exception as exc:  # 5xx, or a proxy's HTML error page aiogram cannot decode
-            raise DeliveryError("transient", f"{type(exc).__name__}: {exc}") from None
+            raise DeliveryError(Failure.TRANSIENT, f"{type(exc).__name__}: {exc}") from None
 
     async def _send(self, message: Send) -> int:
         markup = _keyboard(message.buttons)

@@ -22,7 +22,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.delivery.outbox import DeliveryError
+from bot.delivery.outbox import DeliveryError, Failure
 from bot.telegram.menu import MENU_LANGUAGES, menu
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
@@ -219,23 +219,23 @@ class PtbFrontEnd:
                 return part.message_id
             return await self.send(part)
         except Forbidden as exc:
-            raise DeliveryError("blocked", str(exc)) from None
+            raise DeliveryError(Failure.BLOCKED, str(exc)) from None
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            raise DeliveryError("retry_after", str(exc), retry_after=seconds) from None
+            raise DeliveryError(Failure.RETRY_AFTER, str(exc), retry_after=seconds) from None
         except BadRequest as exc:
-            raise DeliveryError("bad_request", str(exc)) from None
+            raise DeliveryError(Failure.BAD_REQUEST, str(exc)) from None
         except TimedOut as exc:
             # A connect or pool timeout never reached Telegram; a read timeout may have been delivered.
             if (
                 isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
                 or "pool" in str(exc).lower()
             ):
-                raise DeliveryError("transient", str(exc)) from None
-            raise DeliveryError("uncertain", f"timed out, may have been delivered: {exc}") from None
+                raise DeliveryError(Failure.TRANSIENT, str(exc)) from None
+            raise DeliveryError(Failure.UNCERTAIN, f"timed out, may have been delivered: {exc}") from None
         except (NetworkError, TelegramError) as exc:
-            raise DeliveryError("transient", str(exc)) from None
+            raise DeliveryError(Failure.TRANSIENT, str(exc)) from None
 
     async def send(self, message: Send) -> int:
         bot = self.application.bot

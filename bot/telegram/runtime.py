@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.delivery.outbox import LEASE, Deliver, DeliveryError, Outbox, Pace, Queued, RateLimiter
+from bot.delivery.outbox import LEASE, Deliver, DeliveryError, Failure, Outbox, Pace, Queued, RateLimiter
 from bot.delivery.scheduler import LadderScheduler
 from bot.documents.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.processes.core_process import CoreProcesses, TurnFailed, retry_pause
@@ -72,7 +72,7 @@ async def perform_outputs(
                 try:
                     await _persist(deliver, output, pace)
                 except DeliveryError as exc:
-                    if exc.kind != "bad_request":
+                    if exc.kind != Failure.BAD_REQUEST:
                         raise
                     log.info("could not edit message %s (%s); sending it anew", output.message_id, exc)
                     await _persist(deliver, Send(output.chat_id, output.text, output.buttons), pace)
@@ -88,9 +88,9 @@ async def _persist(deliver: Deliver, part: Send | Edit, pace: Pace | None) -> in
         try:
             return await deliver(part)
         except DeliveryError as exc:
-            if exc.kind not in ("retry_after", "transient") or attempt + 1 >= REPLY_TRIES:
+            if exc.kind not in (Failure.RETRY_AFTER, Failure.TRANSIENT) or attempt + 1 >= REPLY_TRIES:
                 raise
-            if exc.kind == "retry_after":
+            if exc.kind == Failure.RETRY_AFTER:
                 wait = exc.retry_after
                 if pace is not None:
                     pace.pause(wait)

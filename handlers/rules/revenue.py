@@ -20,6 +20,14 @@ class DisclosureKind(StrEnum):
     SHARED_UTILITIES = "shared_utilities"  # 公摊水电
 
 
+class DisclosureStatus(StrEnum):
+    """Where a disclosure stands: a draft until published, or discarded for a newer draft."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
 class Section(StrEnum):
     INCOME = "income"
     COST = "cost"
