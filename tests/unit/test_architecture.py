@@ -83,6 +83,22 @@ def test_the_rooms_contract_and_the_graph_agree_on_the_rooms() -> None:
     assert on_disk == {room for line in ROOMS for room in line}
 
 
+def readme_rooms(readme: str) -> set[str]:
+    """The rooms of bot the README's "How it is built" names: `  room/` lines and the `name.py` modules."""
+    block = readme.split("## How it is built", 1)[1].split("```", 2)[1]
+    bot = block.split("\nhandlers/", 1)[0]
+    return set(re.findall(r"^  (\w+)/ ", bot, re.M)) | set(re.findall(r"\((\w+)\.py\)", bot))
+
+
+def test_the_readme_names_every_room_of_bot() -> None:
+    planted = (
+        "## How it is built\n\n```\nbot/   the program (config.py)\n  cli/  the command\nhandlers/  x\n```\n"
+    )
+    assert readme_rooms(planted) == {"config", "cli"}
+    named = readme_rooms((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert named == {room for line in ROOMS for room in line}
+
+
 # ---- a fault planted in a copy of the tree: each checker must report it ----------------------------
 class Plant(NamedTuple):
     files: dict[str, str]  # path → text to write; a path starting with "+": text to append to the file
