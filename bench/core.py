@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import SETUP, table  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
 from bot.serve import make_runtime  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
 from handlers.conversations.io import Incoming, Kind  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 

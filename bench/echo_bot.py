@@ -4,7 +4,7 @@
     python bench/echo_bot.py --framework aiogram --door webhook --api-url URL --token TOKEN --port 8443
 
 It replies to every text with the same text (sendMessage), nothing else, and runs until SIGTERM. By
-webhook it listens on 127.0.0.1:PORT behind the same aiohttp server class wuye uses (bot/webhook.py),
+webhook it listens on 127.0.0.1:PORT behind the same aiohttp server class wuye uses (bot/telegram/webhook.py),
 with the same secret check, so the two differ only in what they do with an update.
 """
 
@@ -24,8 +24,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine  # noqa: E402
 
-from bot.heap import settled_heap  # noqa: E402
-from bot.webhook import WebhookServer  # noqa: E402
+from bot.processes.heap import settled_heap  # noqa: E402
+from bot.telegram.webhook import WebhookServer  # noqa: E402
 from tests.support.echo_bots import AiogramEchoBot, PTBEchoBot  # noqa: E402
 
 SECRET = "bench-secret-0123456789"

@@ -31,10 +31,10 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bench.harness import FRAMEWORKS, SETUP, stand_in, table  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.i18n import load_translations  # noqa: E402
-from bot.outbox import Outbox  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
+from bot.delivery.outbox import Outbox  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
+from bot.i18n.translator import load_translations  # noqa: E402
+from bot.telegram.runtime import Runtime  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.conversations.core import Core  # noqa: E402
 from handlers.domain import Notification  # noqa: E402
@@ -115,12 +115,12 @@ async def measure(framework: str, chats: int) -> list[Any]:
             translations = load_translations(tz=app.settings.zone)
             runtime = Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)
             if framework == "aiogram":
-                from bot.front_aiogram import AiogramFrontEnd
+                from bot.telegram.front_aiogram import AiogramFrontEnd
 
                 front: Any = AiogramFrontEnd(runtime, server.token, server.url)
                 await front.bot.me()
             else:
-                from bot.front_ptb import PtbFrontEnd
+                from bot.telegram.front_ptb import PtbFrontEnd
 
                 front = PtbFrontEnd(runtime, server.token, server.url)
                 await front.application.initialize()

@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.echo_bot import SECRET, bot_arguments, serve  # noqa: E402
-from bot.webhook import reply_by_webhook  # noqa: E402
+from bot.telegram.webhook import reply_by_webhook  # noqa: E402
 
 STAFF = (100002, 100003)  # the example setup's two repair staff, who get the cards in turn
 

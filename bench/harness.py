@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402
@@ -151,7 +151,7 @@ async def start_wuye(
             WUYE_WEBHOOK_SECRET=SECRET,
             WUYE_LISTEN=f"127.0.0.1:{port}",
         )
-    process, log = _spawn([sys.executable, "-m", "bot.cli", "run"], env, workdir, "wuye")
+    process, log = _spawn([sys.executable, "-m", "bot.cli.main", "run"], env, workdir, "wuye")
     return await _started(server, door, process, log, port)
 
 

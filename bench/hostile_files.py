@@ -1,9 +1,9 @@
 """Hostile uploads and setup files: what reading each one costs, and what it is answered.
 
-Each spreadsheet goes through bot/sheet_worker.py as the bot reads an upload: in a child of its own,
+Each spreadsheet goes through bot/documents/sheet_worker.py as the bot reads an upload: in a child of its own,
 whose CPU and peak resident memory above its start are measured there (resource.getrusage). Each setup
-file is read by bot/setup_file.py in a fresh process, measured the same way. Nothing is asserted: the
-tests (tests/unit/test_hostile_files.py) hold the bounds; this prints the figures.
+file is read by bot/documents/setup_file.py in a fresh process, measured the same way. Nothing is asserted:
+the tests (tests/unit/test_hostile_files.py) hold the bounds; this prints the figures.
 
     .venv/bin/python bench/hostile_files.py
 """
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.sheet_worker import read_in_child  # noqa: E402
+from bot.documents.sheet_worker import read_in_child  # noqa: E402
 from tests.support import hostile_files as H  # noqa: E402
 
 SHEETS: dict[str, tuple[str, Callable[[], bytes]]] = {
@@ -82,7 +82,7 @@ SETUP: dict[str, Callable[[], str]] = {
 
 
 def _setup_child(path: str, out: multiprocessing.connection.Connection) -> None:
-    from bot.setup_file import SetupFileError, read_setup
+    from bot.documents.setup_file import SetupFileError, read_setup
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     try:
@@ -97,7 +97,7 @@ def _setup_child(path: str, out: multiprocessing.connection.Connection) -> None:
 
 def measure_setup(text: str) -> tuple[str, float, int]:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["bot.setup_file"])
+    context.set_forkserver_preload(["bot.documents.setup_file"])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "setup.yaml"
         path.write_text(text, encoding="utf-8")

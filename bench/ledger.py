@@ -43,8 +43,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.harness import SETUP, table  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.i18n import load_translations  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
+from bot.i18n.translator import load_translations  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.clock import FixedClock  # noqa: E402
 from handlers.conversations.ledger_sheets import LEDGER_LANG, drawer  # noqa: E402

@@ -34,9 +34,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.harness import table  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.i18n import load_translations  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
-from bot.status import status_lines  # noqa: E402
+from bot.delivery.status import status_lines  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
+from bot.i18n.translator import load_translations  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.clock import FixedClock  # noqa: E402
 from handlers.conversations.buttons import encode  # noqa: E402

@@ -21,14 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.front_ptb import PtbFrontEnd  # noqa: E402
+from bot.delivery.outbox import Outbox  # noqa: E402
+from bot.demo.revenue_examples import example_rows  # noqa: E402
+from bot.documents.revenue_files import RevenueDocuments, read_grid, write_csv  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
 from bot.holidays import ChineseCalendarSource  # noqa: E402
-from bot.i18n import load_translations  # noqa: E402
-from bot.outbox import Outbox  # noqa: E402
-from bot.revenue_examples import example_rows  # noqa: E402
-from bot.revenue_files import RevenueDocuments, read_grid, write_csv  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
+from bot.i18n.translator import load_translations  # noqa: E402
+from bot.telegram.front_ptb import PtbFrontEnd  # noqa: E402
+from bot.telegram.runtime import Runtime  # noqa: E402
 from handlers.clock import SystemClock  # noqa: E402
 from handlers.conversations.core import Core  # noqa: E402
 from handlers.conversations.io import Incoming, Kind, Send  # noqa: E402

@@ -15,7 +15,7 @@ take turns, each fresh and in its own process, while the stand-in Bot API and th
 - floor (bench/floor_bot.py): the report flow with the Bot API calls wuye makes (15 per 8 updates: a press
   is answered and its message edited, the submit sends a ticket card to staff), but chosen from the
   update alone, with no database or state behind them, and its start-up heap frozen as wuye's is
-  (bot/heap.py). Its ratio to the echo is the most any implementation of this flow can reach on that
+  (bot/processes/heap.py). Its ratio to the echo is the most any implementation of this flow can reach on that
   framework and door.
 - wuye: `wuye run`, exactly as an operator starts it, on SQLite.
 

@@ -5,7 +5,7 @@ of about the same size on the same machine in the same run.
     .venv/bin/python bench/web.py                          # 100,000 tickets, 50 sessions, 5 rounds of 10 s
     .venv/bin/python bench/web.py --rounds 1 --seconds 5   # a quick look
 
-wuye runs as `wuye web` runs (`python -m bot.cli web`, its own process, its own settings from the
+wuye runs as `wuye web` runs (`python -m bot.cli.main web`, its own process, its own settings from the
 environment, the real clock), the bare page as bench/bare_web.py in another; the sessions are driven
 from this process by one aiohttp client, each session a loop that asks its next page as soon as the
 last one has come back (50 requests in flight, no pause between them). Every session is signed in as a
@@ -61,7 +61,7 @@ from yarl import URL  # noqa: E402
 from bench.harness import ROOT, percentile, table  # noqa: E402
 from bench.lists import COMMUNITIES, ESTATES, OPEN, STREETS, seed, setup_yaml  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.setup_file import read_setup  # noqa: E402
+from bot.documents.setup_file import read_setup  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402
 from handlers.services.web_access import sign_in_code_for_key  # noqa: E402
@@ -206,7 +206,7 @@ async def start_wuye_web(url: str, workdir: Path) -> Server:
         WUYE_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
-    args = [sys.executable, "-m", "bot.cli", "web", "--listen", f"127.0.0.1:{port}"]
+    args = [sys.executable, "-m", "bot.cli.main", "web", "--listen", f"127.0.0.1:{port}"]
     return await _listening(_spawn("wuye-web", args, env, workdir, port))
 
 

@@ -1,1 +1,2 @@
-"""The running program: config, CLI, wiring, front ends, scheduler, outbox sender, translator."""
+"""The running program: config, logs, wiring and serve at the top; telegram/, processes/, delivery/,
+documents/, i18n/, cli/, console/, demo/ and web/ as rooms (see the README, "How it is built")."""

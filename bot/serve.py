@@ -17,21 +17,21 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.console_session import ConsoleSession
-from bot.core_build import build_core
-from bot.core_process import CoreProcesses
-from bot.heap import settled_heap
-from bot.instance import AlreadyRunning, SingleInstance
-from bot.outbox import Pace, RateLimiter
-from bot.runtime import Runtime
+from bot.console.session import ConsoleSession
+from bot.delivery.outbox import Pace, RateLimiter
+from bot.processes.core_build import build_core
+from bot.processes.core_process import CoreProcesses
+from bot.processes.heap import settled_heap
+from bot.processes.instance import AlreadyRunning, SingleInstance
+from bot.telegram.runtime import Runtime
 from handlers.clock import ShiftedClock
 from handlers.ports import Clock
 from storage.engine import brief
 from storage.pacing import SharedPace
 
 if TYPE_CHECKING:  # each front end imports its own framework: only the configured one is loaded
-    from bot.front_aiogram import AiogramFrontEnd
-    from bot.front_ptb import PtbFrontEnd
+    from bot.telegram.front_aiogram import AiogramFrontEnd
+    from bot.telegram.front_ptb import PtbFrontEnd
     from bot.web.serve import WebServer
 
 
@@ -172,7 +172,7 @@ async def _serve_with(settings: Settings, runtime: Runtime, stop: asyncio.Event)
         assert runtime.engine is not None  # make_runtime gives every runtime its engine
         from urllib.parse import urlparse
 
-        from bot.webhook import WebhookServer
+        from bot.telegram.webhook import WebhookServer
 
         host, port = settings.listen_host_port
         path = urlparse(settings.webhook_url).path or "/"
@@ -229,10 +229,10 @@ async def _start_web(settings: Settings, runtime: Runtime) -> WebServer | None:
 
 def _front_end(settings: Settings, runtime: Runtime) -> AiogramFrontEnd | PtbFrontEnd:
     if settings.framework == "aiogram":
-        from bot.front_aiogram import AiogramFrontEnd
+        from bot.telegram.front_aiogram import AiogramFrontEnd
 
         return AiogramFrontEnd(runtime, settings.bot_token or "", settings.api_url)
-    from bot.front_ptb import PtbFrontEnd
+    from bot.telegram.front_ptb import PtbFrontEnd
 
     return PtbFrontEnd(runtime, settings.bot_token or "", settings.api_url)
 
@@ -257,7 +257,7 @@ async def run_console(
     stdout: TextIO = sys.stdout,
     clock: ShiftedClock | None = None,
 ) -> None:
-    """`wuye chat`: one person at a time (bot/console_session.py), on a clock /wait moves on."""
+    """`wuye chat`: one person at a time (bot/console/session.py), on a clock /wait moves on."""
     clock = clock or ShiftedClock()
     session = ConsoleSession(make_runtime(settings, clock=clock), clock, stdout, telegram_id, name)
     await session.begin()

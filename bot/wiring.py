@@ -9,9 +9,9 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
+from bot.delivery.outbox import Queued
+from bot.documents.revenue_files import RevenueDocuments
 from bot.holidays import ChineseCalendarSource
-from bot.outbox import Queued
-from bot.revenue_files import RevenueDocuments
 from handlers.clock import SystemClock
 from handlers.ports import Clock
 from handlers.services.context import Context

@@ -424,13 +424,70 @@ class Attachment:
     id: int | None = None
 
 
+class NoticeKind(StrEnum):
+    """What a notification says (its template): stored as the value, so the database keeps these codes."""
+
+    CARD_REFRESH = "card.refresh"  # a ticket's card edited in place where it was sent
+    TICKET_ACKNOWLEDGED = "ticket.acknowledged"
+    TICKET_ANSWER = "ticket.answer"
+    TICKET_ASSIGNED = "ticket.assigned"
+    TICKET_CHASED = "ticket.chased"
+    TICKET_CLOSED_UNCONFIRMED = "ticket.closed_unconfirmed"
+    TICKET_COMMENT = "ticket.comment"
+    TICKET_CONFIRMED = "ticket.confirmed"
+    TICKET_DEPARTMENT = "ticket.department"
+    TICKET_ESCALATED = "ticket.escalated"
+    TICKET_EXTENSION_GRANTED = "ticket.extension_granted"
+    TICKET_EXTENSION_REFUSED = "ticket.extension_refused"
+    TICKET_EXTENSION_REQUESTED = "ticket.extension_requested"
+    TICKET_ON_CALL = "ticket.on_call"
+    TICKET_PHOTO = "ticket.photo"
+    TICKET_QUESTION = "ticket.question"
+    TICKET_RATED = "ticket.rated"
+    TICKET_REJECTED = "ticket.rejected"
+    TICKET_REJECTION_REVIEW = "ticket.rejection_review"
+    TICKET_REMINDER = "ticket.reminder"
+    TICKET_RESOLVED = "ticket.resolved"
+    TICKET_RETURNED = "ticket.returned"
+    TICKET_STARTED = "ticket.started"
+    TICKET_SUPERVISED = "ticket.supervised"
+    TICKET_TRANSFERRED = "ticket.transferred"
+    TICKET_UNASSIGNED = "ticket.unassigned"
+    TICKET_UNREACHED = "ticket.unreached"
+    TICKET_URGED = "ticket.urged"
+    TICKET_URGED_OWNER = "ticket.urged_owner"
+    TICKET_WITHDRAWN = "ticket.withdrawn"
+    GROUP_BOUND = "group.bound"
+    GROUP_UNBOUND = "group.unbound"
+    REVENUE_MISSED = "revenue.missed"
+    REVENUE_PUBLISHED = "revenue.published"
+    REVENUE_REMINDER = "revenue.reminder"
+    REVENUE_REVISED = "revenue.revised"
+    DIGEST_MONTHLY = "digest.monthly"
+    DIGEST_WEEKLY = "digest.weekly"
+    REPORT_AUTO_SENT = "report.auto_sent"
+    REPORT_DRAFT = "report.draft"
+    REPORT_RECEIVED = "report.received"
+    REPORT_SENT = "report.sent"
+
+
+class Outcome(StrEnum):
+    """How a notification's delivery ended (None while it waits)."""
+
+    SENT = "sent"
+    UNCERTAIN = "uncertain"  # it may have arrived (a timeout after sending), so it is not resent
+    BLOCKED = "blocked"  # the recipient blocked the bot
+    REROUTED = "rerouted"  # blocked, and handed to the next person up
+    FAILED = "failed"
+
+
 @dataclass
 class Notification:
     """A message owed to someone because of a state change; rendered in their language when sent."""
 
     key: str  # unique: ticket, kind, rung, cycle, recipient
     person_id: int
-    kind: str  # template code, e.g. "ticket.assigned"
+    kind: str  # a NoticeKind
     params: dict[str, Any]
     created_at: datetime
     ticket_id: int | None = None
@@ -442,7 +499,7 @@ class Notification:
     last_error: str | None = None
     parts_sent: int = 0  # messages of this notification already delivered (a card plus its photos)
     claimed_until: datetime | None = None  # a dispatcher's lease; another may take it after this
-    outcome: str | None = None  # sent | uncertain | blocked | rerouted | failed
+    outcome: str | None = None  # an Outcome; None: not finished
     id: int | None = None
 
 
@@ -503,7 +560,7 @@ class Disclosure:
     kind: str  # handlers.rules.revenue.DisclosureKind
     quarter: str  # 2026Q3
     revision: int
-    status: str  # draft | published | discarded
+    status: str  # a DisclosureStatus
     account_bank: str
     account_number: str  # masked: ****2345
     opening_fen: int

@@ -41,7 +41,7 @@ from handlers.domain import (
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status
-from handlers.rules.revenue import DisclosureKind
+from handlers.rules.revenue import DisclosureKind, DisclosureStatus
 from handlers.text import Lang
 
 T = TypeVar("T")
@@ -424,7 +424,7 @@ class DisclosureRepository(Protocol):
     def set_status(
         self,
         id: int,
-        status: str,
+        status: DisclosureStatus,
         now: datetime,
         person_id: int | None,
         reason: str | None = None,

@@ -27,7 +27,6 @@ CHOOSE_LANGUAGE = N_("Choose your language")
 LANGUAGE_CHOSEN = N_("Language set to {language}.")
 
 _TRADITIONAL = frozenset({"hant", "tw", "hk", "mo"})
-_SIMPLIFIED = frozenset({"hans", "cn", "sg", "my"})
 # Chinese languages other than `zh` itself; Cantonese readers mostly read Traditional characters.
 _CHINESE = frozenset({"zh", "cmn", "wuu", "hak", "nan", "gan", "hsn", "cdo", "lzh", "yue"})
 # ISO 639-1 (plus the withdrawn iw/in/ji older Android still sends): "fr" is French, "xx" is garbage.

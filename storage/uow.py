@@ -16,7 +16,7 @@ from storage.conversations import ConversationRepository
 R = TypeVar("R")
 
 
-class _OnFirstUse(Generic[R]):
+class OnFirstUse(Generic[R]):
     """A repository made on the unit of work's session the first time a use case touches it: most use
     cases need two or three of the twenty-one, and the conversation core opens units of work on every
     update."""
@@ -55,29 +55,29 @@ class SqlUnitOfWork:
     """One session, one transaction. `on_queued` is called after a commit that queued notifications
     (on the committing thread), so whoever sends them knows there is something to send."""
 
-    offices = _OnFirstUse(r.OfficeRepository)
-    companies = _OnFirstUse(r.CompanyRepository)
-    estates = _OnFirstUse(r.EstateRepository)
-    people = _OnFirstUse(r.PersonRepository)
-    roles = _OnFirstUse(r.RoleRepository)
-    invites = _OnFirstUse(r.InviteRepository)
-    tickets = _OnFirstUse(r.TicketRepository)
-    events = _OnFirstUse(r.EventRepository)
-    attachments = _OnFirstUse(r.AttachmentRepository)
-    notifications = _OnFirstUse(_CountingNotifications)
-    policies = _OnFirstUse(r.PolicyRepository)
-    calendar = _OnFirstUse(r.CalendarRepository)
-    settings = _OnFirstUse(r.SettingRepository)
-    conversations = _OnFirstUse(ConversationRepository)
-    cards = _OnFirstUse(r.CardRepository)
-    updates = _OnFirstUse(r.UpdateLog)
-    groups = _OnFirstUse(r.GroupRepository)
-    disclosures = _OnFirstUse(r.DisclosureRepository)
-    typical_cases = _OnFirstUse(r.TypicalCaseRepository)
-    ledgers = _OnFirstUse(r.LedgerRepository)
-    web = _OnFirstUse(r.WebRepository)
-    reports = _OnFirstUse(r.ReportRepository)
-    figures = _OnFirstUse(r.FigureRepository)
+    offices = OnFirstUse(r.OfficeRepository)
+    companies = OnFirstUse(r.CompanyRepository)
+    estates = OnFirstUse(r.EstateRepository)
+    people = OnFirstUse(r.PersonRepository)
+    roles = OnFirstUse(r.RoleRepository)
+    invites = OnFirstUse(r.InviteRepository)
+    tickets = OnFirstUse(r.TicketRepository)
+    events = OnFirstUse(r.EventRepository)
+    attachments = OnFirstUse(r.AttachmentRepository)
+    notifications = OnFirstUse(_CountingNotifications)
+    policies = OnFirstUse(r.PolicyRepository)
+    calendar = OnFirstUse(r.CalendarRepository)
+    settings = OnFirstUse(r.SettingRepository)
+    conversations = OnFirstUse(ConversationRepository)
+    cards = OnFirstUse(r.CardRepository)
+    updates = OnFirstUse(r.UpdateLog)
+    groups = OnFirstUse(r.GroupRepository)
+    disclosures = OnFirstUse(r.DisclosureRepository)
+    typical_cases = OnFirstUse(r.TypicalCaseRepository)
+    ledgers = OnFirstUse(r.LedgerRepository)
+    web = OnFirstUse(r.WebRepository)
+    reports = OnFirstUse(r.ReportRepository)
+    figures = OnFirstUse(r.FigureRepository)
 
     def __init__(self, engine: Engine, on_queued: Callable[[], None] | None = None) -> None:
         self.engine = engine

@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from bot.web.app import WebDeps
 from bot.web.session import Signer, web_key
 from bot.web.site import make_web_app

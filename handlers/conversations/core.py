@@ -92,22 +92,27 @@ STEPS: dict[str, Step] = {
 }
 
 
-def dispatch_table(steps: dict[str, Step], names: frozenset[str]) -> dict[str, Step]:
+def dispatch_table(
+    steps: dict[str, Step], names: frozenset[str], commands: tuple[registry.Command, ...] = registry.REGISTRY
+) -> dict[str, Step]:
     """The registry's commands with their steps; one list of commands, so the menus, /help and the
     dispatch agree: a command without a step, or a step without an entry, is refused here."""
     if set(steps) != names:
         raise RuntimeError(f"commands without a step or a registry entry: {sorted(set(steps) ^ names)}")
-    return {c.name: steps[c.name] for c in registry.REGISTRY if c.name in names}
+    return {c.name: steps[c.name] for c in commands if c.name in names}
 
 
 COMMANDS: dict[str, Step] = dispatch_table(STEPS, registry.NAMES)
 
-COMMANDS_IN_GROUPS: dict[str, Step] = {
+STEPS_IN_GROUPS: dict[str, Step] = {
     "bind": group.bind,
     "unbind": group.unbind,
     "help": group.help_,
     "cancel": cancel,
 }
+COMMANDS_IN_GROUPS: dict[str, Step] = dispatch_table(
+    STEPS_IN_GROUPS, registry.GROUP_NAMES, registry.IN_GROUPS
+)
 
 # Every conversation of more than one message, each a table (handlers/conversations/engine.py).
 CONVERSATIONS: tuple[Flow[Any], ...] = (

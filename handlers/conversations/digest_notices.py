@@ -10,12 +10,12 @@ from typing import Any
 from handlers.conversations import cards
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
-from handlers.domain import Notification, Person
+from handlers.domain import NoticeKind, Notification, Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.ranking import Rate
 from handlers.services.digests import rate
 
-KINDS = frozenset({"digest.weekly", "digest.monthly"})
+KINDS = frozenset({NoticeKind.DIGEST_WEEKLY, NoticeKind.DIGEST_MONTHLY})
 
 
 def _days(tr: Translator, p: dict[str, Any]) -> str:
@@ -117,6 +117,6 @@ def monthly(uow: UnitOfWork, tr: Translator, n: Notification, chat: int) -> list
 
 def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person, now: datetime) -> list[Send]:
     chat = n.chat_id or person.telegram_id or 0
-    if n.kind == "digest.weekly":
+    if n.kind == NoticeKind.DIGEST_WEEKLY:
         return weekly(uow, tr, n, chat, now)
     return monthly(uow, tr, n, chat)

@@ -123,8 +123,3 @@ class Draft:
             if value is not None:
                 data[name] = value if type(value) in as_is else _plain(value)
         return data
-
-
-@dataclasses.dataclass
-class NoDraft(Draft):
-    """A flow that gathers nothing."""

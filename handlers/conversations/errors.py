@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.conversations import labels
 from handlers.ports import Translator
 from handlers.rules.lifecycle import Status
+from handlers.rules.revenue import DisclosureStatus
 from handlers.services.errors import UserError
 from handlers.text import N_
 
@@ -86,7 +87,11 @@ MESSAGES: dict[str, str] = {
 
 
 # A disclosure's stored status, as a word in the sentences that name it.
-DISCLOSURE_STATUS = {"draft": N_("draft"), "published": N_("published"), "discarded": N_("discarded")}
+DISCLOSURE_STATUS = {
+    DisclosureStatus.DRAFT: N_("draft"),
+    DisclosureStatus.PUBLISHED: N_("published"),
+    DisclosureStatus.DISCARDED: N_("discarded"),
+}
 
 
 def explain(tr: Translator, error: UserError) -> str:

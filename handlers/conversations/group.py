@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from handlers.conversations import registry
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
@@ -123,13 +124,8 @@ def unbind_button(turn: Turn) -> None:
 
 
 def help_(turn: Turn) -> None:
-    turn.say(
-        turn.t(
-            "/bind – post this unit's ticket cards here (project managers and officials)\n"
-            "/unbind – stop posting here\n"
-            "/cancel – drop a question you started here with a button"
-        )
-    )
+    """A group's commands, from the registry (registry.IN_GROUPS)."""
+    turn.say("\n".join(turn.t(c.help) for c in registry.IN_GROUPS if c.help))
 
 
 BUTTONS = {"bg": choose_unit, "ub": unbind_button}

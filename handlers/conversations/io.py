@@ -55,7 +55,8 @@ class Incoming:
     # Downloads the document's bytes when a flow needs them (the front end's closure); None: cannot.
     fetch: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
     # A spreadsheet document already downloaded and read by the runtime, off the conversation path
-    # (bot/sheet_worker.py): its rows or why not. None: not read (the flow fetches and reads it itself).
+    # (bot/documents/sheet_worker.py): its rows or why not. None: not read (the flow fetches and reads it
+    # itself).
     sheet: SheetRead | None = field(default=None, compare=False, repr=False)
 
     def cleaned(self) -> Incoming:
@@ -99,7 +100,7 @@ class Send:
     card_key: str | None = None  # remember the sent message id under this key, to edit it later
     image: bytes | None = None  # a picture made here (a chart); the text becomes the caption
     # A chart to draw before sending (a stats_text.RatesChart): the outbox draws it into `image` off the
-    # turns' path (bot/rates_chart.py), so no answer waits on the drawing
+    # turns' path (bot/documents/rates_chart.py), so no answer waits on the drawing
     chart: object | None = None
 
 

@@ -9,7 +9,7 @@ from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
-from handlers.domain import Notification, Person, Ticket
+from handlers.domain import NoticeKind, Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.lifecycle import Status
 from handlers.services.context import Context
@@ -314,9 +314,9 @@ def closed_unconfirmed(uow: UnitOfWork, tr: Translator, n: Notification, t: Tick
 
 
 RENDERERS: dict[str, Renderer] = {
-    "card.refresh": refresh,  # type: ignore[dict-item]
-    "ticket.reminder": reminder,
-    "ticket.supervised": about_office(
+    NoticeKind.CARD_REFRESH: refresh,  # type: ignore[dict-item]
+    NoticeKind.TICKET_REMINDER: reminder,
+    NoticeKind.TICKET_SUPERVISED: about_office(
         N_(
             "🏛 {number} has been listed for supervision (挂牌督办) by {office}, the district housing "
             "bureau: it follows the case until it is resolved, and the property company must report to it."
@@ -327,7 +327,7 @@ RENDERERS: dict[str, Renderer] = {
             "The project manager has been asked to phone them."
         ),
     ),
-    "ticket.chased": about_office(
+    NoticeKind.TICKET_CHASED: about_office(
         N_("📈 {number} is past its deadline and has been escalated to {office}, which now follows it up."),
         N_(
             "📈 {number} is past its deadline and has been escalated to {office}, but nobody there can be "
@@ -335,44 +335,48 @@ RENDERERS: dict[str, Renderer] = {
             "to phone them."
         ),
     ),
-    "ticket.unreached": unreached,
-    "ticket.urged_owner": about_office(N_("📢 {office} has urged the property company to act on {number}.")),
-    "ticket.urged": urged,
-    "ticket.extension_requested": extension_requested,
-    "ticket.extension_granted": extension_decided(
+    NoticeKind.TICKET_UNREACHED: unreached,
+    NoticeKind.TICKET_URGED_OWNER: about_office(
+        N_("📢 {office} has urged the property company to act on {number}.")
+    ),
+    NoticeKind.TICKET_URGED: urged,
+    NoticeKind.TICKET_EXTENSION_REQUESTED: extension_requested,
+    NoticeKind.TICKET_EXTENSION_GRANTED: extension_decided(
         N_("⏳ The community granted more time for {number}: the new deadline is {until}.")
     ),
-    "ticket.extension_refused": extension_decided(
+    NoticeKind.TICKET_EXTENSION_REFUSED: extension_decided(
         N_("The community refused more time for {number}; the deadline stays.")
     ),
-    "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
-    "ticket.assigned": assigned,
-    "ticket.on_call": on_call,
-    "ticket.unassigned": simple(N_("↪️ {number} was reassigned to someone else. No action needed from you.")),
-    "ticket.acknowledged": simple(
+    NoticeKind.TICKET_COMMENT: simple(N_("💬 A comment on {number}:\n“{comment}”")),
+    NoticeKind.TICKET_ASSIGNED: assigned,
+    NoticeKind.TICKET_ON_CALL: on_call,
+    NoticeKind.TICKET_UNASSIGNED: simple(
+        N_("↪️ {number} was reassigned to someone else. No action needed from you.")
+    ),
+    NoticeKind.TICKET_ACKNOWLEDGED: simple(
         N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")
     ),
-    "ticket.started": simple(N_("🔧 Work has started on {number}.")),
-    "ticket.question": question,
-    "ticket.photo": photo_added,
-    "ticket.answer": answer,
-    "ticket.resolved": resolved,
-    "ticket.confirmed": simple(N_("🎉 The owner confirmed {number} is fixed. Closed.")),
-    "ticket.rated": simple(N_("⭐ The owner rated {number}: {stars} of 5.")),
-    "ticket.closed_unconfirmed": closed_unconfirmed,
-    "ticket.rejected": simple(
+    NoticeKind.TICKET_STARTED: simple(N_("🔧 Work has started on {number}.")),
+    NoticeKind.TICKET_QUESTION: question,
+    NoticeKind.TICKET_PHOTO: photo_added,
+    NoticeKind.TICKET_ANSWER: answer,
+    NoticeKind.TICKET_RESOLVED: resolved,
+    NoticeKind.TICKET_CONFIRMED: simple(N_("🎉 The owner confirmed {number} is fixed. Closed.")),
+    NoticeKind.TICKET_RATED: simple(N_("⭐ The owner rated {number}: {stars} of 5.")),
+    NoticeKind.TICKET_CLOSED_UNCONFIRMED: closed_unconfirmed,
+    NoticeKind.TICKET_REJECTED: simple(
         N_(
             "The property company says {number} is not its responsibility:\n“{reason}”\n"
             "The community committee will decide."
         )
     ),
-    "ticket.rejection_review": rejection_review,
-    "ticket.department": department,
-    "ticket.transferred": simple(
+    NoticeKind.TICKET_REJECTION_REVIEW: rejection_review,
+    NoticeKind.TICKET_DEPARTMENT: department,
+    NoticeKind.TICKET_TRANSFERRED: simple(
         N_("📣 {number} was transferred to a government department, which must report on it.")
     ),
-    "ticket.withdrawn": simple(N_("{number} was withdrawn by the owner. No action needed.")),
-    "ticket.returned": simple(
+    NoticeKind.TICKET_WITHDRAWN: simple(N_("{number} was withdrawn by the owner. No action needed.")),
+    NoticeKind.TICKET_RETURNED: simple(
         N_(
             "↩️ The department sent {number} back to the property company, which must handle it now. "
             "Deadline: {due}."
@@ -382,7 +386,7 @@ RENDERERS: dict[str, Renderer] = {
 
 
 TIMED_RENDERERS: dict[str, TimedRenderer] = {
-    "ticket.escalated": escalated,
+    NoticeKind.TICKET_ESCALATED: escalated,
 }
 
 
@@ -400,7 +404,7 @@ def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Perso
         "title": str(n.params.get("title") or n.params.get("chat_id")),
         "unit": _unit_name(uow, str(n.params.get("unit", ""))),
     }
-    if n.kind == "group.unbound":
+    if n.kind == NoticeKind.GROUP_UNBOUND:
         text = tr.gettext("👥 {by} unbound the group “{title}” from {unit}.").format(**params)
         return _say(n, person, text)
     text = tr.gettext(
@@ -416,7 +420,7 @@ def group_notice(uow: UnitOfWork, tr: Translator, n: Notification, person: Perso
     return _say(n, person, text, buttons)
 
 
-GROUP_KINDS = frozenset({"group.bound", "group.unbound"})
+GROUP_KINDS = frozenset({NoticeKind.GROUP_BOUND, NoticeKind.GROUP_UNBOUND})
 
 
 def render(
@@ -456,7 +460,7 @@ def render(
         return []
     # Drawn for who may read it now, not when it was queued: someone who left, a department whose case
     # went back, a group unbound meanwhile gets nothing (a card already there is only edited).
-    if n.kind != "card.refresh" and not _audience(uow, n, person).sees_ticket(uow, ticket):
+    if n.kind != NoticeKind.CARD_REFRESH and not _audience(uow, n, person).sees_ticket(uow, ticket):
         return []
     if timed is not None:
         return timed(uow, tr, n, ticket, person, ctx)

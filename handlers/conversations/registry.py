@@ -3,7 +3,8 @@
 The menus (handlers/conversations/menus.py) and /help (welcome.help_) are drawn from this list, and
 the core's dispatch table is built from it (core.COMMANDS: a command listed here without a step, or a
 step without an entry here, stops the import). Adding a command is one entry here and its step there.
-Group chats have their own three commands (core.COMMANDS_IN_GROUPS, group.help_)."""
+Group chats have their own commands, listed the same way in IN_GROUPS (their /help, group.help_, and
+core.COMMANDS_IN_GROUPS are drawn from it)."""
 
 from __future__ import annotations
 
@@ -174,6 +175,21 @@ REGISTRY: tuple[Command, ...] = (
 )
 
 NAMES = frozenset(c.name for c in REGISTRY)
+
+# A group chat's commands, in the order its /help lists them (a group gets no menu of its own).
+IN_GROUPS: tuple[Command, ...] = (
+    Command(
+        "bind",
+        everyone,
+        None,
+        N_("/bind – post this unit's ticket cards here (project managers and officials)"),
+    ),
+    Command("unbind", everyone, None, N_("/unbind – stop posting here")),
+    Command("cancel", everyone, None, N_("/cancel – drop a question you started here with a button")),
+    Command("help", everyone, None, None),
+)
+
+GROUP_NAMES = frozenset(c.name for c in IN_GROUPS)
 
 
 def for_actor(actor: Actor | None) -> list[Command]:

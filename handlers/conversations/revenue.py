@@ -22,6 +22,7 @@ from handlers.conversations.revenue_errors import explain_problem
 from handlers.conversations.revenue_manager import publish_draft, publish_with_reason
 from handlers.conversations.revenue_owner import ask_about_line, choose_line, show_disclosure, show_history
 from handlers.conversations.turn import Turn
+from handlers.rules.revenue import DisclosureStatus
 from handlers.services import revenue, revenue_reading
 from handlers.services.errors import UserError
 
@@ -34,7 +35,7 @@ class Disclosing(Draft):
 
 def _publish_button(turn: Turn, disclosure_id: int) -> None:
     p = revenue.preview(turn.ctx, disclosure_id)
-    if p.stored.status != "draft":
+    if p.stored.status != DisclosureStatus.DRAFT:
         raise UserError("disclosure_not_draft", status=p.stored.status)
     if p.previous is not None:
         engine.start(turn, REVENUE, "reason", Disclosing(disclosure_id=disclosure_id))

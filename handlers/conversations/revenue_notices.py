@@ -6,12 +6,19 @@ from handlers.conversations import labels
 from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
-from handlers.domain import Notification, Person
+from handlers.domain import NoticeKind, Notification, Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.revenue import to_rules
 from handlers.text import N_
 
-KINDS = frozenset({"revenue.published", "revenue.revised", "revenue.reminder", "revenue.missed"})
+KINDS = frozenset(
+    {
+        NoticeKind.REVENUE_PUBLISHED,
+        NoticeKind.REVENUE_REVISED,
+        NoticeKind.REVENUE_REMINDER,
+        NoticeKind.REVENUE_MISSED,
+    }
+)
 REMINDER = N_(
     "⏰ {kind}, {quarter}: the disclosure of {estate} is due on {due}. Send the filled template here "
     "(/revenue_template)."
@@ -25,13 +32,13 @@ MISSED = N_(
 def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> list[Send]:
     chat = n.chat_id or person.telegram_id or 0
     p = n.params
-    if n.kind in ("revenue.reminder", "revenue.missed"):
+    if n.kind in (NoticeKind.REVENUE_REMINDER, NoticeKind.REVENUE_MISSED):
         estate = uow.estates.get(int(str(p.get("estate_id", 0))))
         if estate is None:
             return []
         from datetime import date
 
-        template = REMINDER if n.kind == "revenue.reminder" else MISSED
+        template = REMINDER if n.kind == NoticeKind.REVENUE_REMINDER else MISSED
         text = tr.gettext(template).format(
             kind=labels.label(tr, rt.KIND_LABELS, p.get("kind")),
             estate=estate.name,
@@ -47,7 +54,7 @@ def render(uow: UnitOfWork, tr: Translator, n: Notification, person: Person) -> 
     money = tr.format_money
     head = (
         tr.gettext("📢 {title} has been published ({timing}).")
-        if n.kind == "revenue.published"
+        if n.kind == NoticeKind.REVENUE_PUBLISHED
         else tr.gettext("✏️ {title} was corrected (revision {revision}): {reason}")
     )
     lines = [

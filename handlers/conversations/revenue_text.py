@@ -246,7 +246,8 @@ QUARTERS_TITLE: dict[int, str] = {
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """What the owner's chart shows, already in the reader's language; drawn by bot/revenue_chart.py."""
+    """What the owner's chart shows, already in the reader's language; drawn by
+    bot/documents/revenue_chart.py."""
 
     title: str
     items: list[tuple[str, int, str]]  # (label, fen, section code: income | cost | use)

@@ -1,5 +1,5 @@
 """How /stats reads: the period, the figures, the rankings and the chart's content in the reader's
-language, and long reports cut into pages. Pure text: no database, no drawing (bot/rates_chart.py
+language, and long reports cut into pages. Pure text: no database, no drawing (bot/documents/rates_chart.py
 draws a `RatesChart`)."""
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ def pages(
 @dataclass(frozen=True)
 class RatesChart:
     """What a /stats chart shows, already in the reader's language: each row's three rates (response,
-    resolution on time, satisfaction) as (hits, cases, ranked); drawn by bot/rates_chart.py."""
+    resolution on time, satisfaction) as (hits, cases, ranked); drawn by bot/documents/rates_chart.py."""
 
     title: str
     rates: tuple[str, str, str]

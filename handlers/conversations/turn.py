@@ -96,14 +96,6 @@ class Turn:
         """Who reads what this turn says: the presser in a private chat, a group's unknown members."""
         return audience_for(uow, self.inc.chat_id, self.person_id)
 
-    def set_state(self, flow: str, step: str, **data: Any) -> None:
-        """Where the chat is, its data merged into what the flow had (a conversation written before the
-        tables; one written as a table is moved on by the engine, handlers/conversations/engine.py)."""
-        merged = dict(self.state.data) if self.state and self.state.flow == flow else {}
-        merged.update(data)
-        self.state = ChatState(self.inc.chat_id, self.inc.user_id, flow, step, merged)
-        self.state_changed = True
-
     def enter(self, flow: str, step: str, data: dict[str, object]) -> None:
         """The chat is now at `step` of `flow`, with this draft (as the state stores it)."""
         self.state = ChatState(self.inc.chat_id, self.inc.user_id, flow, step, data)

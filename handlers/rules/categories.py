@@ -109,13 +109,3 @@ MANAGER_CATEGORIES: frozenset[Category] = frozenset(
         Category.OWNERS_COMMITTEE,
     }
 )
-
-# Categories where a case may really belong to a government department (吹哨报到 targets).
-DEPARTMENT_FOR: dict[Category, str] = {
-    Category.COMMON_SPACE: "city_management",
-    Category.NOISE: "city_management",
-    Category.PARKING: "city_management",
-    Category.UNLAWFUL_FEES: "market_regulation",
-    Category.SERVICE_ROOMS: "planning",
-    Category.FIRE_SAFETY: "fire",
-}

@@ -115,16 +115,6 @@ def _since(value: Any) -> datetime | None:
     return found if found is not None and found.tzinfo is not None else None
 
 
-def check_schedules(schedules: list[Schedule]) -> int | None:
-    """The index of the first schedule that repeats an earlier one's office kind, report and cadence."""
-    seen: set[tuple[str, ReportKind, Cadence]] = set()
-    for i, s in enumerate(schedules):
-        if s.line in seen:
-            return i
-        seen.add(s.line)
-    return None
-
-
 @dataclass(frozen=True)
 class Cycle:
     """One period's report of a schedule: the period, the day it is due (moved off holidays), the day

@@ -20,6 +20,14 @@ class DisclosureKind(StrEnum):
     SHARED_UTILITIES = "shared_utilities"  # 公摊水电
 
 
+class DisclosureStatus(StrEnum):
+    """Where a disclosure stands: a draft until published, or discarded for a newer draft."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
 class Section(StrEnum):
     INCOME = "income"
     COST = "cost"
@@ -321,10 +329,6 @@ class Rank:
     subject_id: int
     on_time: int
     due: int  # quarters whose due date has passed (or that were published)
-
-    @property
-    def rate_permille(self) -> int:
-        return self.on_time * 1000 // self.due if self.due else 0
 
 
 def ranking(records: Iterable[Record], by: str = "estate") -> list[Rank]:

@@ -128,11 +128,6 @@ def manages_for_company(actor: Actor, estate: Estate) -> bool:
     return works_for(actor, estate, (RoleKind.MANAGER,))
 
 
-def require_manager(actor: Actor, ticket: Ticket) -> None:
-    if not actor.has(RoleKind.MANAGER, ticket.estate_id):
-        raise NotAllowed("managers_only")
-
-
 def require_reporter(actor: Actor, ticket: Ticket) -> None:
     if ticket.reporter_id != actor.id:
         raise NotAllowed("not_your_report", number=ticket.number)

@@ -22,7 +22,9 @@ class Context:
     office_hours: OfficeHours = field(default_factory=OfficeHours)
     on_unknown_day: Callable[[date], None] | None = None
     invite_ttl_days: int = 14
-    documents: DocumentTools | None = None  # spreadsheets and charts (bot/revenue_files.py); None: none
+    documents: DocumentTools | None = (
+        None  # spreadsheets and charts (bot/documents/revenue_files.py); None: none
+    )
     # one turn at a time per chat across processes (storage/turns.py); the default suits one process
     chat_turns: ChatTurns = field(default=lambda bot_id, chat_id: nullcontext())
     web_url: str | None = None  # the web front door's public address (WUYE_WEB_URL), for /web's link

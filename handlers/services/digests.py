@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import OfficeKind, RoleKind
+from handlers.domain import NoticeKind, OfficeKind, RoleKind
 from handlers.ports import Activity, ListScope, TicketList, UnitOfWork
 from handlers.rules.digests import DigestDue, DigestKind, due_digests
 from handlers.rules.figures import Figures, total
@@ -31,7 +31,7 @@ from handlers.services.settings import min_sample
 log = logging.getLogger("wuye.digests")
 OLDEST = 5  # overdue cases named, with a button each, in a weekly digest
 SHOWN = 10  # ranked lines of a bulletin: all up to this many, else the best and the last half each
-KINDS = {DigestKind.WEEKLY: "digest.weekly", DigestKind.MONTHLY: "digest.monthly"}
+KINDS = {DigestKind.WEEKLY: NoticeKind.DIGEST_WEEKLY, DigestKind.MONTHLY: NoticeKind.DIGEST_MONTHLY}
 DIGEST_OFFICES = (OfficeKind.STREET, OfficeKind.BUREAU)
 
 

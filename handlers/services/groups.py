@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.domain import GroupBinding, Notification, RoleKind, Ticket
+from handlers.domain import GroupBinding, NoticeKind, Notification, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.services import access
 from handlers.services.access import Actor
@@ -88,7 +88,7 @@ def bind(
             estate_id=target.id if target.kind == "e" else None,
         )
         uow.groups.put(binding)
-        _tell_unit(uow, now, "group.bound", binding, person_id)
+        _tell_unit(uow, now, NoticeKind.GROUP_BOUND, binding, person_id)
         uow.commit()
         return target
 
@@ -104,7 +104,7 @@ def unbind(ctx: Context, person_id: int, chat_id: int) -> bool:
         if _unit_of(binding) not in {u.code for u in bindable_units(uow, actor)}:
             raise NotAllowed("unbind_not_member")
         uow.groups.delete(chat_id)
-        _tell_unit(uow, now, "group.unbound", binding, person_id)
+        _tell_unit(uow, now, NoticeKind.GROUP_UNBOUND, binding, person_id)
         uow.commit()
         return True
 
@@ -115,11 +115,6 @@ def forget(ctx: Context, chat_id: int) -> bool:
         removed = uow.groups.delete(chat_id)
         uow.commit()
         return removed
-
-
-def unit_name(ctx: Context, binding: GroupBinding) -> str:
-    with ctx.uow() as uow:
-        return unit_name_in(uow, binding)
 
 
 def unit_name_in(uow: UnitOfWork, binding: GroupBinding) -> str:
@@ -143,7 +138,7 @@ def _unit_of(binding: GroupBinding) -> str:
     return f"o{binding.office_id}" if binding.office_id is not None else f"e{binding.estate_id}"
 
 
-def _tell_unit(uow: UnitOfWork, now: datetime, kind: str, binding: GroupBinding, by: int) -> None:
+def _tell_unit(uow: UnitOfWork, now: datetime, kind: NoticeKind, binding: GroupBinding, by: int) -> None:
     """Tell the unit's managers (or officials) who bound or unbound which group, with a way to undo."""
     params = {"chat_id": binding.chat_id, "title": binding.title or "", "by": by, "unit": _unit_of(binding)}
     for person_id in unit_members(uow, binding):

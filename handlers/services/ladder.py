@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.domain import RoleKind, Ticket
+from handlers.domain import NoticeKind, RoleKind, Ticket
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.ladder import REMINDER_BITS, Action, Due, LadderState, Step, due_steps, plan
 from handlers.rules.lifecycle import Event, Status
@@ -152,7 +152,7 @@ def advance(ctx: Context, ticket_id: int, now: datetime) -> list[tuple[str, str]
 def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime, after_hours: bool) -> None:
     if step.action is Action.CLOSE_UNCONFIRMED:
         log_event(uow, ticket, lambda t: t.close_unconfirmed(now), None)
-        queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
+        queue(uow, now, NoticeKind.TICKET_CLOSED_UNCONFIRMED, ticket.reporter_id, ticket=ticket)
         return
     if step.action is Action.ESCALATE and step.rung is not None:
         _escalate(uow, ticket, step.rung, now, after_hours)
@@ -169,7 +169,7 @@ def _apply(uow: UnitOfWork, ticket: Ticket, step: Step, now: datetime, after_hou
         queue(
             uow,
             now,
-            "ticket.reminder",
+            NoticeKind.TICKET_REMINDER,
             person_id,
             ticket=ticket,
             tag=tag,
@@ -195,12 +195,21 @@ def _escalate(uow: UnitOfWork, ticket: Ticket, rung: Rung, now: datetime, after_
     event = log_event(uow, ticket, lambda t: t.escalate(rung, now), None, data=data)
     params = {"rung": rung.value}
     for person_id in recipients:
-        queue(uow, now, "ticket.escalated", person_id, ticket=ticket, rung=index, tag=event.id, params=params)
+        queue(
+            uow,
+            now,
+            NoticeKind.TICKET_ESCALATED,
+            person_id,
+            ticket=ticket,
+            rung=index,
+            tag=event.id,
+            params=params,
+        )
     if rung is Rung.MANAGER:
         queue_groups(
             uow,
             now,
-            "ticket.escalated",
+            NoticeKind.TICKET_ESCALATED,
             ticket,
             estate_id=ticket.estate_id,
             rung=index,
@@ -209,23 +218,32 @@ def _escalate(uow: UnitOfWork, ticket: Ticket, rung: Rung, now: datetime, after_
         )
     elif office is not None:
         queue_groups(
-            uow, now, "ticket.escalated", ticket, office_id=office, rung=index, tag=event.id, params=params
+            uow,
+            now,
+            NoticeKind.TICKET_ESCALATED,
+            ticket,
+            office_id=office,
+            rung=index,
+            tag=event.id,
+            params=params,
         )
     # The owner hears it too, in plain words: who has their case now (and if they could not be told).
     told: dict[str, Any] = {"office_id": office} if office is not None else {}
     if unreached is not None:
         told["unreached"] = True
     if rung is Rung.BUREAU:
-        queue(uow, now, "ticket.supervised", ticket.reporter_id, ticket=ticket, rung=index, params=told)
+        queue(
+            uow, now, NoticeKind.TICKET_SUPERVISED, ticket.reporter_id, ticket=ticket, rung=index, params=told
+        )
     elif rung in (Rung.COMMUNITY, Rung.STREET) and office is not None:
-        queue(uow, now, "ticket.chased", ticket.reporter_id, ticket=ticket, rung=index, params=told)
+        queue(uow, now, NoticeKind.TICKET_CHASED, ticket.reporter_id, ticket=ticket, rung=index, params=told)
     if unreached is not None:
         # Nobody claims the office was told; the project managers can pick up the phone.
         for manager in rung_recipients(uow, ticket, Rung.MANAGER):
             queue(
                 uow,
                 now,
-                "ticket.unreached",
+                NoticeKind.TICKET_UNREACHED,
                 manager,
                 ticket=ticket,
                 rung=index,

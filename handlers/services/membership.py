@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import ERASED_PERSON_KEY, Estate, Move, Person, Role, RoleKind, Ticket
+from handlers.domain import ERASED_PERSON_KEY, Estate, Move, NoticeKind, Person, Role, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status
@@ -79,7 +79,13 @@ def hand_to_company(
         if target is not None:
             hold = held_until(ctx.calendar(uow), ticket, now)
             queue(
-                uow, now, "ticket.assigned", target, ticket=ticket, tag=f"h{ticket.version}", not_before=hold
+                uow,
+                now,
+                NoticeKind.TICKET_ASSIGNED,
+                target,
+                ticket=ticket,
+                tag=f"h{ticket.version}",
+                not_before=hold,
             )
 
 
@@ -151,7 +157,9 @@ def return_to_company(ctx: Context, actor_id: int, ticket_id: int, reason: str) 
         hand_to_company(
             ctx, uow, ticket, now, Event.RETURN_TO_COMPANY, actor_id, note=reason, fresh_deadline=True
         )
-        queue(uow, now, "ticket.returned", ticket.reporter_id, ticket=ticket, tag=f"v{ticket.version}")
+        queue(
+            uow, now, NoticeKind.TICKET_RETURNED, ticket.reporter_id, ticket=ticket, tag=f"v{ticket.version}"
+        )
         uow.commit()
         return ticket
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from handlers.domain import Notification, Ticket
+from handlers.domain import NoticeKind, Notification, Outcome, Ticket
 from handlers.ports import UnitOfWork
 
 
@@ -25,7 +25,7 @@ def notification_key(
 def queue(
     uow: UnitOfWork,
     now: datetime,
-    kind: str,
+    kind: NoticeKind,
     person_id: int | None,
     *,
     ticket: Ticket | None = None,
@@ -98,7 +98,7 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
     """Telegram said the recipient blocked the bot: they are marked unreachable (until they write to
     us again) and the message goes to the next person up (`next_up`), so nobody stalls the ladder.
     The notification is finished as blocked, or as rerouted when someone stands in; True if rerouted."""
-    notification.failed_at, notification.outcome = now, "blocked"
+    notification.failed_at, notification.outcome = now, Outcome.BLOCKED
     person = uow.people.get(notification.person_id)
     if person is not None and not person.unreachable:
         person.unreachable = True
@@ -108,27 +108,27 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
         queue(
             uow,
             now,
-            notification.kind,
+            cast(NoticeKind, notification.kind),  # stored by queue: one of them
             stand_in,
             ticket=ticket,
             tag=f"up{notification.id}",
             params={**notification.params, "instead_of": notification.person_id},
         )
-        notification.outcome = "rerouted"
-    return notification.outcome == "rerouted"
+        notification.outcome = Outcome.REROUTED
+    return notification.outcome == Outcome.REROUTED
 
 
 def refresh_cards(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
     """Ask the outbox to edit every card of this ticket in place, once per change."""
     holders = sorted({c.person_id for c in uow.cards.of_ticket(ticket.id or 0)})
     for person_id in holders:
-        queue(uow, now, "card.refresh", person_id, ticket=ticket, tag=f"v{ticket.version}")
+        queue(uow, now, NoticeKind.CARD_REFRESH, person_id, ticket=ticket, tag=f"v{ticket.version}")
 
 
 def queue_groups(
     uow: UnitOfWork,
     now: datetime,
-    kind: str,
+    kind: NoticeKind,
     ticket: Ticket,
     *,
     estate_id: int | None = None,

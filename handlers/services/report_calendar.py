@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import DueReport, LedgerVersion, Office, RoleKind
+from handlers.domain import DueReport, LedgerVersion, NoticeKind, Office, RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules import report_calendar as rules
 from handlers.rules.figures import Figures
@@ -33,7 +33,12 @@ from handlers.services.settings import report_calendar
 
 log = logging.getLogger("wuye.reports")
 
-DRAFT, RECEIVED, AUTO_SENT, SENT = "report.draft", "report.received", "report.auto_sent", "report.sent"
+DRAFT, RECEIVED, AUTO_SENT, SENT = (
+    NoticeKind.REPORT_DRAFT,
+    NoticeKind.REPORT_RECEIVED,
+    NoticeKind.REPORT_AUTO_SENT,
+    NoticeKind.REPORT_SENT,
+)
 
 
 @dataclass

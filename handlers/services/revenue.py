@@ -12,12 +12,14 @@ from handlers.domain import (
     DisclosureDeadline,
     DisclosureLine,
     Estate,
+    NoticeKind,
     Notification,
     RoleKind,
 )
 from handlers.domain import Disclosure as Stored
 from handlers.ports import Grid, UnitOfWork
 from handlers.rules import revenue as rules
+from handlers.rules.revenue import DisclosureStatus
 from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
@@ -86,7 +88,7 @@ def managed_estates(ctx: Context, person_id: int) -> list[Estate]:
 
 
 def latest_published(revisions: list[Stored]) -> Stored | None:
-    published = [r for r in revisions if r.status == "published"]
+    published = [r for r in revisions if r.status == DisclosureStatus.PUBLISHED]
     return published[-1] if published else None
 
 
@@ -99,14 +101,14 @@ def _draft_number(revisions: list[Stored]) -> int:
 
 def _corrects(revisions: list[Stored], stored: Stored) -> Stored | None:
     """The published revision `stored` corrects (or, published, corrected): the latest one before it."""
-    if stored.status == "published":
+    if stored.status == DisclosureStatus.PUBLISHED:
         return latest_published([r for r in revisions if 0 < r.revision < stored.revision])
     return latest_published(revisions)
 
 
 def shown_revision(revisions: list[Stored], stored: Stored) -> int:
     """The revision number owners see: a published one's own, a draft's the one it would take."""
-    if stored.status == "published":
+    if stored.status == DisclosureStatus.PUBLISHED:
         return stored.revision
     latest = latest_published(revisions)
     return (latest.revision if latest else 0) + 1
@@ -135,15 +137,15 @@ def import_draft(
         _require_manager(uow, person_id, estate_id)
         revisions = uow.disclosures.revisions(estate_id, figures.kind.value, str(figures.quarter))
         for old in revisions:  # a new upload replaces a draft nobody published
-            if old.status == "draft":
-                uow.disclosures.set_status(old.id or 0, "discarded", now, person_id)
+            if old.status == DisclosureStatus.DRAFT:
+                uow.disclosures.set_status(old.id or 0, DisclosureStatus.DISCARDED, now, person_id)
         stored = uow.disclosures.add(
             Disclosure(
                 estate_id=estate_id,
                 kind=figures.kind.value,
                 quarter=str(figures.quarter),
                 revision=_draft_number(revisions),
-                status="draft",
+                status=DisclosureStatus.DRAFT,
                 account_bank=figures.account_bank,
                 account_number=figures.account_number,
                 opening_fen=figures.opening_fen,
@@ -211,7 +213,7 @@ def publish(
         if stored is None:
             raise NotFound("disclosure_unknown")
         _require_manager(uow, person_id, stored.estate_id)
-        if stored.status != "draft":
+        if stored.status != DisclosureStatus.DRAFT:
             raise UserError("disclosure_not_draft", status=stored.status)
         revisions = uow.disclosures.revisions(stored.estate_id, stored.kind, stored.quarter)
         previous = _corrects(revisions, stored)
@@ -222,7 +224,12 @@ def publish(
             raise DisclosureRefused(found)
         stored.revision = shown_revision(revisions, stored)  # the number it takes, now it is published
         uow.disclosures.set_status(
-            disclosure_id, "published", now, person_id, reason if previous else None, revision=stored.revision
+            disclosure_id,
+            DisclosureStatus.PUBLISHED,
+            now,
+            person_id,
+            reason if previous else None,
+            revision=stored.revision,
         )
         quarter = rules.Quarter.parse(stored.quarter)
         due_on = disclosure_rules.due_date(quarter)
@@ -236,14 +243,14 @@ def publish(
         on_time = rules.timeliness(
             due_on, first.astimezone(ctx.tz).date(), now.astimezone(ctx.tz).date()
         ) is (rules.Timeliness.ON_TIME)
-        kind = "revenue.revised" if previous else "revenue.published"
+        kind = NoticeKind.REVENUE_REVISED if previous else NoticeKind.REVENUE_PUBLISHED
         notified = _tell_estate(uow, now, stored, kind, on_time)
         uow.commit()
-        stored.status, stored.published_at, stored.published_by = "published", now, person_id
+        stored.status, stored.published_at, stored.published_by = DisclosureStatus.PUBLISHED, now, person_id
         return Published(stored, notified, on_time, previous is not None)
 
 
-def _tell_estate(uow: UnitOfWork, now: datetime, stored: Stored, kind: str, on_time: bool) -> int:
+def _tell_estate(uow: UnitOfWork, now: datetime, stored: Stored, kind: NoticeKind, on_time: bool) -> int:
     """One notification per owner (and owners' committee member) of the estate, inserted in bulk."""
     people: list[int] = []
     seen: set[int] = set()
@@ -281,7 +288,7 @@ def discard(ctx: Context, person_id: int | None, disclosure_id: int) -> None:
         if stored is None:
             raise NotFound("disclosure_unknown")
         _require_manager(uow, person_id, stored.estate_id)
-        if stored.status != "draft":
+        if stored.status != DisclosureStatus.DRAFT:
             raise UserError("disclosure_not_draft", status=stored.status)
-        uow.disclosures.set_status(disclosure_id, "discarded", now, person_id)
+        uow.disclosures.set_status(disclosure_id, DisclosureStatus.DISCARDED, now, person_id)
         uow.commit()

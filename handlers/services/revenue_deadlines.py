@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from handlers.domain import DisclosureDeadline, Estate, OfficeKind, RoleKind
+from handlers.domain import DisclosureDeadline, Estate, NoticeKind, OfficeKind, RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.worktime import WorkCalendar
@@ -17,7 +17,6 @@ from handlers.services.context import Context
 from handlers.services.notify import queue
 
 log = logging.getLogger("wuye.revenue")
-DUE_DAY_BIT = 1  # bit 0: the reminder on the due date itself; bit n: n working days before
 
 
 @dataclass
@@ -105,12 +104,26 @@ def _one(
                 for m in due_now:
                     deadline.reminded |= 1 << m
                 for person_id in _managers(uow, estate_id):
-                    queue(uow, now, "revenue.reminder", person_id, tag=_tag(deadline, f"n{n}"), params=params)
+                    queue(
+                        uow,
+                        now,
+                        NoticeKind.REVENUE_REMINDER,
+                        person_id,
+                        tag=_tag(deadline, f"n{n}"),
+                        params=params,
+                    )
                 report.reminded.append((estate.key, str(quarter), n))
         elif deadline.missed_at is None:
             deadline.missed_at = now
             for person_id in _supervisors(uow, estate) + _managers(uow, estate_id):
-                queue(uow, now, "revenue.missed", person_id, tag=_tag(deadline, "missed"), params=params)
+                queue(
+                    uow,
+                    now,
+                    NoticeKind.REVENUE_MISSED,
+                    person_id,
+                    tag=_tag(deadline, "missed"),
+                    params=params,
+                )
             report.missed.append((estate.key, str(quarter)))
         if stored is None or (deadline.reminded, deadline.missed_at, deadline.published_at) != before:
             uow.disclosures.put_deadline(deadline)  # written only when something changed

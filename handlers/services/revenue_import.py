@@ -1,4 +1,5 @@
-"""A disclosure file, already turned into plain rows by bot/revenue_files.py, checked into a disclosure.
+"""A disclosure file, already turned into plain rows by bot/documents/revenue_files.py, checked into a
+disclosure.
 
 The layout is the same in XLSX and CSV (see README, "Public revenue"): a block of `field | value`
 rows (quarter, kind, bank, account, opening, closing), then a table whose header row names the
@@ -20,7 +21,8 @@ from handlers.services.errors import UserError
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's own download limit for bots
 MAX_ROWS = 500
-# What a file may hold, checked as it is read (bot/revenue_files.py) so that a hostile one costs little:
+# What a file may hold, checked as it is read (bot/documents/revenue_files.py) so that a hostile one costs
+# little:
 MAX_READ_ROWS = MAX_ROWS + 50  # the items, and the field rows and header above them
 MAX_COLUMNS = 64  # the layout has six
 MAX_CELL_CHARS = 32_767  # what Excel itself allows in one cell
@@ -76,8 +78,8 @@ class RevenueFileError(UserError):
 
 @dataclass(frozen=True)
 class SheetRead:
-    """A document already read into rows off the conversation path (bot/runtime.py), or why it could not
-    be: plain data, so it crosses into the core's process with the update."""
+    """A document already read into rows off the conversation path (bot/telegram/runtime.py), or why it could
+    not be: plain data, so it crosses into the core's process with the update."""
 
     grid: Grid = field(default_factory=list)
     problems: tuple[FileProblem, ...] = ()

@@ -11,6 +11,7 @@ from handlers.domain import DisclosureLine, DisclosureQuestion, Estate, RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.categories import Category, Privacy, Urgency
+from handlers.rules.revenue import DisclosureStatus
 from handlers.services import access
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound
@@ -70,7 +71,7 @@ def owner_view(
         asked: Stored | None = None
         if disclosure_id is not None:
             asked = uow.disclosures.get(disclosure_id)
-            if asked is None or asked.estate_id != estate_id or asked.status != "published":
+            if asked is None or asked.estate_id != estate_id or asked.status != DisclosureStatus.PUBLISHED:
                 raise NotFound("disclosure_unknown")
             kind = rules.DisclosureKind(asked.kind)
         history = uow.disclosures.published(estate_id, kind.value, limit=8)
@@ -128,7 +129,7 @@ def _questioned(uow: UnitOfWork, person_id: int, line_id: int) -> tuple[Stored, 
             line = next((x for x in stored.lines if x.id == line_id), None)
             if line is not None:
                 found = (stored, line)
-    if found is None or found[0].status != "published":
+    if found is None or found[0].status != DisclosureStatus.PUBLISHED:
         raise NotFound("disclosure_unknown")
     _can_read(uow, person_id, estate_of(uow, found[0].estate_id))
     return found

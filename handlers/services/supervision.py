@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.domain import NoticeKind, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import HANDLING_STATUSES, Event
 from handlers.rules.worktime import Duration, DurationUnit
@@ -42,7 +42,7 @@ def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
             queue(
                 uow,
                 now,
-                "ticket.urged",
+                NoticeKind.TICKET_URGED,
                 person_id,
                 ticket=ticket,
                 tag=event.id,
@@ -51,7 +51,7 @@ def urge(ctx: Context, actor_id: int, ticket_id: int, note: str) -> None:
         queue(
             uow,
             now,
-            "ticket.urged_owner",
+            NoticeKind.TICKET_URGED_OWNER,
             ticket.reporter_id,
             ticket=ticket,
             tag=event.id,
@@ -89,7 +89,7 @@ def request_extension(ctx: Context, actor_id: int, ticket_id: int, days: int) ->
             queue(
                 uow,
                 now,
-                "ticket.extension_requested",
+                NoticeKind.TICKET_EXTENSION_REQUESTED,
                 role.person_id,
                 ticket=ticket,
                 tag=event.id,
@@ -122,7 +122,7 @@ def decide_extension(ctx: Context, actor_id: int, ticket_id: int, grant: bool) -
             event = log_event(uow, ticket, lambda t: t.refuse_extension(now), actor_id, data=data)
         save(uow, ticket)
         refresh_cards(uow, ticket, now)
-        kind = "ticket.extension_granted" if grant else "ticket.extension_refused"
+        kind = NoticeKind.TICKET_EXTENSION_GRANTED if grant else NoticeKind.TICKET_EXTENSION_REFUSED
         people = {ticket.assignee_id, ticket.reporter_id if grant else None}
         for person_id in sorted(p for p in people if p):
             queue(uow, now, kind, person_id, ticket=ticket, tag=event.id, params={"until": until.isoformat()})
@@ -144,7 +144,7 @@ def comment(ctx: Context, actor_id: int, ticket_id: int, text: str) -> None:
             queue(
                 uow,
                 now,
-                "ticket.comment",
+                NoticeKind.TICKET_COMMENT,
                 ticket.assignee_id,
                 ticket=ticket,
                 tag=event.id,

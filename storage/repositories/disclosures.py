@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from handlers.domain import Disclosure, DisclosureDeadline, DisclosureLine, DisclosureQuestion
+from handlers.rules.revenue import DisclosureStatus
 from storage.mapping import copy_into, to_domain, to_row_values
 from storage.tables import DisclosureDeadlineRow, DisclosureLineRow, DisclosureQuestionRow, DisclosureRow
 
@@ -55,7 +56,7 @@ class DisclosureRepository:
     def set_status(
         self,
         id: int,
-        status: str,
+        status: DisclosureStatus,
         now: datetime,
         person_id: int | None,
         reason: str | None = None,
@@ -64,10 +65,10 @@ class DisclosureRepository:
         row = self.session.get(DisclosureRow, id, with_for_update=True)
         if row is None:
             raise KeyError(id)
-        if row.status != "draft":
+        if row.status != DisclosureStatus.DRAFT:
             raise ValueError(f"disclosure {id} is {row.status}: only a draft can change")
         row.status = status
-        if status == "published":
+        if status == DisclosureStatus.PUBLISHED:
             row.published_at, row.published_by, row.reason = now, person_id, reason
             row.revision = revision if revision is not None else row.revision
         self.session.add(row)
@@ -91,7 +92,7 @@ class DisclosureRepository:
             .where(
                 DisclosureRow.estate_id == estate_id,
                 DisclosureRow.kind == kind,
-                DisclosureRow.status == "published",
+                DisclosureRow.status == DisclosureStatus.PUBLISHED,
             )
             .order_by(col(DisclosureRow.quarter).desc(), col(DisclosureRow.revision).desc())
         ).all()
@@ -109,7 +110,7 @@ class DisclosureRepository:
                 col(DisclosureRow.estate_id).in_(list(estate_ids)),
                 DisclosureRow.kind == kind,
                 DisclosureRow.quarter == quarter,
-                DisclosureRow.status == "published",
+                DisclosureRow.status == DisclosureStatus.PUBLISHED,
             )
             .group_by(col(DisclosureRow.estate_id))
         ).all()

@@ -13,8 +13,8 @@ import pytest
 
 # Both front ends imported at collection: aiogram's first import builds its pydantic models (seconds
 # on a loaded machine), which must not eat into the harness's wait for `wuye run` to start.
-import bot.front_aiogram  # noqa: F401
-import bot.front_ptb  # noqa: F401
+import bot.telegram.front_aiogram  # noqa: F401
+import bot.telegram.front_ptb  # noqa: F401
 from tests.support.botapi import StandInBotAPI
 
 # The parameters that say which way in a test takes (a Door, a framework's name, a front end's class, an

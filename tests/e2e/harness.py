@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, load_settings
+from bot.documents.setup_file import read_setup
 from bot.serve import run_polling
-from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.conversations.buttons import unversioned
 from handlers.services.setup import apply_setup

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from bot.i18n import load_translations
+from bot.documents.setup_file import read_setup
+from bot.i18n.translator import load_translations
 from bot.serve import run_polling
-from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.conversations.menus import menu_commands
 from handlers.domain import Person, Role, RoleKind

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.front_aiogram import AiogramFrontEnd
-from bot.front_ptb import PtbFrontEnd
-from bot.i18n import load_translations
-from bot.outbox import Outbox
-from bot.runtime import Runtime
+from bot.delivery.outbox import Outbox
+from bot.i18n.translator import load_translations
+from bot.telegram.front_aiogram import AiogramFrontEnd
+from bot.telegram.front_ptb import PtbFrontEnd
+from bot.telegram.runtime import Runtime
 from bot.wiring import App
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core

@@ -1,4 +1,4 @@
-"""The outbox (bot/outbox.py) delivering through the real front ends to a misbehaving Bot API.
+"""The outbox (bot/delivery/outbox.py) delivering through the real front ends to a misbehaving Bot API.
 
 python-telegram-bot and aiogram are pointed at the stand-in server, which answers 5xx, 429, 403 or
 answers too late when told to. The database is a real SQLite file; the use-case clock is a
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from bot.front_aiogram import AiogramFrontEnd
-from bot.front_ptb import PtbFrontEnd
-from bot.i18n import load_translations
-from bot.outbox import Outbox, Pace, RateLimiter
-from bot.runtime import Runtime
+from bot.delivery.outbox import Outbox, Pace, RateLimiter
+from bot.i18n.translator import load_translations
+from bot.telegram.front_aiogram import AiogramFrontEnd
+from bot.telegram.front_ptb import PtbFrontEnd
+from bot.telegram.runtime import Runtime
 from bot.wiring import App
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot.front_aiogram import AiogramFrontEnd
-from bot.front_ptb import PtbFrontEnd
+from bot.demo.revenue_examples import example_xlsx
+from bot.documents.revenue_files import RevenueDocuments
+from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n import load_translations
-from bot.revenue_examples import example_xlsx
-from bot.revenue_files import RevenueDocuments
-from bot.runtime import Runtime
-from bot.setup_file import read_setup
+from bot.i18n.translator import load_translations
+from bot.telegram.front_aiogram import AiogramFrontEnd
+from bot.telegram.front_ptb import PtbFrontEnd
+from bot.telegram.runtime import Runtime
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core

@@ -11,11 +11,11 @@ from collections.abc import Callable
 import pytest
 
 from bot.config import load_settings
-from bot.front_aiogram import AiogramFrontEnd
-from bot.i18n import load_translations
-from bot.outbox import Outbox, Pace, RateLimiter
-from bot.runtime import Runtime
-from bot.setup_file import read_setup
+from bot.delivery.outbox import Outbox, Pace, RateLimiter
+from bot.documents.setup_file import read_setup
+from bot.i18n.translator import load_translations
+from bot.telegram.front_aiogram import AiogramFrontEnd
+from bot.telegram.runtime import Runtime
 from bot.wiring import App, build_app
 from handlers.conversations.core import Core
 from handlers.services.setup import apply_setup

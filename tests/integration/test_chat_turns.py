@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from bot.wiring import build_app
 from handlers.conversations.core import Core
 from handlers.conversations.io import Incoming, Kind, Output

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
-from bot.console_session import CONSOLE_COMMANDS
-from bot.i18n import load_translations
+from bot.console.session import CONSOLE_COMMANDS
+from bot.documents.setup_file import read_setup
+from bot.i18n.translator import load_translations
 from bot.serve import run_console
-from bot.setup_file import read_setup
 from bot.wiring import build_app
 from handlers.clock import ShiftedClock
 from handlers.conversations.core import COMMANDS

@@ -1,5 +1,5 @@
-"""The core's child process on its own (bot/core_process.py): database work by name, and what a restart
-after the child died does with the outbox's leases. The turns themselves are covered end to end in
+"""The core's child process on its own (bot/processes/core_process.py): database work by name, and what a
+restart after the child died does with the outbox's leases. The turns themselves are covered end to end in
 tests/e2e/test_loop.py, through `wuye run` on both frameworks and doors."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from bot.core_process import CoreProcesses, TurnFailed
-from bot.i18n import load_translations
-from bot.outbox import LEASE, Outbox
+from bot.delivery.outbox import LEASE, Outbox
+from bot.i18n.translator import load_translations
+from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
 from handlers.services.context import Context

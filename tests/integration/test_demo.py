@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from handlers.conversations.labels import ROLE, STATUS
 from handlers.domain import RoleKind
 from handlers.rules.lifecycle import Status
@@ -31,7 +31,7 @@ TELEGRAM_IDS = [
 
 def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", *args],
+        [sys.executable, "-m", "bot.cli.main", "demo", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,

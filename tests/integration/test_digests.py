@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.notices import render
 from handlers.domain import CalendarOverride

@@ -63,7 +63,7 @@ def test_a_command_logs_at_wuye_log_level(tmp_path: Path) -> None:
 
     def upgrade(level: str) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "db", "upgrade", "--database-url", url],
+            [sys.executable, "-m", "bot.cli.main", "db", "upgrade", "--database-url", url],
             cwd=tmp_path,
             env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "WUYE_LOG_LEVEL": level},
             capture_output=True,

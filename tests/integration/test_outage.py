@@ -22,10 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.config import load_settings
-from bot.core_process import CoreProcesses
-from bot.i18n import load_translations
-from bot.runtime import Runtime
+from bot.i18n.translator import load_translations
+from bot.processes.core_process import CoreProcesses
 from bot.serve import make_runtime
+from bot.telegram.runtime import Runtime
 from bot.wiring import App
 from handlers.conversations.core import Core, TurnBroken
 from handlers.conversations.io import Incoming, Kind, Output, Send

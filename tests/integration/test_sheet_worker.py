@@ -1,5 +1,5 @@
-"""Uploads read off the conversation path (bot/sheet_worker.py, bot/runtime.py): in a child process with
-hard limits, before the turn reaches the core, while other chats' turns go on and each chat's own
+"""Uploads read off the conversation path (bot/documents/sheet_worker.py, bot/telegram/runtime.py): in a child
+process with hard limits, before the turn reaches the core, while other chats' turns go on and each chat's own
 updates keep their order. What each child spent is measured in the child (getrusage)."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.core_process import CoreProcesses
-from bot.revenue_examples import example_xlsx
-from bot.runtime import Runtime
-from bot.sheet_worker import CPU_SECONDS, TOO_COMPLEX, Limits, SheetReader, read_in_child
+from bot.demo.revenue_examples import example_xlsx
+from bot.documents.sheet_worker import CPU_SECONDS, TOO_COMPLEX, Limits, SheetReader, read_in_child
+from bot.processes.core_process import CoreProcesses
+from bot.telegram.runtime import Runtime
 from handlers.conversations.io import Incoming, Kind, Output, Send
 from handlers.services.revenue_import import FileProblem, SheetRead
 from tests.support import hostile_files as H
@@ -95,7 +95,7 @@ def test_rows_read_ahead_cross_into_the_cores_process_as_they_are() -> None:
         kind=Kind.DOCUMENT,
         sheet=SheetRead(grid=[["parking", Decimal("96000.50"), None, 3]]),
     )
-    assert pickle.loads(pickle.dumps(inc)).sheet == inc.sheet  # as bot/core_process.py frames it
+    assert pickle.loads(pickle.dumps(inc)).sheet == inc.sheet  # as bot/processes/core_process.py frames it
 
 
 # -- the runtime -----------------------------------------------------------------------------------------

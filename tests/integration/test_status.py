@@ -104,7 +104,7 @@ def _missing() -> NoReturn:
 
 def test_a_reminder_due_now_is_not_called_overdue() -> None:
     """Half-time has come (a reminder is due), the deadline has not: the ticket is not late."""
-    from bot.status import _mark
+    from bot.delivery.status import lateness
     from handlers.domain import Ticket
     from handlers.rules.categories import Category, Urgency
     from handlers.rules.lifecycle import Status
@@ -115,11 +115,11 @@ def test_a_reminder_due_now_is_not_called_overdue() -> None:
         description="电梯异响", status=Status.ACKNOWLEDGED, policy={}, created_at=now - timedelta(days=3),
         due_at=now + timedelta(days=3), next_action_at=now - timedelta(minutes=5),
     )  # fmt: skip
-    assert _mark(ticket, now) == " (action due now)"
+    assert lateness(ticket, now) == " (action due now)"
     ticket.due_at = now - timedelta(hours=1)
-    assert _mark(ticket, now) == " (overdue, action due now)"
+    assert lateness(ticket, now) == " (overdue, action due now)"
     ticket.status = Status.WAITING_OWNER  # the clock is paused while the owner is asked
-    assert _mark(ticket, now) == " (action due now)"
+    assert lateness(ticket, now) == " (action due now)"
     ticket.status, ticket.due_at, ticket.ack_due_at = Status.ASSIGNED, now + timedelta(days=3), now
     ticket.next_action_at = None
-    assert _mark(ticket, now + timedelta(minutes=1)) == " (not acknowledged in time)"
+    assert lateness(ticket, now + timedelta(minutes=1)) == " (not acknowledged in time)"

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.setup_file import read_setup
-from bot.status import oldest_wait
+from bot.delivery.status import oldest_wait
+from bot.documents.setup_file import read_setup
 from handlers.rules.categories import Category, Urgency
 from handlers.services.ladder import sweep
 from handlers.services.setup import apply_setup

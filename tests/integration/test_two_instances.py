@@ -151,8 +151,8 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_i
     dispatcher re-claims what is left, the first must not send it too."""
     from datetime import timedelta
 
-    from bot.i18n import load_translations
-    from bot.outbox import LEASE, Outbox
+    from bot.delivery.outbox import LEASE, Outbox
+    from bot.i18n.translator import load_translations
 
     app, clock = P.world_app(database_url, P.days_ago(0))
     P.open_tickets(app, 3)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import load_translations
-from bot.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox, console_pace
+from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Output, Send

@@ -16,7 +16,7 @@ from handlers.rules.categories import Category, Urgency
 from handlers.services import ladder, tickets
 from handlers.services.notify import queue, recipient_blocked
 from storage.repositories import UpdateLog
-from storage.uow import SqlUnitOfWork, _OnFirstUse
+from storage.uow import OnFirstUse, SqlUnitOfWork
 from tests.service.talk import Talk
 from tests.service.world import (
     FENG_CHENGGUAN,
@@ -36,7 +36,7 @@ class _DiesBeforeMarking(UpdateLog):
 
 
 class _DyingUnitOfWork(SqlUnitOfWork):
-    updates = _OnFirstUse(_DiesBeforeMarking)
+    updates = OnFirstUse(_DiesBeforeMarking)
 
 
 async def test_a_report_handled_again_after_a_kill_finds_its_ticket(world: World) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.setup_file import read_setup
+from bot.documents.setup_file import read_setup
 from handlers.conversations.io import Kind
 from handlers.services.setup import apply_setup
 from handlers.services.setup_document import SetupError

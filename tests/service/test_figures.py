@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.setup_file import read_setup
+from bot.documents.setup_file import read_setup
 from handlers.rules.categories import Category, Urgency
 from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.delivery.outbox import Outbox, console_pace
+from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n import load_translations
-from bot.outbox import Outbox, console_pace
-from bot.setup_file import read_setup
+from bot.i18n.translator import load_translations
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
@@ -433,7 +433,7 @@ def expected_document() -> dict[str, Any]:
 def test_python_telegram_bot_documents_reach_the_core_with_size_type_and_name() -> None:
     from telegram import Update
 
-    from bot.front_ptb import to_incoming
+    from bot.telegram.front_ptb import to_incoming
 
     inc = to_incoming(Update.de_json(DOCUMENT_UPDATE, None), "wuye_bot")  # type: ignore[arg-type]
     assert inc is not None
@@ -443,7 +443,7 @@ def test_python_telegram_bot_documents_reach_the_core_with_size_type_and_name() 
 def test_aiogram_documents_reach_the_core_with_size_type_and_name() -> None:
     from aiogram.types import Update
 
-    from bot.front_aiogram import message_to_incoming
+    from bot.telegram.front_aiogram import message_to_incoming
 
     update = Update.model_validate(DOCUMENT_UPDATE)
     assert update.message is not None

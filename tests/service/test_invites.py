@@ -11,14 +11,14 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.setup_file import read_setup
+from bot.documents.setup_file import read_setup
 from handlers.domain import RoleKind
 from handlers.ports import UnitOfWork
 from handlers.services import people
 from handlers.services.errors import UserError
 from handlers.services.setup import apply_setup
 from storage.repositories import InviteRepository
-from storage.uow import SqlUnitOfWork, _OnFirstUse
+from storage.uow import OnFirstUse, SqlUnitOfWork
 from tests.service.world import SETUP, World
 
 
@@ -100,7 +100,7 @@ class _BothReadFirst(InviteRepository):
 
 
 class _RaceUnitOfWork(SqlUnitOfWork):
-    invites = _OnFirstUse(_BothReadFirst)
+    invites = OnFirstUse(_BothReadFirst)
 
 
 def test_two_people_redeeming_one_staff_code_at_once_make_one_manager(world: World, engine: Engine) -> None:

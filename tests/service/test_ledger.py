@@ -13,9 +13,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.i18n import load_translations
-from bot.revenue_files import RevenueDocuments
-from bot.setup_file import read_setup
+from bot.documents.revenue_files import RevenueDocuments
+from bot.documents.setup_file import read_setup
+from bot.i18n.translator import load_translations
 from handlers.conversations.io import Send
 from handlers.conversations.ledger_sheets import drawer
 from handlers.rules.categories import Category, Privacy, Urgency

@@ -69,3 +69,12 @@ def test_only_an_area_of_every_estate_is_asked_for_without_its_estates(world: Wo
         every = tuple(sorted(e.id or 0 for e in uow.estates.all()))
     assert bureau.everywhere and bureau.estate_ids == every
     assert not street.everywhere and len(street.estate_ids) == 2
+
+
+async def test_help_in_a_group_lists_the_groups_commands_from_the_registry(world: World) -> None:
+    from handlers.conversations import registry
+
+    talk = Talk(world.ctx)
+    [said] = [o for o in await talk.command(LIU_COMMUNITY, "help", chat=-1001) if isinstance(o, Send)]
+    listed = [line.split(" ", 1)[0] for line in said.text.splitlines()]
+    assert listed == [f"/{c.name}" for c in registry.IN_GROUPS if c.help] == ["/bind", "/unbind", "/cancel"]

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.setup_file import read_setup
+from bot.cli.main import app
+from bot.documents.setup_file import read_setup
 from handlers.domain import RoleKind
 from handlers.rules.categories import Category, Urgency
 from handlers.services import ladder, people

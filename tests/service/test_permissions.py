@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.setup_file import read_setup
+from bot.documents.setup_file import read_setup
 from handlers.domain import RoleKind, Ticket
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.status import status_lines
+from bot.delivery.status import status_lines
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.services import ladder
 from tests.service.talk import Talk

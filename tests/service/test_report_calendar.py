@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.report_jobs import sweep_reports
-from bot.revenue_files import RevenueDocuments
+from bot.delivery.report_jobs import sweep_reports
+from bot.documents.revenue_files import RevenueDocuments
 from handlers.conversations.io import Send
 from handlers.rules.report_calendar import ReportKind, Schedule
 from handlers.services import people

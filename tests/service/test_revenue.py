@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.revenue_chart import render_chart
-from bot.revenue_examples import example_rows
-from bot.revenue_files import RevenueDocuments, read_grid, write_csv
-from bot.setup_file import read_setup
+from bot.demo.revenue_examples import example_rows
+from bot.documents.revenue_chart import render_chart
+from bot.documents.revenue_files import RevenueDocuments, read_grid, write_csv
+from bot.documents.setup_file import read_setup
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.cards import questioned_line
@@ -381,7 +381,7 @@ def test_a_file_over_the_limit_is_refused_before_it_is_downloaded(ctx: Context) 
 
 
 def test_a_maintenance_fund_disclosure_is_imported_published_and_read_the_same_way(ctx: Context) -> None:
-    from bot.revenue_files import template_rows
+    from bot.documents.revenue_files import template_rows
     from handlers.rules.revenue import DisclosureKind
 
     rows = template_rows(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
 from handlers.conversations import labels
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import ladder, tickets
@@ -191,7 +191,7 @@ def test_an_act_has_one_word_in_the_button_the_timeline_and_the_notices(act: str
 def test_no_message_uses_a_retired_word_for_an_act(lang: str) -> None:
     from babel.messages.pofile import read_po
 
-    from bot.catalog_files import po_path
+    from bot.i18n.files import po_path
     from tests.unit.test_catalogs import ROOT
 
     with po_path(ROOT, lang).open("rb") as f:

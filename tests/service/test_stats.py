@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.revenue_files import RevenueDocuments
+from bot.documents.revenue_files import RevenueDocuments
 from handlers.conversations import stats_text
 from handlers.conversations.buttons import decode
 from handlers.conversations.io import Edit, Output, Send

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.setup_file import read_setup
 from handlers.clock import FixedClock
 from handlers.domain import Ticket, TicketEvent
 from handlers.ports import UnitOfWork

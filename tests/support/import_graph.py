@@ -16,7 +16,23 @@ from pathlib import Path
 PROJECT = ("bot", "storage", "handlers")  # the layers, highest first: each imports only those below it
 FRAMEWORKS = ("telegram", "aiogram", "sqlmodel", "sqlalchemy", "apscheduler", "alembic")
 PURE = "handlers.rules"  # imports nothing of the project outside itself
-FRONT_ENDS = ("bot.front_ptb", "bot.front_aiogram")  # neither reaches the other, directly or indirectly
+FRONT_ENDS = (
+    "bot.telegram.front_ptb",
+    "bot.telegram.front_aiogram",
+)  # neither reaches the other, directly or indirectly
+# bot's rooms (its subpackages, and the modules at its top), highest first: each imports only the rooms
+# on the lines below it, and rooms on one line are independent. The "rooms" contract in pyproject.toml
+# says the same.
+ROOMS = (
+    ("cli",),
+    ("demo", "serve"),
+    ("console",),
+    ("telegram",),
+    ("processes", "web"),
+    ("wiring", "logs"),
+    ("delivery", "documents"),
+    ("i18n", "config", "holidays"),
+)
 DYNAMIC = frozenset({"__import__", "import_module"})  # __import__("x"), importlib.import_module("x")
 
 
@@ -143,8 +159,27 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+def _room_violations(graph: dict[str, set[str]]) -> list[str]:
+    """A room of bot importing a room on its own line of ROOMS or above it; a room in no line."""
+    line = {room: i for i, rooms in enumerate(ROOMS) for room in rooms}
+    found = []
+    for module, imported in sorted(graph.items()):
+        parts = module.split(".")
+        if parts[0] != "bot" or len(parts) < 2:
+            continue
+        if parts[1] not in line:
+            found.append(f"room: {module} is in no room of ROOMS")
+            continue
+        for target in sorted(imported):
+            there = target.split(".")
+            room = there[1] if there[0] == "bot" and len(there) > 1 else None
+            if room in line and room != parts[1] and line[room] <= line[parts[1]]:
+                found.append(f"room: {module} imports {target}")
+    return found
+
+
 def violations(root: Path) -> list[str]:
-    """Every broken rule, one line each, starting with its kind: layer, framework, pure, front-end,
+    """Every broken rule, one line each, starting with its kind: layer, framework, pure, room, front-end,
     cycle. Empty when the tree under `root` keeps them all."""
     graph = build_graph(root)
     rank = {package: len(PROJECT) - i for i, package in enumerate(PROJECT)}
@@ -159,6 +194,7 @@ def violations(root: Path) -> list[str]:
                 found.append(f"framework: {module} imports {target}")
             if top in rank and _inside(module, PURE) and not _inside(target, PURE):
                 found.append(f"pure: {module} imports {target}")
+    found += _room_violations(graph)
     for front in FRONT_ENDS:
         for other in FRONT_ENDS:
             chain = _path(graph, front, other) if front != other and front in graph else None

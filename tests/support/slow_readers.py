@@ -1,13 +1,13 @@
-"""Readers that misbehave, handed to bot/sheet_worker.py's child instead of bot.revenue_files.read_grid:
-each stands for a file that got past every check and still costs too much (module-level, so that the
-fork server's child can import them)."""
+"""Readers that misbehave, handed to bot/documents/sheet_worker.py's child instead of
+bot.documents.revenue_files.read_grid: each stands for a file that got past every check and still costs too
+much (module-level, so that the fork server's child can import them)."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from bot.revenue_files import read_grid
+from bot.documents.revenue_files import read_grid
 from handlers.ports import Grid
 
 SLOW_SECONDS = 2.0

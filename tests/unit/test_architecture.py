@@ -19,11 +19,18 @@ from typing import NamedTuple
 import pytest
 
 from handlers.domain import Ticket
-from tests.support.import_graph import PROJECT, build_graph, violations
+from tests.support.import_graph import PROJECT, ROOMS, build_graph, violations
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-CONTRACTS = {"layers", "handlers-free", "rules-pure", "front-ends", "acyclic"}  # ids in pyproject.toml
+CONTRACTS = {
+    "layers",
+    "handlers-free",
+    "rules-pure",
+    "rooms",
+    "front-ends",
+    "acyclic",
+}  # ids in pyproject.toml
 
 
 def lint_imports(where: Path) -> subprocess.CompletedProcess[str]:
@@ -61,8 +68,35 @@ def test_the_import_graph_keeps_every_rule() -> None:
     graph = build_graph(ROOT)
     # it really read the tree: every package, and imports found in functions and under TYPE_CHECKING
     assert {m.split(".")[0] for m in graph} == set(PROJECT) and len(graph) > 100
-    assert "bot.front_aiogram" in graph["bot.serve"]  # imported inside _front_end (and for typing)
+    assert "bot.telegram.front_aiogram" in graph["bot.serve"]  # imported inside _front_end (and for typing)
     assert violations(ROOT) == []
+
+
+def test_the_rooms_contract_and_the_graph_agree_on_the_rooms() -> None:
+    """pyproject.toml's "rooms" layers and ROOMS are one order, and every room of bot is in it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    [rooms] = [c for c in config["tool"]["importlinter"]["contracts"] if c["id"] == "rooms"]
+    assert rooms["containers"] == ["bot"]
+    assert [tuple(r.strip() for r in line.split("|")) for line in rooms["layers"]] == list(ROOMS)
+    on_disk = {p.stem for p in (ROOT / "bot").glob("*.py") if p.stem != "__init__"}
+    on_disk |= {p.parent.name for p in (ROOT / "bot").glob("*/__init__.py")}
+    assert on_disk == {room for line in ROOMS for room in line}
+
+
+def readme_rooms(readme: str) -> set[str]:
+    """The rooms of bot the README's "How it is built" names: `  room/` lines and the `name.py` modules."""
+    block = readme.split("## How it is built", 1)[1].split("```", 2)[1]
+    bot = block.split("\nhandlers/", 1)[0]
+    return set(re.findall(r"^  (\w+)/ ", bot, re.M)) | set(re.findall(r"\((\w+)\.py\)", bot))
+
+
+def test_the_readme_names_every_room_of_bot() -> None:
+    planted = (
+        "## How it is built\n\n```\nbot/   the program (config.py)\n  cli/  the command\nhandlers/  x\n```\n"
+    )
+    assert readme_rooms(planted) == {"config", "cli"}
+    named = readme_rooms((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert named == {room for line in ROOMS for room in line}
 
 
 # ---- a fault planted in a copy of the tree: each checker must report it ----------------------------
@@ -96,10 +130,25 @@ PLANTED = {
         ["handlers.rules.planted", "handlers.domain"],
         "rules-pure",
     ),
+    "a room reaching up": Plant(
+        {"bot/i18n/planted.py": "from bot.documents import fonts\n"},
+        "room",
+        ["bot.i18n.planted imports bot.documents.fonts"],
+        "rooms",
+    ),
+    "a room reaching sideways": Plant(
+        {"bot/documents/planted.py": function_importing("from bot.delivery.outage import Postponements")},
+        "room",
+        ["bot.documents.planted imports bot.delivery.outage"],
+        "rooms",
+    ),
     "front ends, indirectly": Plant(
-        {"bot/planted.py": "import bot.front_aiogram\n", "+bot/front_ptb.py": "\nfrom bot import planted\n"},
+        {
+            "bot/planted.py": "import bot.telegram.front_aiogram\n",
+            "+bot/telegram/front_ptb.py": "\nfrom bot import planted\n",
+        },
         "front-end",
-        ["bot.front_ptb -> bot.planted -> bot.front_aiogram"],
+        ["bot.telegram.front_ptb -> bot.planted -> bot.telegram.front_aiogram"],
         "front-ends",
     ),
     "cycle through a function-level import": Plant(
@@ -375,7 +424,7 @@ def test_only_the_ticket_changes_its_lifecycle(path: Path) -> None:
 
 
 # ---- no module reaches into another's private helpers ---------------------------------------------
-OWN_PACKAGES = ("bot", "handlers", "storage")
+OWN_PACKAGES = ("bot", "handlers", "storage", "tests", "bench")  # the tests and benchmarks too
 
 
 def private_imports(source: str) -> list[str]:

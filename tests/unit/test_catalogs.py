@@ -10,15 +10,15 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
-from bot.catalog_checks import (
+from bot.i18n.catalogs import refresh
+from bot.i18n.checks import (
     FIX_HINT,
     find_catalog_problems,
     locale_problems,
     source_problems,
     template_problems,
 )
-from bot.catalog_files import Source, extract_source, po_path, template_path
-from bot.catalogs import refresh
+from bot.i18n.files import Source, extract_source, po_path, template_path
 from handlers.text import LANGUAGES, Lang
 
 ROOT = Path(__file__).resolve().parents[2]

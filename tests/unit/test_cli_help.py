@@ -9,7 +9,7 @@ import pytest
 import typer.main
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 
 def command_paths() -> list[list[str]]:

@@ -1,10 +1,11 @@
-"""bot/heap.py: `wuye run` keeps its start-up objects out of full garbage collections while it serves."""
+"""bot/processes/heap.py: `wuye run` keeps its start-up objects out of full garbage collections while it
+serves."""
 
 from __future__ import annotations
 
 import gc
 
-from bot.heap import settled_heap
+from bot.processes.heap import settled_heap
 
 
 def test_the_heap_is_frozen_while_serving_and_given_back_after() -> None:

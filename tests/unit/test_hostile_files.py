@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.revenue_files import read_grid
-from bot.setup_file import MAX_DEPTH, SetupFileError, read_setup
+from bot.documents.revenue_files import read_grid
+from bot.documents.setup_file import MAX_DEPTH, SetupFileError, read_setup
 from handlers.services.revenue_import import RevenueFileError
 from tests.support import hostile_files as H
 from tests.support.measure import measured

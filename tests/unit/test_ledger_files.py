@@ -1,6 +1,6 @@
-"""The ledger's workbook as bot/xlsx_write.py streams it: every part well-formed XML whatever a hostile
-description holds (control characters, lone surrogates, markup, formula-looking text, a text longer than
-a cell), the workbook opening in openpyxl with its sheets, frozen header, widths, bold lines and values,
+"""The ledger's workbook as bot/documents/xlsx_write.py streams it: every part well-formed XML whatever a
+hostile description holds (control characters, lone surrogates, markup, formula-looking text, a text longer
+than a cell), the workbook opening in openpyxl with its sheets, frozen header, widths, bold lines and values,
 and the same sheets and build time giving the same bytes. The ledger's own cells are checked one by one
 in tests/service/test_ledger.py."""
 
@@ -16,8 +16,8 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
-from bot.ledger_files import write_workbook
-from bot.xlsx_write import MAX_TEXT
+from bot.documents.ledger_files import write_workbook
+from bot.documents.xlsx_write import MAX_TEXT
 from handlers.ports import Cell, Sheet
 
 BUILT = datetime(2026, 12, 5, 10, tzinfo=UTC)

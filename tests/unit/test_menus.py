@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.commands import MENU_LANGUAGES, menu
-from bot.i18n import load_translations
+from bot.i18n.translator import load_translations
+from bot.telegram.menu import MENU_LANGUAGES, menu
 from handlers.conversations.core import COMMANDS
 from handlers.conversations.menus import menu_commands, menu_for, set_menu, stranger_menu
 from handlers.domain import Person, Role, RoleKind
@@ -165,3 +165,13 @@ def test_help_lists_what_the_menu_lists() -> None:
         in_menu = [name for name, _ in menu_commands(person)]
         in_help = [c.name for c in registry.for_actor(person) if c.help]
         assert in_help == [n for n in in_menu if n != "help"]
+
+
+def test_a_groups_commands_are_the_registrys_too() -> None:
+    from handlers.conversations import core, registry
+
+    assert list(core.COMMANDS_IN_GROUPS) == [c.name for c in registry.IN_GROUPS]
+    with pytest.raises(RuntimeError, match="planted"):
+        core.dispatch_table(
+            {**core.STEPS_IN_GROUPS, "planted": core.cancel}, registry.GROUP_NAMES, registry.IN_GROUPS
+        )

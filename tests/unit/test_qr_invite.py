@@ -18,9 +18,8 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import DictionaryObject
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.i18n import load_translations
-from bot.qr_invite import (
+from bot.cli.main import app
+from bot.documents.qr_invite import (
     A4_150DPI,
     PRIVACY,
     Company,
@@ -30,6 +29,7 @@ from bot.qr_invite import (
     poster_layout,
     write_invite,
 )
+from bot.i18n.translator import load_translations
 from handlers.conversations import labels
 from handlers.rules.categories import EVERYDAY
 from handlers.text import LANGUAGES, Lang

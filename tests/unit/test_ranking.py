@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.setup_file import SetupFileError, read_setup
+from bot.documents.setup_file import SetupFileError, read_setup
 from handlers.rules.periods import Period
 from handlers.rules.ranking import Rate, check_min_sample, rank
 from handlers.services.setup_document import SetupError, validate

@@ -1,12 +1,12 @@
-"""The /stats chart is drawn once per spec and kept (bot/rates_chart.py `kept_rates_chart`): asking again
-gives the same bytes without drawing, and any change to what is drawn (a number, a label, the language)
+"""The /stats chart is drawn once per spec and kept (bot/documents/rates_chart.py `kept_rates_chart`): asking
+again gives the same bytes without drawing, and any change to what is drawn (a number, a label, the language)
 draws anew."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.rates_chart import kept_rates_chart, render_rates_chart
+from bot.documents.rates_chart import kept_rates_chart, render_rates_chart
 from handlers.conversations.stats_text import RatesChart
 
 SPEC = RatesChart(

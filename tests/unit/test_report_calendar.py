@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.setup_file import read_setup
 from handlers.rules.periods import Period
 from handlers.rules.report_calendar import (
     DEFAULT_SCHEDULES,

@@ -13,9 +13,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from bot.fonts import cjk_font_path
-from bot.i18n import load_translations
-from bot.revenue_chart import chart_labels, draw_figure, render_chart, thousands
+from bot.documents.fonts import cjk_font_path
+from bot.documents.revenue_chart import chart_labels, draw_figure, render_chart, thousands
+from bot.i18n.translator import load_translations
 from handlers.conversations.revenue_text import QUARTERS_TITLE, ChartSpec, chart_spec
 from handlers.rules.revenue import Disclosure, DisclosureKind, Line, Quarter, Section
 from handlers.text import LANGUAGES, Lang

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from bot.revenue_examples import example_rows
-from bot.revenue_files import read_grid, template_rows, write_csv, write_xlsx
+from bot.demo.revenue_examples import example_rows
+from bot.documents.revenue_files import read_grid, template_rows, write_csv, write_xlsx
 from handlers.conversations import revenue_text as rt
 from handlers.rules.revenue import DisclosureKind, Quarter
 from handlers.services.revenue_import import (

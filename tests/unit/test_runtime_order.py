@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.runtime import Runtime
+from bot.telegram.runtime import Runtime
 from handlers.conversations.io import Edit, Incoming, Kind, Output, Send
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.outbox import Queued
-from bot.runtime import Runtime
+from bot.delivery.outbox import Queued
+from bot.telegram.runtime import Runtime
 from handlers.conversations.io import Incoming, Kind, Output
 
 

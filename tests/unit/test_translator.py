@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.pofile import PoFileError
 
-from bot.i18n import Translations, load_translations
+from bot.i18n.translator import Translations, load_translations
 from handlers.ports import Translator
 from handlers.text import (
     CHOOSE_LANGUAGE,

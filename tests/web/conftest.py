@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
-from bot.i18n import load_translations
-from bot.revenue_files import RevenueDocuments
+from bot.documents.revenue_files import RevenueDocuments
+from bot.i18n.translator import load_translations
 from bot.web.app import WebDeps
 from bot.web.session import Signer
 from bot.web.site import make_web_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.domain import Attachment, Move, Ticket
+from handlers.domain import Attachment, Move, NoticeKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
@@ -35,15 +35,19 @@ def reporters_ticket(uow: UnitOfWork, reporter_id: int, ticket_id: int) -> Ticke
 
 def confirm(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
     """The owner confirms the fix: 销号."""
-    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.confirm, "ticket.confirmed")
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.confirm, NoticeKind.TICKET_CONFIRMED)
 
 
 def withdraw(ctx: Context, reporter_id: int, ticket_id: int) -> Ticket:
-    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.withdraw, "ticket.withdrawn")
+    return _closed_by_owner(ctx, reporter_id, ticket_id, Ticket.withdraw, NoticeKind.TICKET_WITHDRAWN)
 
 
 def _closed_by_owner(
-    ctx: Context, reporter_id: int, ticket_id: int, close: Callable[[Ticket, datetime], Move], kind: str
+    ctx: Context,
+    reporter_id: int,
+    ticket_id: int,
+    close: Callable[[Ticket, datetime], Move],
+    kind: NoticeKind,
 ) -> Ticket:
     """The reporter closes their ticket (confirming the fix, or withdrawing it); the assignee is told."""
     now = ctx.clock.now()
@@ -67,7 +71,7 @@ def add_photo(ctx: Context, reporter_id: int, ticket_id: int, file_id: str, uniq
         queue(
             uow,
             now,
-            "ticket.photo",
+            NoticeKind.TICKET_PHOTO,
             ticket.assignee_id,
             ticket=ticket,
             tag=event.id,
@@ -94,7 +98,7 @@ def rate(ctx: Context, reporter_id: int, ticket_id: int, stars: int, comment: st
             note=comment,
             data={"stars": stars},
         )
-        queue(uow, now, "ticket.rated", ticket.assignee_id, ticket=ticket, params={"stars": stars})
+        queue(uow, now, NoticeKind.TICKET_RATED, ticket.assignee_id, ticket=ticket, params={"stars": stars})
         uow.commit()
         return ticket
 
@@ -141,6 +145,6 @@ def close_unconfirmed(ctx: Context, ticket_id: int) -> Ticket:
     with ctx.uow() as uow:
         ticket = get_ticket(uow, ticket_id)
         record_event(uow, ticket, lambda t: t.close_unconfirmed(now), None, reschedule=True)
-        queue(uow, now, "ticket.closed_unconfirmed", ticket.reporter_id, ticket=ticket)
+        queue(uow, now, NoticeKind.TICKET_CLOSED_UNCONFIRMED, ticket.reporter_id, ticket=ticket)
         uow.commit()
         return ticket

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.domain import Attachment, Ticket
+from handlers.domain import Attachment, NoticeKind, Ticket
 from handlers.rules.deadlines import deadlines_for, shift_for_pause
 from handlers.rules.lifecycle import (
     Status,
@@ -40,7 +40,14 @@ def acknowledge(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
                 "already_acknowledged", number=ticket.number, by=taker.display_name if taker else ""
             )
         record_event(uow, ticket, lambda t: t.acknowledge(actor_id, now), actor_id, reschedule=True)
-        queue(uow, now, "ticket.acknowledged", ticket.reporter_id, ticket=ticket, params={"by": actor_id})
+        queue(
+            uow,
+            now,
+            NoticeKind.TICKET_ACKNOWLEDGED,
+            ticket.reporter_id,
+            ticket=ticket,
+            params={"by": actor_id},
+        )
         uow.commit()
         return ticket
 
@@ -52,7 +59,7 @@ def start_work(ctx: Context, actor_id: int, ticket_id: int) -> Ticket:
         ticket = get_ticket(uow, ticket_id)
         access.require_handler(uow, actor, ticket)
         record_event(uow, ticket, lambda t: t.start(now), actor_id)
-        queue(uow, now, "ticket.started", ticket.reporter_id, ticket=ticket)
+        queue(uow, now, NoticeKind.TICKET_STARTED, ticket.reporter_id, ticket=ticket)
         uow.commit()
         return ticket
 
@@ -71,7 +78,7 @@ def ask_owner(ctx: Context, actor_id: int, ticket_id: int, question: str) -> Tic
         queue(
             uow,
             now,
-            "ticket.question",
+            NoticeKind.TICKET_QUESTION,
             ticket.reporter_id,
             ticket=ticket,
             tag=event.id,
@@ -106,7 +113,7 @@ def owner_reply(ctx: Context, reporter_id: int, ticket_id: int, answer: str) -> 
         queue(
             uow,
             now,
-            "ticket.answer",
+            NoticeKind.TICKET_ANSWER,
             ticket.assignee_id,
             ticket=ticket,
             tag=event.id,
@@ -140,7 +147,7 @@ def resolve(
         queue(
             uow,
             now,
-            "ticket.resolved",
+            NoticeKind.TICKET_RESOLVED,
             ticket.reporter_id,
             ticket=ticket,
             tag=event.id,
@@ -164,7 +171,7 @@ def reject(ctx: Context, actor_id: int, ticket_id: int, reason: str) -> Ticket:
         queue(
             uow,
             now,
-            "ticket.rejected",
+            NoticeKind.TICKET_REJECTED,
             ticket.reporter_id,
             ticket=ticket,
             tag=event.id,
@@ -175,7 +182,7 @@ def reject(ctx: Context, actor_id: int, ticket_id: int, reason: str) -> Ticket:
             queue(
                 uow,
                 now,
-                "ticket.rejection_review",
+                NoticeKind.TICKET_REJECTION_REVIEW,
                 role.person_id,
                 ticket=ticket,
                 tag=event.id,
@@ -214,7 +221,7 @@ def transfer_department(ctx: Context, actor_id: int, ticket_id: int, office_key:
             queue(
                 uow,
                 now,
-                "ticket.department",
+                NoticeKind.TICKET_DEPARTMENT,
                 role.person_id,
                 ticket=ticket,
                 tag=event.id,
@@ -223,7 +230,7 @@ def transfer_department(ctx: Context, actor_id: int, ticket_id: int, office_key:
         queue(
             uow,
             now,
-            "ticket.transferred",
+            NoticeKind.TICKET_TRANSFERRED,
             ticket.reporter_id,
             ticket=ticket,
             tag=event.id,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Attachment, RoleKind, Ticket
+from handlers.domain import Attachment, NoticeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.deadlines import deadlines_for
@@ -109,11 +109,19 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
         # Outside office hours an ordinary report pings nobody: staff find its card in the morning.
         hold = held_until(calendar, ticket, now)
         if assigned is not None:
-            queue(uow, now, "ticket.assigned", assignee, ticket=ticket, tag=assigned.id, not_before=hold)
+            queue(
+                uow,
+                now,
+                NoticeKind.TICKET_ASSIGNED,
+                assignee,
+                ticket=ticket,
+                tag=assigned.id,
+                not_before=hold,
+            )
             queue_groups(
                 uow,
                 now,
-                "ticket.assigned",
+                NoticeKind.TICKET_ASSIGNED,
                 ticket,
                 estate_id=ticket.estate_id,
                 tag=assigned.id,
@@ -122,7 +130,7 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
         if on_night_duty(calendar, ticket, now):  # an emergency at night: whoever is on call hears too
             for person_id in on_call_people(uow, ticket.estate_id):
                 if person_id != assignee:
-                    queue(uow, now, "ticket.on_call", person_id, ticket=ticket, tag=opened.id)
+                    queue(uow, now, NoticeKind.TICKET_ON_CALL, person_id, ticket=ticket, tag=opened.id)
         uow.commit()
         return ticket
 
@@ -169,9 +177,15 @@ def assign_to(
     event = record_event(
         uow, ticket, lambda t: t.assign(assignee_id, now), actor_id, data=data, reschedule=True
     )
-    queue(uow, now, "ticket.assigned", assignee_id, ticket=ticket, tag=event.id, not_before=hold)
+    queue(uow, now, NoticeKind.TICKET_ASSIGNED, assignee_id, ticket=ticket, tag=event.id, not_before=hold)
     queue_groups(
-        uow, now, "ticket.assigned", ticket, estate_id=ticket.estate_id, tag=event.id, not_before=hold
+        uow,
+        now,
+        NoticeKind.TICKET_ASSIGNED,
+        ticket,
+        estate_id=ticket.estate_id,
+        tag=event.id,
+        not_before=hold,
     )
 
 
@@ -201,7 +215,7 @@ def assign(ctx: Context, actor_id: int, ticket_id: int, assignee_id: int) -> Tic
         if ticket.status is before:  # the status did not move, so record_event left the cards as they were
             refresh_cards(uow, ticket, now)
         if previous and previous not in (assignee_id, actor_id):  # who handed it on knows already
-            queue(uow, now, "ticket.unassigned", previous, ticket=ticket, tag=f"u{ticket.version}")
+            queue(uow, now, NoticeKind.TICKET_UNASSIGNED, previous, ticket=ticket, tag=f"u{ticket.version}")
         uow.commit()
         return ticket
 

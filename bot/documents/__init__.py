@@ -1,0 +1,1 @@
+"""Files and images the bot reads and writes: spreadsheets, ledgers, revenue files, charts, QR, fonts."""
