@@ -17,6 +17,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -62,7 +63,9 @@ class DeliveryError(Exception):
 
 
 Deliver = Callable[[Send | Edit], Awaitable[int | None]]
-# A part's chart to a PNG (bot/documents/rates_chart.py's draw_chart)
+# Charts are drawn one at a time, off the event loop.
+_DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wuye-chart")
+# A part's chart to a PNG; by default the context's document tools draw it (bot/documents/rates_chart.py)
 Draw = Callable[[object], Awaitable[bytes]]
 # Where database work runs: a thread, so the event loop never waits on the database (on SQLite the
 # runtime passes its single database thread, so writers queue instead of sleeping on the file lock).
@@ -360,12 +363,16 @@ class Outbox:
         if not isinstance(part, Send) or part.chart is None:
             return part
         if self.draw is None:
-            from bot.documents.rates_chart import (
-                draw_chart,  # matplotlib, imported when a chart is first owed
-            )
-
-            self.draw = draw_chart
+            self.draw = self._draw_with_documents
         return replace(part, chart=None, image=await self.draw(part.chart))
+
+    async def _draw_with_documents(self, spec: object) -> bytes:
+        """The chart drawn by the context's document tools (matplotlib, bot/documents), on a thread of
+        its own: the event loop and the outbox's other chats go on meanwhile."""
+        documents = self.ctx.documents
+        if documents is None:
+            raise RuntimeError("no document tools to draw a chart with")
+        return await asyncio.get_running_loop().run_in_executor(_DRAWING, documents.rates_chart, spec)
 
     @staticmethod
     def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:

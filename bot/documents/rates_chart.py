@@ -7,10 +7,8 @@ marked "n < 5, not ranked"; a rate with no case at all is marked "—" without a
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
-from concurrent.futures import ThreadPoolExecutor
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -51,15 +49,6 @@ def kept_rates_chart(spec: RatesChart) -> bytes:
 # One drawing at a time: matplotlib's settings (the CJK font's rc_context) are the process's, not a
 # thread's. A thread of the bot's process, not a core process: a core process runs one thing at a time,
 # and every chat's turn would wait behind a drawing there.
-_DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wuye-chart")
-
-
-async def draw_chart(spec: object) -> bytes:
-    """The outbox's drawing of a part's chart (`Send.chart`): the PNG, drawn off the event loop."""
-    assert isinstance(spec, RatesChart)
-    return await asyncio.get_running_loop().run_in_executor(_DRAWING, kept_rates_chart, spec)
-
-
 def draw_figure(spec: RatesChart, dpi: int = 100) -> Figure:
     font = cjk_font()
     rows = max(len(spec.rows), 1)
