@@ -442,7 +442,7 @@ class Notification:
     last_error: str | None = None
     parts_sent: int = 0  # messages of this notification already delivered (a card plus its photos)
     claimed_until: datetime | None = None  # a dispatcher's lease; another may take it after this
-    outcome: str | None = None  # sent | uncertain | blocked | rerouted | failed
+    outcome: str | None = None  # sent | uncertain | blocked | rerouted | failed | web (kept for the web)
     id: int | None = None
 
 

@@ -22,10 +22,12 @@ from bot.web.app import (
     tr,
 )
 from bot.web.session import new_session
-from handlers.conversations import labels
+from handlers.conversations import labels, notices
 from handlers.domain import RoleKind
+from handlers.ports import Translator
 from handlers.rules.lifecycle import Event
 from handlers.services import people, web_access
+from handlers.services.context import Context
 from handlers.text import LANGUAGES
 
 
@@ -39,23 +41,33 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def _news(ctx: Context, words: Translator, pid: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The messages kept for the reader (no Telegram chat), drawn now in the page's language as their
+    private chat would show them, and what changed on their reports (people on Telegram)."""
+    found = web_access.news_since_last_visit(ctx, pid)
+    kept: list[dict[str, Any]] = []
+    with ctx.uow() as uow:
+        for n in found.kept:
+            parts = notices.render(uow, lambda _lang: words, n, ctx, for_web=True)
+            texts = [p.text for p in parts if p.photo is None and p.image is None and p.text]
+            if not texts:
+                continue  # drawn for who may read it now: a case they may no longer see says nothing
+            ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
+            link = f"/t/{ticket.number}" if ticket else "/revenue" if n.kind.startswith("revenue.") else None
+            kept.append({"texts": texts, "at": n.sent_at or n.created_at, "link": link})
+    changes = [
+        {"number": c.number, "what": labels.label(words, labels.EVENT, Event(c.event)), "at": c.at}
+        for c in found.changes
+    ]
+    return kept, changes
+
+
 async def home(request: web.Request) -> web.Response:
     who = actor(request)
     if who is None:
         return render(request, "signin.html", code="")
-    changes: list[dict[str, Any]] = []
-    if who.owner_roles():
-        found = await db(request, web_access.changes_since_last_visit, deps(request).ctx, who.id)
-        words = tr(request)
-        changes = [
-            {
-                "number": c.number,
-                "what": labels.label(words, labels.EVENT, Event(c.event)),
-                "at": c.at,
-            }
-            for c in found
-        ]
-    return render(request, "home.html", changes=changes, RoleKind=RoleKind)
+    kept, changes = await db(request, _news, deps(request).ctx, tr(request), who.id)
+    return render(request, "home.html", kept=kept, changes=changes, RoleKind=RoleKind)
 
 
 async def signin_page(request: web.Request) -> web.Response:

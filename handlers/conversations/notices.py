@@ -420,12 +420,19 @@ GROUP_KINDS = frozenset({"group.bound", "group.unbound"})
 
 
 def render(
-    uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification, ctx: Context
+    uow: UnitOfWork,
+    tr_for: Callable[[Lang], Translator],
+    n: Notification,
+    ctx: Context,
+    for_web: bool = False,
 ) -> list[Send]:
     """The messages for one notification, drawn now (`ctx`: the clock and the working calendar);
-    empty when its recipient or ticket is gone."""
+    empty when its recipient or ticket is gone. `for_web`: drawn for the web pages of someone with no
+    Telegram chat (the private reader's view; chat 0)."""
     person = uow.people.get(n.person_id)
-    if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
+    if person is None or person.deleted_at is not None:
+        return []
+    if not for_web and not person.telegram_id and not n.chat_id:
         return []
     ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     # Someone who never chose a language (a manager from the setup file who never wrote) reads their

@@ -93,6 +93,17 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         out = {str(outcome or "waiting"): int(n) for outcome, n in rows}
         return out
 
+    def kept_for_web(self, person_id: int, since: datetime | None, limit: int) -> list[Notification]:
+        """A person's private messages kept for the web pages (newest first), since a moment."""
+        where = [
+            col(NotificationRow.person_id) == person_id,
+            col(NotificationRow.outcome) == "web",
+            col(NotificationRow.chat_id).is_(None),
+        ]
+        if since is not None:
+            where.append(col(NotificationRow.sent_at) > since)
+        return self._many(*where, order=col(NotificationRow.sent_at).desc(), limit=limit)
+
     def waiting(self) -> int:
         """Counted over the partial index ix_notification_unfinished: `UNFINISHED_NOTIFICATION` as written."""
         stmt = select(func.count()).select_from(NotificationRow).where(text(UNFINISHED_NOTIFICATION))
