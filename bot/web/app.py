@@ -43,6 +43,8 @@ WEB_MESSAGES = {
     "photo_too_large": N_("That photo is too large: at most 8 MB, please."),
     "photo_not_image": N_("That file is not a photo that can be read (JPEG, PNG, WebP or GIF)."),
     "report_incomplete": N_("Please choose a category, how urgent it is and who may see your name."),
+    "disclosure_unknown": N_("There is no such published disclosure, or it is not yours to see."),
+    "not_your_estate": N_("You can only read the disclosures of your own estate."),
     "period_unreadable": N_(
         "That is not a period I can read. Write a month like 2026-11, a quarter like 2026Q3, or days "
         "like 2026-11-01..2026-11-15."
