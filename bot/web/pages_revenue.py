@@ -8,6 +8,7 @@ read which estate's figures is decided there, as for /revenue in the chat."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from aiohttp import web
 
 from bot.web.app import actor, db, deps, person_id, redirect, render, tr
