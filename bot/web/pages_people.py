@@ -3,6 +3,7 @@ Telegram Mini App's door (initData checked with aiogram's own helper, never trus
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -176,8 +177,17 @@ async def delete_data(request: web.Request) -> web.Response:
 
 
 # ---- the Mini App -----------------------------------------------------------------------------------
+_TICKET_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+def _after_miniapp(number: str | None) -> str:
+    """Where the Mini App goes once signed in: a ticket's page (a card's button), else home. Only a
+    ticket number is taken from the address, never a path: nobody is sent elsewhere from here."""
+    return f"/t/{number}" if number and _TICKET_NUMBER.match(number) else "/"
+
+
 async def miniapp(request: web.Request) -> web.Response:
-    return render(request, "miniapp.html")
+    return render(request, "miniapp.html", next=_after_miniapp(request.query.get("t")))
 
 
 async def miniapp_auth(request: web.Request) -> web.Response:
@@ -196,7 +206,8 @@ async def miniapp_auth(request: web.Request) -> web.Response:
             403,
         )
     set_session(request, new_session(found, time.time()))
-    return redirect("/")
+    target = form.get("next", "")
+    return redirect(_after_miniapp(target[3:] if target.startswith("/t/") else None))
 
 
 def add_routes(app: web.Application) -> None:

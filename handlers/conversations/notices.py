@@ -31,7 +31,13 @@ def _audience(uow: UnitOfWork, n: Notification, person: Person) -> Audience:
 
 
 def _card(
-    uow: UnitOfWork, tr: Translator, n: Notification, ticket: Ticket, person: Person, intro: str
+    uow: UnitOfWork,
+    tr: Translator,
+    n: Notification,
+    ticket: Ticket,
+    person: Person,
+    intro: str,
+    web_url: str | None = None,
 ) -> list[Send]:
     audience = _audience(uow, n, person)
     text = intro + "\n\n" + cards.card_text(uow, tr, ticket, audience)
@@ -39,7 +45,7 @@ def _card(
         Send(
             _chat(n, person),
             text,
-            cards.card_buttons(uow, tr, ticket, audience, n.created_at),
+            cards.card_buttons(uow, tr, ticket, audience, n.created_at, web_url),
             card_key=f"t{ticket.id}",
         )
     ]
@@ -58,16 +64,20 @@ def _short(tr: Translator, n: Notification, person: Person, t: Ticket, text: str
     return _say(n, person, text, [[Button("📋 " + tr.gettext("Open the ticket"), encode("cd", t.id))]])
 
 
-def assigned(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def assigned(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
     intro = "🆕 " + (
         tr.gettext("Reopened ticket for you:") if t.reopen_count else tr.gettext("New ticket for you:")
     )
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
-def on_call(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def on_call(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
     intro = "🌙 " + tr.gettext("You are on call, and this cannot wait for the office to open:")
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
 def simple(message: str) -> Renderer:
@@ -188,7 +198,7 @@ def escalated(
         number=t.number, reason=reason
     )
     intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
 def office_name(uow: UnitOfWork, n: Notification) -> str:
@@ -264,7 +274,9 @@ def extension_decided(message: str) -> Renderer:
     return render
 
 
-def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:
+def refresh(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send | Edit]:
     """Edit each card of this ticket in the person's chats (and the groups it was posted to for them)
     to show the ticket as it is now, drawn for that chat; a chat that may no longer see the ticket
     keeps only a line saying so."""
@@ -276,7 +288,12 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
         if audience.sees_ticket(uow, t):
             text = "🔄 " + cards.card_text(uow, tr, t, audience)
             edits.append(
-                Edit(c.chat_id, c.message_id, text, cards.card_buttons(uow, tr, t, audience, n.created_at))
+                Edit(
+                    c.chat_id,
+                    c.message_id,
+                    text,
+                    cards.card_buttons(uow, tr, t, audience, n.created_at, ctx.web_url),
+                )
             )
         else:
             edits.append(
@@ -314,7 +331,6 @@ def closed_unconfirmed(uow: UnitOfWork, tr: Translator, n: Notification, t: Tick
 
 
 RENDERERS: dict[str, Renderer] = {
-    "card.refresh": refresh,  # type: ignore[dict-item]
     "ticket.reminder": reminder,
     "ticket.supervised": about_office(
         N_(
@@ -346,8 +362,6 @@ RENDERERS: dict[str, Renderer] = {
         N_("The community refused more time for {number}; the deadline stays.")
     ),
     "ticket.comment": simple(N_("💬 A comment on {number}:\n“{comment}”")),
-    "ticket.assigned": assigned,
-    "ticket.on_call": on_call,
     "ticket.unassigned": simple(N_("↪️ {number} was reassigned to someone else. No action needed from you.")),
     "ticket.acknowledged": simple(
         N_("✅ Your report {number} was acknowledged by the property staff. Deadline: {due}.")
@@ -383,6 +397,9 @@ RENDERERS: dict[str, Renderer] = {
 
 TIMED_RENDERERS: dict[str, TimedRenderer] = {
     "ticket.escalated": escalated,
+    "ticket.assigned": assigned,
+    "ticket.on_call": on_call,
+    "card.refresh": refresh,  # type: ignore[dict-item]
 }
 
 

@@ -35,7 +35,7 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
             return
         turn.edit_pressed(
             cards.card_text(uow, turn.tr, ticket, audience),
-            cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now()),
+            cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now(), turn.ctx.web_url),
         )
         if turn.inc.message_id is not None:
             # this card now shows the ticket as it is: the refresh the change queued skips it
@@ -298,7 +298,7 @@ def show_card(turn: Turn) -> None:
         ticket = pressed_ticket(turn, audience.may_open, uow)
         if ticket is None:
             return
-        rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())
+        rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now(), turn.ctx.web_url)
         if audience.manages(ticket) and ticket.status in OPEN_STATUSES:
             rows.insert(0, [Button("👥 " + turn.t("Assign"), encode("tr", ticket.id))])
         text = cards.card_text(uow, turn.tr, ticket, audience)
