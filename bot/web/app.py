@@ -39,6 +39,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Refusals only the pages make (the use cases' own are explained as in the chat).
 WEB_MESSAGES = {
     "illegal_action": N_("That cannot be done from this page."),
+    "send_back_nobody": N_("Nobody at the company to send it back to."),
     "photo_missing": N_("Please choose a photo first."),
     "photo_too_large": N_("That photo is too large: at most 8 MB, please."),
     "photo_not_image": N_("That file is not a photo that can be read (JPEG, PNG, WebP or GIF)."),

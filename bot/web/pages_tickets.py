@@ -14,25 +14,21 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot.web import ticket_actions
 from bot.web.app import db, deps, person_id, redirect, render, t, tr
 from bot.web.photos import MAX_BYTES, NotAPhoto, keep_photo, stored_photo
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
-from handlers.conversations.buttons import decode
 from handlers.conversations.report import emergency_text
 from handlers.domain import Ticket
 from handlers.ports import Translator
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
-from handlers.services import membership, supervision, tickets, web_lists
+from handlers.services import tickets, web_lists
 from handlers.services.context import Context
 from handlers.services.errors import UserError
 
 WITHDRAWABLE = frozenset(s for s in Status if (s, Event.WITHDRAW) in TRANSITIONS)
-# The card's actions a page can take (those that need words get a text box); the others (reassign, a
-# department, a typical case) are in the chat.
-TEXT_ACTIONS = {"as": "question", "rs": "note", "ug": "note", "cm": "comment", "rb": "reason"}
-PLAIN_ACTIONS = {"ak", "st", "xg", "xr"}
 
 
 @dataclass
@@ -42,7 +38,7 @@ class TicketView:
     timeline: str
     photos: list[int]  # indexes of the photos this reader may see
     web_photos: set[int]
-    actions: list[dict[str, Any]] = field(default_factory=list)  # the card's actions, for staff/officials
+    actions: list[ticket_actions.Action] = field(default_factory=list)  # the card's, for staff and officials
     owner: bool = False  # the reader reported it
 
 
@@ -58,20 +54,7 @@ def _view(ctx: Context, words: Translator, pid: int, number: str) -> TicketView:
         web_shown = {i for i in shown if all_photos[i].file_id.startswith("web:")}
         view = TicketView(ticket, card, timeline, shown, web_shown, owner=ticket.reporter_id == pid)
         if not view.owner:
-            for row in cards.card_buttons(uow, words, ticket, audience, ctx.clock.now()):
-                for button in row:
-                    press = decode(button.data)
-                    if press is None or press.action == "tl":
-                        continue
-                    needs = TEXT_ACTIONS.get(press.action)
-                    view.actions.append(
-                        {
-                            "code": press.action,
-                            "label": button.text,
-                            "text": needs,
-                            "here": press.action in TEXT_ACTIONS or press.action in PLAIN_ACTIONS,
-                        }
-                    )
+            view.actions = ticket_actions.card_actions(uow, words, ticket, audience, ctx.clock.now())
     return view
 
 
@@ -103,23 +86,10 @@ def _act(ctx: Context, pid: int, number: str, action: str, form: dict[str, str])
     ticket = web_lists.readable_ticket(ctx, pid, number)
     tid = ticket.id or 0
     text = form.get("text", "")
+    if action in ticket_actions.STAFF_ACTIONS:  # the card's, as the chat's buttons do them
+        ticket_actions.act(ctx, pid, ticket, action, form)
+        return
     match action:
-        case "ak":
-            tickets.acknowledge(ctx, pid, tid)
-        case "st":
-            tickets.start_work(ctx, pid, tid)
-        case "as":
-            tickets.ask_owner(ctx, pid, tid, text)
-        case "rs":
-            tickets.resolve(ctx, pid, tid, text)
-        case "ug":
-            supervision.urge(ctx, pid, tid, text)
-        case "cm":
-            supervision.comment(ctx, pid, tid, text)
-        case "xg" | "xr":
-            supervision.decide_extension(ctx, pid, tid, action == "xg")
-        case "rb":
-            membership.return_to_company(ctx, pid, tid, text)
         case "cf":
             tickets.confirm(ctx, pid, tid)
         case "nf":

@@ -20,6 +20,7 @@ from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind, Ticket
+from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import supervision, tickets
 from handlers.services.errors import Conflict, UserError
@@ -194,25 +195,30 @@ def transfer(turn: Turn) -> None:
     )
 
 
+def colleagues(uow: UnitOfWork, ticket: Ticket) -> list[tuple[int, str]]:
+    """(person id, name) of the staff and managers of the estate's company there, except whoever has
+    the ticket now: whom it can be reassigned to (the chat's buttons, the web page's choice)."""
+    estate = uow.estates.get(ticket.estate_id)
+    company = estate.company_id if estate else None
+    staff = uow.roles.at_estate(ticket.estate_id, RoleKind.STAFF) + uow.roles.at_estate(
+        ticket.estate_id, RoleKind.MANAGER
+    )
+    found, seen = [], set()
+    for role in staff:
+        if role.person_id in seen or role.person_id == ticket.assignee_id:
+            continue
+        if role.company_id not in (None, company):
+            continue
+        seen.add(role.person_id)
+        person = uow.people.get(role.person_id)
+        if person is not None and person.deleted_at is None:
+            found.append((role.person_id, person.display_name))
+    return found
+
+
 def _colleague_buttons(turn: Turn, ticket: Ticket) -> list[list[Button]]:
-    """Staff and managers of the estate's company there, except whoever has the ticket now."""
     with turn.ctx.uow() as uow:
-        estate = uow.estates.get(ticket.estate_id)
-        company = estate.company_id if estate else None
-        staff = uow.roles.at_estate(ticket.estate_id, RoleKind.STAFF) + uow.roles.at_estate(
-            ticket.estate_id, RoleKind.MANAGER
-        )
-        rows, seen = [], set()
-        for role in staff:
-            if role.person_id in seen or role.person_id == ticket.assignee_id:
-                continue
-            if role.company_id not in (None, company):
-                continue
-            seen.add(role.person_id)
-            person = uow.people.get(role.person_id)
-            if person is not None and person.deleted_at is None:
-                rows.append([Button("👤 " + person.display_name, encode("ag", ticket.id, role.person_id))])
-    return rows
+        return [[Button("👤 " + name, encode("ag", ticket.id, pid))] for pid, name in colleagues(uow, ticket)]
 
 
 def assign_to(turn: Turn) -> None:
