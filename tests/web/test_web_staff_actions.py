@@ -88,7 +88,7 @@ async def test_a_form_whose_button_the_card_does_not_offer_changes_nothing(
         assert status in (400, 403), form
         assert world.snapshot(tid) == before, form
     # The manager may reassign, but "send back to the company" is the community's button, not theirs:
-    # the use case alone would take it as a reassignment; the card does not offer it, so neither does the page.
+    # the use case alone would take it as a reassignment; the card does not offer it, nor does the page.
     await browser.sign_in_as(WANG_MANAGER)
     status, _ = await act(browser, number, action="ob")
     assert status == 403 and world.snapshot(tid) == before
