@@ -63,7 +63,8 @@
       } catch (e) { /* not one of Telegram's */ }
     });
     postEvent("web_app_ready");
-    postEvent("web_app_setup_back_button", { is_visible: window.location.pathname !== "/" && window.history.length > 1 });
+    // Shown once there is somewhere to go back to inside the pages (the first page has no back).
+    postEvent("web_app_setup_back_button", { is_visible: window.history.length > 1 });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -71,7 +72,17 @@
     var field = document.getElementById("init_data");
     if (form && field && initData) {
       field.value = initData;
-      form.submit();
+      // Signed in, the page Telegram opened is replaced in the history by the one it leads to, so that
+      // Telegram's back button does not land on it again (and sign in again, round and round).
+      if (window.fetch && window.URLSearchParams && window.FormData) {
+        window.fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+          .then(function (response) {
+            if (response.redirected) { window.location.replace(response.url); } else { form.submit(); }
+          })
+          .catch(function () { form.submit(); });
+      } else {
+        form.submit();
+      }
     }
   });
 })();
