@@ -106,14 +106,15 @@ def setup_yaml() -> str:
     return "\n".join(lines) + "\n"
 
 
-def seed(app: Any, tickets: int) -> float:
+def seed(app: Any, tickets: int, now: datetime = NOW) -> float:
+    """N tickets (a tenth open, half of those past their deadline at `now`) and as many notifications."""
     started = time.perf_counter()
     with app.engine.connect() as c:
         estates = c.execute(select(EstateRow.id).order_by(EstateRow.id)).scalars().all()
         dept = c.execute(select(OfficeRow.id).where(OfficeRow.key == "dept")).scalar_one()
         owner = c.execute(select(PersonRow.id).where(PersonRow.telegram_id == OWNER)).scalar_one()
     open_list = "ARRAY[" + ", ".join(f"'{s}'" for s in OPEN) + "]"
-    params = {"now": NOW, "n": tickets, "dept": dept, "owner": owner}
+    params = {"now": now, "n": tickets, "dept": dept, "owner": owner}
     with app.engine.begin() as c:
         c.execute(
             text(

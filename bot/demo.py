@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -88,18 +90,29 @@ def run_demo(lang: str, keep: Path | None, out: TextIO) -> None:
     with tempfile.TemporaryDirectory(prefix="wuye-demo-") as tmp:
         db = keep or Path(tmp) / "demo.db"
         asyncio.run(_story(lang, db, out))
-    if keep is not None:  # the kept database can be looked at in a browser too
-        tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
-        command = f"WUYE_DATABASE_URL=sqlite:///{keep.resolve()} wuye web --listen 127.0.0.1:8090"
-        out.write(
-            "\n"
-            + tr.gettext(
-                "Try the web pages on this database: {command} and open http://127.0.0.1:8090/ ; sign in "
-                "with the code that {invite} prints (the street official), or join as an owner with the "
-                "estate's code {code}."
-            ).format(command=command, invite="wuye invite web --person wu-street", code="EHB7QK4M9W")
-            + "\n"
-        )
+    tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
+    out.write("\n" + web_hint(tr, keep) + "\n")
+
+
+def web_hint(tr: Translator, keep: Path | None) -> str:
+    """How to look at the story in a browser: on the kept database, the commands to type as they are
+    (the program as it was started, each with the database named); without one, how to keep it."""
+    program = shlex.quote(sys.argv[0]) if Path(sys.argv[0]).name == "wuye" else "wuye"
+    if keep is None:
+        return tr.gettext(
+            "To look at this story in a browser, play it again with {command}: the database is kept and the "
+            "web pages' address is printed at the end."
+        ).format(command=f"{program} demo --keep wuye-demo.db")
+    database = "WUYE_DATABASE_URL=" + shlex.quote(f"sqlite:///{keep.resolve()}")
+    return tr.gettext(
+        "Try the web pages on this database: {command} and open http://127.0.0.1:8090/ ; sign in "
+        "with the code that {invite} prints (the street official), or join as an owner with the "
+        "estate's code {code}."
+    ).format(
+        command=f"{database} {program} web --listen 127.0.0.1:8090",
+        invite=f"{database} {program} invite web --person wu-street",
+        code="EHB7QK4M9W",
+    )
 
 
 async def _story(lang: str, db: Path, out: TextIO) -> None:

@@ -8,6 +8,7 @@ which takes one writer at a time), and draw tickets through the chat's own rende
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import time
@@ -28,6 +29,7 @@ from handlers.services import people
 from handlers.services.access import Actor, load_actor
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
+from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, N_, Lang, resolve_language
 
 log = logging.getLogger("wuye.web")
@@ -98,9 +100,11 @@ def deps(request: web.Request) -> WebDeps:
 
 
 async def db(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
-    """Blocking database work (a use case) on the web's thread(s), off the event loop."""
+    """Blocking database work (a use case) on the web's thread(s), off the event loop, in the request's
+    context: its units of work share what they read of people (see `front_door`)."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(deps(request).executor, functools.partial(fn, *args))
+    work = functools.partial(contextvars.copy_context().run, fn, *args)
+    return await loop.run_in_executor(deps(request).executor, work)
 
 
 def tr(request: web.Request) -> Translator:
@@ -207,6 +211,13 @@ def set_session(request: web.Request, session: Session, who: Actor | None = None
 
 @web.middleware
 async def front_door(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One request is one update (handlers/services/update_reads.py): who is asking, and their roles,
+    are read once, by the session check, and the page's use case reads them from there."""
+    with one_update():
+        return await _answer(request, handler)
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     d = deps(request)
     now = time.time()
     raw = request.cookies.get(COOKIE)

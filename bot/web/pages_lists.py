@@ -20,6 +20,7 @@ from handlers.ports import TicketList, Translator
 from handlers.rules.categories import Category
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.rules.periods import Period
+from handlers.rules.ranking import Ranking
 from handlers.services import ledger as ledger_service
 from handlers.services import revenue_oversight, stats, web_lists
 from handlers.services.context import Context
@@ -62,8 +63,8 @@ async def area(request: web.Request) -> web.Response:
     page = int(q["page"]) if q.get("page", "").isdigit() else 1
     estate = int(q["estate"]) if q.get("estate", "").isdigit() else None
     ctx = deps(request).ctx
-    found = await db(request, web_lists.official_page, ctx, pid, which, page, estate)
-    estates = await db(request, web_lists.area_estates, ctx, pid)
+    shown = await db(request, web_lists.official_page, ctx, pid, which, page, estate)
+    found = shown.listed
     now = ctx.clock.now()
     words = tr(request)
 
@@ -82,7 +83,7 @@ async def area(request: web.Request) -> web.Response:
             ("supervised", t("Listed for supervision", request)),
             ("area", t("Everything open", request)),
         ],
-        estates=estates,
+        estates=shown.estates,
         estate=estate,
         found=found,
         rows=[(x.number, cards.ticket_line(words, x, now)) for x in found.tickets],
@@ -113,7 +114,7 @@ async def figures(request: web.Request) -> web.Response:
         body=body,
         period=str(period),
         by=kind.value,
-        kinds=[
+        rate_kinds=[
             (RateKind.RESPONSE.value, t("Response", request)),
             (RateKind.RESOLUTION.value, t("On time", request)),
             (RateKind.SATISFACTION.value, t("Satisfaction", request)),
@@ -149,7 +150,7 @@ def _ledger_file(
     documents = ctx.documents
     if documents is None:
         raise UserError("ticket_unknown")
-    period = ledger_service.ledger_month(month, _today(ctx))
+    period = ledger_service.ledger_period(month, _today(ctx))
     governed = ledger_service.governed_scope(ctx, pid, token)
     found = ledger_service.ledger(ctx, governed, period, drawer(documents, words), pid)
     data = found.version.csv if as_csv else found.version.xlsx
@@ -208,15 +209,29 @@ async def disclosure(request: web.Request) -> web.Response:
         }
         for s in view.estates
     ]
-    ranking = [(p.position, p.subject, p.rate.hits, p.rate.cases) for p in view.estate_ranking.ranked]
     return render(
         request,
         "disclosure.html",
         quarter=rt.quarter_label(words, view.quarter),
         due=words.format_date(view.due_on),
         rows=rows,
-        ranking=ranking,
+        estates=_ranking_rows(words, view.estate_ranking),
+        companies=_ranking_rows(words, view.company_ranking),
     )
+
+
+def _ranking_rows(words: Translator, ranking: Ranking[str]) -> list[dict[str, Any]]:
+    """The ranked by place, then those over too few quarters, shown but never ranked (as in the chat)."""
+    rows: list[dict[str, Any]] = [
+        {"position": p.position, "name": p.subject, "hits": p.rate.hits, "cases": p.rate.cases, "note": ""}
+        for p in ranking.ranked
+    ]
+    for p in ranking.unranked:
+        note = words.gettext("n < {minimum}, not ranked").format(minimum=p.rate.min_sample)
+        rows.append(
+            {"position": None, "name": p.subject, "hits": p.rate.hits, "cases": p.rate.cases, "note": note}
+        )
+    return rows
 
 
 def add_routes(app: web.Application) -> None:

@@ -45,13 +45,14 @@ class TicketView:
 
 
 def _view(ctx: Context, words: Translator, pid: int, number: str) -> TicketView:
-    ticket = web_lists.readable_ticket(ctx, pid, number)
-    with ctx.uow() as uow:
+    with ctx.uow() as uow:  # one unit of work: the check and the page read the same rows once
+        ticket = web_lists.readable_in(uow, pid, number)
         audience = audience_for(uow, pid, pid)
         card = cards.card_text(uow, words, ticket, audience)
         timeline = cards.timeline(uow, words, ticket, audience)
-        photos = audience.photos(uow, ticket)
-        all_photos = [a for a in uow.attachments.of_ticket(ticket.id or 0) if a.kind == "photo"]
+        attached = uow.attachments.of_ticket(ticket.id or 0)
+        photos = audience.photos(uow, ticket, attached)
+        all_photos = [a for a in attached if a.kind == "photo"]
         shown = [i for i, a in enumerate(all_photos) if a in photos]
         web_shown = {i for i in shown if all_photos[i].file_id.startswith("web:")}
         view = TicketView(ticket, card, timeline, shown, web_shown, owner=ticket.reporter_id == pid)

@@ -49,10 +49,15 @@ class Audience:
             return False
         return ticket.privacy is Privacy.EVERYONE or access.is_government(uow, self.actor, ticket)
 
-    def photos(self, uow: UnitOfWork, ticket: Ticket) -> list[Attachment]:
+    def photos(
+        self, uow: UnitOfWork, ticket: Ticket, attached: list[Attachment] | None = None
+    ) -> list[Attachment]:
         """The ticket's photos this chat may be sent: in a group, the reporter's own only when they
-        let everyone handling the case see who they are."""
-        photos = [a for a in uow.attachments.of_ticket(ticket.id or 0) if a.kind == "photo"]
+        let everyone handling the case see who they are. `attached`: the ticket's attachments, if the
+        caller has read them already."""
+        if attached is None:
+            attached = uow.attachments.of_ticket(ticket.id or 0)
+        photos = [a for a in attached if a.kind == "photo"]
         if self.group and ticket.privacy is not Privacy.EVERYONE:
             photos = [a for a in photos if a.added_by is not None and a.added_by != ticket.reporter_id]
         return photos

@@ -108,8 +108,12 @@ LAYOUTS: dict[str, tuple[tuple[Field, ...], ...]] = {
     "pd": ((word("ask", "yes", "no"),),),  # delete my data
     "bg": ((Unit(),),),  # bind this group to one of my units
     "ub": ((GROUP_CHAT,),),  # unbind that group
-    # a month's ledger: whose (e<estate>, o<office>), the month (202611), xlsx or csv, new version or not
-    "lx": ((Unit(), Number(100001, 999912), word("x", "c", "xn", "cn")),),
+    # a ledger: whose (e<estate>, o<office>), the month or quarter (2026-11, 2026Q3; 202611 on buttons
+    # from before quarters), xlsx or csv, new version or not
+    "lx": (
+        (Unit(), Number(100001, 999912), word("x", "c", "xn", "cn")),
+        (Unit(), PeriodText(), word("x", "c", "xn", "cn")),
+    ),
     "ru": ((ID, ID),),  # the report calendar's Confirm and send: the report, the ledger version drafted
     "r": (  # the report form
         (word("cat"), Word(frozenset(c.value for c in Category))),

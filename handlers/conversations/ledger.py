@@ -1,7 +1,8 @@
 """/ledger 2026-11 [csv] [new]: the month's ledger (台账) as a spreadsheet, for an official's area or a
-project manager's estate. The version kept is sent again unchanged; `new` builds a corrected one.
+project manager's estate; /ledger 2026Q3 the quarter's. The version kept is sent again unchanged; `new`
+builds a corrected one.
 
-/ledger MONTH ─▶ one scope: the file
+/ledger MONTH|QUARTER ─▶ one scope: the file
              └▶ several: a button per scope (lx) ─▶ the file
 """
 
@@ -12,7 +13,7 @@ from datetime import date
 from handlers.conversations.buttons import encode
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button
-from handlers.conversations.ledger_sheets import LEDGER_LANG, drawer
+from handlers.conversations.ledger_sheets import LEDGER_LANG, drawer, period_label
 from handlers.conversations.turn import Turn
 from handlers.rules.periods import Period
 from handlers.services import ledger as service
@@ -22,14 +23,14 @@ from handlers.text import N_
 
 MESSAGES: dict[str, str] = {
     "ledger_month_missing": N_(
-        "Which month? Write it like this: /ledger 2026-11 (add csv for a CSV file, new for a corrected "
-        "version)."
+        "Which month or quarter? Write it like this: /ledger 2026-11 or /ledger 2026Q3 (add csv for a "
+        "CSV file, new for a corrected version)."
     ),
     "ledger_month": N_(
-        "“{text}” is not a month that is over. Write it like this: /ledger 2026-11 (add csv for a CSV "
-        "file, new for a corrected version)."
+        "“{text}” is not a month or a quarter. Write it like this: /ledger 2026-11 or /ledger 2026Q3 "
+        "(add csv for a CSV file, new for a corrected version)."
     ),
-    "ledger_month_open": N_("{month} is not over yet: its ledger can be made from {ready}."),
+    "ledger_month_open": N_("{period} is not over yet: its ledger can be made from {ready}."),
     "ledger_nobody": N_(
         "Only community, street and district officials (for their area) and project managers (for "
         "their estate) keep a monthly ledger."
@@ -47,12 +48,8 @@ def explain_ledger(turn: Turn, error: UserError) -> str:
     if isinstance(params.get("ready"), date):
         params["ready"] = turn.tr.format_date(params["ready"])
     if "month" in params:
-        params["month"] = _month(turn, Period.parse(str(params["month"])))
+        params["period"] = period_label(turn.tr, str(params.pop("month")))
     return turn.t(template, **params)
-
-
-def _month(turn: Turn, period: Period) -> str:
-    return turn.t("{month}/{year}", month=period.first.month, year=period.first.year)
 
 
 def _today(turn: Turn) -> date:
@@ -69,7 +66,7 @@ def command(turn: Turn) -> None:
         turn.say(turn.t(usage))
         return
     try:
-        period = service.ledger_month(" ".join(rest), _today(turn))
+        period = service.ledger_period(" ".join(rest), _today(turn))
     except UserError as exc:
         turn.say(explain_ledger(turn, exc))
         return
@@ -80,19 +77,20 @@ def command(turn: Turn) -> None:
             turn.say(explain_ledger(turn, exc))
             return
         mode = ("c" if "csv" in flags else "x") + ("n" if "new" in flags else "")
-        month = period.first.year * 100 + period.first.month
         scopes = service.ledger_scopes(turn.ctx, turn.person_id)
-        rows = [[Button("📒 " + s.name, encode("lx", s.token, month, mode))] for s in scopes]
-        turn.say(turn.t("Which ledger of {month}?", month=_month(turn, period)), rows)
+        rows = [[Button("📒 " + s.name, encode("lx", s.token, str(period), mode))] for s in scopes]
+        turn.say(turn.t("Which ledger of {month}?", month=period_label(turn.tr, period)), rows)
         return
     _send(turn, governed, period, "csv" in flags, "new" in flags)
 
 
 def chosen(turn: Turn) -> None:
-    """A scope's button (lx): the ledger of that scope and month."""
-    token, month, mode = turn.arg(0), turn.arg(1), turn.arg(2)
+    """A scope's button (lx): the ledger of that scope and period (2026-11, 2026Q3; 202611 on a button
+    from before quarters)."""
+    token, raw, mode = turn.arg(0), turn.arg(1), turn.arg(2)
+    text = f"{raw // 100}-{raw % 100}" if isinstance(raw, int) else str(raw)
     try:
-        period = service.ledger_month(f"{month // 100}-{month % 100}", _today(turn))
+        period = service.ledger_period(text, _today(turn))
         governed = service.governed_scope(turn.ctx, turn.person_id, token)
     except UserError as exc:
         turn.toast(explain_ledger(turn, exc), alert=True)
@@ -111,7 +109,7 @@ def _send(turn: Turn, governed: LedgerScope, period: Period, as_csv: bool, new: 
     version = found.version
     params = {
         "scope": governed.name,
-        "month": _month(turn, period),
+        "month": period_label(turn.tr, period),
         "version": version.version,
         "rows": version.rows,
         "command": f"/ledger {period} new",

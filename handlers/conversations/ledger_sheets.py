@@ -1,6 +1,7 @@
-"""The monthly ledger's three sheets in words: 问题台账 (a row per ticket), 成果指标 (the figures) and
-典型案例 (the typical cases). Written in the filing language (LEDGER_LANG: officials file in 简体中文),
-whoever asks, so every reader of a kept version gets the same bytes; times in the estates' zone."""
+"""The ledger's three sheets (a month's or a quarter's) in words: 问题台账 (a row per ticket), 成果指标
+(the figures) and 典型案例 (the typical cases). Written in the filing language (LEDGER_LANG: officials
+file in 简体中文), whoever asks, so every reader of a kept version gets the same bytes; times in the
+estates' zone."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from handlers.conversations import labels
+from handlers.conversations.revenue_text import quarter_label
 from handlers.ports import Cell, DocumentTools, Sheet, Translator, WorkbookFiles
 from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status
+from handlers.rules.periods import Period
 from handlers.rules.ranking import Rate
 from handlers.services.ledger import Draw, LedgerData, LedgerEntry
 from handlers.text import N_, Lang
@@ -117,10 +120,34 @@ class Remembered:
         return self.tr.format_number(n)
 
 
-def month_label(tr: Translator, data: LedgerData) -> str:
-    first = data.period.first
+def period_label(tr: Translator, period: Period | str) -> str:
+    """A month ("11/2026", 2026年11月) or a quarter ("Q3 2026", 2026年第三季度) in the reader's words."""
+    found = period if isinstance(period, Period) else Period.parse(period)
+    if found.kind == "quarter":
+        return quarter_label(tr, str(found))
     # Translators: a month in a ledger's title: 2026年11月
-    return tr.gettext("{month}/{year}").format(month=first.month, year=first.year)
+    return tr.gettext("{month}/{year}").format(month=found.first.month, year=found.first.year)
+
+
+# The lines of a ledger's sheets that name its period, a month's and a quarter's.
+EMPTY = {
+    "month": N_("There were no cases this month."),
+    "quarter": N_("There were no cases this quarter."),
+}
+NOTE = {
+    "month": N_(
+        "As of {when} (times in {zone}): one row per ticket open at any time in the month or "
+        "closed in it, each as it stood then."
+    ),
+    "quarter": N_(
+        "As of {when} (times in {zone}): one row per ticket open at any time in the quarter or "
+        "closed in it, each as it stood then."
+    ),
+}
+NO_TYPICAL = {
+    "month": N_("No ticket was marked as a typical case this month."),
+    "quarter": N_("No ticket was marked as a typical case this quarter."),
+}
 
 
 def _reporter(tr: Translator, e: LedgerEntry) -> str:
@@ -201,7 +228,8 @@ def figure_row(tr: Translator, name: str, f: Figures) -> list[Cell]:
 
 
 def sheets(tr: Translator, data: LedgerData) -> list[Sheet]:
-    tz, month = data.tz, month_label(tr, data)
+    tz, month = data.tz, period_label(tr, data.period)
+    kind = "quarter" if data.period.kind == "quarter" else "month"
 
     def title(sheet: str) -> str:
         return tr.gettext("{scope}: {sheet}, {month} (version {version})").format(
@@ -221,11 +249,8 @@ def sheets(tr: Translator, data: LedgerData) -> list[Sheet]:
             [tr.gettext(h) for h, _ in PROBLEM_COLUMNS],
             problems(),
             [w for _, w in PROBLEM_COLUMNS],
-            empty=tr.gettext("There were no cases this month."),
-            note=tr.gettext(
-                "As of {when} (times in {zone}): one row per ticket open at any time in the month or "
-                "closed in it, each as it stood then."
-            ).format(when=local(data.built_at, tz), zone=str(tz)),
+            empty=tr.gettext(EMPTY[kind]),
+            note=tr.gettext(NOTE[kind]).format(when=local(data.built_at, tz), zone=str(tz)),
         ),
         Sheet(
             names[1],
@@ -244,7 +269,7 @@ def sheets(tr: Translator, data: LedgerData) -> list[Sheet]:
             [tr.gettext(h) for h, _ in TYPICAL_COLUMNS],
             [[c.number, c.estate, c.basic, c.process, c.result] for c in data.typical],
             [w for _, w in TYPICAL_COLUMNS],
-            empty=tr.gettext("No ticket was marked as a typical case this month."),
+            empty=tr.gettext(NO_TYPICAL[kind]),
         ),
     ]
 

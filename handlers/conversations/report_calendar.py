@@ -1,11 +1,12 @@
-"""The report calendar in the chat: Confirm and send on a draft, and /reports [2026-11], who of the
-reader's offices and the offices below them has sent the month's ledger (台账) and who has not.
+"""The report calendar in the chat: Confirm and send on a draft, and /reports [2026-11 | 2026Q3], who of
+the reader's offices and the offices below them has sent the month's (or the quarter's) ledger (台账)
+and who has not.
 
 draft (report.draft) ─ Confirm and send (ru) ─▶ sent upward; the pressed message says so
                                              ├▶ sent already: by whom, when (nothing changed)
                                              ├▶ a newer version since: that one, with its own button
                                              └▶ not of the office: refused (nothing changed)
-/reports [MONTH] ─▶ each office: sent (by whom, when), sent automatically, not yet (due), not sent
+/reports [MONTH|QUARTER] ─▶ each office: sent (by whom, when), sent automatically, not yet (due), not sent
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime
 
 from handlers.conversations.errors import explain
 from handlers.conversations.ledger_sheets import LEDGER_LANG, drawer
-from handlers.conversations.report_notices import draft_sends, month_of, when
+from handlers.conversations.report_notices import draft_sends, month_of, report_name, when
 from handlers.conversations.turn import Turn
 from handlers.rules.periods import Period
 from handlers.services import report_calendar as service
@@ -25,7 +26,9 @@ from handlers.text import N_
 MESSAGES: dict[str, str] = {
     "report_unknown": N_("That report is not known."),
     "report_not_yours": N_("Only officials of {office} can send its report. Nothing was sent."),
-    "reports_period": N_("“{text}” is not a month that is over. Write it like this: /reports 2026-11."),
+    "reports_period": N_(
+        "“{text}” is not a month or a quarter. Write it like this: /reports 2026-11 or /reports 2026Q3."
+    ),
     "reports_period_open": N_("{month} is not over yet: its reports fall due in the month after it."),
 }
 
@@ -68,30 +71,30 @@ def confirm(turn: Turn) -> None:
     with turn.ctx.uow() as uow:
         version = uow.ledgers.get(record.ledger_id or 0)
     params = {
+        "report": report_name(turn.tr, record.period),
         "office": sent.office.name,
-        "month": month_of(turn.tr, record.period),
+        "period": month_of(turn.tr, record.period),
         "version": version.version if version else "?",
         "when": when(turn.tr, record.sent_at),
     }
     if sent.above is None:
         text = turn.t(
-            "✅ Recorded as sent: the monthly ledger (台账) of {office} for {month}, version {version}, at "
-            "{when}.",
+            "✅ Recorded as sent: the {report} of {office} for {period}, version {version}, at {when}.",
             **params,
         )
     elif sent.told:
         text = turn.t(
-            "✅ Sent: the monthly ledger (台账) of {office} for {month}, version {version}, went to {above} "
-            "at {when}; {n} of its officials get the file.",
+            "✅ Sent: the {report} of {office} for {period}, version {version}, went to {above} at {when}; "
+            "{n} of its officials get the file.",
             above=sent.above.name,
             n=sent.told,
             **params,
         )
     else:
         text = turn.t(
-            "✅ Sent: the monthly ledger (台账) of {office} for {month}, version {version}, is recorded as "
-            "sent to {above} at {when}, but nobody there is set up in the bot yet to receive it: please "
-            "send them the file yourself.",
+            "✅ Sent: the {report} of {office} for {period}, version {version}, is recorded as sent to "
+            "{above} at {when}, but nobody there is set up in the bot yet to receive it: please send them "
+            "the file yourself.",
             above=sent.above.name,
             **params,
         )
@@ -147,7 +150,7 @@ def _line(turn: Turn, line: ReportLine) -> str:
 
 
 def command(turn: Turn) -> None:
-    """/reports [2026-11]"""
+    """/reports [2026-11 | 2026Q3]"""
     today: date = turn.ctx.clock.now().astimezone(turn.ctx.tz).date()
     try:
         period: Period = reports_period(turn.inc.text, today)
@@ -164,12 +167,12 @@ def command(turn: Turn) -> None:
             )
         )
         return
-    head = turn.t(
-        "📋 Monthly ledgers (台账) of {month}: {sent} of {total} sent",
-        month=month,
-        sent=view.sent,
-        total=len(view.lines),
+    heading = (
+        N_("📋 Quarterly ledgers (台账) of {month}: {sent} of {total} sent")
+        if period.kind == "quarter"
+        else N_("📋 Monthly ledgers (台账) of {month}: {sent} of {total} sent")
     )
+    head = turn.t(heading, month=month, sent=view.sent, total=len(view.lines))
     turn.say("\n".join([head, "", *(_line(turn, line) for line in view.lines)]))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
+from handlers.conversations.ledger_sheets import period_label
 from handlers.domain import Notification, Office, Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.periods import Period
@@ -20,23 +21,36 @@ from handlers.text import N_
 
 KINDS = frozenset({DRAFT, RECEIVED, AUTO_SENT, SENT})
 
+# Translators: {report} is "monthly ledger (台账)" or "quarterly ledger (台账)", {period} the month or
+# quarter (2026年11月, 2026年第三季度), {code} the same as a command takes it (2026-11, 2026Q3)
 DRAFT_TEXT = N_(
-    "📒 The monthly ledger (台账) of {office} for {month} is due to {above} on {due}.\n{figures}\n\n"
+    "📒 The {report} of {office} for {period} is due to {above} on {due}.\n{figures}\n\n"
     "Check the file above. Confirm and send sends it as it is. To correct it first, build a new version "
-    "with /ledger {period} new; this button then offers the new one. If nobody sends it, it goes up "
+    "with /ledger {code} new; this button then offers the new one. If nobody sends it, it goes up "
     "automatically at {when}."
 )
 DRAFT_TEXT_TOP = N_(
-    "📒 The monthly ledger (台账) of {office} for {month} is due on {due}; no office above receives it, "
-    "it is recorded as sent.\n{figures}\n\nCheck the file above. Confirm and send records it as sent. To "
-    "correct it first, build a new version with /ledger {period} new; this button then offers the new "
+    "📒 The {report} of {office} for {period} is due on {due}; no office above receives it, it is "
+    "recorded as sent.\n{figures}\n\nCheck the file above. Confirm and send records it as sent. To "
+    "correct it first, build a new version with /ledger {code} new; this button then offers the new "
     "one. If nobody does, it is recorded as sent automatically at {when}."
 )
+REPORT_NAMES = {
+    "month": N_("monthly ledger (台账)"),
+    # Translators: after the quarter's name (2026年第三季度台账), so in Chinese the ledger alone
+    "quarter": N_("quarterly ledger (台账)"),
+}
 
 
 def month_of(tr: Translator, period: str) -> str:
-    first = Period.parse(period).first
-    return tr.gettext("{month}/{year}").format(month=first.month, year=first.year)
+    """The period a report covers in the reader's words: 2026年11月, or 2026年第三季度."""
+    return period_label(tr, period)
+
+
+def report_name(tr: Translator, period: str) -> str:
+    """What the report of `period` is called: the monthly ledger, or the quarterly one."""
+    name = REPORT_NAMES["quarter"] if Period.parse(period).kind == "quarter" else REPORT_NAMES["month"]
+    return tr.gettext(name)
 
 
 def _moment(value: Any) -> datetime | None:
@@ -98,7 +112,8 @@ def draft_sends(uow: UnitOfWork, tr: Translator, chat: int, p: dict[str, Any]) -
         return []
     version = uow.ledgers.get(ledger_id)
     above = uow.offices.get(office.parent_id) if office.parent_id else None
-    month, period = month_of(tr, str(p.get("period"))), str(p.get("period"))
+    code = str(p.get("period"))
+    month = month_of(tr, code)
     caption = tr.gettext("📒 Draft ledger of {office}, {month}: version {version}, {rows} tickets.").format(
         office=office.name,
         month=month,
@@ -118,12 +133,13 @@ def draft_sends(uow: UnitOfWork, tr: Translator, chat: int, p: dict[str, Any]) -
         ]
     due = date.fromisoformat(str(p.get("due_on")))
     text = tr.gettext(DRAFT_TEXT if above is not None else DRAFT_TEXT_TOP).format(
+        report=report_name(tr, code),
         office=office.name,
-        month=month,
+        period=month,
         above=above.name if above else "",
         due=tr.format_date(due),
         figures=figures_line(tr, p),
-        period=period,
+        code=code,
         when=when(tr, p.get("send_at")),
     )
     button = Button("✅ " + tr.gettext("Confirm and send"), encode("ru", report_id, ledger_id))
@@ -137,25 +153,27 @@ def received(uow: UnitOfWork, tr: Translator, chat: int, p: dict[str, Any]) -> l
         return []
     version = uow.ledgers.get(int(p["ledger_id"])) if isinstance(p.get("ledger_id"), int) else None
     by = uow.people.get(int(p["by"])) if isinstance(p.get("by"), int) else None
+    code = str(p.get("period"))
     params = {
+        "report": report_name(tr, code),
         "office": office.name,
-        "month": month_of(tr, str(p.get("period"))),
+        "period": month_of(tr, code),
         "version": version.version if version else "?",
         "rows": version.rows if version else 0,
         "by": by.display_name if by is not None and by.deleted_at is None else "—",
         "when": when(tr, p.get("sent_at")),
-        "period": str(p.get("period")),
+        "code": code,
     }
     if p.get("automatic"):
         caption = tr.gettext(
-            "📥 The monthly ledger (台账) of {office} for {month} went up automatically on its due day, at "
-            "{when}: nobody there had confirmed it. Version {version}, {rows} tickets. /reports {period} "
-            "shows who has sent."
+            "📥 The {report} of {office} for {period} went up automatically on its due day, at {when}: "
+            "nobody there had confirmed it. Version {version}, {rows} tickets. /reports {code} shows who "
+            "has sent."
         )
     else:
         caption = tr.gettext(
-            "📥 {office} sent its monthly ledger (台账) for {month}: version {version}, {rows} tickets, sent "
-            "by {by} at {when}. /reports {period} shows who has sent."
+            "📥 {office} sent its {report} for {period}: version {version}, {rows} tickets, sent by {by} at "
+            "{when}. /reports {code} shows who has sent."
         )
     text = caption.format(**params)
     sends = _file(uow, chat, p.get("ledger_id"), office, text)
@@ -174,32 +192,33 @@ def told(uow: UnitOfWork, tr: Translator, chat: int, n: Notification) -> list[Se
     version = uow.ledgers.get(int(p["ledger_id"])) if isinstance(p.get("ledger_id"), int) else None
     by = uow.people.get(int(p["by"])) if isinstance(p.get("by"), int) else None
     params = {
+        "report": report_name(tr, str(p.get("period"))),
         "office": office.name,
         "above": above.name if above else "",
-        "month": month_of(tr, str(p.get("period"))),
+        "period": month_of(tr, str(p.get("period"))),
         "version": version.version if version else "?",
         "by": by.display_name if by is not None and by.deleted_at is None else "—",
         "when": when(tr, p.get("sent_at")),
     }
     if n.kind == AUTO_SENT and above is not None:
         message = N_(
-            "📒 Nobody confirmed the monthly ledger (台账) of {office} for {month} by its due day, so "
-            "version {version} went up automatically to {above} at {when}, marked as sent automatically."
+            "📒 Nobody confirmed the {report} of {office} for {period} by its due day, so version "
+            "{version} went up automatically to {above} at {when}, marked as sent automatically."
         )
     elif n.kind == AUTO_SENT:
         message = N_(
-            "📒 Nobody confirmed the monthly ledger (台账) of {office} for {month} by its due day, so "
-            "version {version} was recorded as sent automatically at {when}."
+            "📒 Nobody confirmed the {report} of {office} for {period} by its due day, so version "
+            "{version} was recorded as sent automatically at {when}."
         )
     elif above is not None:
         message = N_(
-            "📒 {by} sent the monthly ledger (台账) of {office} for {month} (version {version}) to {above} "
-            "at {when}. Nothing more to do."
+            "📒 {by} sent the {report} of {office} for {period} (version {version}) to {above} at {when}. "
+            "Nothing more to do."
         )
     else:
         message = N_(
-            "📒 {by} recorded the monthly ledger (台账) of {office} for {month} (version {version}) as sent "
-            "at {when}. Nothing more to do."
+            "📒 {by} recorded the {report} of {office} for {period} (version {version}) as sent at {when}. "
+            "Nothing more to do."
         )
     return [Send(chat, tr.gettext(message).format(**params))]
 

@@ -7,12 +7,13 @@ card ─▶ Acknowledge ─▶ Start ─▶ Ask the owner ─▶ ask:text ─▶
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from handlers.conversations import cards, files, pressed, questions
 from handlers.conversations.buttons import encode
-from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move, start
+from handlers.conversations.engine import END, MESSAGE, NO_LONGER_VALID, PHOTO, TEXT, Flow, Move, start
 from handlers.conversations.engine import pressed as press
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button
@@ -23,14 +24,16 @@ from handlers.domain import RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import supervision, tickets
-from handlers.services.errors import Conflict, UserError
+from handlers.services.context import Context
+from handlers.services.errors import Conflict, NotFound, UserError
 from handlers.text import N_
 
 
-def _refresh_card(turn: Turn, ticket_id: int) -> None:
-    """Show the pressed card as the ticket is now, with the buttons that fit now."""
+def _refresh_card(turn: Turn, ticket_id: int, ticket: Ticket | None = None) -> None:
+    """Show the pressed card as the ticket is now, with the buttons that fit now: as `ticket` when the
+    use case that just changed it gives it back, else as read again."""
     with turn.ctx.uow() as uow:
-        ticket = uow.tickets.get(ticket_id)
+        ticket = ticket or uow.tickets.get(ticket_id)
         audience = turn.audience(uow)
         if ticket is None or not audience.sees_ticket(uow, ticket):
             return
@@ -43,41 +46,51 @@ def _refresh_card(turn: Turn, ticket_id: int) -> None:
             turn.card_shown = (turn.inc.chat_id, turn.inc.message_id, ticket.version)
 
 
-def acknowledge(turn: Turn) -> None:
-    ticket = pressed_ticket(turn, pressed.handler)
-    if ticket is None:
-        return
+CardAct = Callable[[Context, int, int], Ticket]
+
+
+def _act_on_card(turn: Turn, act: CardAct) -> Ticket | None:
+    """A card's button that acts at once (签收, start): the use case reads the ticket, checks that the
+    presser may, changes it and saves, in one unit of work; the card is drawn from the ticket it gives
+    back. So a press reads the ticket once and checks the presser once. A press that may not (a forged
+    or stale button, someone else's ticket, a status that moved on) is told why and changes nothing."""
+    ticket_id = turn.arg(0)
+    if not isinstance(ticket_id, int):
+        turn.toast(turn.t(NO_LONGER_VALID), alert=True)
+        return None
     try:
-        tickets.acknowledge(turn.ctx, turn.person_id, ticket.id or 0)
+        ticket = act(turn.ctx, turn.person_id, ticket_id)
+    except Conflict:
+        raise
+    except NotFound:
+        turn.toast(turn.t(NO_LONGER_VALID), alert=True)
+        return None
+    except UserError as exc:
+        turn.toast(explain(turn.tr, exc), alert=True)
+        return None
+    return ticket
+
+
+def acknowledge(turn: Turn) -> None:
+    try:
+        ticket = _act_on_card(turn, tickets.acknowledge)
     except Conflict as exc:
         # Someone else won the race: say who, and show the card as it is now.
-        with turn.ctx.uow() as uow:
-            now = uow.tickets.get(ticket.id or 0)
-            taker = uow.people.get(now.assignee_id or 0) if now else None
-        turn.toast(
-            explain(
-                turn.tr,
-                Conflict(
-                    "already_acknowledged", number=ticket.number, by=taker.display_name if taker else "?"
-                ),
-            )
-            if exc
-            else "",
-            alert=True,
-        )
-        _refresh_card(turn, ticket.id or 0)
+        turn.toast(explain(turn.tr, exc), alert=True)
+        _refresh_card(turn, turn.arg(0))
+        return
+    if ticket is None:
         return
     turn.toast(turn.t("Acknowledged {number}. The owner has been told.", number=ticket.number))
-    _refresh_card(turn, ticket.id or 0)
+    _refresh_card(turn, ticket.id or 0, ticket)
 
 
 def start_work(turn: Turn) -> None:
-    ticket = pressed_ticket(turn, pressed.handler)
+    ticket = _act_on_card(turn, tickets.start_work)
     if ticket is None:
         return
-    tickets.start_work(turn.ctx, turn.person_id, ticket.id or 0)
     turn.toast()
-    _refresh_card(turn, ticket.id or 0)
+    _refresh_card(turn, ticket.id or 0, ticket)
 
 
 def _asked_owner(turn: Turn, d: AboutTicket) -> str:

@@ -1,12 +1,13 @@
 """The report calendar: which office kind sends which report upward, by which day, and when its draft
 and its automatic sending come (README "The report calendar").
 
-A report covers a period (the monthly ledger: a month) and is due on a day of the month (or quarter)
-after it. A due day that is not a working day moves to the working day before, but never into the
-period it reports on (then to the first working day after the holiday instead). The draft comes three
-working days before the due day, from the office's opening, never before the period is over; what is
-not sent by the office's closing time on the due day goes up automatically. Local dates (Asia/Shanghai);
-the working calendar decides."""
+A report covers a period (the ledger: a month, or a quarter for a line with `every: quarter`) and is
+due on a day of the month after it. A due day that is not a working day moves to the working day
+before, but never into the period it reports on (then to the first working day after the holiday
+instead). The draft comes three working days before the due day, from the office's opening, never
+before the period is over; what is not sent by the office's closing time on the due day goes up
+automatically, and a bot that was down across several due days sends each missed one, oldest first.
+Local dates (Asia/Shanghai); the working calendar decides."""
 
 from __future__ import annotations
 
@@ -22,10 +23,12 @@ from handlers.rules.worktime import WorkCalendar
 DRAFT_WORKING_DAYS = 3  # the draft comes this many working days before the due day
 OFFICE_KINDS = ("community", "street", "bureau")  # who keeps a ledger (handlers.domain.OfficeKind)
 MAX_IDLE = 40  # days searched for a working day; the longest holiday is nine
+# How far back a bot that was down catches up: a year of periods (older ones are not sent by themselves).
+CATCH_UP = {"month": 12, "quarter": 4}
 
 
 class ReportKind(StrEnum):
-    LEDGER = "ledger"  # the monthly ledger (台账)
+    LEDGER = "ledger"  # the ledger (台账) of the period
 
 
 class Cadence(StrEnum):
@@ -33,10 +36,8 @@ class Cadence(StrEnum):
     QUARTER = "quarter"
 
 
-CADENCE = {ReportKind.LEDGER: Cadence.MONTH}
-# The due day counts from the first day after the period: a month's 1–28 (every month has them), a
-# quarter's 1–90 (the first quarter of a common year has 90 days).
-LAST_DUE_DAY = {Cadence.MONTH: 28, Cadence.QUARTER: 90}
+# The due day is a day of the month after the period (a month, or a quarter): 1–28, which every month has.
+LAST_DUE_DAY = 28
 
 
 class ScheduleError(ValueError):
@@ -49,18 +50,27 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class Schedule:
-    """An office kind owes a report of each period, due on a day after it."""
+    """An office kind owes a report of each period (each month, or each quarter), due on a day of the
+    month after it."""
 
     office_kind: str  # community | street | bureau
     report: ReportKind
-    due: int  # the day of the month (or quarter) after the period
+    due: int  # the day of the month after the period
+    cadence: Cadence = Cadence.MONTH
+    since: datetime | None = None  # when the line was first loaded (None: not known, or the defaults)
 
     @property
-    def cadence(self) -> Cadence:
-        return CADENCE[self.report]
+    def line(self) -> tuple[str, ReportKind, Cadence]:
+        """What makes two lines the same line (the due day may change)."""
+        return (self.office_kind, self.report, self.cadence)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"office": self.office_kind, "report": self.report.value, "due": self.due}
+        found: dict[str, Any] = {"office": self.office_kind, "report": self.report.value, "due": self.due}
+        if self.cadence is not Cadence.MONTH:
+            found["every"] = self.cadence.value
+        if self.since is not None:
+            found["since"] = self.since.isoformat()
+        return found
 
 
 # Without a `reports:` section: the street offices' ledger by the 20th, the bureau's by the 23rd.
@@ -82,23 +92,36 @@ def schedule_from(data: dict[str, Any]) -> Schedule:
         known = ", ".join(k.value for k in ReportKind)
         raise ScheduleError("report", f"{raw!r} is not a report (known: {known})")
     report = ReportKind(raw)
+    every = data.get("every", Cadence.MONTH.value)
+    if every not in {c.value for c in Cadence}:
+        known = ", ".join(c.value for c in Cadence)
+        raise ScheduleError("every", f"{every!r} is not how often a report is due (known: {known})")
+    cadence = Cadence(every)
     due = data.get("due")
-    last = LAST_DUE_DAY[CADENCE[report]]
-    if isinstance(due, bool) or not isinstance(due, int) or not 1 <= due <= last:
-        where = "month" if CADENCE[report] is Cadence.MONTH else "quarter"
+    if isinstance(due, bool) or not isinstance(due, int) or not 1 <= due <= LAST_DUE_DAY:
         raise ScheduleError(
-            "due", f"the day of the {where} after the period, from 1 to {last} (it is {due!r})"
+            "due",
+            f"the day of the month after the {cadence.value}, from 1 to {LAST_DUE_DAY} (it is {due!r})",
         )
-    return Schedule(office, report, due)
+    return Schedule(office, report, due, cadence, _since(data.get("since")))
+
+
+def _since(value: Any) -> datetime | None:
+    """A stored line's start (the setup file has no such field); None when absent or unreadable."""
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return found if found is not None and found.tzinfo is not None else None
 
 
 def check_schedules(schedules: list[Schedule]) -> int | None:
-    """The index of the first schedule that repeats an earlier one's office kind and report, if any."""
-    seen: set[tuple[str, ReportKind]] = set()
+    """The index of the first schedule that repeats an earlier one's office kind, report and cadence."""
+    seen: set[tuple[str, ReportKind, Cadence]] = set()
     for i, s in enumerate(schedules):
-        if (s.office_kind, s.report) in seen:
+        if s.line in seen:
             return i
-        seen.add((s.office_kind, s.report))
+        seen.add(s.line)
     return None
 
 
@@ -177,11 +200,20 @@ def previous_period(cadence: Cadence, today: date) -> Period:
 
 def current_cycle(calendar: WorkCalendar, schedule: Schedule, now: datetime) -> Cycle:
     """The latest cycle whose draft has come by `now` (UTC-aware): the previous period's once its draft
-    day has come, else the one before (sent by now, or to be sent at once: a bot that was down catches
-    up on the last report, never on older ones)."""
+    day has come, else the one before (sent by now, or to be sent at once)."""
     local = now.astimezone(calendar.tz)
     latest = cycle(calendar, schedule, previous_period(schedule.cadence, local.date()))
     if now >= latest.draft_at:
         return latest
     before = previous_period(schedule.cadence, latest.period.first)
     return cycle(calendar, schedule, before)
+
+
+def due_cycles(calendar: WorkCalendar, schedule: Schedule, now: datetime) -> list[Cycle]:
+    """The cycles a bot looking at `now` may owe, newest first: the current one, then the ones before it
+    (their due days passed: sent by now, or missed while the bot was down), a year of periods back."""
+    found = [current_cycle(calendar, schedule, now)]
+    for _ in range(CATCH_UP[schedule.cadence.value] - 1):
+        before = previous_period(schedule.cadence, found[-1].period.first)
+        found.append(cycle(calendar, schedule, before))
+    return found

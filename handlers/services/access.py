@@ -70,6 +70,8 @@ def supervising_offices(uow: UnitOfWork, estate: Estate) -> list[Office]:
 def official_over(uow: UnitOfWork, actor: Actor, estate: Estate) -> Office | None:
     """The nearest office of the actor's that supervises the estate, if any."""
     mine = actor.office_ids()
+    if not mine:  # an owner or a member of staff: no office chain to walk (three reads a card)
+        return None
     for office in supervising_offices(uow, estate):
         if office.id in mine:
             return office

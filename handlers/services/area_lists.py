@@ -28,12 +28,12 @@ def area_estate_ids(uow: UnitOfWork, office_ids: set[int]) -> tuple[int, ...]:
 
 def _area(uow: UnitOfWork, office_ids: set[int]) -> tuple[tuple[int, ...], bool]:
     """The estates under the offices (a community's own, a street's communities', the bureau's whole
-    district), from one read of the office tree rather than one query per office (a district has a
-    hundred communities); and whether they are every estate there is."""
+    district), from one read of the office tree and one of the estates' communities rather than a query
+    per office (a district has a hundred communities); and whether they are every estate there is."""
     children: dict[int, list[int]] = {}
-    for office in uow.offices.all():
-        if office.parent_id is not None and office.id is not None:
-            children.setdefault(office.parent_id, []).append(office.id)
+    for office, parent in uow.offices.parents().items():
+        if parent is not None:
+            children.setdefault(parent, []).append(office)
     seen: set[int] = set()
     frontier = list(office_ids)
     while frontier:
@@ -41,9 +41,9 @@ def _area(uow: UnitOfWork, office_ids: set[int]) -> tuple[tuple[int, ...], bool]
         if oid not in seen:
             seen.add(oid)
             frontier.extend(children.get(oid, []))
-    estates = [e for e in uow.estates.all() if e.id is not None]
-    mine = tuple(sorted(e.id for e in estates if e.community_id in seen and e.id is not None))
-    return mine, len(mine) == len(estates) > 0
+    communities = uow.estates.communities()
+    mine = tuple(sorted(e for e, community in communities.items() if community in seen))
+    return mine, len(mine) == len(communities) > 0
 
 
 def list_scope(uow: UnitOfWork, actor: Actor, which: TicketList) -> ListScope:

@@ -1,5 +1,5 @@
-"""The monthly ledger (台账) a street office or the bureau sends upward, and a project manager keeps for
-an estate: every ticket open or closed in the month, the month's figures and its typical cases.
+"""The ledger (台账) a street office or the bureau sends upward, and a project manager keeps for an
+estate, of a month or a quarter: every ticket open or closed in it, its figures and its typical cases.
 
 Once built, a version is kept and sent again byte for byte; `new` builds the next version (a
 correction). What the files show of a reporter follows the privacy tier of whoever the scope is read
@@ -179,13 +179,14 @@ def area_scope(office: Office) -> LedgerScope | None:
     return LedgerScope(Scope(_AREA[office.kind], office.id), office.name, office.key, True)
 
 
-def ledger_month(text: str, today: date) -> Period:
-    """A month that is over ('2026-11', '2026年11月'); UserError otherwise."""
+def ledger_period(text: str, today: date) -> Period:
+    """A month ('2026-11', '2026年11月') or a quarter ('2026Q3', '2026-Q3', '2026年第三季度') that is over;
+    UserError otherwise ("ledger_month": not one; "ledger_month_open": not over yet)."""
     try:
         period = Period.parse(text)
     except ValueError:
         raise UserError("ledger_month", text=text.strip()[:20]) from None
-    if period.kind != "month":
+    if period.kind not in ("month", "quarter"):
         raise UserError("ledger_month", text=text.strip()[:20])
     if period.last >= today:
         raise UserError("ledger_month_open", month=str(period), ready=(period.last + timedelta(days=1)))

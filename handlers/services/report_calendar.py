@@ -20,7 +20,7 @@ from handlers.ports import UnitOfWork
 from handlers.rules import report_calendar as rules
 from handlers.rules.figures import Figures
 from handlers.rules.periods import Period
-from handlers.rules.report_calendar import Cycle, ReportKind, Schedule, current_cycle
+from handlers.rules.report_calendar import Cadence, Cycle, ReportKind, Schedule, due_cycles
 from handlers.services import ledger as ledgers
 from handlers.services.access import load_actor
 from handlers.services.context import Context
@@ -91,9 +91,33 @@ def _joined_before(uow: UnitOfWork, office: Office, cycle: Cycle, ctx: Context) 
     return any(e.created_at is None or e.created_at < end for e in area_estates(uow, {office.id or 0}))
 
 
+def owed(cycles: list[Cycle], records: dict[str, DueReport], since: datetime | None) -> list[Cycle]:
+    """Of a line's `cycles` (newest first) and an office's records of their periods, the cycles it may
+    still owe, oldest first. When the line's start is known: every one due since (a report due before
+    its line existed is not owed). Otherwise: those after the newest report the office sent (the bot ran
+    until then); with none sent, back to its oldest record; with no record at all, the current one only
+    (a calendar older than its start being kept begins there, not with a year's backlog)."""
+    if since is not None:
+        return [c for c in cycles if c.send_at >= since][::-1]
+    if not records:
+        return cycles[:1]
+    found: list[Cycle] = []
+    for c in cycles:
+        record = records.get(str(c.period))
+        if record is not None and record.sent_at is not None:
+            break
+        found.append(c)
+    else:
+        periods = [str(c.period) for c in cycles]
+        oldest = max(periods.index(p) for p in records if p in periods)
+        found = found[: oldest + 1]
+    return found[::-1]
+
+
 def sweep_reports(ctx: Context, draw: Draw | None) -> CalendarReport:
-    """Draft, or send automatically, every report due now that is not yet; each office in transactions
-    of its own. `draw`: how a ledger's files are written (None: files cannot be made, nothing is done)."""
+    """Draft, or send automatically, every report due now that is not yet, oldest first (a bot that was
+    down across several due days sends each missed one); each in transactions of its own. `draw`: how a
+    ledger's files are written (None: files cannot be made, nothing is done)."""
     report = CalendarReport()
     now = ctx.clock.now()
     todo: list[tuple[str, Office, Cycle]] = []
@@ -101,18 +125,25 @@ def sweep_reports(ctx: Context, draw: Draw | None) -> CalendarReport:
         calendar = ctx.calendar(uow)
         offices = uow.offices.all()
         for schedule in report_calendar(uow):
-            cycle = current_cycle(calendar, schedule, now)
-            if now < cycle.draft_at:
+            cycles = [c for c in due_cycles(calendar, schedule, now) if now >= c.draft_at]
+            mine = [o for o in offices if o.kind.value == schedule.office_kind and o.id is not None]
+            if not cycles or not mine:
                 continue
-            for office in (o for o in offices if o.kind.value == schedule.office_kind and o.id is not None):
-                record = uow.reports.of(office.id or 0, schedule.report.value, str(cycle.period))
-                if record is not None and record.sent_at is not None:
-                    continue
-                action = "send" if now >= cycle.send_at else "draft"
-                if action == "draft" and record is not None and record.drafted_at is not None:
-                    continue  # drafted: waiting for a press, or the due day
-                if _joined_before(uow, office, cycle, ctx):
-                    todo.append((action, office, cycle))
+            kept = uow.reports.of_periods(
+                [o.id or 0 for o in mine], schedule.report.value, [str(c.period) for c in cycles]
+            )
+            for office in mine:
+                records = {r.period: r for r in kept if r.office_id == office.id}
+                for cycle in owed(cycles, records, schedule.since):
+                    record = records.get(str(cycle.period))
+                    if record is not None and record.sent_at is not None:
+                        continue
+                    action = "send" if now >= cycle.send_at else "draft"
+                    if action == "draft" and record is not None and record.drafted_at is not None:
+                        continue  # drafted: waiting for a press, or the due day
+                    if _joined_before(uow, office, cycle, ctx):
+                        todo.append((action, office, cycle))
+    todo.sort(key=lambda t: (t[2].send_at, t[2].period.first, t[1].id or 0))
     if todo and draw is None:
         log.warning("%d report(s) due, but files cannot be made here", len(todo))
         return report
@@ -293,17 +324,15 @@ def current_draft(ctx: Context, person_id: int, report_id: int, draw: Draw) -> D
         record, office = _mine(uow, person_id, report_id)
         if record.sent_at is not None:
             raise _sent_already(uow, record)
-        office_kind = office.kind.value
+        office_kind, period = office.kind.value, Period.parse(record.period)
+        cadence = Cadence.QUARTER if period.kind == "quarter" else Cadence.MONTH
         schedule = next(
-            (
-                s
-                for s in report_calendar(uow)
-                if (s.office_kind, s.report.value) == (office_kind, record.report)
-            ),
-            Schedule(office_kind, ReportKind(record.report), 1),  # taken off the calendar since: as recorded
+            (s for s in report_calendar(uow) if s.line == (office_kind, ReportKind(record.report), cadence)),
+            Schedule(
+                office_kind, ReportKind(record.report), 1, cadence
+            ),  # off the calendar since: as recorded
         )
         calendar = ctx.calendar(uow)
-    period = Period.parse(record.period)
     scope = _scope(office)
     kept = ledgers.ledger(ctx, scope, period, draw, person_id)
     figures = figures_for(ctx, scope.scope, period)

@@ -46,14 +46,15 @@ class ReportsView:
 
 
 def reports_period(text: str, today: date) -> Period:
-    """A month that is over ('2026-11', '2026年11月'), or the last one when `text` is empty."""
+    """A month ('2026-11', '2026年11月') or a quarter ('2026Q3', '2026年第三季度') that is over, or the last
+    month when `text` is empty."""
     if not text.strip():
         return previous_period(Cadence.MONTH, today)
     try:
         period = Period.parse(text)
     except ValueError:
         raise UserError("reports_period", text=text.strip()[:20]) from None
-    if period.kind != "month":
+    if period.kind not in (Cadence.MONTH.value, Cadence.QUARTER.value):
         raise UserError("reports_period", text=text.strip()[:20])
     if period.last >= today:
         raise UserError("reports_period_open", month=str(period), ready=period.last + timedelta(days=1))
@@ -67,7 +68,8 @@ def _standing(record: DueReport | None, due: Cycle, now: datetime) -> Standing:
 
 
 def reports_view(ctx: Context, person_id: int, period: Period) -> ReportsView:
-    """The reports of `period` the reader's offices and the offices right below them owe."""
+    """The reports of `period` (a month's, or a quarter's) the reader's offices and the offices right
+    below them owe."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         mine = load_actor(uow, person_id).office_ids()
@@ -79,7 +81,7 @@ def reports_view(ctx: Context, person_id: int, period: Period) -> ReportsView:
             key=lambda o: (o.parent_id or 0, o.name),
         )
         calendar = ctx.calendar(uow)
-        schedules = [s for s in report_calendar(uow) if s.cadence is Cadence.MONTH]
+        schedules = [s for s in report_calendar(uow) if s.cadence.value == period.kind]
         records = {
             (r.office_id, r.report): r
             for r in uow.reports.of_offices([o.id or 0 for o in own + below], str(period))
@@ -91,6 +93,8 @@ def reports_view(ctx: Context, person_id: int, period: Period) -> ReportsView:
                     continue
                 record = records.get((office.id or 0, schedule.report.value))
                 due = cycle(calendar, schedule, period)
+                if record is None and schedule.since is not None and due.send_at < schedule.since:
+                    continue  # due before its line was on the calendar: not owed
                 by = uow.people.get(record.sent_by) if record is not None and record.sent_by else None
                 lines.append(
                     ReportLine(

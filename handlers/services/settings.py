@@ -3,6 +3,9 @@ the use cases read them."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from handlers.ports import UnitOfWork
 from handlers.rules.ranking import DEFAULT_MIN_SAMPLE, check_min_sample
 from handlers.rules.report_calendar import DEFAULT_SCHEDULES, Schedule, schedule_from
@@ -37,9 +40,19 @@ def report_calendar(uow: UnitOfWork) -> list[Schedule]:
     return found
 
 
-def put_report_calendar(uow: UnitOfWork, schedules: list[Schedule]) -> bool:
+def put_report_calendar(uow: UnitOfWork, schedules: list[Schedule], now: datetime | None = None) -> bool:
     """The whole calendar, replacing the one before (an empty list: no report is due); True if there
-    was none before."""
+    was none before. Each line keeps when it was first loaded (`since`: a line already there keeps its
+    own, a new one gets `now`), so that a report due before its line existed is never owed."""
     before = uow.settings.get(REPORTS)
-    uow.settings.put(REPORTS, {"schedules": [s.as_dict() for s in schedules]})
+    kept = {s.line: s.since for s in report_calendar(uow)} if before is not None else {}
+    lines = [replace(s, since=kept.get(s.line) or s.since or now) for s in schedules]
+    uow.settings.put(REPORTS, {"schedules": [s.as_dict() for s in lines]})
     return before is None
+
+
+def start_report_calendar(uow: UnitOfWork, now: datetime) -> None:
+    """A setup file without `reports:` loaded where none was before: the defaults, kept with their
+    start, so that a bot down across its first due days knows what it missed."""
+    if uow.settings.get(REPORTS) is None:
+        put_report_calendar(uow, list(DEFAULT_SCHEDULES), now)

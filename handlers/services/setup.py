@@ -27,7 +27,7 @@ from handlers.rules.report_calendar import schedule_from
 from handlers.services.context import Context
 from handlers.services.membership import after_roles_changed, hand_over_estate
 from handlers.services.people import new_code
-from handlers.services.settings import put_report_calendar
+from handlers.services.settings import put_report_calendar, start_report_calendar
 from handlers.services.setup_document import (
     DEPARTMENTS,
     ROLE_FIELDS,
@@ -99,8 +99,10 @@ def apply_setup(ctx: Context, doc: dict[str, list[Entry]]) -> SetupReport:
         _apply_calendar(uow, doc.get("calendar", []), report)
         _apply_settings(uow, doc, report)
         if "reports" in doc:
-            created = put_report_calendar(uow, [schedule_from(e.data) for e in doc["reports"]])
+            created = put_report_calendar(uow, [schedule_from(e.data) for e in doc["reports"]], now)
             report.count("settings", created)
+        else:
+            start_report_calendar(uow, now)
         uow.commit()
     return report
 

@@ -57,7 +57,7 @@ SECTIONS: dict[str, set[str]] = {
     },
     "calendar": {"date", "working", "note"},
     "supervision": {"min_sample"},
-    "reports": {"office", "report", "due"},
+    "reports": {"office", "report", "due", "every"},
 }
 # Sections written as one mapping of settings, not a list of items: `supervision: {min_sample: 5}`.
 SETTINGS_SECTIONS = {"supervision"}
@@ -99,6 +99,8 @@ def validate(doc: dict[str, list[Entry]]) -> None:
             if section == "reports":
                 _validate_report(entry)
                 ident = f"{entry.data['office']} {entry.data['report']}"
+                if entry.data.get("every", "month") != "month":  # a monthly and a quarterly may both be due
+                    ident += f" every {entry.data['every']}"
             if ident in seen:
                 named = "report" if section == "reports" else "key"  # a report: by office kind and report
                 raise SetupError(
@@ -108,8 +110,8 @@ def validate(doc: dict[str, list[Entry]]) -> None:
 
 
 def _validate_report(entry: Entry) -> None:
-    """A line of the report calendar: an office kind that keeps a ledger, a known report, a due day in
-    range (handlers/rules/report_calendar.py)."""
+    """A line of the report calendar: an office kind that keeps a ledger, a known report, every month or
+    quarter, a due day in range (handlers/rules/report_calendar.py)."""
     try:
         schedule_from(entry.data)
     except ScheduleError as exc:

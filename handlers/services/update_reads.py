@@ -2,10 +2,11 @@
 use case, the card drawn after it) share what they read of people and their roles, so the presser and
 their roles are read from the database once per update instead of once per unit of work.
 
-The conversation core opens the scope (`one_update`) around each update; storage's person and role
-repositories read through `current()`. Outside a scope (the outbox, the scheduler, the CLI) nothing is
-remembered. Any write to a person or a role forgets everything remembered, and a unit of work that wrote
-one reads the database itself from then on: what it reads may never be committed.
+The conversation core opens the scope (`one_update`) around each update, and the web front door around
+each request (bot/web/app.py); storage's person and role repositories read through `current()`. Outside
+a scope (the outbox, the scheduler, the CLI) nothing is remembered. Any write to a person or a role
+forgets everything remembered, and a unit of work that wrote one reads the database itself from then on:
+what it reads may never be committed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from handlers.domain import RoleKind, Ticket
-from handlers.ports import TicketList
+from handlers.ports import TicketList, UnitOfWork
 from handlers.rules.categories import Category
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.services import access, area_lists
@@ -59,17 +59,26 @@ def staff_tickets(ctx: Context, person_id: int, chosen: StaffFilter) -> list[Tic
     ][:STAFF_LIMIT]
 
 
+@dataclass(frozen=True)
+class OfficialPage:
+    """A page of an official's list and the estates of their area by name (the estate filter's)."""
+
+    listed: area_lists.ListPage
+    estates: list[tuple[int, str]]
+
+
 def official_page(
     ctx: Context, person_id: int, which: TicketList, page: int = 1, estate_id: int | None = None
-) -> area_lists.ListPage:
+) -> OfficialPage:
     """A page of an official's list (counted and paged by the database), optionally of one estate of
-    their area; an estate outside it is refused."""
+    their area (an estate outside it is refused), with their area's estates, in one unit of work."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         actor = access.load_actor(uow, person_id)
         if not actor.office_ids():
             raise NotAllowed("officials_only")
         scope = area_lists.list_scope(uow, actor, which)
+        estates = _by_name(uow.estates.names(None if scope.everywhere else scope.estate_ids))
         if estate_id is not None:
             if estate_id not in scope.estate_ids:
                 raise NotFound("estate_unknown")
@@ -79,24 +88,31 @@ def official_page(
         page = min(max(page, 1), pages)
         size = area_lists.PAGE_SIZE
         listed = uow.tickets.page_listed(scope, now, (page - 1) * size, size) if count.total else []
-    return area_lists.ListPage(which, count, page, pages, listed)
+    return OfficialPage(area_lists.ListPage(which, count, page, pages, listed), estates)
 
 
 def area_estates(ctx: Context, person_id: int) -> list[tuple[int, str]]:
     """The estates of an official's area, by name, for the estate filter."""
     with ctx.uow() as uow:
         actor = access.load_actor(uow, person_id)
-        ids = area_lists.area_estate_ids(uow, actor.office_ids())
-        named = [(e.id or 0, e.name) for i in ids if (e := uow.estates.get(i)) is not None]
-    return sorted(named, key=lambda pair: pair[1])
+        return _by_name(uow.estates.names(area_lists.area_estate_ids(uow, actor.office_ids())))
+
+
+def _by_name(names: dict[int, str]) -> list[tuple[int, str]]:
+    return sorted(names.items(), key=lambda pair: pair[1])
 
 
 def readable_ticket(ctx: Context, person_id: int, number: str) -> Ticket:
     """The ticket with this number, if the person may see it; otherwise NotFound, the same answer as
     for a number that does not exist (a number of another estate tells nobody it exists)."""
     with ctx.uow() as uow:
-        actor = access.load_actor(uow, person_id)
-        ticket = uow.tickets.by_number(number.strip().upper()[:40]) if number else None
-        if ticket is None or not access.can_see(uow, actor, ticket):
-            raise NotFound("ticket_unknown")
-        return ticket
+        return readable_in(uow, person_id, number)
+
+
+def readable_in(uow: UnitOfWork, person_id: int, number: str) -> Ticket:
+    """`readable_ticket` in a unit of work the caller holds (a page drawn from the same reads)."""
+    actor = access.load_actor(uow, person_id)
+    ticket = uow.tickets.by_number(number.strip().upper()[:40]) if number else None
+    if ticket is None or not access.can_see(uow, actor, ticket):
+        raise NotFound("ticket_unknown")
+    return ticket

@@ -27,6 +27,10 @@ class OfficeRepository(MemoisedRepository[Office, OfficeRow], KeyedRepository[Of
     def children(self, office_id: int) -> list[Office]:
         return self._many(col(OfficeRow.parent_id) == office_id, order=col(OfficeRow.id))
 
+    def parents(self) -> dict[int, int | None]:
+        stmt = sa_select(OfficeRow.__table__.c.id, OfficeRow.__table__.c.parent_id)  # type: ignore[attr-defined]
+        return {oid: parent for oid, parent in connection_of(self.session).execute(stmt)}
+
 
 class CompanyRepository(KeyedRepository[Company, CompanyRow]):
     row, domain = CompanyRow, Company
@@ -40,6 +44,29 @@ class EstateRepository(MemoisedRepository[Estate, EstateRow], KeyedRepository[Es
 
     def in_communities(self, community_ids: Sequence[int]) -> list[Estate]:
         return self._many(col(EstateRow.community_id).in_(list(community_ids)), order=col(EstateRow.id))
+
+    # The two below read two columns as plain tuples: an official's area (a district of 500 estates) is
+    # worked out on every page they open, and whole estates (their JSON, as domain records) cost ten times
+    # more to read than the query does.
+    def communities(self) -> dict[int, int]:
+        t = EstateRow.__table__  # type: ignore[attr-defined]
+        return {
+            eid: community
+            for eid, community in connection_of(self.session).execute(sa_select(t.c.id, t.c.community_id))
+        }
+
+    def names(self, ids: Collection[int] | None) -> dict[int, str]:
+        t = EstateRow.__table__  # type: ignore[attr-defined]
+        if ids is None:
+            return {
+                eid: name for eid, name in connection_of(self.session).execute(sa_select(t.c.id, t.c.name))
+            }
+        found: dict[int, str] = {}
+        wanted = sorted(set(ids))
+        for chunk in (wanted[i : i + _CHUNK] for i in range(0, len(wanted), _CHUNK)):
+            stmt = sa_select(t.c.id, t.c.name).where(t.c.id.in_(chunk))
+            found.update((i, name) for i, name in connection_of(self.session).execute(stmt))
+        return found
 
 
 def _shared(session: Session) -> UpdateReads | None:

@@ -70,3 +70,14 @@ class ReportRepository(Repository[DueReport, DueReportRow]):
             col(DueReportRow.period) == period,
             order=col(DueReportRow.id),
         )
+
+    def of_periods(self, office_ids: Sequence[int], report: str, periods: Sequence[str]) -> list[DueReport]:
+        """The records of these offices' `report` for any of `periods`, in one read."""
+        if not office_ids or not periods:
+            return []
+        return self._many(
+            col(DueReportRow.office_id).in_(list(office_ids)),
+            col(DueReportRow.report) == report,
+            col(DueReportRow.period).in_(list(periods)),
+            order=col(DueReportRow.id),
+        )

@@ -1,7 +1,8 @@
 """The report calendar end to end: the real python-telegram-bot and aiogram stacks against the stand-in
 Bot API. On the draft day (11 February 2026: the Spring Festival moved the due day to the 14th) the street
 official gets the draft ledger and a message with Confirm and send; pressing it sends the kept file to
-the bureau official, who gets a workbook that opens, byte for byte the one the street official saw."""
+the bureau official, who gets a workbook that opens, byte for byte the one the street official saw. The
+same for a quarterly line (`every: quarter`, due 5 April, 清明: the 3rd, drafted on 1 April)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,21 @@ SH = ZoneInfo("Asia/Shanghai")
 STREET, BUREAU, OWNER = 100051, 100061, 200001
 
 
+QUARTERLY = "\nreports:\n  - {office: street, report: ledger, due: 5, every: quarter}\n"
+DRAFT_DAYS = {
+    "month": datetime(2026, 2, 11, 9, 30, tzinfo=SH),
+    "quarter": datetime(2026, 4, 1, 9, 30, tzinfo=SH),
+}
+
+
 @pytest.fixture
 async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """request.param: the front end, or (the front end, "quarter") for the quarterly line."""
+    front_end, cadence = request.param if isinstance(request.param, tuple) else (request.param, "month")
+    setup = SETUP
+    if cadence == "quarter":
+        setup = tmp_path / "setup.yaml"
+        setup.write_text(SETUP.read_text(encoding="utf-8") + QUARTERLY, encoding="utf-8")
     engine = make_engine(f"sqlite:///{tmp_path / 'wuye.db'}")
     upgrade(engine)
     clock = FixedClock(datetime(2026, 1, 5, 10, tzinfo=SH).astimezone(UTC))
@@ -51,17 +65,17 @@ async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequ
         holidays=ChineseCalendarSource(),
         documents=RevenueDocuments(),
     )
-    apply_setup(ctx, read_setup(SETUP))
+    apply_setup(ctx, read_setup(setup))
     with ctx.uow() as uow:
         owner = uow.people.by_telegram_id(OWNER)
         assert owner is not None and owner.id is not None
     open_ticket(ctx, owner.id, TicketDraft(Category.LIFT, Urgency.ORDINARY, "3栋电梯门关不上，一直响警报"))
-    clock.set(datetime(2026, 2, 11, 9, 30, tzinfo=SH))  # the draft day: the scheduler drafts at start
+    clock.set(DRAFT_DAYS[cadence])  # the draft day: the scheduler drafts at start
     translations = load_translations()
     runtime = Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=engine)
     botapi.add_user(STREET, "吴科长", language_code="zh-hans")
     botapi.add_user(BUREAU, "郑处长", language_code="zh-hans")
-    front = request.param(runtime, botapi.token, api_url=botapi.url, poll_timeout=1)
+    front = front_end(runtime, botapi.token, api_url=botapi.url, poll_timeout=1)
     await front.start()
     try:
         yield front
@@ -126,3 +140,35 @@ async def test_the_street_official_confirms_the_draft_and_the_bureau_official_ge
         timeout=30,
         what="the draft marked as sent",
     )
+
+
+@pytest.mark.parametrize(
+    "bot", [(PtbFrontEnd, "quarter"), (AiogramFrontEnd, "quarter")], ids=["ptb", "aiogram"], indirect=True
+)
+async def test_a_quarterly_ledger_is_drafted_confirmed_and_received_as_the_quarters(
+    botapi: StandInBotAPI, bot: Any
+) -> None:
+    from openpyxl import load_workbook
+
+    draft = await wait_message(
+        botapi,
+        STREET,
+        lambda m: m["method"] == "sendDocument" and "嘉莲街道办事处2026年第一季度台账草稿" in text_of(m),
+    )
+    ask = await wait_message(
+        botapi, STREET, lambda m: any(unversioned(d).startswith("ru:") for d in datas(m))
+    )
+    assert text_of(ask).startswith("📒 嘉莲街道办事处2026年第一季度台账应于 2026年4月3日 报送至思明区建设局")
+    assert "/ledger 2026Q1 new" in text_of(ask)
+    [confirm] = [d for d in datas(ask) if unversioned(d).startswith("ru:")]
+    botapi.push_callback(STREET, ask["message_id"], confirm)
+    up = await wait_message(
+        botapi,
+        BUREAU,
+        lambda m: m["method"] == "sendDocument" and "嘉莲街道办事处报送了2026年第一季度台账" in text_of(m),
+    )
+    data = botapi.file_bytes(up["document"]["file_id"])
+    assert data == botapi.file_bytes(draft["document"]["file_id"])
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    [title] = next(book["问题台账"].iter_rows(max_row=1, max_col=1, values_only=True))
+    assert "2026年第一季度" in str(title)

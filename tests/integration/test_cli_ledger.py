@@ -49,6 +49,21 @@ def test_the_ledger_is_written_and_the_kept_version_written_again_unchanged(
     assert code == 0 and "version 2" in out and second.read_bytes() != first.read_bytes()
 
 
+def test_a_quarters_ledger_is_written_in_any_of_its_spellings_and_kept_once(
+    loaded: str, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "q.xlsx", tmp_path / "q2.xlsx"
+    code, out, _ = ledger(loaded, first, "--office", "jialian-street", "--quarter", "2025Q3")
+    assert code == 0 and "2025Q3, version 1 (0 tickets), built now and kept" in out
+    book = openpyxl.load_workbook(io.BytesIO(first.read_bytes()))
+    assert "（2025年第三季度，第 1 版）" in book["问题台账"]["A1"].value
+    assert book["问题台账"]["A4"].value == "本季度没有案件。"
+    for spelling in ("2025-Q3", "2025q3"):
+        code, out, _ = ledger(loaded, second, "--office", "jialian-street", "--quarter", spelling)
+        assert code == 0 and "2025Q3, version 1" in out and "as kept on" in out
+        assert second.read_bytes() == first.read_bytes()
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
@@ -62,8 +77,31 @@ def test_the_ledger_is_written_and_the_kept_version_written_again_unchanged(
             ["--office", "jialian-street", "--month", "2999-01"],
             "wuye: --month: '2999-01': that month is not over",
         ),
+        (["--office", "jialian-street", "--quarter", "2025Q5"], "wuye: --quarter: '2025Q5': not a quarter"),
+        (["--office", "jialian-street", "--quarter", "2025-11"], "wuye: --quarter: '2025-11': not a quarter"),
+        (["--office", "jialian-street", "--month", "2025Q3"], "wuye: --month: '2025Q3': not a month"),
+        (
+            ["--office", "jialian-street", "--quarter", "2999Q1"],
+            "wuye: --quarter: '2999Q1': that quarter is not over",
+        ),
+        (["--office", "jialian-street"], "wuye: give --month (e.g. 2026-11) or --quarter"),
+        (
+            ["--office", "jialian-street", "--month", "2025-11", "--quarter", "2025Q3"],
+            "wuye: give --month (e.g. 2026-11) or --quarter",
+        ),
     ],
-    ids=["unknown-office", "department", "malformed-month", "future-month"],
+    ids=[
+        "unknown-office",
+        "department",
+        "malformed-month",
+        "future-month",
+        "malformed-quarter",
+        "a-month-as-quarter",
+        "a-quarter-as-month",
+        "future-quarter",
+        "neither",
+        "both",
+    ],
 )
 def test_a_bad_office_or_month_is_one_line_and_writes_nothing(
     loaded: str, tmp_path: Path, options: list[str], expected: str

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +90,68 @@ def test_an_unknown_language_is_one_line_naming_it(tmp_path: Path) -> None:
     assert result.returncode != 0
     expected = "wuye: --lang: unknown language 'xx' (zh_Hans, zh_Hant, en)"
     assert result.stderr.strip().splitlines() == [expected]
+
+
+def test_the_kept_demo_says_how_to_open_it_in_a_browser_and_those_commands_work(tmp_path: Path) -> None:
+    """As a user would: the plain demo says how to keep its database; the kept one prints the commands
+    for the web pages, which, typed as printed, serve the story and let the street official sign in."""
+    plain = demo(tmp_path).stdout
+    assert "demo --keep wuye-demo.db" in plain.splitlines()[-1]
+    kept = demo(tmp_path, "--keep", "story.db", "--lang", "en").stdout.splitlines()[-1]
+    serve = re.search(r"(WUYE_DATABASE_URL=\S+ wuye web --listen 127\.0\.0\.1:8090)", kept)
+    invite = re.search(r"(WUYE_DATABASE_URL=\S+ wuye invite web --person wu-street)", kept)
+    assert serve and invite, kept
+    shell = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    issued = subprocess.run(
+        ["bash", "-c", invite.group(1)], cwd=tmp_path, env=shell, capture_output=True, text=True, timeout=120
+    )
+    assert issued.returncode == 0, issued.stderr
+    code = re.search(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b", issued.stdout)
+    assert code, issued.stdout
+    port = free_port()
+    web = subprocess.Popen(
+        ["bash", "-c", serve.group(1).replace("127.0.0.1:8090", f"127.0.0.1:{port}")],
+        cwd=tmp_path,
+        env=shell,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        page = sign_in(port, code.group(1))
+        assert "吴科长" in page and "/area" in page, page[-2000:]
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sign_in(port: int, code: str) -> str:
+    """Sign in at /signin with the code, as a browser would (cookie, CSRF token); the home page then."""
+    import http.cookiejar
+    import time
+    import urllib.parse
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):  # until the server answers
+        try:
+            form = opener.open(f"{base}/signin", timeout=5).read().decode()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        raise AssertionError("wuye web never answered")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert csrf
+    data = urllib.parse.urlencode({"csrf": csrf.group(1), "code": code}).encode()
+    return opener.open(f"{base}/signin", data=data, timeout=30).read().decode()

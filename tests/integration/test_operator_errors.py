@@ -112,7 +112,7 @@ def test_loading_a_file_again_reports_that_nothing_changed_and_a_change_exactly(
     assert first.code == 0 and first.err == []
     assert first.out[0] == (
         f"loaded {P.SETUP}: created 9 offices, 2 companies, 3 estates, 16 people, 17 roles, 3 policies, "
-        "1 calendar day; updated nothing"
+        "1 calendar day, 1 setting; updated nothing"  # the setting: the default report calendar, kept
     )
     again = wuye(workdir, "load", str(P.SETUP), WUYE_DATABASE_URL=database_url)
     assert again.code == 0

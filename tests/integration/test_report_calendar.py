@@ -188,3 +188,97 @@ def test_two_officials_pressing_at_once_send_it_once_and_the_second_is_told_who_
         assert person is not None and refused.params["by"] == person.display_name
     received = [n for n in world.notifications() if n.kind == "report.received"]
     assert len(received) == 1
+
+
+def periods_sent(world: World) -> list[tuple[int, str]]:
+    """(office, period) of every report that went up, in the order the messages were queued."""
+    return [
+        (n.params["office_id"], n.params["period"])
+        for n in world.notifications()
+        if n.kind == "report.auto_sent" or (n.kind == "report.received" and n.params.get("automatic"))
+    ]
+
+
+def test_a_restart_after_several_missed_due_days_sends_each_once_oldest_first(
+    world: World, database_url: str
+) -> None:
+    world.clock.set(DUE_DAY)
+    assert len(sweep_reports(world.ctx).sent) == 3  # January's; then the bot was down until late May
+    engine = make_engine(database_url)
+    try:
+        restarted = replace(world.ctx, uow=unit_of_work(engine))
+        world.clock.set(sh(2026, 5, 25, 10))
+        done = sweep_reports(restarted)
+        world.clock.set(sh(2026, 5, 25, 10, 5))
+        again = sweep_reports(restarted)
+    finally:
+        engine.dispose()
+    assert [p for _, p in done.sent] == ["2026-02"] * 3 + ["2026-03"] * 3 + ["2026-04"] * 3
+    assert (again.sent, again.drafted) == ([], [])
+    street = office_id(world, "jialian-street")
+    assert [p for o, p in periods_sent(world) if o == street][::2] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+    ]
+
+
+@POSTGRES_ONLY
+def test_two_instances_catching_up_at_once_on_postgresql_send_each_missed_report_once(
+    world: World, database_url: str
+) -> None:
+    world.clock.set(DUE_DAY)
+    sweep_reports(world.ctx)
+    engines, contexts = instances(world, database_url)
+    try:
+        world.clock.set(sh(2026, 5, 25, 10))
+        sends, errors = run_at_once([lambda c=c: sweep_reports(c) for c in contexts])
+        assert not errors, errors
+    finally:
+        for e in engines:
+            e.dispose()
+    assert sum(r.failed for r in sends) == 0
+    sent = sorted(s for r in sends for s in r.sent)
+    assert sent == sorted(
+        (office_id(world, k), p) for k in OFFICES for p in ("2026-02", "2026-03", "2026-04")
+    )
+    keys = [n.key for n in world.notifications() if n.kind.startswith("report.")]
+    assert len(keys) == len(set(keys))
+    received = [n for n in world.notifications() if n.kind == "report.received"]
+    assert len(received) == 2 * 4  # the two streets' four months, to 郑处长, once each
+    with world.ctx.uow() as uow:  # one ledger version per office and month, never built twice
+        for key in OFFICES:
+            for period in ("2026-02", "2026-03", "2026-04"):
+                kind = "district" if key == "siming-bureau" else "street"
+                kept = uow.ledgers.latest(kind, office_id(world, key), period)
+                assert kept is not None and kept.version == 1
+
+
+@POSTGRES_ONLY
+def test_two_instances_on_postgresql_draft_and_send_a_quarterly_report_once(
+    world: World, database_url: str
+) -> None:
+    from handlers.rules.report_calendar import Cadence, ReportKind, Schedule
+    from handlers.services.settings import put_report_calendar
+
+    with world.ctx.uow() as uow:
+        put_report_calendar(uow, [Schedule("street", ReportKind.LEDGER, 5, Cadence.QUARTER)])
+        uow.commit()
+    engines, contexts = instances(world, database_url)
+    try:
+        world.clock.set(sh(2026, 4, 1, 9))
+        drafts, errors = run_at_once([lambda c=c: sweep_reports(c) for c in contexts])
+        assert not errors, errors
+        world.clock.set(sh(2026, 4, 3, 18))
+        sends, errors = run_at_once([lambda c=c: sweep_reports(c) for c in contexts])
+        assert not errors, errors
+    finally:
+        for e in engines:
+            e.dispose()
+    streets = sorted(office_id(world, k) for k in OFFICES[:2])
+    assert sorted(o for r in drafts for o, p in r.drafted if p == "2026Q1") == streets
+    assert sorted(o for r in sends for o, p in r.sent if p == "2026Q1") == streets
+    keys = [n.key for n in world.notifications() if n.kind.startswith("report.")]
+    assert len(keys) == len(set(keys))
+    assert sum(1 for n in world.notifications() if n.kind == "report.received") == 2

@@ -385,14 +385,17 @@ def test_bad_months_and_scopes_are_refused_and_nothing_is_kept(world: World) -> 
     today = BUILT.date()
     for text, code in (
         ("2026-13", "ledger_month"),
-        ("2026Q4", "ledger_month"),
+        ("2026Q5", "ledger_month"),
+        ("2026-11-01..2026-11-15", "ledger_month"),  # a run of days is no ledger's period
         ("2026-12", "ledger_month_open"),
+        ("2026Q4", "ledger_month_open"),  # the quarter is not over
+        ("2027Q1", "ledger_month_open"),
     ):
         with pytest.raises(UserError) as refused:
-            ledger.ledger_month(text, today)
+            ledger.ledger_period(text, today)
         assert refused.value.code == code
     with pytest.raises(UserError) as future:
-        ledger.ledger_month("2027-01", today)
+        ledger.ledger_period("2027-01", today)
     assert future.value.code == "ledger_month_open"
     for telegram_id, code in ((ZHANG_OWNER, "ledger_nobody"), (FENG_CHENGGUAN, "ledger_nobody")):
         with pytest.raises(UserError) as nobody:
@@ -435,10 +438,19 @@ async def test_an_official_asks_in_the_chat_and_gets_the_file_then_the_same_file
     as_csv = [o for o in await talk.command(WU_STREET, "ledger", "2026-11 csv") if isinstance(o, Send)]
     assert as_csv[0].filename == "ledger-2026-11-jialian-street-v1.csv"
     assert (as_csv[0].document or b"").decode("gbk").startswith("编号,")
+    quarter = [o for o in await talk.command(WU_STREET, "ledger", "2026Q3") if isinstance(o, Send)]
+    assert quarter[0].filename == "ledger-2026Q3-jialian-street-v1.xlsx"
+    assert "2026年第三季度" in quarter[0].text and quarter[0].document != first[0].document
+    for spelling in ("2026-Q3", "2026q3", "2026年第三季度"):
+        same = [o for o in await talk.command(WU_STREET, "ledger", spelling) if isinstance(o, Send)]
+        assert same[0].document == quarter[0].document, spelling
     for args, expected in (
-        ("2026-13", "「2026-13」不是已结束的月份"),
+        ("2026-13", "“2026-13”不是月份或季度"),
+        ("2026Q5", "“2026Q5”不是月份或季度"),
         ("2026-12", "2026年12月尚未结束：2027年1月1日起可以生成台账。"),
-        ("", "哪个月份？"),
+        ("2026Q4", "2026年第四季度尚未结束：2027年1月1日起可以生成台账。"),
+        ("2027Q1", "2027年第一季度尚未结束：2027年4月1日起可以生成台账。"),
+        ("", "哪个月份或季度？"),
     ):
         said = [o for o in await talk.command(WU_STREET, "ledger", args) if isinstance(o, Send)]
         assert said[0].document is None and said[0].text.startswith(expected), said[0].text
@@ -469,6 +481,13 @@ async def test_someone_with_several_ledgers_chooses_one_by_its_button(world: Wor
     outputs = await talk.press(WANG_MANAGER, choices[1][0])
     sent = [o for o in outputs if isinstance(o, Send) and o.document]
     assert sent and sent[0].filename == "ledger-2026-11-haibin-v1.xlsx"
+    # the quarter's, by its own buttons
+    await talk.command(WANG_MANAGER, "ledger", "2026Q3")
+    quarters = talk.buttons(WANG_MANAGER, "lx:", limit=2)  # newest first
+    assert all(":2026Q3:x" in data for data, _ in quarters)
+    outputs = await talk.press(WANG_MANAGER, quarters[0][0])
+    sent = [o for o in outputs if isinstance(o, Send) and o.document]
+    assert sent and sent[0].filename == "ledger-2026Q3-lianhua-community-v1.xlsx"
     # A forged press for a scope that is not theirs changes nothing.
     forged = await talk.press(ZHANG_OWNER, choices[1][0])
     assert not [o for o in forged if isinstance(o, Send) and o.document]

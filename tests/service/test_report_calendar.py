@@ -262,12 +262,20 @@ async def test_the_bureau_sees_who_has_sent_and_who_has_not_in_its_language(worl
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ("2026-13", "“2026-13” is not a month that is over. Write it like this: /reports 2026-11."),
+        (
+            "2026-13",
+            "“2026-13” is not a month or a quarter. Write it like this: /reports 2026-11 or /reports 2026Q3.",
+        ),
+        (
+            "2026Q5",
+            "“2026Q5” is not a month or a quarter. Write it like this: /reports 2026-11 or /reports 2026Q3.",
+        ),
         ("2026-02", "2/2026 is not over yet: its reports fall due in the month after it."),
-        ("2026Q1", "“2026Q1” is not a month that is over. Write it like this: /reports 2026-11."),
+        ("2026Q1", "Q1 2026 is not over yet: its reports fall due in the month after it."),
+        ("2026-Q2", "Q2 2026 is not over yet: its reports fall due in the month after it."),
     ],
 )
-async def test_reports_refuses_a_month_that_is_not_over_or_not_a_month(
+async def test_reports_refuses_a_period_that_is_not_over_or_not_a_month_or_quarter(
     world: World, args: str, expected: str
 ) -> None:
     talk = Talk(world.ctx)

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Send
 from handlers.domain import Role, RoleKind
 from handlers.services.update_reads import one_update
-from tests.service.talk import Talk
+from tests.service.talk import Seen, Talk
 from tests.service.world import LI_REPAIR, ZHANG_OWNER, World
 
 
@@ -30,13 +30,19 @@ def commits(world: World) -> Iterator[list[int]]:
         event.remove(world.engine, "commit", one)
 
 
-async def test_acknowledge_and_start_cost_two_commits_and_draw_the_card_once(world: World) -> None:
+async def reported(world: World) -> tuple[Talk, int, Seen]:
+    """A report, the repairman's card for it, and his name noted (he has written once, before)."""
     talk = Talk(world.ctx)
     talk.names[LI_REPAIR] = "李师傅"
     tid = world.report().id or 0
     await talk.outbox.drain()
     [card] = [s for s in talk.seen if s.chat_id == LI_REPAIR and f"ak:{tid}" in s.buttons]
-    await talk.command(LI_REPAIR, "help")  # the name they chat under is noted once, before
+    await talk.command(LI_REPAIR, "help")
+    return talk, tid, card
+
+
+async def test_acknowledge_and_start_cost_two_commits_and_draw_the_card_once(world: World) -> None:
+    talk, tid, card = await reported(world)
     for update, data in ((901, f"1/ak:{tid}"), (902, f"1/st:{tid}")):
         press = Incoming(
             LI_REPAIR, LI_REPAIR, "李师傅", Kind.BUTTON, data=data, callback_id=str(update),
@@ -106,16 +112,27 @@ def _reads_of(run: list[tuple[str, str]], table: str) -> list[tuple[str, str]]:
     return [(s, p) for s, p in run if f" FROM {table} " in f"{s} "]
 
 
+async def test_acknowledge_and_start_read_the_ticket_once(world: World) -> None:
+    """The use case reads the ticket, checks the presser and changes it; the card is drawn from the ticket
+    it gives back: one read of the ticket per press, not one for the check, one for the use case and one
+    for the drawing."""
+    talk, tid, card = await reported(world)
+    for update, data in ((911, f"1/ak:{tid}"), (912, f"1/st:{tid}")):
+        press = Incoming(
+            LI_REPAIR, LI_REPAIR, "李师傅", Kind.BUTTON, data=data, callback_id=str(update),
+            message_id=card.message_id, update_id=update,
+        )  # fmt: skip
+        with statements(world) as run:
+            outputs = talk.core.handle(press)
+        assert len(_reads_of(run, "ticket")) == 1, (data, _reads_of(run, "ticket"))
+        assert [o for o in outputs if isinstance(o, Edit)], outputs  # and the card is still drawn
+
+
 async def test_an_update_reads_its_actor_and_its_chat_once(world: World) -> None:
     """An update opens several units of work (the bookkeeping, the check of what the press names, the use
     case, the card drawn after it): the presser and their roles are read once in all of them, and the
     chat's state once, whatever the update is (a press, a command, an answer in a conversation)."""
-    talk = Talk(world.ctx)
-    talk.names[LI_REPAIR] = "李师傅"
-    tid = world.report().id or 0
-    await talk.outbox.drain()
-    [card] = [s for s in talk.seen if s.chat_id == LI_REPAIR and f"ak:{tid}" in s.buttons]
-    await talk.command(LI_REPAIR, "help")
+    talk, tid, card = await reported(world)
     pid = world.pid(LI_REPAIR)
     updates = [
         Incoming(

@@ -106,3 +106,10 @@ def test_every_layout_fits_telegrams_64_bytes_at_its_largest() -> None:
 
 def test_matching_ignores_the_version() -> None:
     assert unversioned("1/ak:42") == "ak:42" and unversioned("ak:42") == "ak:42"
+
+
+def test_a_ledgers_button_carries_a_month_or_a_quarter_and_old_month_numbers_still_read() -> None:
+    assert decode(encode("lx", "o5", "2026Q3", "x")) == Press("lx", ("o5", "2026Q3", "x"))
+    assert decode(encode("lx", "e2", "2026-11", "cn")) == Press("lx", ("e2", "2026-11", "cn"))
+    assert decode("1/lx:o5:202611:x") == Press("lx", ("o5", 202611, "x"))  # sent before quarters
+    assert decode("1/lx:o5:2026Q5:x") is None and decode("1/lx:o5:2026-Q3:x") is None

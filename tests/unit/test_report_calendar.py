@@ -15,11 +15,13 @@ from bot.setup_file import read_setup
 from handlers.rules.periods import Period
 from handlers.rules.report_calendar import (
     DEFAULT_SCHEDULES,
+    Cadence,
     ReportKind,
     Schedule,
     ScheduleError,
     current_cycle,
     cycle,
+    due_cycles,
     schedule_from,
 )
 from handlers.rules.worktime import OfficeHours, WorkCalendar
@@ -110,7 +112,7 @@ def setup_file(tmp_path: Path, text: str) -> Path:
         ),
         (
             "reports:\n  - {office: bureau, report: ledger, due: 31}\n",
-            "line 2: reports.due: the day of the month after the period, from 1 to 28 (it is 31)",
+            "line 2: reports.due: the day of the month after the month, from 1 to 28 (it is 31)",
         ),
         ("reports:\n  - {office: bureau, report: ledger}\n", "line 2: reports.due: missing"),
         (
@@ -134,3 +136,70 @@ def test_a_good_reports_section_passes(tmp_path: Path) -> None:
     doc = read_setup(setup_file(tmp_path, text))
     validate(doc)
     assert [schedule_from(e.data).due for e in doc["reports"]] == [15, 10]
+
+
+# ---- quarters -------------------------------------------------------------------------------------------
+QUARTERLY = Schedule("street", ReportKind.LEDGER, 5, Cadence.QUARTER)
+
+
+def test_a_quarters_due_day_on_qingming_moves_to_the_friday_and_the_draft_waits_for_the_quarters_end() -> (
+    None
+):
+    first = cycle(CALENDAR, QUARTERLY, Period.quarter(2026, 1))
+    assert (first.nominal, first.due_on) == (date(2026, 4, 5), date(2026, 4, 3))  # 4–6 April off
+    assert first.draft_on == date(2026, 4, 1)  # only two working days after the quarter: the first one
+    third = cycle(CALENDAR, QUARTERLY, Period.quarter(2026, 3))
+    assert third.due_on == date(2026, 10, 8)  # National Day right after the quarter: after it, not back
+
+
+def test_the_quarterly_cycle_due_is_the_last_quarters_once_its_draft_day_has_come() -> None:
+    assert str(current_cycle(CALENDAR, QUARTERLY, datetime(2026, 3, 31, 18, tzinfo=SH)).period) == "2025Q4"
+    assert str(current_cycle(CALENDAR, QUARTERLY, datetime(2026, 4, 1, 9, tzinfo=SH)).period) == "2026Q1"
+
+
+def test_a_bot_catches_up_at_most_a_year_of_periods_newest_first() -> None:
+    months = [str(c.period) for c in due_cycles(CALENDAR, STREET, datetime(2026, 12, 15, 9, tzinfo=SH))]
+    assert months[:3] == ["2026-11", "2026-10", "2026-09"] and len(months) == 12
+    quarters = [str(c.period) for c in due_cycles(CALENDAR, QUARTERLY, datetime(2026, 12, 7, 9, tzinfo=SH))]
+    assert quarters == ["2026Q3", "2026Q2", "2026Q1", "2025Q4"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"office": "street", "report": "ledger", "due": 25, "every": "year"}, "every", "'year' is not how"),
+        ({"office": "street", "report": "ledger", "due": 29, "every": "quarter"}, "due", "after the quarter"),
+    ],
+)
+def test_a_quarterly_line_that_cannot_be_names_its_field(
+    data: dict[str, object], field: str, message: str
+) -> None:
+    with pytest.raises(ScheduleError) as caught:
+        schedule_from(data)
+    assert caught.value.field == field and message in str(caught.value)
+
+
+def test_a_monthly_and_a_quarterly_line_of_one_office_kind_may_stand_together_but_not_twice(
+    tmp_path: Path,
+) -> None:
+    both = (
+        "reports:\n  - {office: street, report: ledger, due: 20}\n"
+        "  - {office: street, report: ledger, due: 25, every: quarter}\n"
+    )
+    doc = read_setup(setup_file(tmp_path, both))
+    validate(doc)
+    found = [schedule_from(e.data) for e in doc["reports"]]
+    assert [(s.cadence, s.due) for s in found] == [(Cadence.MONTH, 20), (Cadence.QUARTER, 25)]
+    assert found[1].as_dict() == {"office": "street", "report": "ledger", "due": 25, "every": "quarter"}
+    twice = both + "  - {office: street, report: ledger, due: 10, every: quarter}\n"
+    with pytest.raises(SetupError) as caught:
+        validate(read_setup(setup_file(tmp_path, twice)))
+    assert str(caught.value) == (
+        "line 4: reports.report: duplicate 'street ledger every quarter' (first on line 3)"
+    )
+    bad = "reports:\n  - {office: street, report: ledger, due: 25, every: year}\n"
+    with pytest.raises(SetupError) as refused:
+        validate(read_setup(setup_file(tmp_path, bad)))
+    assert str(refused.value) == (
+        "line 2: reports.every: 'year' is not how often a report is due (known: month, quarter)"
+    )

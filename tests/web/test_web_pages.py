@@ -21,7 +21,7 @@ from bot.web.session import COOKIE
 from bot.web.site import make_web_app
 from handlers.rules.categories import Privacy
 from handlers.rules.lifecycle import Status
-from handlers.services import tickets, web_access
+from handlers.services import revenue_deadlines, tickets, web_access
 from storage.tables import AttachmentRow, PersonRow, TicketRow
 from tests.service.world import (
     LI_REPAIR,
@@ -385,3 +385,22 @@ async def test_the_outbox_sends_a_photo_uploaded_on_the_web_as_a_photo(tmp_path:
     assert first.image[:3] == b"\xff\xd8\xff"
     assert isinstance(second, Send) and second.photo == "AgACAgQAAxkBAAI"
     assert isinstance(third, Send) and third.photo is None and third.image is None
+
+
+async def test_the_disclosure_page_shows_every_estate_ranked_or_marked_not_ranked(
+    browser: Browser, world: World
+) -> None:
+    """As /disclosure in the chat: an estate over fewer quarters than the minimum is shown with its
+    figure and "not ranked", never left out, and the companies are ranked too."""
+    await browser.sign_in_as(WU_STREET)
+    status, page = await text_of(browser, "/disclosure")
+    assert status == 200 and "<h2>" not in page  # no quarter on record yet: no ranking, not an empty one
+    # The estates joined in 2026Q4; its deadline passes unpublished while the bot watches.
+    world.clock.advance(timedelta(days=58))  # 2027-01-20
+    revenue_deadlines.sweep_deadlines(world.ctx)
+    status, page = await text_of(browser, "/disclosure")
+    assert status == 200
+    ranking = page.partition("<h2>")[2]
+    assert "海滨花园" in ranking and "上都嘉园" in ranking, ranking
+    assert "海滨花园: 0/1 (n &lt; 4" in ranking or "海滨花园: 0/1 (样本数少于 4" in ranking, ranking
+    assert "厦门海欣物业服务有限公司" in ranking.partition("</ol>")[2], ranking
