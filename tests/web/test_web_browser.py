@@ -295,7 +295,8 @@ async def test_a_card_opens_its_tickets_page_in_the_mini_app_which_follows_a_the
     assert (await page.url()).endswith(f"/t/{number}")
     await page.run(
         lambda: page.driver.execute_script(
-            "window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: {bg_color: '#101010'}});"
+            "window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: {bg_color: '#101010',"
+            " text_color: '#f5f5f5', hint_color: '#a0a0a0', secondary_bg_color: '#262626'}});"
         )
     )
     background = await page.run(
