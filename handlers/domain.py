@@ -479,6 +479,7 @@ class Outcome(StrEnum):
     BLOCKED = "blocked"  # the recipient blocked the bot
     REROUTED = "rerouted"  # blocked, and handed to the next person up
     FAILED = "failed"
+    WEB = "web"  # the person has no Telegram chat: kept for them, shown on their next visit to the web pages
 
 
 @dataclass

@@ -323,6 +323,11 @@ class NotificationRepository(Protocol):
         """Every notification ever queued, by outcome (a full count: for tests and benchmarks)."""
         ...
 
+    def kept_for_web(self, person_id: int, since: datetime | None, limit: int) -> list[Notification]:
+        """A person's private messages kept for the web pages (they have no Telegram chat), newest
+        first, those kept after `since` (all of them when None)."""
+        ...
+
     def waiting(self) -> int:
         """How many are not yet finished (neither sent nor given up): counted over those alone."""
         ...

@@ -5,7 +5,9 @@ recipient's language, and sent part by part (a card, then its photos); each deli
 committed at once, so a restart resumes after the last part that went out. Telegram's answers decide
 what happens next: 429 waits the `retry_after` it gave, 5xx and network errors back off exponentially
 with jitter, 403 marks the person unreachable and hands the message to the next person up, and a
-request that timed out — it may have been delivered — is counted as uncertain, not blindly resent.
+request that timed out — it may have been delivered — is counted as uncertain, not blindly resent. A
+private message for someone with no Telegram chat (an owner who joined on the web) is kept for their
+next visit to the web pages: not sent, and not a failure.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from handlers.conversations.io import Edit, Send
 from handlers.domain import CardMessage, Notification, Outcome
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
-from handlers.services.notify import recipient_blocked
+from handlers.services.notify import kept_for_web, recipient_blocked
 from handlers.text import Lang
 
 log = logging.getLogger("wuye.outbox")
@@ -165,6 +167,7 @@ class OutboxStats:
     retried: int = 0
     failed: int = 0
     rate_limited: int = 0
+    kept_for_web: int = 0  # for people with no Telegram chat: shown on their next visit to the web pages
     # seconds from Telegram's "ok" for a part to its record being committed: the window in which a kill
     # makes the message go out again after a restart (the latest few thousand)
     recorded_after: deque[float] = field(default_factory=lambda: deque(maxlen=10_000))
@@ -216,6 +219,11 @@ class Outbox:
             n = self._open(uow, notification_id)
             if n is None:
                 return None, [], None
+            if kept_for_web(uow, n):  # nobody to send it to on Telegram: their web pages show it
+                n.outcome, n.sent_at, n.claimed_until = Outcome.WEB, now, None
+                uow.notifications.save(n)
+                uow.commit()
+                return n, [], None
             # Renew the lease before sending, only if it is still ours (compare-and-set).
             if held is None or not uow.notifications.renew(notification_id, held, now + self.lease):
                 return n, None, None
@@ -315,6 +323,10 @@ class Outbox:
             self._leases[notification_id] = renewed
         if n is None:
             return True
+        if n.outcome == Outcome.WEB:
+            self._leases.pop(notification_id, None)
+            self.stats.kept_for_web += 1
+            return True
         if parts is None:
             log.warning("notification %s: lease lost to another dispatcher; leaving it to them", n.id)
             return False
@@ -329,7 +341,7 @@ class Outbox:
                 part = await self._drawn(parts[index])
             except Exception as exc:  # a chart that cannot be drawn is not tried forever
                 log.exception("notification %s: could not draw its chart", n.id)
-                await self.run_db(self._finish, notification_id, "failed", f"could not draw: {exc}")
+                await self.run_db(self._finish, notification_id, Outcome.FAILED, f"could not draw: {exc}")
                 self._leases.pop(notification_id, None)
                 self.stats.failed += 1
                 return True

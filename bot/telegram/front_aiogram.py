@@ -30,14 +30,16 @@ from aiogram.types import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButtonWebApp,
     Message,
     Update,
+    WebAppInfo,
 )
 from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
 from bot.delivery.outbox import DeliveryError, Failure
-from bot.telegram.menu import MENU_LANGUAGES, menu
+from bot.telegram.menu import MENU_LANGUAGES, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
@@ -79,11 +81,13 @@ _RESPONSE_TYPES = tuple(Response.__class_getitem__(m.__returning__) for m in _HE
 def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=b.text[:64], callback_data=b.data) for b in row] for row in rows
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(b) for b in row] for row in rows])
+
+
+def _button(b: Button) -> InlineKeyboardButton:
+    if b.web_app:  # a Mini App (the core draws one for private chats only)
+        return InlineKeyboardButton(text=b.text[:64], web_app=WebAppInfo(url=b.web_app))
+    return InlineKeyboardButton(text=b.text[:64], callback_data=b.data)
 
 
 def message_to_incoming(message: Message, bot_username: str | None) -> Incoming | None:
@@ -320,6 +324,12 @@ class AiogramFrontEnd:
         for code, lang in MENU_LANGUAGES.items():
             commands = [BotCommand(command=c, description=d) for c, d in menu(self.runtime.translators(lang))]
             await self.bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        button = menu_button(self.runtime.ctx.web_url, self.runtime.translators)
+        if button is not None:
+            text, url = button
+            await self.bot.set_chat_menu_button(
+                menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url=url))
+            )
 
     async def feed_raw(self, data: dict[str, Any]) -> None:
         """An update that came by webhook, handled like one from polling; NotAnUpdate (answered 400)

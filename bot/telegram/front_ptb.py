@@ -16,14 +16,16 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MenuButtonWebApp,
     Message,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.delivery.outbox import DeliveryError, Failure
-from bot.telegram.menu import MENU_LANGUAGES, menu
+from bot.telegram.menu import MENU_LANGUAGES, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
@@ -35,9 +37,13 @@ TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 def _keyboard(rows: list[list[Button]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text[:64], callback_data=b.data) for b in row] for row in rows]
-    )
+    return InlineKeyboardMarkup([[_button(b) for b in row] for row in rows])
+
+
+def _button(b: Button) -> InlineKeyboardButton:
+    if b.web_app:  # a Mini App (the core draws one for private chats only)
+        return InlineKeyboardButton(b.text[:64], web_app=WebAppInfo(b.web_app))
+    return InlineKeyboardButton(b.text[:64], callback_data=b.data)
 
 
 def _other_kind(message: Message) -> str:
@@ -276,6 +282,10 @@ class PtbFrontEnd:
         for code, lang in MENU_LANGUAGES.items():
             commands = [BotCommand(c, d) for c, d in menu(self.runtime.translators(lang))]
             await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+        button = menu_button(self.runtime.ctx.web_url, self.runtime.translators)
+        if button is not None:
+            text, url = button
+            await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(text, WebAppInfo(url)))
 
     async def start(self, webhook_url: str | None = None, secret: str | None = None) -> None:
         """Connect (checks the token), set the menus, take updates by polling or by webhook, and

@@ -3,6 +3,8 @@ handlers/conversations/menus.py: the core decides, the front ends apply its SetM
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.conversations.menus import stranger_menu
 from handlers.ports import Translator
 from handlers.text import Lang
@@ -16,3 +18,12 @@ MENU_LANGUAGES: dict[str | None, Lang] = {None: "zh_Hans", "zh": "zh_Hans", "en"
 def menu(tr: Translator) -> list[tuple[str, str]]:
     """The default menu (for strangers) in the translator's language."""
     return stranger_menu(tr)
+
+
+def menu_button(web_url: str | None, translators: Callable[[Lang], Translator]) -> tuple[str, str] | None:
+    """The bot's menu button as a Mini App opening the web pages: (label, address) when WUYE_WEB_URL is
+    https (Telegram opens Mini Apps over https only); None leaves Telegram's own command menu. One
+    button for everyone, so its label is the bot's bilingual name."""
+    if not web_url or not web_url.startswith("https://"):
+        return None
+    return translators(MENU_LANGUAGES[None]).gettext("wuye 物业"), web_url.rstrip("/") + "/app"

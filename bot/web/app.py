@@ -41,10 +41,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Refusals only the pages make (the use cases' own are explained as in the chat).
 WEB_MESSAGES = {
     "illegal_action": N_("That cannot be done from this page."),
+    "send_back_nobody": N_("Nobody at the company to send it back to."),
+    "photo_unavailable": N_("That photo cannot be fetched from Telegram just now. Please try again later."),
     "photo_missing": N_("Please choose a photo first."),
     "photo_too_large": N_("That photo is too large: at most 8 MB, please."),
     "photo_not_image": N_("That file is not a photo that can be read (JPEG, PNG, WebP or GIF)."),
     "report_incomplete": N_("Please choose a category, how urgent it is and who may see your name."),
+    "disclosure_unknown": N_("There is no such published disclosure, or it is not yours to see."),
+    "not_your_estate": N_("You can only read the disclosures of your own estate."),
     "period_unreadable": N_(
         "That is not a period I can read. Write a month like 2026-11, a quarter like 2026Q3, or days "
         "like 2026-11-01..2026-11-15."
@@ -58,7 +62,8 @@ class WebDeps:
     translations: TranslatorFactory
     signer: Signer
     data_dir: Path
-    bot_token: str | None = None  # checks a Mini App's initData; None: no Mini App
+    bot_token: str | None = None  # checks a Mini App's initData, fetches Telegram's photos; None: neither
+    api_url: str | None = None  # the Bot API's address (WUYE_API_URL); None: Telegram's own
     secure: bool = False  # cookies only over HTTPS (WUYE_WEB_URL is https://)
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="wuye-web")

@@ -3,6 +3,7 @@ Telegram Mini App's door (initData checked with aiogram's own helper, never trus
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -22,10 +23,12 @@ from bot.web.app import (
     tr,
 )
 from bot.web.session import new_session
-from handlers.conversations import labels
+from handlers.conversations import labels, notices
 from handlers.domain import RoleKind
+from handlers.ports import Translator
 from handlers.rules.lifecycle import Event
 from handlers.services import people, web_access
+from handlers.services.context import Context
 from handlers.text import LANGUAGES
 
 
@@ -39,23 +42,33 @@ async def _form(request: web.Request) -> dict[str, str]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
+def _news(ctx: Context, words: Translator, pid: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The messages kept for the reader (no Telegram chat), drawn now in the page's language as their
+    private chat would show them, and what changed on their reports (people on Telegram)."""
+    found = web_access.news_since_last_visit(ctx, pid)
+    kept: list[dict[str, Any]] = []
+    with ctx.uow() as uow:
+        for n in found.kept:
+            parts = notices.render(uow, lambda _lang: words, n, ctx, for_web=True)
+            texts = [p.text for p in parts if p.photo is None and p.image is None and p.text]
+            if not texts:
+                continue  # drawn for who may read it now: a case they may no longer see says nothing
+            ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
+            link = f"/t/{ticket.number}" if ticket else "/revenue" if n.kind.startswith("revenue.") else None
+            kept.append({"texts": texts, "at": n.sent_at or n.created_at, "link": link})
+    changes = [
+        {"number": c.number, "what": labels.label(words, labels.EVENT, Event(c.event)), "at": c.at}
+        for c in found.changes
+    ]
+    return kept, changes
+
+
 async def home(request: web.Request) -> web.Response:
     who = actor(request)
     if who is None:
         return render(request, "signin.html", code="")
-    changes: list[dict[str, Any]] = []
-    if who.owner_roles():
-        found = await db(request, web_access.changes_since_last_visit, deps(request).ctx, who.id)
-        words = tr(request)
-        changes = [
-            {
-                "number": c.number,
-                "what": labels.label(words, labels.EVENT, Event(c.event)),
-                "at": c.at,
-            }
-            for c in found
-        ]
-    return render(request, "home.html", changes=changes, RoleKind=RoleKind)
+    kept, changes = await db(request, _news, deps(request).ctx, tr(request), who.id)
+    return render(request, "home.html", kept=kept, changes=changes, RoleKind=RoleKind)
 
 
 async def signin_page(request: web.Request) -> web.Response:
@@ -164,8 +177,17 @@ async def delete_data(request: web.Request) -> web.Response:
 
 
 # ---- the Mini App -----------------------------------------------------------------------------------
+_TICKET_NUMBER = re.compile(r"^[A-Za-z0-9-]{1,40}$")
+
+
+def _after_miniapp(number: str | None) -> str:
+    """Where the Mini App goes once signed in: a ticket's page (a card's button), else home. Only a
+    ticket number is taken from the address, never a path: nobody is sent elsewhere from here."""
+    return f"/t/{number}" if number and _TICKET_NUMBER.match(number) else "/"
+
+
 async def miniapp(request: web.Request) -> web.Response:
-    return render(request, "miniapp.html")
+    return render(request, "miniapp.html", next=_after_miniapp(request.query.get("t")))
 
 
 async def miniapp_auth(request: web.Request) -> web.Response:
@@ -184,7 +206,8 @@ async def miniapp_auth(request: web.Request) -> web.Response:
             403,
         )
     set_session(request, new_session(found, time.time()))
-    return redirect("/")
+    target = form.get("next", "")
+    return redirect(_after_miniapp(target[3:] if target.startswith("/t/") else None))
 
 
 def add_routes(app: web.Application) -> None:

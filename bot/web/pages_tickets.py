@@ -7,6 +7,7 @@ would; every action is the chat's use case, which checks the reader's rights aga
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,25 +15,21 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot.web import ticket_actions
 from bot.web.app import db, deps, person_id, redirect, render, t, tr
-from bot.web.photos import MAX_BYTES, NotAPhoto, keep_photo, stored_photo
+from bot.web.photos import MAX_BYTES, NotAPhoto, keep_photo, stored_photo, telegram_photo
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
-from handlers.conversations.buttons import decode
 from handlers.conversations.report import emergency_text
 from handlers.domain import Ticket
 from handlers.ports import Translator
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
-from handlers.services import membership, supervision, tickets, web_lists
+from handlers.services import tickets, web_lists
 from handlers.services.context import Context
 from handlers.services.errors import UserError
 
 WITHDRAWABLE = frozenset(s for s in Status if (s, Event.WITHDRAW) in TRANSITIONS)
-# The card's actions a page can take (those that need words get a text box); the others (reassign, a
-# department, a typical case) are in the chat.
-TEXT_ACTIONS = {"as": "question", "rs": "note", "ug": "note", "cm": "comment", "rb": "reason"}
-PLAIN_ACTIONS = {"ak", "st", "xg", "xr"}
 
 
 @dataclass
@@ -41,8 +38,9 @@ class TicketView:
     card: str
     timeline: str
     photos: list[int]  # indexes of the photos this reader may see
-    web_photos: set[int]
-    actions: list[dict[str, Any]] = field(default_factory=list)  # the card's actions, for staff/officials
+    web_photos: set[int]  # uploaded on the web: kept under the data folder
+    telegram_photos: dict[int, tuple[str, str]] = field(default_factory=dict)  # index: (file id, unique id)
+    actions: list[ticket_actions.Action] = field(default_factory=list)  # the card's, for staff and officials
     owner: bool = False  # the reader reported it
 
 
@@ -58,22 +56,20 @@ def _view(ctx: Context, words: Translator, pid: int, number: str) -> TicketView:
         shown = [i for i, a in enumerate(all_photos) if a in photos]
         web_shown = {i for i in shown if all_photos[i].file_id.startswith("web:")}
         view = TicketView(ticket, card, timeline, shown, web_shown, owner=ticket.reporter_id == pid)
+        view.telegram_photos = {
+            i: (all_photos[i].file_id, _kept_as(all_photos[i].file_id, all_photos[i].file_unique_id))
+            for i in shown
+            if i not in web_shown
+        }
         if not view.owner:
-            for row in cards.card_buttons(uow, words, ticket, audience, ctx.clock.now()):
-                for button in row:
-                    press = decode(button.data)
-                    if press is None or press.action == "tl":
-                        continue
-                    needs = TEXT_ACTIONS.get(press.action)
-                    view.actions.append(
-                        {
-                            "code": press.action,
-                            "label": button.text,
-                            "text": needs,
-                            "here": press.action in TEXT_ACTIONS or press.action in PLAIN_ACTIONS,
-                        }
-                    )
+            view.actions = ticket_actions.card_actions(uow, words, ticket, audience, ctx.clock.now())
     return view
+
+
+def _kept_as(file_id: str, unique_id: str | None) -> str:
+    """The name a Telegram photo is kept under: Telegram's unique id (the same picture sent twice is
+    one file), or a digest of its file id when none was recorded."""
+    return unique_id or hashlib.sha256(file_id.encode("utf-8")).hexdigest()[:40]
 
 
 async def ticket_page(request: web.Request, notice: str | None = None) -> web.Response:
@@ -86,6 +82,7 @@ async def ticket_page(request: web.Request, notice: str | None = None) -> web.Re
         "ticket.html",
         view=view,
         number=view.ticket.number,
+        telegram_photos=deps(request).bot_token is not None,
         notice=notice,
         can_reply=view.owner and status is Status.WAITING_OWNER,
         can_confirm=view.owner and status is Status.RESOLVED,
@@ -104,23 +101,10 @@ def _act(ctx: Context, pid: int, number: str, action: str, form: dict[str, str])
     ticket = web_lists.readable_ticket(ctx, pid, number)
     tid = ticket.id or 0
     text = form.get("text", "")
+    if action in ticket_actions.STAFF_ACTIONS:  # the card's, as the chat's buttons do them
+        ticket_actions.act(ctx, pid, ticket, action, form)
+        return
     match action:
-        case "ak":
-            tickets.acknowledge(ctx, pid, tid)
-        case "st":
-            tickets.start_work(ctx, pid, tid)
-        case "as":
-            tickets.ask_owner(ctx, pid, tid, text)
-        case "rs":
-            tickets.resolve(ctx, pid, tid, text)
-        case "ug":
-            supervision.urge(ctx, pid, tid, text)
-        case "cm":
-            supervision.comment(ctx, pid, tid, text)
-        case "xg" | "xr":
-            supervision.decide_extension(ctx, pid, tid, action == "xg")
-        case "rb":
-            membership.return_to_company(ctx, pid, tid, text)
         case "cf":
             tickets.confirm(ctx, pid, tid)
         case "nf":
@@ -174,14 +158,21 @@ def _keep(request: web.Request, data: bytes) -> tuple[str, str]:
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
-    """A photo of a ticket, for a reader the chat would show it to (web uploads only: a photo sent on
-    Telegram stays there)."""
+    """A photo of a ticket, for a reader the chat would show it to: one uploaded on the web from the data
+    folder, one sent on Telegram fetched once through the Bot API and kept there too."""
     pid = person_id(request)
-    view = await db(request, _view, deps(request).ctx, tr(request), pid, request.match_info["number"])
+    d = deps(request)
+    view = await db(request, _view, d.ctx, tr(request), pid, request.match_info["number"])
     index = request.match_info["index"]
+    if index.isdigit() and int(index) in view.telegram_photos:
+        file_id, unique_id = view.telegram_photos[int(index)]
+        found = await telegram_photo(file_id, unique_id, d.data_dir, d.bot_token, d.api_url)
+        if found is None:
+            raise UserError("photo_unavailable")
+        return web.Response(body=found, content_type="image/jpeg", headers={"Cache-Control": "private"})
     if not index.isdigit() or int(index) not in view.web_photos:
         raise UserError("ticket_unknown")
-    ctx = deps(request).ctx
+    ctx = d.ctx
 
     def read() -> bytes | None:
         with ctx.uow() as uow:

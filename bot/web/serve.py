@@ -28,6 +28,7 @@ def web_deps(settings: Settings, ctx: Context, engine: Engine) -> WebDeps:
         signer=Signer(web_key(settings.web_secret, settings.data_dir)),
         data_dir=settings.data_dir,
         bot_token=settings.bot_token,
+        api_url=settings.api_url,
         secure=bool(settings.web_url and settings.web_url.startswith("https://")),
         # SQLite takes one writer at a time: one thread queues the pages' work instead of sleeping on the lock
         executor=ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="wuye-web"),

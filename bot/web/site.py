@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import pages_lists, pages_people, pages_tickets
+from bot.web import pages_lists, pages_people, pages_revenue, pages_tickets
 from bot.web.app import DEPS, HERE, MAX_REQUEST, WebDeps, front_door, not_found
 
 
@@ -14,6 +14,7 @@ def make_web_app(deps_: WebDeps) -> web.Application:
     pages_people.add_routes(app)
     pages_tickets.add_routes(app)
     pages_lists.add_routes(app)
+    pages_revenue.add_routes(app)
     app.router.add_static("/static/", HERE / "static", append_version=False)
     app.router.add_route("*", "/{tail:.*}", not_found)
 

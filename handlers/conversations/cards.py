@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
@@ -176,10 +177,33 @@ def case_lines(tr: Translator, case: TypicalCase, excerpt: int | None = None) ->
     return lines
 
 
+def ticket_page_url(web_url: str | None, number: str) -> str | None:
+    """The ticket's web page as a Telegram Mini App, when the pages have a public https address
+    (Telegram opens Mini Apps over https only); None otherwise."""
+    if not web_url or not web_url.startswith("https://"):
+        return None
+    return f"{web_url.rstrip('/')}/app?t={quote(number)}"
+
+
+def ticket_page_row(tr: Translator, ticket: Ticket, audience: Audience, web_url: str | None) -> list[Button]:
+    """A button opening the ticket's page inside Telegram, for a private chat only: Telegram allows Mini
+    App buttons nowhere else, and a group's readers are people the page would not let in."""
+    url = ticket_page_url(web_url, ticket.number)
+    if url is None or audience.group:
+        return []
+    return [Button("📱 " + tr.gettext("Open the page"), "", web_app=url)]
+
+
 def card_buttons(
-    uow: UnitOfWork, tr: Translator, ticket: Ticket, audience: Audience, now: datetime | None = None
+    uow: UnitOfWork,
+    tr: Translator,
+    ticket: Ticket,
+    audience: Audience,
+    now: datetime | None = None,
+    web_url: str | None = None,
 ) -> list[list[Button]]:
-    """The actions the chat's readers may take on the ticket now (a group: its bound unit's)."""
+    """The actions the chat's readers may take on the ticket now (a group: its bound unit's), and, in a
+    private chat when the web pages have an https address (`web_url`), its page as a Mini App."""
     tid = ticket.id
     rows: list[list[Button]] = []
     if audience.handles(ticket):
@@ -234,6 +258,9 @@ def card_buttons(
         marked = uow.typical_cases.get(tid or 0) is not None
         label = tr.gettext("Typical case: view, edit") if marked else tr.gettext("Mark as a typical case")
         rows.append([Button("⭐ " + label, encode("ty", tid))])
+    page = ticket_page_row(tr, ticket, audience, web_url)
+    if page:
+        rows.append(page)
     rows.append([Button("🕘 " + tr.gettext("Timeline"), encode("tl", tid))])  # last: /my leaves it out
     return rows
 

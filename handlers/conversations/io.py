@@ -87,6 +87,9 @@ class Sender(TypedDict):
 class Button:
     text: str
     data: str
+    # A Telegram Mini App's https address: the button opens it inside Telegram (private chats only;
+    # `data` is then unused)
+    web_app: str | None = None
 
 
 @dataclass

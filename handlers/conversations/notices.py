@@ -31,7 +31,13 @@ def _audience(uow: UnitOfWork, n: Notification, person: Person) -> Audience:
 
 
 def _card(
-    uow: UnitOfWork, tr: Translator, n: Notification, ticket: Ticket, person: Person, intro: str
+    uow: UnitOfWork,
+    tr: Translator,
+    n: Notification,
+    ticket: Ticket,
+    person: Person,
+    intro: str,
+    web_url: str | None = None,
 ) -> list[Send]:
     audience = _audience(uow, n, person)
     text = intro + "\n\n" + cards.card_text(uow, tr, ticket, audience)
@@ -39,7 +45,7 @@ def _card(
         Send(
             _chat(n, person),
             text,
-            cards.card_buttons(uow, tr, ticket, audience, n.created_at),
+            cards.card_buttons(uow, tr, ticket, audience, n.created_at, web_url),
             card_key=f"t{ticket.id}",
         )
     ]
@@ -58,16 +64,20 @@ def _short(tr: Translator, n: Notification, person: Person, t: Ticket, text: str
     return _say(n, person, text, [[Button("📋 " + tr.gettext("Open the ticket"), encode("cd", t.id))]])
 
 
-def assigned(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def assigned(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
     intro = "🆕 " + (
         tr.gettext("Reopened ticket for you:") if t.reopen_count else tr.gettext("New ticket for you:")
     )
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
-def on_call(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
+def on_call(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send]:
     intro = "🌙 " + tr.gettext("You are on call, and this cannot wait for the office to open:")
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
 def simple(message: str) -> Renderer:
@@ -188,7 +198,7 @@ def escalated(
         number=t.number, reason=reason
     )
     intro += "\n" + cards.standing(tr, t, ctx.calendar(uow), ctx.clock.now())
-    return _card(uow, tr, n, t, p, intro)
+    return _card(uow, tr, n, t, p, intro, ctx.web_url)
 
 
 def office_name(uow: UnitOfWork, n: Notification) -> str:
@@ -264,7 +274,9 @@ def extension_decided(message: str) -> Renderer:
     return render
 
 
-def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send | Edit]:
+def refresh(
+    uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person, ctx: Context
+) -> list[Send | Edit]:
     """Edit each card of this ticket in the person's chats (and the groups it was posted to for them)
     to show the ticket as it is now, drawn for that chat; a chat that may no longer see the ticket
     keeps only a line saying so."""
@@ -276,7 +288,12 @@ def refresh(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pers
         if audience.sees_ticket(uow, t):
             text = "🔄 " + cards.card_text(uow, tr, t, audience)
             edits.append(
-                Edit(c.chat_id, c.message_id, text, cards.card_buttons(uow, tr, t, audience, n.created_at))
+                Edit(
+                    c.chat_id,
+                    c.message_id,
+                    text,
+                    cards.card_buttons(uow, tr, t, audience, n.created_at, ctx.web_url),
+                )
             )
         else:
             edits.append(
@@ -424,12 +441,19 @@ GROUP_KINDS = frozenset({NoticeKind.GROUP_BOUND, NoticeKind.GROUP_UNBOUND})
 
 
 def render(
-    uow: UnitOfWork, tr_for: Callable[[Lang], Translator], n: Notification, ctx: Context
+    uow: UnitOfWork,
+    tr_for: Callable[[Lang], Translator],
+    n: Notification,
+    ctx: Context,
+    for_web: bool = False,
 ) -> list[Send]:
     """The messages for one notification, drawn now (`ctx`: the clock and the working calendar);
-    empty when its recipient or ticket is gone."""
+    empty when its recipient or ticket is gone. `for_web`: drawn for the web pages of someone with no
+    Telegram chat (the private reader's view; chat 0)."""
     person = uow.people.get(n.person_id)
-    if person is None or person.deleted_at is not None or (not person.telegram_id and not n.chat_id):
+    if person is None or person.deleted_at is not None:
+        return []
+    if not for_web and not person.telegram_id and not n.chat_id:
         return []
     ticket = uow.tickets.get(n.ticket_id) if n.ticket_id else None
     # Someone who never chose a language (a manager from the setup file who never wrote) reads their

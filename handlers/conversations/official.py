@@ -17,8 +17,8 @@ from handlers.conversations.io import Button
 from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
-from handlers.domain import OfficeKind, RoleKind
-from handlers.ports import TicketList
+from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.ports import TicketList, UnitOfWork
 from handlers.services import area_lists, membership, supervision, tickets
 from handlers.text import N_
 
@@ -87,6 +87,14 @@ def turn_page(turn: Turn) -> None:
     _show_list(turn, TicketList(turn.arg(0)), int(turn.arg(1)))
 
 
+def send_back_target(uow: UnitOfWork, ticket: Ticket) -> int | None:
+    """Whom a case the community sends back to the company goes to: its assignee, else a manager."""
+    if ticket.assignee_id is not None:
+        return ticket.assignee_id
+    managers = uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)
+    return managers[0].person_id if managers else None
+
+
 def send_back(turn: Turn) -> None:
     found = pressed_ticket(turn, pressed.supervisor)
     if found is None:
@@ -95,10 +103,7 @@ def send_back(turn: Turn) -> None:
     with turn.ctx.uow() as uow:
         ticket = uow.tickets.get(tid)
         assert ticket is not None
-        target = ticket.assignee_id
-        if target is None:
-            managers = uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)
-            target = managers[0].person_id if managers else None
+        target = send_back_target(uow, ticket)
     if target is None:
         turn.toast(turn.t("Nobody at the company to send it back to."), alert=True)
         return

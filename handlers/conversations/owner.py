@@ -108,10 +108,13 @@ def show_ticket(turn: Turn) -> None:
             + cards.timeline(uow, turn.tr, ticket, audience)
         )
         buttons = (
-            owner_actions(turn, ticket)
+            [*owner_actions(turn, ticket), cards.ticket_page_row(turn.tr, ticket, audience, turn.ctx.web_url)]
             if ticket.reporter_id == turn.person_id and not audience.group
-            else cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())[:-1]
+            else cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now(), turn.ctx.web_url)[
+                :-1
+            ]
         )
+        buttons = [row for row in buttons if row]
     turn.toast()
     turn.say(text[:4000], buttons)
 

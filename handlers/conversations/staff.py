@@ -21,6 +21,7 @@ from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
 from handlers.domain import RoleKind, Ticket
+from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import supervision, tickets
 from handlers.services.context import Context
@@ -38,7 +39,7 @@ def _refresh_card(turn: Turn, ticket_id: int, ticket: Ticket | None = None) -> N
             return
         turn.edit_pressed(
             cards.card_text(uow, turn.tr, ticket, audience),
-            cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now()),
+            cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now(), turn.ctx.web_url),
         )
         if turn.inc.message_id is not None:
             # this card now shows the ticket as it is: the refresh the change queued skips it
@@ -207,25 +208,30 @@ def transfer(turn: Turn) -> None:
     )
 
 
+def colleagues(uow: UnitOfWork, ticket: Ticket) -> list[tuple[int, str]]:
+    """(person id, name) of the staff and managers of the estate's company there, except whoever has
+    the ticket now: whom it can be reassigned to (the chat's buttons, the web page's choice)."""
+    estate = uow.estates.get(ticket.estate_id)
+    company = estate.company_id if estate else None
+    staff = uow.roles.at_estate(ticket.estate_id, RoleKind.STAFF) + uow.roles.at_estate(
+        ticket.estate_id, RoleKind.MANAGER
+    )
+    found, seen = [], set()
+    for role in staff:
+        if role.person_id in seen or role.person_id == ticket.assignee_id:
+            continue
+        if role.company_id not in (None, company):
+            continue
+        seen.add(role.person_id)
+        person = uow.people.get(role.person_id)
+        if person is not None and person.deleted_at is None:
+            found.append((role.person_id, person.display_name))
+    return found
+
+
 def _colleague_buttons(turn: Turn, ticket: Ticket) -> list[list[Button]]:
-    """Staff and managers of the estate's company there, except whoever has the ticket now."""
     with turn.ctx.uow() as uow:
-        estate = uow.estates.get(ticket.estate_id)
-        company = estate.company_id if estate else None
-        staff = uow.roles.at_estate(ticket.estate_id, RoleKind.STAFF) + uow.roles.at_estate(
-            ticket.estate_id, RoleKind.MANAGER
-        )
-        rows, seen = [], set()
-        for role in staff:
-            if role.person_id in seen or role.person_id == ticket.assignee_id:
-                continue
-            if role.company_id not in (None, company):
-                continue
-            seen.add(role.person_id)
-            person = uow.people.get(role.person_id)
-            if person is not None and person.deleted_at is None:
-                rows.append([Button("👤 " + person.display_name, encode("ag", ticket.id, role.person_id))])
-    return rows
+        return [[Button("👤 " + name, encode("ag", ticket.id, pid))] for pid, name in colleagues(uow, ticket)]
 
 
 def assign_to(turn: Turn) -> None:
@@ -311,7 +317,7 @@ def show_card(turn: Turn) -> None:
         ticket = pressed_ticket(turn, audience.may_open, uow)
         if ticket is None:
             return
-        rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now())
+        rows = cards.card_buttons(uow, turn.tr, ticket, audience, turn.ctx.clock.now(), turn.ctx.web_url)
         if audience.manages(ticket) and ticket.status in OPEN_STATUSES:
             rows.insert(0, [Button("👥 " + turn.t("Assign"), encode("tr", ticket.id))])
         text = cards.card_text(uow, turn.tr, ticket, audience)

@@ -54,6 +54,18 @@ def queue(
     )
 
 
+def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
+    """A private message for someone with no Telegram chat (an owner who joined on the web, someone
+    invited who signs in with `wuye invite web`): it is kept for their next visit to the web pages,
+    not sent and not a failure. They are not marked unreachable (that is for people who blocked the
+    bot) and still count as not reachable through the bot (`why_unreachable`: "no_telegram"), so the
+    ladder's rule for an office nobody can be told at still fires."""
+    if notification.chat_id is not None:
+        return False
+    person = uow.people.get(notification.person_id)
+    return person is not None and person.deleted_at is None and person.telegram_id is None
+
+
 def why_unreachable(uow: UnitOfWork, person_id: int) -> str | None:
     """Why the bot cannot reach a person now, or None if it can: "no_telegram" (they never linked a
     Telegram account: invited, not yet joined), "blocked" (Telegram said they blocked the bot) or "gone"."""

@@ -31,6 +31,7 @@ class OwnerView:
     changes: list[tuple[str, int, int]] = field(default_factory=list)  # against the revision before
     revision_reason: str | None = None
     superseded_by: Stored | None = None  # a later published revision of the same quarter
+    revisions: list[Stored] = field(default_factory=list)  # the quarter's published revisions, oldest first
 
 
 def _can_read(uow: UnitOfWork, person_id: int, estate: Estate) -> None:
@@ -100,6 +101,7 @@ def owner_view(
             rules.changes(to_rules(before), figures) if before else [],
             current.reason,
             latest if latest is not None and latest.revision > current.revision else None,
+            [r for r in revisions if r.status == "published"],
         )
 
 

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.domain import Person, Role, RoleKind, WebCode
+from handlers.domain import Notification, Person, Role, RoleKind, WebCode
 from handlers.ports import UnitOfWork
 from handlers.rules.attempts import Attempts, after_failure, locked_until
 from handlers.services import access
@@ -181,14 +181,28 @@ class Change:
     at: datetime
 
 
-def changes_since_last_visit(ctx: Context, person_id: int, limit: int = 20) -> list[Change]:
-    """What happened to the person's own reports since they last looked (not their own steps), newest
-    first; the visit is noted, so the next arrival starts from now."""
+@dataclass(frozen=True)
+class News:
+    """What a person is shown on arriving at the web pages."""
+
+    kept: list[Notification]  # the messages kept for them (no Telegram chat), newest first
+    changes: list[Change]  # what happened to their own reports (people on Telegram, told there too)
+
+
+def news_since_last_visit(ctx: Context, person_id: int, limit: int = 30) -> News:
+    """Since the person last looked: for someone with no Telegram chat, the messages the chat would
+    have brought them (kept by the outbox; every one of them on the first visit); for someone on
+    Telegram, what happened to their own reports (not their own steps). The visit is noted, so the next
+    arrival starts from now."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         since = uow.web.last_seen(person_id)
+        person = uow.people.get(person_id)
+        kept: list[Notification] = []
         changes: list[Change] = []
-        if since is not None:
+        if person is not None and person.telegram_id is None:
+            kept = uow.notifications.kept_for_web(person_id, since, limit)
+        elif since is not None:
             mine = uow.tickets.of_reporter(person_id, limit=200)
             events = uow.events.of_tickets([t.id for t in mine if t.id is not None])
             for ticket in mine:
@@ -198,4 +212,4 @@ def changes_since_last_visit(ctx: Context, person_id: int, limit: int = 20) -> l
         uow.web.seen(person_id, now)
         uow.commit()
     changes.sort(key=lambda c: c.at, reverse=True)
-    return changes[:limit]
+    return News(kept, changes[:limit])

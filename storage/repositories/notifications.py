@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
-from handlers.domain import Notification
+from handlers.domain import Notification, Outcome
 from storage.mapping import to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
@@ -92,6 +92,17 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         ).all()
         out = {str(outcome or "waiting"): int(n) for outcome, n in rows}
         return out
+
+    def kept_for_web(self, person_id: int, since: datetime | None, limit: int) -> list[Notification]:
+        """A person's private messages kept for the web pages (newest first), since a moment."""
+        where = [
+            col(NotificationRow.person_id) == person_id,
+            col(NotificationRow.outcome) == Outcome.WEB.value,
+            col(NotificationRow.chat_id).is_(None),
+        ]
+        if since is not None:
+            where.append(col(NotificationRow.sent_at) > since)
+        return self._many(*where, order=col(NotificationRow.sent_at).desc(), limit=limit)
 
     def waiting(self) -> int:
         """Counted over the partial index ix_notification_unfinished: `UNFINISHED_NOTIFICATION` as written."""

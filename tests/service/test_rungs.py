@@ -90,10 +90,20 @@ async def test_an_office_nobody_can_reach_is_not_said_to_be_informed_and_the_man
 ) -> None:
     talk = Talk(world.ctx)
     tid = acknowledged_report(world)
+    liu = world.pid(LIU_COMMUNITY)
     set_person(world, LIU_COMMUNITY, **unreachable)  # the community's only official
     world.clock.now = lambda: DUE + timedelta(minutes=5)  # type: ignore[method-assign]
     ladder.sweep(world.ctx)
     await talk.outbox.drain()
+    if "telegram_id" in unreachable:
+        # Their card is kept for the web pages (signing in with `wuye invite web`): neither a failure
+        # nor a reason to mark them as having blocked the bot, and the rule below still fires.
+        [card] = [n for n in world.notifications(tid, "ticket.escalated") if n.person_id == liu]
+        assert card.outcome == "web" and card.failed_at is None
+        assert talk.outbox.stats.failed == 0 and talk.outbox.stats.kept_for_web >= 1
+        with world.ctx.uow() as uow:
+            person = uow.people.get(liu)
+            assert person is not None and not person.unreachable
     wang, zhang = world.pid(WANG_MANAGER), world.pid(ZHANG_OWNER)
     [asked] = world.notifications(tid, "ticket.unreached")
     assert asked.person_id == wang

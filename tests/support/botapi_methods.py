@@ -236,6 +236,32 @@ def delete_my_commands(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
     return True
 
 
+@method("setChatMenuButton")
+def set_chat_menu_button(server: StandInBotAPI, bot: BotState, p: Params) -> bool:
+    """The bot's menu button, for one private chat or (no chat_id) everyone's default."""
+    button = p.get("menu_button") or {"type": "default"}
+    if not isinstance(button, dict) or button.get("type") not in ("commands", "web_app", "default"):
+        raise bad_request("can't parse menu button JSON object")
+    if button["type"] == "web_app":
+        if not str(button.get("text", "")):
+            raise bad_request("menu button text is empty")
+        _web_app(button.get("web_app"), "menu button")
+    chat_id = 0
+    if p.get("chat_id") not in (None, ""):
+        chat = server.world.resolve_chat(p.get("chat_id"))
+        if chat["type"] != "private":
+            raise bad_request("chat not found")  # menu buttons are set for private chats only
+        chat_id = int(chat["id"])
+    bot.menu_buttons[chat_id] = dict(button)
+    return True
+
+
+@method("getChatMenuButton")
+def get_chat_menu_button(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
+    chat_id = int(p.get("chat_id") or 0)
+    return bot.menu_buttons.get(chat_id) or bot.menu_buttons.get(0) or {"type": "commands"}
+
+
 # ---- chats and files -----------------------------------------------------------------------------
 @method("getChat")
 def get_chat(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
@@ -276,8 +302,20 @@ def get_file(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
 
 
 # ---- sending -------------------------------------------------------------------------------------
-def _markup(p: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Validate reply_markup; return (as given, what the Message carries: inline keyboards only)."""
+def _web_app(value: Any, where: str) -> None:
+    """A Web App's address, as Telegram checks it: an object with an https URL."""
+    url = value.get("url") if isinstance(value, dict) else None
+    if not isinstance(url, str) or not url:
+        raise bad_request(f"can't parse {where}: web_app url is empty")
+    if not url.startswith("https://"):
+        raise bad_request(f"{where} Web App URL '{url}' is invalid: Only HTTPS links are allowed")
+
+
+def _markup(
+    p: Params, chat: dict[str, Any] | None = None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """Validate reply_markup; return (as given, what the Message carries: inline keyboards only). A Web
+    App button is Telegram's only in private chats (BUTTON_TYPE_INVALID elsewhere), and https only."""
     given = p.get("reply_markup")
     if given is None:
         return None, None
@@ -298,6 +336,10 @@ def _markup(p: Params) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
                 raise bad_request("text buttons are unallowed in the inline keyboard")
             if "callback_data" in button and not 1 <= len(str(button["callback_data"]).encode()) <= 64:
                 raise bad_request("BUTTON_DATA_INVALID")
+            if "web_app" in button:
+                if chat is not None and chat.get("type") != "private":
+                    raise bad_request("BUTTON_TYPE_INVALID")
+                _web_app(button["web_app"], "inline keyboard button")
     return given, {"inline_keyboard": rows} if rows else None
 
 
@@ -348,7 +390,7 @@ def deliver(
     p: Params,
 ) -> dict[str, Any]:
     """Create, store and record a message sent by ``bot``; returns the Message dict for the client."""
-    given, inline = _markup(p)
+    given, inline = _markup(p, chat)
     message = {
         "message_id": bot.next_message_id(chat["id"]),
         "from": bot.user(),
@@ -502,7 +544,7 @@ def edit_message_text(server: StandInBotAPI, bot: BotState, p: Params) -> dict[s
     record = _own_message(bot, p, "edit")
     if "text" not in record.message:
         raise bad_request("there is no text in the message to edit")
-    given, inline = _markup(p)
+    given, inline = _markup(p, record.message["chat"])
     return _apply_edit(server, record, "editMessageText", content, ("entities",), given, inline)
 
 
@@ -512,7 +554,7 @@ def edit_message_caption(server: StandInBotAPI, bot: BotState, p: Params) -> dic
     record = _own_message(bot, p, "edit")
     if "text" in record.message:
         raise bad_request("there is no caption in the message to edit")
-    given, inline = _markup(p)
+    given, inline = _markup(p, record.message["chat"])
     return _apply_edit(
         server, record, "editMessageCaption", content, ("caption", "caption_entities"), given, inline
     )
@@ -521,7 +563,7 @@ def edit_message_caption(server: StandInBotAPI, bot: BotState, p: Params) -> dic
 @method("editMessageReplyMarkup")
 def edit_message_reply_markup(server: StandInBotAPI, bot: BotState, p: Params) -> dict[str, Any]:
     record = _own_message(bot, p, "edit")
-    given, inline = _markup(p)
+    given, inline = _markup(p, record.message["chat"])
     return _apply_edit(server, record, "editMessageReplyMarkup", {}, (), given, inline)
 
 

@@ -163,6 +163,7 @@ class BotState:
     allowed_updates: list[str] | None = None
     webhook: dict[str, Any] | None = None
     commands: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    menu_buttons: dict[int, dict[str, Any]] = field(default_factory=dict)  # chat id (0: the default)
     message_ids: dict[int, int] = field(default_factory=dict)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     records: dict[tuple[int, int], SentRecord] = field(default_factory=dict)

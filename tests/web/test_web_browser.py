@@ -262,3 +262,56 @@ async def test_an_official_filters_the_overdue_cases_and_downloads_the_ledger(
             break
         await asyncio.sleep(0.1)
     assert done and done[0].read_bytes()[:2] == b"PK"
+
+
+async def test_a_card_opens_its_tickets_page_in_the_mini_app_which_follows_a_theme_change_and_revenue_fits(
+    wuye: Wuye, page: Page
+) -> None:
+    import time
+    from urllib.parse import quote
+
+    from bot.wiring import build_app
+    from handlers.rules.categories import Category, Privacy, Urgency
+    from handlers.services import revenue
+    from handlers.services.tickets import TicketDraft, open_ticket
+    from tests.web.test_web_revenue import QUARTERS, grid
+
+    app = build_app(wuye.settings, migrate=False)
+    with app.ctx.uow() as uow:
+        owner, manager = uow.people.by_telegram_id(200001), uow.people.by_telegram_id(100001)
+        estate = uow.estates.by_key("haibin")
+        assert owner and manager and estate
+    draft = TicketDraft(Category.LIFT, Urgency.ORDINARY, "3栋电梯门关不上", privacy=Privacy.GOVERNMENT)
+    number = open_ticket(app.ctx, owner.id or 0, draft).number
+    for quarter in QUARTERS:
+        made = revenue.import_draft(app.ctx, manager.id, estate.id or 0, grid(quarter))
+        revenue.publish(app.ctx, manager.id, made.stored.id or 0)
+    app.engine.dispose()
+
+    # the card's 📱 button: /app?t=NUMBER with Telegram's initData in the address
+    valid = init_data(wuye.settings.bot_token or "", 200001, int(time.time()))
+    await page.open(f"/app?t={quote(number)}#tgWebAppData={quote(valid)}")
+    await page.wait_for("3栋电梯门关不上")
+    assert (await page.url()).endswith(f"/t/{number}")
+    await page.run(
+        lambda: page.driver.execute_script(
+            "window.Telegram.WebView.receiveEvent('theme_changed', {theme_params: {bg_color: '#101010',"
+            " text_color: '#f5f5f5', hint_color: '#a0a0a0', secondary_bg_color: '#262626'}});"
+        )
+    )
+    background = await page.run(
+        lambda: page.driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    )
+    assert background == "rgb(16, 16, 16)"  # the user switched to night: the page follows
+
+    await page.open("/revenue")
+    await page.wait_for("各季度对照")
+    await page.shot("9-revenue-four-quarters")
+    widths = await page.run(
+        lambda: page.driver.execute_script(
+            "var t = document.querySelector('.scroll');"
+            "return [document.documentElement.scrollWidth, t.clientWidth, t.scrollWidth];"
+        )
+    )
+    assert widths[0] <= 360, widths  # the page itself never scrolls sideways at 360 px
+    assert widths[1] <= 360  # the table scrolls inside its own region when it must

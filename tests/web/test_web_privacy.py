@@ -57,6 +57,19 @@ REPORTERS = {
 NOT_ABOUT_TICKETS = {"/signin", "/s/{code}", "/join", "/app", "/static", "/{tail}"}
 
 
+def published_quarter(world: World) -> tuple[int, int]:
+    """A quarter of 海滨花园's public revenue, published: (estate id, disclosure id)."""
+    from handlers.services import revenue
+    from tests.web.test_web_revenue import grid
+
+    with world.ctx.uow() as uow:
+        estate = uow.estates.by_key("haibin")
+        assert estate is not None and estate.id is not None
+    manager = world.pid(WANG_MANAGER)
+    draft = revenue.import_draft(world.ctx, manager, estate.id, grid("2026Q3"))
+    return estate.id, revenue.publish(world.ctx, manager, draft.stored.id or 0).disclosure.id or 0
+
+
 def get_routes(app: web.Application) -> set[str]:
     """The GET pages the app serves, as their route patterns."""
     found: set[str] = set()
@@ -91,7 +104,17 @@ async def test_a_hidden_reporter_stays_hidden_and_a_ticket_opens_only_for_whom_t
     pages = ["/", "/my", "/tasks", "/area", "/stats", "/ledger", "/disclosure", "/privacy", "/report"]
     for number in numbers.values():
         pages += [f"/t/{number}", f"/t/{number}/photo/0"]
-    visited = {re.sub(r"/t/[^/]+", "/t/{number}", p).replace("/photo/0", "/photo/{index}") for p in pages}
+    estate, disclosure = published_quarter(world)  # the revenue pages: no ticket, no person, figures only
+    pages += [
+        "/revenue",
+        f"/revenue/e/{estate}",
+        f"/revenue/d/{disclosure}",
+        f"/revenue/d/{disclosure}/chart.png",
+    ]
+    visited = {
+        re.sub(r"/revenue/d/\d+", "/revenue/d/{id}", re.sub(r"/revenue/e/\d+", "/revenue/e/{estate}", p))
+        for p in (re.sub(r"/t/[^/]+", "/t/{number}", p).replace("/photo/0", "/photo/{index}") for p in pages)
+    }
     unclassified = routes - visited - NOT_ABOUT_TICKETS - {"/stats/chart.png"}
     assert not unclassified, f"pages this test does not open: {sorted(unclassified)}"
 

@@ -27,30 +27,44 @@
     }
   }
 
+  function applyTheme(params) {
+    var root = document.documentElement.style;
+    var names = { bg_color: "--tg-bg", text_color: "--tg-text", hint_color: "--tg-hint",
+      link_color: "--tg-link", button_color: "--tg-button", button_text_color: "--tg-button-text",
+      secondary_bg_color: "--tg-secondary-bg" };
+    Object.keys(names).forEach(function (key) {
+      if (params && typeof params[key] === "string" && /^#[0-9a-fA-F]{6}$/.test(params[key])) {
+        root.setProperty(names[key], params[key]);
+      }
+    });
+  }
+
   if (theme) {
-    try {
-      var params = JSON.parse(theme);
-      var root = document.documentElement.style;
-      var names = { bg_color: "--tg-bg", text_color: "--tg-text", hint_color: "--tg-hint",
-        link_color: "--tg-link", button_color: "--tg-button", button_text_color: "--tg-button-text",
-        secondary_bg_color: "--tg-secondary-bg" };
-      Object.keys(names).forEach(function (key) {
-        if (typeof params[key] === "string" && /^#[0-9a-fA-F]{6}$/.test(params[key])) {
-          root.setProperty(names[key], params[key]);
-        }
-      });
-    } catch (e) { /* not JSON: keep our colours */ }
+    try { applyTheme(JSON.parse(theme)); } catch (e) { /* not JSON: keep our colours */ }
   }
 
   if (inTelegram) {
     // Telegram calls window.Telegram.WebView.receiveEvent for its events; the back button's press is one.
     window.Telegram = window.Telegram || {};
     window.Telegram.WebView = window.Telegram.WebView || {};
-    window.Telegram.WebView.receiveEvent = function (type) {
+    var receive = function (type, data) {
       if (type === "back_button_pressed") { window.history.back(); }
+      if (type === "theme_changed" && data && data.theme_params) {  // the user switched day and night
+        applyTheme(data.theme_params);
+        try { window.sessionStorage.setItem("wuye-tg", JSON.stringify(data.theme_params)); } catch (e) { /* private mode */ }
+      }
     };
+    window.Telegram.WebView.receiveEvent = receive;  // the mobile and desktop apps call this
+    window.addEventListener("message", function (event) {  // Telegram Web posts its events to the frame
+      if (event.source !== window.parent) { return; }
+      try {
+        var message = typeof event.data === "string" ? JSON.parse(event.data) : event.data;
+        if (message && typeof message.eventType === "string") { receive(message.eventType, message.eventData); }
+      } catch (e) { /* not one of Telegram's */ }
+    });
     postEvent("web_app_ready");
-    postEvent("web_app_setup_back_button", { is_visible: window.location.pathname !== "/" && window.history.length > 1 });
+    // Shown once there is somewhere to go back to inside the pages (the first page has no back).
+    postEvent("web_app_setup_back_button", { is_visible: window.history.length > 1 });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -58,7 +72,17 @@
     var field = document.getElementById("init_data");
     if (form && field && initData) {
       field.value = initData;
-      form.submit();
+      // Signed in, the page Telegram opened is replaced in the history by the one it leads to, so that
+      // Telegram's back button does not land on it again (and sign in again, round and round).
+      if (window.fetch && window.URLSearchParams && window.FormData) {
+        window.fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" })
+          .then(function (response) {
+            if (response.redirected) { window.location.replace(response.url); } else { form.submit(); }
+          })
+          .catch(function () { form.submit(); });
+      } else {
+        form.submit();
+      }
     }
   });
 })();
