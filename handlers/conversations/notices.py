@@ -331,7 +331,6 @@ def closed_unconfirmed(uow: UnitOfWork, tr: Translator, n: Notification, t: Tick
 
 
 RENDERERS: dict[str, Renderer] = {
-    NoticeKind.CARD_REFRESH: refresh,  # type: ignore[dict-item]
     NoticeKind.TICKET_REMINDER: reminder,
     NoticeKind.TICKET_SUPERVISED: about_office(
         N_(
@@ -365,8 +364,6 @@ RENDERERS: dict[str, Renderer] = {
         N_("The community refused more time for {number}; the deadline stays.")
     ),
     NoticeKind.TICKET_COMMENT: simple(N_("💬 A comment on {number}:\n“{comment}”")),
-    NoticeKind.TICKET_ASSIGNED: assigned,
-    NoticeKind.TICKET_ON_CALL: on_call,
     NoticeKind.TICKET_UNASSIGNED: simple(
         N_("↪️ {number} was reassigned to someone else. No action needed from you.")
     ),
@@ -404,6 +401,9 @@ RENDERERS: dict[str, Renderer] = {
 
 TIMED_RENDERERS: dict[str, TimedRenderer] = {
     NoticeKind.TICKET_ESCALATED: escalated,
+    NoticeKind.TICKET_ASSIGNED: assigned,
+    NoticeKind.TICKET_ON_CALL: on_call,
+    NoticeKind.CARD_REFRESH: refresh,  # type: ignore[dict-item]
 }
 
 
