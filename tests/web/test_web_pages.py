@@ -316,6 +316,16 @@ async def test_an_official_downloads_the_months_ledger(browser: Browser, world: 
     assert response.status == 200
     assert (await response.read())[:2] == b"PK"
     assert "attachment" in response.headers["Content-Disposition"]
+    # a quarter's ledger too (2026Q4 is over: the clock is at 2027-01-02); a quarter that is not, refused
+    quarter = await browser.client.post(
+        "/ledger", data={"csrf": token, "scope": scope.group(1), "month": "2026Q4", "format": "xlsx"}
+    )
+    assert quarter.status == 200 and (await quarter.read())[:2] == b"PK"
+    assert "2026Q4" in quarter.headers["Content-Disposition"]
+    refused = await browser.client.post(
+        "/ledger", data={"csrf": token, "scope": scope.group(1), "month": "2026Q5", "format": "xlsx"}
+    )
+    assert refused.status == 400 and "2026Q5" in await refused.text()
     await browser.sign_in_as(ZHANG_OWNER)  # an owner has no ledger
     status, _ = await text_of(browser, "/ledger")
     assert status == 403
