@@ -47,21 +47,7 @@ def keep_photo(data: bytes, data_dir: Path) -> tuple[str, str]:
         raise NotAPhoto("too_large")
     if not data:
         raise NotAPhoto("not_image")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            width, height = probe.size
-            if width * height > MAX_PIXELS or probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise NotAPhoto("not_image")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise NotAPhoto("not_image") from None
-    picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85)
-    jpeg = out.getvalue()
+    jpeg = _reencoded(data)
     name = hashlib.sha256(jpeg).hexdigest()
     folder = photo_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -163,12 +149,14 @@ async def _download(file_id: str, token: str, base: str) -> bytes | None:
 
 
 def _reencoded(data: bytes) -> bytes:
-    """Decoded with Pillow (anything else is refused) and saved again as a JPEG."""
+    """Decoded with Pillow (a JPEG, PNG, WebP or GIF of at most MAX_PIXELS, anything else refused) and
+    saved again as a JPEG, which drops its metadata."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
-            if width * height > MAX_PIXELS:
+            if width * height > MAX_PIXELS or probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
                 raise NotAPhoto("not_image")
+            probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             picture = image.convert("RGB")
