@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
@@ -49,7 +50,9 @@ async def two_instances_fan_out(
         fronts.append(front)
         outboxes.append(Outbox(app.ctx, translations.for_lang, front.deliver, batch=40, limiter=pace(app)))
     started = time.monotonic()
-    while P.undelivered(app.engine):
+    # The crowd's ticket's card for its assignee waits for the morning when this runs after office hours
+    # in Shanghai: the fan-out is what is measured, so only what is due now is waited for.
+    while P.undelivered(app.engine, due_by=datetime.now(UTC)):
         await asyncio.gather(*(o.drain() for o in outboxes))
         await asyncio.sleep(0.05)
     elapsed = time.monotonic() - started
