@@ -39,7 +39,7 @@ from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
 from bot.delivery.outbox import DeliveryError, Failure
-from bot.telegram.menu import MENU_LANGUAGES, menu, menu_button
+from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
@@ -319,6 +319,12 @@ class AiogramFrontEnd:
         """One private chat's own menu (the person's roles, in their language)."""
         commands = [BotCommand(command=c, description=d[:256]) for c, d in output.commands]
         await self.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=output.chat_id))
+        button = chat_menu_button(self.runtime.ctx.web_url, output.web_label)
+        if button is not None:
+            text, url = button
+            await self.bot.set_chat_menu_button(
+                chat_id=output.chat_id, menu_button=MenuButtonWebApp(text=text, web_app=WebAppInfo(url=url))
+            )
 
     async def set_menus(self) -> None:
         for code, lang in MENU_LANGUAGES.items():

@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.delivery.outbox import DeliveryError, Failure
-from bot.telegram.menu import MENU_LANGUAGES, menu, menu_button
+from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
@@ -276,6 +276,12 @@ class PtbFrontEnd:
         """One private chat's own menu (the person's roles, in their language)."""
         commands = [BotCommand(c, d[:256]) for c, d in output.commands]
         await self.application.bot.set_my_commands(commands, scope=BotCommandScopeChat(output.chat_id))
+        button = chat_menu_button(self.runtime.ctx.web_url, output.web_label)
+        if button is not None:
+            text, url = button
+            await self.application.bot.set_chat_menu_button(
+                chat_id=output.chat_id, menu_button=MenuButtonWebApp(text, WebAppInfo(url))
+            )
 
     async def set_menus(self) -> None:
         bot = self.application.bot

@@ -21,9 +21,27 @@ def menu(tr: Translator) -> list[tuple[str, str]]:
 
 
 def menu_button(web_url: str | None, translators: Callable[[Lang], Translator]) -> tuple[str, str] | None:
-    """The bot's menu button as a Mini App opening the web pages: (label, address) when WUYE_WEB_URL is
-    https (Telegram opens Mini Apps over https only); None leaves Telegram's own command menu. One
-    button for everyone, so its label is the bot's bilingual name."""
+    """The bot's default menu button as a Mini App opening the web pages: (label, address) when
+    WUYE_WEB_URL is https (Telegram opens Mini Apps over https only); None leaves Telegram's own command
+    menu. The default is everyone's until the bot knows them, so its label is the bot's bilingual name;
+    a known person's chat gets a button of its own in their language (`chat_menu_button`)."""
+    address = app_address(web_url)
+    if address is None:
+        return None
+    return translators(MENU_LANGUAGES[None]).gettext("wuye 物业"), address
+
+
+def chat_menu_button(web_url: str | None, label: str) -> tuple[str, str] | None:
+    """One private chat's menu button: (label, address) in the person's language, as the core drew it
+    with their menu; None when the pages do not open as a Mini App (no https address) or no label."""
+    address = app_address(web_url)
+    if address is None or not label:
+        return None
+    return label[:64], address
+
+
+def app_address(web_url: str | None) -> str | None:
+    """Where the Mini App opens: the web pages' /app, over https only."""
     if not web_url or not web_url.startswith("https://"):
         return None
-    return translators(MENU_LANGUAGES[None]).gettext("wuye 物业"), web_url.rstrip("/") + "/app"
+    return web_url.rstrip("/") + "/app"

@@ -126,10 +126,13 @@ class Answer:
 
 @dataclass
 class SetMenu:
-    """Set the command menu of one private chat: (command, description) pairs, already translated."""
+    """Set the command menu of one private chat: (command, description) pairs, already translated, and
+    the label of the chat's menu button in the same language (used when the bot's web pages open as a
+    Mini App; empty leaves the bot's default button)."""
 
     chat_id: int
     commands: list[tuple[str, str]] = field(default_factory=list)
+    web_label: str = ""
 
 
 Output = Send | Edit | Answer | SetMenu

@@ -35,4 +35,5 @@ def stranger_menu(tr: Translator) -> list[tuple[str, str]]:
 
 
 def set_menu(chat_id: int, actor: Actor | None, tr: Translator) -> SetMenu:
-    return SetMenu(chat_id, menu_for(actor, tr))
+    # TRANSLATORS: the label of the chat's menu button that opens the web pages inside Telegram (short).
+    return SetMenu(chat_id, menu_for(actor, tr), web_label=tr.gettext("Web pages"))

@@ -1,6 +1,7 @@
 """Command menus by role, set through the real python-telegram-bot and aiogram stacks against the
 stand-in Bot API: the default menus at start-up, and each person's own chat menu once the bot knows
-who they are (staff after /start, a new owner after joining and choosing Traditional Chinese)."""
+who they are (staff after /start, a new owner after joining and choosing Traditional Chinese), with the
+chat's menu button opening the web pages labelled in the same language."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ MANAGER, REPAIR_LI, OWNER_HANS = 100001, 100002, 200001  # people in examples/se
 NEWCOMER = 299101  # not in the setup file; a Hong Kong client
 NEW_STAFF = 299102  # not in the setup file; joins with a staff invite, English client
 TRANSLATIONS = load_translations()
+WEB = "https://wuye.example.org"
 
 
 def expected(lang: str, *kinds: RoleKind) -> list[dict[str, str]]:
@@ -80,6 +82,7 @@ async def wuye(
         bot_token=botapi.token,
         api_url=botapi.url,
         framework=request.param,
+        web_url=WEB,
         **P.FAST_PACE,
     )
     app = build_app(settings)
@@ -113,6 +116,23 @@ async def wait_menu(botapi: StandInBotAPI, scope: dict[str, Any], menu: list[dic
     )
 
 
+def web_button(botapi: StandInBotAPI, chat_id: int) -> dict[str, Any] | None:
+    """The menu button set for one private chat (None: the chat shows the bot's default)."""
+    return botapi.world.bot(botapi.token).menu_buttons.get(chat_id)
+
+
+def opens_pages(label: str) -> dict[str, Any]:
+    return {"type": "web_app", "text": label, "web_app": {"url": f"{WEB}/app"}}
+
+
+async def wait_button(botapi: StandInBotAPI, chat_id: int, label: str) -> None:
+    await botapi.wait_until(
+        lambda: web_button(botapi, chat_id) == opens_pages(label),
+        timeout=8,
+        what=f"the menu button of {chat_id} to say {label!r}; it is {web_button(botapi, chat_id)}",
+    )
+
+
 async def test_strangers_get_the_default_menu_in_their_clients_language(
     wuye: Running, botapi: StandInBotAPI
 ) -> None:
@@ -129,9 +149,12 @@ async def test_staff_get_the_staff_menu_in_their_chat_after_start(
     await wait_menu(botapi, chat(REPAIR_LI), expected("zh_Hans", RoleKind.STAFF))
     await wuye.send(MANAGER, "/start")
     await wait_menu(botapi, chat(MANAGER), expected("zh_Hans", RoleKind.MANAGER))
+    await wait_button(botapi, MANAGER, "网页版")
     assert "team" in [c["command"] for c in botapi.commands(chat(MANAGER))]
     assert "team" not in [c["command"] for c in botapi.commands(chat(REPAIR_LI))]
     assert botapi.commands(chat(OWNER_HANS)) == []  # nobody set a menu for a chat that said nothing
+    assert web_button(botapi, OWNER_HANS) is None  # nor a button: it shows the bot's default
+    assert web_button(botapi, 0) == opens_pages("wuye 物业")
 
 
 async def test_a_new_owner_gets_the_owner_menu_in_traditional_chinese(
@@ -142,10 +165,13 @@ async def test_a_new_owner_gets_the_owner_menu_in_traditional_chinese(
     await wait_menu(botapi, chat(NEWCOMER), expected("zh_Hant"))
     [language] = await wuye.send(NEWCOMER, "5棟1單元1203")
     await wait_menu(botapi, chat(NEWCOMER), expected("zh_Hant", RoleKind.OWNER))
+    await wait_button(botapi, NEWCOMER, "網頁版")
     await wuye.press(NEWCOMER, language, "lg:en")
     await wait_menu(botapi, chat(NEWCOMER), expected("en", RoleKind.OWNER))
+    await wait_button(botapi, NEWCOMER, "Web pages")
     await wuye.press(NEWCOMER, language, "lg:zh_Hant")
     await wait_menu(botapi, chat(NEWCOMER), expected("zh_Hant", RoleKind.OWNER))
+    await wait_button(botapi, NEWCOMER, "網頁版")
     menu = botapi.commands(chat(NEWCOMER))
     assert [c["command"] for c in menu][:2] == ["report", "my"]
     assert menu[0]["description"] == "反映問題"
