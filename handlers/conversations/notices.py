@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
@@ -487,6 +487,20 @@ def render(
     if n.kind != NoticeKind.CARD_REFRESH and not _audience(uow, n, person).sees_ticket(uow, ticket):
         return []
     if timed is not None:
-        return timed(uow, tr, n, ticket, person, ctx)
+        return in_place_of(uow, tr, n, timed(uow, tr, n, ticket, person, ctx))
     assert renderer is not None
-    return renderer(uow, tr, n, ticket, person)
+    return in_place_of(uow, tr, n, renderer(uow, tr, n, ticket, person))
+
+
+def in_place_of(uow: UnitOfWork, tr: Translator, n: Notification, parts: list[Send]) -> list[Send]:
+    """A copy passed up to the next person (handlers/services/notify.py `pass_up`): its first message
+    says whom it stands in for and why they are not told in Telegram themselves."""
+    whom = n.params.get("instead_of")
+    if not isinstance(whom, int) or not parts:
+        return parts
+    why = WHY_UNREACHABLE.get(str(n.params.get("instead_why")), WHY_UNREACHABLE["blocked"])
+    # TRANSLATORS: above a message passed up to a manager or an office because its person cannot be told.
+    line = tr.gettext("↪️ Passed to you: {name} cannot be told in Telegram ({why}).").format(
+        name=cards.person_name(uow, tr, whom) or "?", why=tr.gettext(why)
+    )
+    return [replace(parts[0], text=f"{line}\n\n{parts[0].text}"), *parts[1:]]

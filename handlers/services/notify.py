@@ -80,7 +80,8 @@ def why_unreachable(uow: UnitOfWork, person_id: int) -> str | None:
 
 
 def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
-    """Who gets a message instead of a recipient who blocked the bot: staff → the estate's managers,
+    """Who gets a message instead of a recipient the bot cannot tell (blocked it, or has no Telegram
+    chat): staff → the estate's managers,
     a manager → the community, an official → the office above. Owners' messages have no stand-in."""
     ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
     if ticket is None:
@@ -115,8 +116,27 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
     if person is not None and not person.unreachable:
         person.unreachable = True
         uow.people.save(person)
+    if pass_up(uow, notification, now, "blocked"):
+        notification.outcome = Outcome.REROUTED
+    return notification.outcome == Outcome.REROUTED
+
+
+def keep_for_web(uow: UnitOfWork, notification: Notification, now: datetime) -> bool:
+    """A private message for someone with no Telegram chat (`kept_for_web`): finished as kept for their
+    next visit to the web pages. Nobody is pinged by a page, so the next person up (`next_up`: staff →
+    the estate's managers, and so on) gets a copy in Telegram saying why, as for someone who blocked the
+    bot: a new task for a repairman who works on the web is not left waiting for his next visit. True
+    if someone stands in."""
+    notification.outcome, notification.sent_at, notification.claimed_until = Outcome.WEB, now, None
+    return pass_up(uow, notification, now, "no_telegram")
+
+
+def pass_up(uow: UnitOfWork, notification: Notification, now: datetime, why: str) -> bool:
+    """Queue a copy of a ticket's message for each person next up, naming whom it stands in for and
+    why they cannot be told in Telegram (a key of `WHY_UNREACHABLE`); True if anyone gets one."""
     ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
-    for stand_in in next_up(uow, notification):
+    stand_ins = next_up(uow, notification)
+    for stand_in in stand_ins:
         queue(
             uow,
             now,
@@ -124,10 +144,9 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
             stand_in,
             ticket=ticket,
             tag=f"up{notification.id}",
-            params={**notification.params, "instead_of": notification.person_id},
+            params={**notification.params, "instead_of": notification.person_id, "instead_why": why},
         )
-        notification.outcome = Outcome.REROUTED
-    return notification.outcome == Outcome.REROUTED
+    return bool(stand_ins)
 
 
 def refresh_cards(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:

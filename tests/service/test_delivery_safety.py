@@ -116,3 +116,31 @@ def test_a_blocked_recipient_is_marked_unreachable_and_the_next_person_up_gets_t
     instead = [n for n in world.notifications(tid) if n.params.get("instead_of") == world.pid(LI_REPAIR)]
     assert {n.person_id for n in instead} == {world.pid(WANG_MANAGER)}
     assert all(n.kind == to_repair.kind and n.sent_at is None for n in instead)
+
+
+async def test_a_repairman_without_telegram_keeps_his_task_for_the_web_and_his_manager_is_told(
+    world: World,
+) -> None:
+    # 李师傅 works on the web pages only (invited with `wuye invite web`): no Telegram chat to ping.
+    with world.ctx.uow() as uow:
+        li = uow.people.get(world.pid(LI_REPAIR))
+        assert li is not None
+        li.telegram_id = None
+        uow.people.save(li)
+        uow.commit()
+    talk = Talk(world.ctx)
+    ticket = world.report(category=Category.LIFT, urgency=Urgency.ORDINARY)
+    tid = ticket.id or 0
+    assert world.ticket(tid).assignee_id == li.id
+    await talk.outbox.drain()
+    [task] = [n for n in world.notifications(tid) if n.person_id == li.id]
+    assert task.outcome == "web" and task.failed_at is None  # kept for his next visit, not a failure
+    [copy] = [n for n in world.notifications(tid) if n.params.get("instead_of") == li.id]
+    assert copy.person_id == world.pid(WANG_MANAGER) and copy.kind == task.kind and copy.outcome == "sent"
+    [to_wang] = [s for s in talk.seen if s.chat_id == WANG_MANAGER and s.text.startswith("↪️")]
+    head = "↪️ 转给您：李师傅（维修）无法在 Telegram 收到消息（尚未绑定 Telegram 账号）。"
+    assert to_wang.text.startswith(head + "\n\n🆕")
+    assert ticket.number in to_wang.text
+    with world.ctx.uow() as uow:
+        person = uow.people.get(li.id or 0)
+        assert person is not None and not person.unreachable  # not taken for someone who blocked the bot
