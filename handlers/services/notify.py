@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from handlers.domain import NoticeKind, Notification, Outcome, Ticket
@@ -58,7 +59,7 @@ def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
     """A private message for someone with no Telegram chat (an owner who joined on the web, someone
     invited who signs in with `wuye invite web`): it is kept for their next visit to the web pages,
     not sent and not a failure. They are not marked unreachable (that is for people who blocked the
-    bot) and still count as not reachable through the bot (`why_unreachable`: "no_telegram"), so the
+    bot) and still count as not reachable through the bot (`why_unreachable`: NO_TELEGRAM), so the
     ladder's rule for an office nobody can be told at still fires."""
     if notification.chat_id is not None:
         return False
@@ -66,16 +67,23 @@ def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
     return person is not None and person.deleted_at is None and person.telegram_id is None
 
 
-def why_unreachable(uow: UnitOfWork, person_id: int) -> str | None:
-    """Why the bot cannot reach a person now, or None if it can: "no_telegram" (they never linked a
-    Telegram account: invited, not yet joined), "blocked" (Telegram said they blocked the bot) or "gone"."""
+class Unreachable(StrEnum):
+    """Why the bot cannot reach a person: kept as the value in the managers' notice's params."""
+
+    NO_TELEGRAM = "no_telegram"  # they never linked a Telegram account: invited, not yet joined
+    BLOCKED = "blocked"  # Telegram said they blocked the bot
+    GONE = "gone"  # erased, or never there
+
+
+def why_unreachable(uow: UnitOfWork, person_id: int) -> Unreachable | None:
+    """Why the bot cannot reach a person now, or None if it can."""
     person = uow.people.get(person_id)
     if person is None or person.deleted_at is not None:
-        return "gone"
+        return Unreachable.GONE
     if person.telegram_id is None:
-        return "no_telegram"
+        return Unreachable.NO_TELEGRAM
     if person.unreachable:
-        return "blocked"
+        return Unreachable.BLOCKED
     return None
 
 
