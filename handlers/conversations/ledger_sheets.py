@@ -16,7 +16,8 @@ from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.periods import Period
 from handlers.rules.ranking import Rate
-from handlers.services.ledger import Draw, LedgerData, LedgerEntry
+from handlers.services.ledger import Draw, LedgerData
+from handlers.services.ledger_rows import LedgerEntry
 from handlers.text import N_, Lang
 
 LEDGER_LANG: Lang = "zh_Hans"
