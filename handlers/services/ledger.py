@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind
 from handlers.ports import UnitOfWork, WorkbookFiles
 from handlers.rules.figures import Figures, total
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.services import access
 from handlers.services.access import Actor
 from handlers.services.context import Context
@@ -148,7 +148,7 @@ def ledger_period(text: str, today: date) -> Period:
         period = Period.parse(text)
     except ValueError:
         raise UserError("ledger_month", text=text.strip()[:20]) from None
-    if period.kind not in ("month", "quarter"):
+    if period.kind not in (PeriodKind.MONTH, PeriodKind.QUARTER):
         raise UserError("ledger_month", text=text.strip()[:20])
     if period.last >= today:
         raise UserError("ledger_month_open", month=str(period), ready=(period.last + timedelta(days=1)))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from handlers.domain import Estate, OfficeKind, Ticket
@@ -17,6 +18,13 @@ from handlers.rules.policy import RUNG_ORDER, Rung
 
 PAGE = 1000  # tickets read at a time: a month of a district is written as it is read, never held whole
 NAMES_HELD = 10_000  # people's names remembered while a ledger is written (then forgotten, read again)
+
+
+class Hidden(StrEnum):
+    """Why a row does not name its reporter."""
+
+    WITHHELD = "withheld"  # the owner's choice of who sees their name
+    DELETED = "deleted"  # their data was deleted (PIPL)
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class LedgerEntry:
     location: str | None
     reporter: str | None  # name, when the tier allows it
     reporter_unit: str | None
-    reporter_hidden: str | None  # why not: "withheld" (the owner's choice) or "deleted" (PIPL)
+    reporter_hidden: Hidden | None  # why not
     reported_at: datetime
     handler: str | None  # the member of staff, or the department (吹哨报到)
     department: bool
@@ -147,12 +155,12 @@ def _entry(
     if reporter_shown(t, government) and t.reporter_id is not None:
         reporter = names.person(t.reporter_id)
         if reporter is None:
-            hidden = "deleted"
+            hidden = Hidden.DELETED
         else:
             unit = t.reporter_unit
             named.add(t.reporter_id)
     else:
-        hidden = "deleted" if t.reporter_id is None else "withheld"
+        hidden = Hidden.DELETED if t.reporter_id is None else Hidden.WITHHELD
     handler = None
     if t.department_office_id is not None:
         handler = names.office(t.department_office_id)
