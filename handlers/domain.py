@@ -113,13 +113,21 @@ class Invite:
     id: int | None = None
 
 
+class WebCodeKind(StrEnum):
+    """Which way into the web front door a code is: stored as the value."""
+
+    ONCE = "once"  # a one-time sign-in code, from /web in the chat or `wuye invite web`
+    LINK = "link"  # an owner's personal sign-in link
+    RECOVERY = "recovery"  # an owner's recovery code, for a lost link
+
+
 @dataclass
 class WebCode:
     """A way into the web front door: a one-time sign-in code (from /web or `wuye invite`), an owner's
     personal sign-in link, or their recovery code. Only a digest of the code is kept."""
 
     person_id: int
-    kind: str  # "once" | "link" | "recovery"
+    kind: WebCodeKind
     digest: str  # sha256 of the code, hex
     created_at: datetime
     expires_at: datetime | None = None
@@ -412,10 +420,17 @@ class TypicalCase:
     updated_at: datetime | None = None
 
 
+class AttachmentKind(StrEnum):
+    """What a file attached to a ticket is: stored as the value."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
 @dataclass
 class Attachment:
     ticket_id: int
-    kind: str  # photo | document
+    kind: AttachmentKind
     file_id: str
     file_unique_id: str | None = None
     event_id: int | None = None

@@ -37,6 +37,7 @@ from handlers.domain import (
     TicketEvent,
     TypicalCase,
     WebCode,
+    WebCodeKind,
 )
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.figures import Figures
@@ -490,7 +491,7 @@ class WebRepository(Protocol):
         """Mark a one-time code used, only if nobody used it first (a conditional write)."""
         ...
 
-    def retire_codes(self, person_id: int, kinds: Collection[str], now: datetime) -> int:
+    def retire_codes(self, person_id: int, kinds: Collection[WebCodeKind], now: datetime) -> int:
         """Every unused code of these kinds of the person stops working now."""
         ...
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
 from handlers.conversations.ledger import MESSAGES as LEDGER_MESSAGES
+from handlers.domain import RoleKind
 from handlers.ports import Translator, TranslatorFactory
 from handlers.services import people
 from handlers.services.access import Actor, load_actor
@@ -132,7 +133,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
     translator = tr(request)
     session = request[VISIT].session
     who = actor(request)
-    kinds = {r.kind.value for r in who.roles} if who is not None else set()
+    kinds = {r.kind for r in who.roles} if who is not None else set()
     page = (
         deps(request)
         .env.get_template(template)
@@ -146,6 +147,7 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
             languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
             who=who,
             kinds=kinds,
+            RoleKind=RoleKind,
             official=bool(who and who.office_ids()),
             path=request.path,
             **values,

@@ -24,7 +24,6 @@ from bot.web.app import (
 )
 from bot.web.session import new_session
 from handlers.conversations import labels, notices
-from handlers.domain import RoleKind
 from handlers.ports import Translator
 from handlers.rules.lifecycle import Event
 from handlers.services import people, web_access
@@ -68,7 +67,7 @@ async def home(request: web.Request) -> web.Response:
     if who is None:
         return render(request, "signin.html", code="")
     kept, changes = await db(request, _news, deps(request).ctx, tr(request), who.id)
-    return render(request, "home.html", kept=kept, changes=changes, RoleKind=RoleKind)
+    return render(request, "home.html", kept=kept, changes=changes)
 
 
 async def signin_page(request: web.Request) -> web.Response:

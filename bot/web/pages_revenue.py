@@ -122,7 +122,7 @@ def _disclosure(ctx: Context, pid: int, disclosure_id: int) -> OwnerView:
     found (nobody learns what exists where they may not look)."""
     with ctx.uow() as uow:
         stored = uow.disclosures.get(disclosure_id)
-    if stored is None or stored.status != "published":
+    if stored is None or stored.status != rules.DisclosureStatus.PUBLISHED:
         raise NotFound("disclosure_unknown")
     try:  # the history that comes with it is of the same kind (revenue, maintenance fund, utilities)
         return revenue_reading.owner_view(ctx, pid, stored.estate_id, disclosure_id=disclosure_id)

@@ -17,11 +17,11 @@ from multidict import MultiDictProxy
 
 from bot.web import ticket_actions
 from bot.web.app import db, deps, person_id, redirect, render, t, tr
-from bot.web.photos import MAX_BYTES, NotAPhoto, keep_photo, stored_photo, telegram_photo
+from bot.web.photos import MAX_BYTES, NotAPhoto, PhotoFault, keep_photo, stored_photo, telegram_photo
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
 from handlers.conversations.report import emergency_text
-from handlers.domain import Ticket
+from handlers.domain import AttachmentKind, RoleKind, Ticket
 from handlers.ports import Translator
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
@@ -52,7 +52,7 @@ def _view(ctx: Context, words: Translator, pid: int, number: str) -> TicketView:
         timeline = cards.timeline(uow, words, ticket, audience)
         attached = uow.attachments.of_ticket(ticket.id or 0)
         photos = audience.photos(uow, ticket, attached)
-        all_photos = [a for a in attached if a.kind == "photo"]
+        all_photos = [a for a in attached if a.kind is AttachmentKind.PHOTO]
         shown = [i for i, a in enumerate(all_photos) if a in photos]
         web_shown = {i for i in shown if all_photos[i].file_id.startswith("web:")}
         view = TicketView(ticket, card, timeline, shown, web_shown, owner=ticket.reporter_id == pid)
@@ -81,6 +81,7 @@ async def ticket_page(request: web.Request, notice: str | None = None) -> web.Re
         request,
         "ticket.html",
         view=view,
+        FormKind=ticket_actions.FormKind,
         number=view.ticket.number,
         telegram_photos=deps(request).bot_token is not None,
         notice=notice,
@@ -154,7 +155,9 @@ def _keep(request: web.Request, data: bytes) -> tuple[str, str]:
     try:
         return keep_photo(data, deps(request).data_dir)
     except NotAPhoto as exc:
-        raise UserError("photo_too_large" if exc.code == "too_large" else "photo_not_image") from None
+        raise UserError(
+            "photo_too_large" if exc.code is PhotoFault.TOO_LARGE else "photo_not_image"
+        ) from None
 
 
 async def photo(request: web.Request) -> web.StreamResponse:
@@ -176,7 +179,9 @@ async def photo(request: web.Request) -> web.StreamResponse:
 
     def read() -> bytes | None:
         with ctx.uow() as uow:
-            found = [a for a in uow.attachments.of_ticket(view.ticket.id or 0) if a.kind == "photo"]
+            found = [
+                a for a in uow.attachments.of_ticket(view.ticket.id or 0) if a.kind is AttachmentKind.PHOTO
+            ]
         return stored_photo(found[int(index)].file_id, deps(request).data_dir)
 
     data = await db(request, read)
@@ -227,7 +232,7 @@ def emergency_text_for(words: Translator) -> str:
 
 def _homes(ctx: Context, pid: int) -> list[tuple[int, str]]:
     with ctx.uow() as uow:
-        roles = [r for r in uow.roles.of_person(pid) if r.kind.value == "owner" and r.estate_id]
+        roles = [r for r in uow.roles.of_person(pid) if r.kind is RoleKind.OWNER and r.estate_id]
         return [
             (r.estate_id or 0, (e.name if (e := uow.estates.get(r.estate_id or 0)) else "?")) for r in roles
         ]

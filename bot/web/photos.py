@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 
 import aiohttp
@@ -29,10 +30,17 @@ PREFIX = "web:"
 _NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
-class NotAPhoto(Exception):
-    """The upload is not an image we take; `code` says why ("too_large", "not_image")."""
+class PhotoFault(StrEnum):
+    """Why an upload is not taken as a photo."""
 
-    def __init__(self, code: str) -> None:
+    TOO_LARGE = "too_large"  # more than MAX_BYTES
+    NOT_IMAGE = "not_image"  # empty, not a JPEG, PNG, WebP or GIF, too many pixels, or unreadable
+
+
+class NotAPhoto(Exception):
+    """The upload is not an image we take; `code` says why."""
+
+    def __init__(self, code: PhotoFault) -> None:
         super().__init__(code)
         self.code = code
 
@@ -44,9 +52,9 @@ def photo_dir(data_dir: Path) -> Path:
 def keep_photo(data: bytes, data_dir: Path) -> tuple[str, str]:
     """Check, re-encode and store an upload; returns (file_id, unique_id) for the attachment."""
     if len(data) > MAX_BYTES:
-        raise NotAPhoto("too_large")
+        raise NotAPhoto(PhotoFault.TOO_LARGE)
     if not data:
-        raise NotAPhoto("not_image")
+        raise NotAPhoto(PhotoFault.NOT_IMAGE)
     jpeg = _reencoded(data)
     name = hashlib.sha256(jpeg).hexdigest()
     folder = photo_dir(data_dir)
@@ -155,13 +163,13 @@ def _reencoded(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
             if width * height > MAX_PIXELS or probe.format not in ("JPEG", "PNG", "WEBP", "GIF"):
-                raise NotAPhoto("not_image")
+                raise NotAPhoto(PhotoFault.NOT_IMAGE)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
             picture = image.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        raise NotAPhoto("not_image") from None
+        raise NotAPhoto(PhotoFault.NOT_IMAGE) from None
     picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85)

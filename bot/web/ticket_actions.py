@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
@@ -24,9 +25,26 @@ from handlers.services.errors import NotAllowed, UserError
 from handlers.services.typical_cases import PARTS, Texts
 from handlers.text import NullTranslator
 
+
+class FormKind(StrEnum):
+    """What a card's button becomes on the page (ticket.html draws each kind)."""
+
+    PLAIN = "plain"  # a press
+    TEXT = "text"  # the chat asks for words, the page has a text box
+    REASSIGN = "reassign"  # a colleague to choose
+    EXTENSION = "extension"  # more working days to choose
+    DEPARTMENT = "department"  # a department to choose, and why
+    TYPICAL = "typical"  # a typical case's parts
+
+
 # What each of the card's buttons becomes on the page; a code not named here is a plain press.
-TEXT_ACTIONS = {"as", "rs", "ug", "cm", "rb"}  # the chat asks for words, the page has a text box
-CHOICES = {"tr": "reassign", "xq": "extension", "td": "department", "ty": "typical"}
+TEXT_ACTIONS = {"as", "rs", "ug", "cm", "rb"}  # FormKind.TEXT
+CHOICES = {
+    "tr": FormKind.REASSIGN,
+    "xq": FormKind.EXTENSION,
+    "td": FormKind.DEPARTMENT,
+    "ty": FormKind.TYPICAL,
+}
 EXTENSION_DAYS = (1, 3, 5)  # the chat's choice of more working days
 # Forms that follow from a button, and the button that must be on the card for them to be taken.
 FOLLOW_UPS = {"ag": "tr", "nj": "tr", "tu": "ty"}
@@ -36,7 +54,7 @@ FOLLOW_UPS = {"ag": "tr", "nj": "tr", "tu": "ty"}
 class Action:
     code: str
     label: str
-    kind: str  # plain | text | reassign | extension | department | typical
+    kind: FormKind
     options: list[tuple[str, str]] = field(default_factory=list)  # (value, label) to choose from
     texts: dict[str, str] = field(default_factory=dict)  # a typical case's parts as marked now
     marked: bool = False
@@ -59,18 +77,18 @@ def card_actions(
 
 
 def _action(uow: UnitOfWork, words: Translator, ticket: Ticket, code: str, label: str) -> Action:
-    kind = "text" if code in TEXT_ACTIONS else CHOICES.get(code, "plain")
+    kind = FormKind.TEXT if code in TEXT_ACTIONS else CHOICES.get(code, FormKind.PLAIN)
     action = Action(code, label, kind)
-    if kind == "reassign":
+    if kind is FormKind.REASSIGN:
         action.options = [(str(pid), name) for pid, name in colleagues(uow, ticket)]
-    elif kind == "extension":
+    elif kind is FormKind.EXTENSION:
         action.options = [
             (str(d), words.ngettext("{n} working day", "{n} working days", d).format(n=d))
             for d in EXTENSION_DAYS
         ]
-    elif kind == "department":
+    elif kind is FormKind.DEPARTMENT:
         action.options = [(o.key, o.name) for o in uow.offices.all() if o.kind is OfficeKind.DEPARTMENT]
-    elif kind == "typical":
+    elif kind is FormKind.TYPICAL:
         case = uow.typical_cases.get(ticket.id or 0)
         action.marked = case is not None
         action.texts = {p: str(getattr(case, p)) if case else "" for p in PARTS}

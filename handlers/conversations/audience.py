@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.domain import Attachment, GroupBinding, Office, OfficeKind, RoleKind, Ticket
+from handlers.domain import Attachment, AttachmentKind, GroupBinding, Office, OfficeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Privacy
 from handlers.services import access
@@ -57,7 +57,7 @@ class Audience:
         caller has read them already."""
         if attached is None:
             attached = uow.attachments.of_ticket(ticket.id or 0)
-        photos = [a for a in attached if a.kind == "photo"]
+        photos = [a for a in attached if a.kind is AttachmentKind.PHOTO]
         if self.group and ticket.privacy is not Privacy.EVERYONE:
             photos = [a for a in photos if a.added_by is not None and a.added_by != ticket.reporter_id]
         return photos

@@ -13,6 +13,7 @@ from handlers.conversations import (
     menus,
     official,
     owner,
+    owner_reports,
     registry,
     report,
     report_calendar,
@@ -75,7 +76,7 @@ STEPS: dict[str, Step] = {
     "language": language,
     "join": welcome.join_command,
     "report": report.begin,
-    "my": owner.my_tickets,
+    "my": owner_reports.my_tickets,
     "privacy": owner.privacy,
     "tasks": staff.tasks,
     "team": staff.team,
@@ -118,6 +119,7 @@ COMMANDS_IN_GROUPS: dict[str, Step] = dispatch_table(
 CONVERSATIONS: tuple[Flow[Any], ...] = (
     *report.CONVERSATIONS,
     *owner.CONVERSATIONS,
+    *owner_reports.CONVERSATIONS,
     *staff.CONVERSATIONS,
     *official.CONVERSATIONS,
     *revenue.CONVERSATIONS,
@@ -146,6 +148,7 @@ BUTTONS: dict[str, Step] = button_table(
     {
         "lg": choose_language,
         **owner.BUTTONS,
+        **owner_reports.BUTTONS,
         **staff.BUTTONS,
         **official.BUTTONS,
         **revenue.BUTTONS,

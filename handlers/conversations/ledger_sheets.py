@@ -14,9 +14,10 @@ from handlers.conversations.revenue_text import quarter_label
 from handlers.ports import Cell, DocumentTools, Sheet, Translator, WorkbookFiles
 from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.rules.ranking import Rate
-from handlers.services.ledger import Draw, LedgerData, LedgerEntry
+from handlers.services.ledger import Draw, LedgerData
+from handlers.services.ledger_rows import Hidden, LedgerEntry
 from handlers.text import N_, Lang
 
 LEDGER_LANG: Lang = "zh_Hans"
@@ -74,9 +75,9 @@ CLOSED_HOW = {
     Status.CLOSED_UNCONFIRMED: labels.EVENT[Event.CLOSE_UNCONFIRMED],
     Status.WITHDRAWN: labels.EVENT[Event.WITHDRAW],
 }
-HIDDEN = {
-    "withheld": N_("An owner (name withheld at their request)"),
-    "deleted": N_("An owner (data deleted)"),
+HIDDEN: dict[Hidden, str] = {
+    Hidden.WITHHELD: N_("An owner (name withheld at their request)"),
+    Hidden.DELETED: N_("An owner (data deleted)"),
 }
 
 
@@ -123,36 +124,36 @@ class Remembered:
 def period_label(tr: Translator, period: Period | str) -> str:
     """A month ("11/2026", 2026年11月) or a quarter ("Q3 2026", 2026年第三季度) in the reader's words."""
     found = period if isinstance(period, Period) else Period.parse(period)
-    if found.kind == "quarter":
+    if found.kind is PeriodKind.QUARTER:
         return quarter_label(tr, str(found))
     # Translators: a month in a ledger's title: 2026年11月
     return tr.gettext("{month}/{year}").format(month=found.first.month, year=found.first.year)
 
 
 # The lines of a ledger's sheets that name its period, a month's and a quarter's.
-EMPTY = {
-    "month": N_("There were no cases this month."),
-    "quarter": N_("There were no cases this quarter."),
+EMPTY: dict[PeriodKind, str] = {
+    PeriodKind.MONTH: N_("There were no cases this month."),
+    PeriodKind.QUARTER: N_("There were no cases this quarter."),
 }
-NOTE = {
-    "month": N_(
+NOTE: dict[PeriodKind, str] = {
+    PeriodKind.MONTH: N_(
         "As of {when} (times in {zone}): one row per ticket open at any time in the month or "
         "closed in it, each as it stood then."
     ),
-    "quarter": N_(
+    PeriodKind.QUARTER: N_(
         "As of {when} (times in {zone}): one row per ticket open at any time in the quarter or "
         "closed in it, each as it stood then."
     ),
 }
-NO_TYPICAL = {
-    "month": N_("No ticket was marked as a typical case this month."),
-    "quarter": N_("No ticket was marked as a typical case this quarter."),
+NO_TYPICAL: dict[PeriodKind, str] = {
+    PeriodKind.MONTH: N_("No ticket was marked as a typical case this month."),
+    PeriodKind.QUARTER: N_("No ticket was marked as a typical case this quarter."),
 }
 
 
 def _reporter(tr: Translator, e: LedgerEntry) -> str:
     if e.reporter is None:
-        return tr.gettext(HIDDEN.get(e.reporter_hidden or "", HIDDEN["withheld"]))
+        return tr.gettext(HIDDEN[e.reporter_hidden or Hidden.WITHHELD])
     if not e.reporter_unit:
         return e.reporter
     return tr.gettext("{name} ({unit})").format(name=e.reporter, unit=e.reporter_unit)
@@ -229,7 +230,7 @@ def figure_row(tr: Translator, name: str, f: Figures) -> list[Cell]:
 
 def sheets(tr: Translator, data: LedgerData) -> list[Sheet]:
     tz, month = data.tz, period_label(tr, data.period)
-    kind = "quarter" if data.period.kind == "quarter" else "month"
+    kind = PeriodKind.QUARTER if data.period.kind is PeriodKind.QUARTER else PeriodKind.MONTH
 
     def title(sheet: str) -> str:
         return tr.gettext("{scope}: {sheet}, {month} (version {version})").format(

@@ -13,6 +13,7 @@ from handlers.domain import NoticeKind, Notification, Person, Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.lifecycle import Status
 from handlers.services.context import Context
+from handlers.services.notify import Unreachable
 from handlers.services.people import language_of
 from handlers.text import DEFAULT_LANG, N_, Lang
 
@@ -232,11 +233,19 @@ def about_office(message: str, unreached: str | None = None) -> Renderer:
     return AboutOffice(message, unreached)
 
 
-WHY_UNREACHABLE: dict[str, str] = {
-    "no_telegram": N_("no Telegram account linked yet"),
-    "blocked": N_("blocked the bot"),
-    "gone": N_("no longer in the bot"),
+WHY_UNREACHABLE: dict[Unreachable, str] = {
+    Unreachable.NO_TELEGRAM: N_("no Telegram account linked yet"),
+    Unreachable.BLOCKED: N_("blocked the bot"),
+    Unreachable.GONE: N_("no longer in the bot"),
 }
+
+
+def _why(stored: object) -> Unreachable:
+    """The reason a notice's params give (its plain value); one not known reads as gone."""
+    try:
+        return Unreachable(str(stored))
+    except ValueError:
+        return Unreachable.GONE
 
 
 def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Person) -> list[Send]:
@@ -246,7 +255,7 @@ def unreached(uow: UnitOfWork, tr: Translator, n: Notification, t: Ticket, p: Pe
     lines = []
     for entry in people if isinstance(people, list) else []:
         name = cards.person_name(uow, tr, int(entry.get("person_id") or 0)) or "?"
-        why = tr.gettext(WHY_UNREACHABLE.get(str(entry.get("why")), WHY_UNREACHABLE["gone"]))
+        why = tr.gettext(WHY_UNREACHABLE[_why(entry.get("why"))])
         # TRANSLATORS: one person of an office the bot could not reach, and why.
         lines.append(tr.gettext("• {name}: {why}").format(name=name, why=why))
     office = office_name(uow, n) or "—"
@@ -498,7 +507,7 @@ def in_place_of(uow: UnitOfWork, tr: Translator, n: Notification, parts: list[Se
     whom = n.params.get("instead_of")
     if not isinstance(whom, int) or not parts:
         return parts
-    why = WHY_UNREACHABLE.get(str(n.params.get("instead_why")), WHY_UNREACHABLE["blocked"])
+    why = WHY_UNREACHABLE[_why(n.params.get("instead_why"))]
     # TRANSLATORS: above a message passed up to a manager or an office because its person cannot be told.
     line = tr.gettext("↪️ Passed to you: {name} cannot be told in Telegram ({why}).").format(
         name=cards.person_name(uow, tr, whom) or "?", why=tr.gettext(why)

@@ -17,7 +17,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.ledger_sheets import LEDGER_LANG, drawer
 from handlers.conversations.report_notices import draft_sends, month_of, report_name, when
 from handlers.conversations.turn import Turn
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.services import report_calendar as service
 from handlers.services.errors import UserError
 from handlers.services.report_status import ReportLine, Standing, reports_period, reports_view
@@ -169,7 +169,7 @@ def command(turn: Turn) -> None:
         return
     heading = (
         N_("📋 Quarterly ledgers (台账) of {month}: {sent} of {total} sent")
-        if period.kind == "quarter"
+        if period.kind is PeriodKind.QUARTER
         else N_("📋 Monthly ledgers (台账) of {month}: {sent} of {total} sent")
     )
     head = turn.t(heading, month=month, sent=view.sent, total=len(view.lines))

@@ -13,7 +13,7 @@ from handlers.conversations.io import Button, Send
 from handlers.conversations.ledger_sheets import period_label
 from handlers.domain import Notification, Office, Person
 from handlers.ports import Translator, UnitOfWork
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.rules.ranking import Rate
 from handlers.services.ledger import LedgerFile, area_scope
 from handlers.services.report_calendar import AUTO_SENT, DRAFT, RECEIVED, SENT
@@ -36,9 +36,9 @@ DRAFT_TEXT_TOP = N_(
     "one. If nobody does, it is recorded as sent automatically at {when}."
 )
 REPORT_NAMES = {
-    "month": N_("monthly ledger (台账)"),
+    PeriodKind.MONTH: N_("monthly ledger (台账)"),
     # Translators: after the quarter's name (2026年第三季度台账), so in Chinese the ledger alone
-    "quarter": N_("quarterly ledger (台账)"),
+    PeriodKind.QUARTER: N_("quarterly ledger (台账)"),
 }
 
 
@@ -49,7 +49,9 @@ def month_of(tr: Translator, period: str) -> str:
 
 def report_name(tr: Translator, period: str) -> str:
     """What the report of `period` is called: the monthly ledger, or the quarterly one."""
-    name = REPORT_NAMES["quarter"] if Period.parse(period).kind == "quarter" else REPORT_NAMES["month"]
+    name = REPORT_NAMES[
+        PeriodKind.QUARTER if Period.parse(period).kind is PeriodKind.QUARTER else PeriodKind.MONTH
+    ]
     return tr.gettext(name)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from handlers.conversations import revenue_text as rt
 from handlers.ports import Translator
 from handlers.rules.figures import Figures
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.rules.ranking import Ranking, Rate
 from handlers.rules.revenue import Quarter
 from handlers.services.figures import ScopeKind
@@ -66,9 +66,9 @@ CHART_BY: dict[ScopeKind, str] = {
 
 def period_label(tr: Translator, period: Period) -> str:
     """2026年11月, 2026年第三季度, or the first and last day."""
-    if period.kind == "month":
+    if period.kind is PeriodKind.MONTH:
         return tr.gettext(MONTHS[period.first.month - 1]).format(year=period.first.year)
-    if period.kind == "quarter":
+    if period.kind is PeriodKind.QUARTER:
         return rt.quarter_label(tr, Quarter.containing(period.first))
     return tr.gettext("{first} to {last}").format(
         first=tr.format_date(period.first), last=tr.format_date(period.last)

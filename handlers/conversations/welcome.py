@@ -13,6 +13,7 @@ from handlers.domain import RoleKind
 from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.errors import UserError
+from handlers.services.people import InviteKind
 
 
 def start(turn: Turn) -> None:
@@ -23,7 +24,7 @@ def start(turn: Turn) -> None:
         except UserError as exc:
             turn.say(explain(turn.tr, exc))
             return
-        if found.kind == "owner":
+        if found.kind is InviteKind.OWNER:
             owner.begin_join(turn, code, found.estate_name or "")
             return
         role = people.redeem_invite(turn.ctx, turn.person_id, code)
@@ -91,7 +92,7 @@ def join_command(turn: Turn) -> None:
     except UserError as exc:
         turn.say(explain(turn.tr, exc))
         return
-    if found.kind != "owner":
+    if found.kind is not InviteKind.OWNER:
         start(turn)
         return
     owner.begin_join(turn, code, found.estate_name or "")

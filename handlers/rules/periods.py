@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 
 from handlers.rules.revenue import Quarter
 
@@ -18,13 +19,21 @@ _NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4}
 MAX_DAYS = 3 * 366  # a longer run of days is a typing slip, not a reporting period
 
 
+class PeriodKind(StrEnum):
+    """What a period is, and so how it is written back and named."""
+
+    MONTH = "month"  # 2026-11
+    QUARTER = "quarter"  # 2026Q3
+    RANGE = "range"  # 2026-11-01..2026-11-15
+
+
 @dataclass(frozen=True)
 class Period:
     """From `first` to `last`, both included, as dates where the estates are (Asia/Shanghai)."""
 
     first: date
     last: date
-    kind: str = "range"  # month | quarter | range: how it is written back
+    kind: PeriodKind = PeriodKind.RANGE
 
     def __post_init__(self) -> None:
         if self.last < self.first:
@@ -37,7 +46,7 @@ class Period:
         _check_year(year)
         first = date(year, month, 1)
         after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-        return cls(first, after - timedelta(days=1), "month")
+        return cls(first, after - timedelta(days=1), PeriodKind.MONTH)
 
     @classmethod
     def quarter(cls, year: int, q: int) -> Period:
@@ -45,11 +54,11 @@ class Period:
         if not 1 <= q <= 4:
             raise ValueError(f"a quarter is 1 to 4, not {q}")
         quarter = Quarter(year, q)
-        return cls(quarter.first_day, quarter.last_day, "quarter")
+        return cls(quarter.first_day, quarter.last_day, PeriodKind.QUARTER)
 
     @classmethod
     def days(cls, first: date, last: date) -> Period:
-        return cls(first, last, "range")
+        return cls(first, last, PeriodKind.RANGE)
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -78,9 +87,9 @@ class Period:
         return start.astimezone(UTC), end.astimezone(UTC)
 
     def __str__(self) -> str:
-        if self.kind == "month":
+        if self.kind is PeriodKind.MONTH:
             return f"{self.first:%Y-%m}"
-        if self.kind == "quarter":
+        if self.kind is PeriodKind.QUARTER:
             return str(Quarter.containing(self.first))
         return f"{self.first.isoformat()}..{self.last.isoformat()}"
 

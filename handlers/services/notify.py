@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, cast
 
 from handlers.domain import NoticeKind, Notification, Outcome, Ticket
@@ -58,7 +59,7 @@ def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
     """A private message for someone with no Telegram chat (an owner who joined on the web, someone
     invited who signs in with `wuye invite web`): it is kept for their next visit to the web pages,
     not sent and not a failure. They are not marked unreachable (that is for people who blocked the
-    bot) and still count as not reachable through the bot (`why_unreachable`: "no_telegram"), so the
+    bot) and still count as not reachable through the bot (`why_unreachable`: NO_TELEGRAM), so the
     ladder's rule for an office nobody can be told at still fires."""
     if notification.chat_id is not None:
         return False
@@ -66,16 +67,23 @@ def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
     return person is not None and person.deleted_at is None and person.telegram_id is None
 
 
-def why_unreachable(uow: UnitOfWork, person_id: int) -> str | None:
-    """Why the bot cannot reach a person now, or None if it can: "no_telegram" (they never linked a
-    Telegram account: invited, not yet joined), "blocked" (Telegram said they blocked the bot) or "gone"."""
+class Unreachable(StrEnum):
+    """Why the bot cannot reach a person: kept as the value in the managers' notice's params."""
+
+    NO_TELEGRAM = "no_telegram"  # they never linked a Telegram account: invited, not yet joined
+    BLOCKED = "blocked"  # Telegram said they blocked the bot
+    GONE = "gone"  # erased, or never there
+
+
+def why_unreachable(uow: UnitOfWork, person_id: int) -> Unreachable | None:
+    """Why the bot cannot reach a person now, or None if it can."""
     person = uow.people.get(person_id)
     if person is None or person.deleted_at is not None:
-        return "gone"
+        return Unreachable.GONE
     if person.telegram_id is None:
-        return "no_telegram"
+        return Unreachable.NO_TELEGRAM
     if person.unreachable:
-        return "blocked"
+        return Unreachable.BLOCKED
     return None
 
 
@@ -116,7 +124,7 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
     if person is not None and not person.unreachable:
         person.unreachable = True
         uow.people.save(person)
-    if pass_up(uow, notification, now, "blocked"):
+    if pass_up(uow, notification, now, Unreachable.BLOCKED):
         notification.outcome = Outcome.REROUTED
     return notification.outcome == Outcome.REROUTED
 
@@ -128,12 +136,12 @@ def keep_for_web(uow: UnitOfWork, notification: Notification, now: datetime) -> 
     bot: a new task for a repairman who works on the web is not left waiting for his next visit. True
     if someone stands in."""
     notification.outcome, notification.sent_at, notification.claimed_until = Outcome.WEB, now, None
-    return pass_up(uow, notification, now, "no_telegram")
+    return pass_up(uow, notification, now, Unreachable.NO_TELEGRAM)
 
 
-def pass_up(uow: UnitOfWork, notification: Notification, now: datetime, why: str) -> bool:
+def pass_up(uow: UnitOfWork, notification: Notification, now: datetime, why: Unreachable) -> bool:
     """Queue a copy of a ticket's message for each person next up, naming whom it stands in for and
-    why they cannot be told in Telegram (a key of `WHY_UNREACHABLE`); True if anyone gets one."""
+    why they cannot be told in Telegram; True if anyone gets one."""
     ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
     stand_ins = next_up(uow, notification)
     for stand_in in stand_ins:
@@ -144,7 +152,7 @@ def pass_up(uow: UnitOfWork, notification: Notification, now: datetime, why: str
             stand_in,
             ticket=ticket,
             tag=f"up{notification.id}",
-            params={**notification.params, "instead_of": notification.person_id, "instead_why": why},
+            params={**notification.params, "instead_of": notification.person_id, "instead_why": why.value},
         )
     return bool(stand_ins)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, NoReturn
 
 from handlers.domain import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
@@ -60,9 +61,16 @@ def know_person(uow: UnitOfWork, now: datetime, telegram_id: int, display_name: 
     return person, False
 
 
+class InviteKind(StrEnum):
+    """What a /start or /join code is."""
+
+    OWNER = "owner"  # an estate's code: an owner joins with it and their unit
+    STAFF = "staff"  # a one-time invite to a role (staff, manager, committee, official)
+
+
 @dataclass
 class CodeLookup:
-    kind: str  # "owner" or "staff"
+    kind: InviteKind
     estate_name: str | None
     role: RoleKind
 
@@ -77,13 +85,13 @@ def look_up_code(ctx: Context, person_id: int, code: str) -> CodeLookup:
         person = _trying(uow, person_id, now)
         estate = uow.estates.by_invite_code(code)
         if estate is not None:
-            return CodeLookup("owner", estate.name, RoleKind.OWNER)
+            return CodeLookup(InviteKind.OWNER, estate.name, RoleKind.OWNER)
         invite = _usable_invite(uow, code, now)
         if invite is None:
             _wrong_code(uow, person, now)
         assert invite is not None
         estate = uow.estates.get(invite.estate_id) if invite.estate_id else None
-        return CodeLookup("staff", estate.name if estate else None, invite.role)
+        return CodeLookup(InviteKind.STAFF, estate.name if estate else None, invite.role)
 
 
 def _trying(uow: UnitOfWork, person_id: int, now: datetime) -> Person:

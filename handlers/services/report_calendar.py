@@ -19,7 +19,7 @@ from handlers.domain import DueReport, LedgerVersion, NoticeKind, Office, RoleKi
 from handlers.ports import UnitOfWork
 from handlers.rules import report_calendar as rules
 from handlers.rules.figures import Figures
-from handlers.rules.periods import Period
+from handlers.rules.periods import Period, PeriodKind
 from handlers.rules.report_calendar import Cadence, Cycle, ReportKind, Schedule, due_cycles
 from handlers.services import ledger as ledgers
 from handlers.services.access import load_actor
@@ -330,7 +330,7 @@ def current_draft(ctx: Context, person_id: int, report_id: int, draw: Draw) -> D
         if record.sent_at is not None:
             raise _sent_already(uow, record)
         office_kind, period = office.kind.value, Period.parse(record.period)
-        cadence = Cadence.QUARTER if period.kind == "quarter" else Cadence.MONTH
+        cadence = Cadence.QUARTER if period.kind is PeriodKind.QUARTER else Cadence.MONTH
         schedule = next(
             (s for s in report_calendar(uow) if s.line == (office_kind, ReportKind(record.report), cadence)),
             Schedule(

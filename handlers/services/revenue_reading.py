@@ -101,7 +101,7 @@ def owner_view(
             rules.changes(to_rules(before), figures) if before else [],
             current.reason,
             latest if latest is not None and latest.revision > current.revision else None,
-            [r for r in revisions if r.status == "published"],
+            [r for r in revisions if r.status == DisclosureStatus.PUBLISHED],
         )
 
 

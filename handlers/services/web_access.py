@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.domain import Notification, Person, Role, RoleKind, WebCode
+from handlers.domain import Notification, Person, Role, RoleKind, WebCode, WebCodeKind
 from handlers.ports import UnitOfWork
 from handlers.rules.attempts import Attempts, after_failure, locked_until
 from handlers.services import access
@@ -21,7 +21,6 @@ from handlers.services.people import UNIT_MAX, new_code
 from handlers.services.tickets.records import check_text
 from handlers.text import LANGUAGES
 
-ONCE, LINK, RECOVERY = "once", "link", "recovery"
 ONCE_TTL = timedelta(minutes=15)  # a one-time code is read off a phone and typed at once
 NAME_MAX = 60
 
@@ -72,13 +71,15 @@ def _refuse(uow: UnitOfWork, client: str, now: datetime, code: str = "code_inval
     return UserError(code)
 
 
-def _new_codes(uow: UnitOfWork, person_id: int, now: datetime, kinds: tuple[str, ...]) -> dict[str, str]:
+def _new_codes(
+    uow: UnitOfWork, person_id: int, now: datetime, kinds: tuple[WebCodeKind, ...]
+) -> dict[WebCodeKind, str]:
     """Fresh codes of these kinds for the person; the unused ones they replace stop working."""
     uow.web.retire_codes(person_id, kinds, now)
-    made: dict[str, str] = {}
+    made: dict[WebCodeKind, str] = {}
     for kind in kinds:
-        code = new_code("", 24 if kind == LINK else 12)
-        expires = now + ONCE_TTL if kind == ONCE else None
+        code = new_code("", 24 if kind is WebCodeKind.LINK else 12)
+        expires = now + ONCE_TTL if kind is WebCodeKind.ONCE else None
         uow.web.add_code(WebCode(person_id, kind, digest(code), now, expires_at=expires))
         made[kind] = code
     return made
@@ -93,7 +94,7 @@ def issue_sign_in_code(ctx: Context, person_id: int) -> tuple[str, datetime]:
         actor = access.load_actor(uow, person_id)
         if not actor.roles:
             raise UserError("join_first")
-        code = _new_codes(uow, person_id, now, (ONCE,))[ONCE]
+        code = _new_codes(uow, person_id, now, (WebCodeKind.ONCE,))[WebCodeKind.ONCE]
         uow.commit()
     return code, now + ONCE_TTL
 
@@ -119,12 +120,14 @@ def sign_in(ctx: Context, client: str, code: str) -> SignedIn:
         person = uow.people.get(found.person_id)
         if person is None or person.deleted_at is not None:
             raise _refuse(uow, client, now)
-        if found.kind in (ONCE, RECOVERY) and not uow.web.use_code(found.id or 0, now):
+        if found.kind in (WebCodeKind.ONCE, WebCodeKind.RECOVERY) and not uow.web.use_code(
+            found.id or 0, now
+        ):
             raise _refuse(uow, client, now)  # two sign-ins with the same code at once: one wins
         signed = SignedIn(found.person_id)
-        if found.kind == RECOVERY:  # the lost link stops working; a new link and recovery code
-            made = _new_codes(uow, found.person_id, now, (LINK, RECOVERY))
-            signed = SignedIn(found.person_id, made[LINK], made[RECOVERY])
+        if found.kind is WebCodeKind.RECOVERY:  # the lost link stops working; a new link and recovery code
+            made = _new_codes(uow, found.person_id, now, (WebCodeKind.LINK, WebCodeKind.RECOVERY))
+            signed = SignedIn(found.person_id, made[WebCodeKind.LINK], made[WebCodeKind.RECOVERY])
         uow.commit()
     return signed
 
@@ -151,10 +154,10 @@ def join_by_code(ctx: Context, client: str, estate_code: str, unit: str, name: s
         )
         assert person.id is not None
         uow.roles.add(Role(person.id, RoleKind.OWNER, estate_id=estate.id, unit=unit, created_at=now))
-        made = _new_codes(uow, person.id, now, (LINK, RECOVERY))
+        made = _new_codes(uow, person.id, now, (WebCodeKind.LINK, WebCodeKind.RECOVERY))
         uow.web.seen(person.id, now)  # what happens to their reports from now on is news to them
         uow.commit()
-    return Joined(person.id, estate.name, unit, made[LINK], made[RECOVERY])
+    return Joined(person.id, estate.name, unit, made[WebCodeKind.LINK], made[WebCodeKind.RECOVERY])
 
 
 def new_owner_link(ctx: Context, manager_id: int, owner_id: int) -> tuple[str, str]:
@@ -167,9 +170,9 @@ def new_owner_link(ctx: Context, manager_id: int, owner_id: int) -> tuple[str, s
         homes = {r.estate_id for r in owner.owner_roles()}
         if not any(manager.has(RoleKind.MANAGER, estate_id) for estate_id in homes if estate_id):
             raise NotAllowed("managers_only")
-        made = _new_codes(uow, owner_id, now, (LINK, RECOVERY))
+        made = _new_codes(uow, owner_id, now, (WebCodeKind.LINK, WebCodeKind.RECOVERY))
         uow.commit()
-    return made[LINK], made[RECOVERY]
+    return made[WebCodeKind.LINK], made[WebCodeKind.RECOVERY]
 
 
 # ---- what changed since the last visit -------------------------------------------------------------

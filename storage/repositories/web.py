@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from handlers.domain import WebCode
+from handlers.domain import WebCode, WebCodeKind
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates
 from storage.tables import WebAttemptRow, WebCodeRow, WebVisitRow
@@ -28,11 +28,15 @@ class WebRepository(Repository[WebCode, WebCodeRow]):
         stmt = update(t).where(t.c.id == code_id, t.c.used_at.is_(None)).values(used_at=now)
         return bool(connection_of(self.session).execute(stmt).rowcount == 1)
 
-    def retire_codes(self, person_id: int, kinds: Collection[str], now: datetime) -> int:
+    def retire_codes(self, person_id: int, kinds: Collection[WebCodeKind], now: datetime) -> int:
         t = self._table
         stmt = (
             update(t)
-            .where(t.c.person_id == person_id, t.c.kind.in_(list(kinds)), t.c.used_at.is_(None))
+            .where(
+                t.c.person_id == person_id,
+                t.c.kind.in_([kind.value for kind in kinds]),
+                t.c.used_at.is_(None),
+            )
             .values(used_at=now)
         )
         return int(connection_of(self.session).execute(stmt).rowcount or 0)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import StatementError
 
 from handlers.domain import (
     Attachment,
+    AttachmentKind,
     CalendarOverride,
     Company,
     Estate,
@@ -482,7 +483,7 @@ def test_events_and_attachments_come_back_in_order_with_their_data(uow: Uow) -> 
         u.attachments.add(
             Attachment(
                 ticket_id=tid,
-                kind="photo",
+                kind=AttachmentKind.PHOTO,
                 file_id="AgAD-1",
                 file_unique_id="u1",
                 event_id=assigned.id,
@@ -490,7 +491,7 @@ def test_events_and_attachments_come_back_in_order_with_their_data(uow: Uow) -> 
                 created_at=at(1),
             )
         )
-        u.attachments.add(Attachment(ticket_id=tid, kind="document", file_id="BQAD-2"))
+        u.attachments.add(Attachment(ticket_id=tid, kind=AttachmentKind.DOCUMENT, file_id="BQAD-2"))
         u.commit()
 
     with uow() as u:
@@ -507,9 +508,10 @@ def test_events_and_attachments_come_back_in_order_with_their_data(uow: Uow) -> 
     }
     assert_utc(events[1].at, at(1))
     assert [(a.kind, a.file_id, a.event_id) for a in attachments] == [
-        ("photo", "AgAD-1", assigned.id),
-        ("document", "BQAD-2", None),
+        (AttachmentKind.PHOTO, "AgAD-1", assigned.id),
+        (AttachmentKind.DOCUMENT, "BQAD-2", None),
     ]
+    assert all(type(a.kind) is AttachmentKind for a in attachments)  # read back as the enum
     assert_utc(attachments[0].created_at, at(1))
 
 
@@ -789,7 +791,7 @@ def test_repositories_write_but_never_commit(uow: Uow, engine: Engine) -> None:
                 to_status=Status.WITHDRAWN,
             )
         )
-        u.attachments.add(Attachment(ticket_id=ticket.id or 0, kind="photo", file_id="x"))
+        u.attachments.add(Attachment(ticket_id=ticket.id or 0, kind=AttachmentKind.PHOTO, file_id="x"))
         u.notifications.add(a_notification(ids, "k"))
         u.policies.put("p", {"key": "p"})
         u.calendar.put(CalendarOverride(day=date(2025, 10, 1), working=False))

@@ -69,7 +69,7 @@ def test_five_wrong_codes_in_ten_minutes_mean_waiting_even_for_a_right_one(world
     with pytest.raises(UserError):
         people.redeem_invite(world.ctx, guesser, invite.code)
     world.clock.advance(timedelta(minutes=5))
-    assert people.look_up_code(world.ctx, guesser, "EHB7QK4M9W").kind == "owner"
+    assert people.look_up_code(world.ctx, guesser, "EHB7QK4M9W").kind is people.InviteKind.OWNER
     # Someone else was never held up by it.
     other = people.touch_person(world.ctx, 300034, "别人").id or 0
     assert people.redeem_invite(world.ctx, other, invite.code).kind is RoleKind.STAFF

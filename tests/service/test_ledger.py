@@ -21,7 +21,7 @@ from handlers.conversations.ledger_sheets import drawer
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event
 from handlers.rules.periods import Period
-from handlers.services import ladder, ledger, people, supervision, tickets, typical_cases
+from handlers.services import ladder, ledger, ledger_rows, people, supervision, tickets, typical_cases
 from handlers.services.errors import UserError
 from handlers.services.figures import figures_for
 from handlers.services.setup import apply_setup
@@ -309,8 +309,8 @@ def test_the_rows_are_the_same_whatever_the_page_size_and_however_few_names_are_
             return files.xlsx, files.csv, files.rows
 
     whole = made()
-    monkeypatch.setattr(ledger, "PAGE", 2)
-    monkeypatch.setattr(ledger, "NAMES_HELD", 1)
+    monkeypatch.setattr(ledger_rows, "PAGE", 2)
+    monkeypatch.setattr(ledger_rows, "NAMES_HELD", 1)
     assert made() == whole and whole[2] == 6
 
 

@@ -41,7 +41,11 @@ def test_joining_an_estate_with_its_code(world: World) -> None:
     assert role.kind is RoleKind.OWNER and role.unit == "7栋1单元302"
     assert people.join_estate(world.ctx, pid, "EHB7QK4M9W", "7栋1单元302").id == role.id  # no duplicate
     lookup = people.look_up_code(world.ctx, pid, "ehb7qk4m9w")
-    assert (lookup.kind, lookup.estate_name, lookup.role) == ("owner", "海滨花园", RoleKind.OWNER)
+    assert (lookup.kind, lookup.estate_name, lookup.role) == (
+        people.InviteKind.OWNER,
+        "海滨花园",
+        RoleKind.OWNER,
+    )
 
 
 def test_staff_invites_are_one_time_and_expire(world: World) -> None:
@@ -50,7 +54,7 @@ def test_staff_invites_are_one_time_and_expire(world: World) -> None:
     assert invite.role is RoleKind.STAFF and invite.duty is Duty.SERVICE
     he = people.touch_person(world.ctx, 300020, "静静").id or 0
     lookup = people.look_up_code(world.ctx, he, invite.code.lower())
-    assert (lookup.kind, lookup.estate_name) == ("staff", "上都嘉园")
+    assert (lookup.kind, lookup.estate_name) == (people.InviteKind.STAFF, "上都嘉园")
     role = people.redeem_invite(world.ctx, he, invite.code)
     assert (role.kind, role.duty, role.person_id) == (RoleKind.STAFF, Duty.SERVICE, he)
     with world.ctx.uow() as uow:  # the setup file's code names them as the file does, from now on

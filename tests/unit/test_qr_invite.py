@@ -19,16 +19,8 @@ from pypdf.generic import DictionaryObject
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.documents.qr_invite import (
-    A4_150DPI,
-    PRIVACY,
-    Company,
-    deep_link,
-    draw_invite,
-    invite_pdf,
-    poster_layout,
-    write_invite,
-)
+from bot.documents.invite_layout import A4_150DPI, PRIVACY, Company, deep_link, poster_layout
+from bot.documents.qr_invite import draw_invite, invite_pdf, write_invite
 from bot.i18n.translator import load_translations
 from handlers.conversations import labels
 from handlers.rules.categories import EVERYDAY

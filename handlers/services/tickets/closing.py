@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.domain import Attachment, Move, NoticeKind, Ticket
+from handlers.domain import Attachment, AttachmentKind, Move, NoticeKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (
@@ -67,7 +67,9 @@ def add_photo(ctx: Context, reporter_id: int, ticket_id: int, file_id: str, uniq
         if len([a for a in uow.attachments.of_ticket(ticket_id) if a.added_by == reporter_id]) >= MAX_PHOTOS:
             raise UserError("too_many_photos", maximum=MAX_PHOTOS)
         event = record_event(uow, ticket, lambda t: t.note(Event.ADD_PHOTO, now), reporter_id)
-        uow.attachments.add(Attachment(ticket_id, "photo", file_id, unique_id, event.id, reporter_id, now))
+        uow.attachments.add(
+            Attachment(ticket_id, AttachmentKind.PHOTO, file_id, unique_id, event.id, reporter_id, now)
+        )
         queue(
             uow,
             now,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.domain import Attachment, NoticeKind, Ticket
+from handlers.domain import Attachment, AttachmentKind, NoticeKind, Ticket
 from handlers.rules.deadlines import deadlines_for, shift_for_pause
 from handlers.rules.lifecycle import (
     Status,
@@ -141,7 +141,7 @@ def resolve(
         )
         if photo is not None:
             uow.attachments.add(
-                Attachment(ticket.id or 0, "photo", photo[0], photo[1], event.id, actor_id, now)
+                Attachment(ticket.id or 0, AttachmentKind.PHOTO, photo[0], photo[1], event.id, actor_id, now)
             )
         quiet = ctx.calendar(uow).add_working_time(now, policy_of(ticket).quiet_period)
         queue(

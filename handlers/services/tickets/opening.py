@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Attachment, NoticeKind, RoleKind, Ticket
+from handlers.domain import Attachment, AttachmentKind, NoticeKind, RoleKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.deadlines import deadlines_for
@@ -104,7 +104,9 @@ def open_ticket(ctx: Context, reporter_id: int, draft: TicketDraft) -> Ticket:
         opened, assigned = log_opening(uow, ticket, now, reporter_id)
         for file_id, unique_id in draft.photos:
             uow.attachments.add(
-                Attachment(ticket.id or 0, "photo", file_id, unique_id, opened.id, reporter_id, now)
+                Attachment(
+                    ticket.id or 0, AttachmentKind.PHOTO, file_id, unique_id, opened.id, reporter_id, now
+                )
             )
         # Outside office hours an ordinary report pings nobody: staff find its card in the morning.
         hold = held_until(calendar, ticket, now)
