@@ -8,18 +8,21 @@ which takes one writer at a time), and draw tickets through the chat's own rende
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
@@ -31,6 +34,7 @@ from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
 from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, N_, Lang, resolve_language
+from storage.uow import reading
 
 log = logging.getLogger("wuye.web")
 HERE = Path(__file__).resolve().parent
@@ -65,6 +69,9 @@ class WebDeps:
     bot_token: str | None = None  # checks a Mini App's initData, fetches Telegram's photos; None: neither
     api_url: str | None = None  # the Bot API's address (WUYE_API_URL); None: Telegram's own
     secure: bool = False  # cookies only over HTTPS (WUYE_WEB_URL is https://)
+    # the database's engine and its reading engine (storage/engine.py): the session check and the pages
+    # marked `only_reads` run their units of work on the latter; None: every unit of work as usual
+    reader: tuple[Engine, Engine] | None = None
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="wuye-web")
     )
@@ -80,6 +87,20 @@ class WebDeps:
 
 
 DEPS = web.AppKey("wuye", WebDeps)
+READ_ONLY: set[Handler] = set()  # pages whose GET only reads
+
+
+def only_reads(handler: Handler) -> Handler:
+    """Mark a page whose GET only reads: its units of work run without a transaction, on the reading
+    engine, where the database refuses a write (storage/uow.py `reading`)."""
+    READ_ONLY.add(handler)
+    return handler
+
+
+def reads(request: web.Request) -> AbstractContextManager[None]:
+    """The block's units of work only read (if the web has a reading engine)."""
+    pair = deps(request).reader
+    return reading(*pair) if pair is not None else contextlib.nullcontext()
 
 
 @dataclass
@@ -225,7 +246,8 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     tampered = raw is not None and session is None
     fresh = session is None
     session = session or new_session(0, now)
-    found, lang = await db(request, _who, d.ctx, session.person_id)
+    with reads(request):
+        found, lang = await db(request, _who, d.ctx, session.person_id)
     if found is None and session.signed_in:  # their data was deleted, or they are gone
         session, fresh = new_session(0, now), True
     chosen = request.cookies.get(LANG_COOKIE)
@@ -257,6 +279,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
                 ),
                 403,
             )
+        elif request.method == "GET" and request.match_info.route.handler in READ_ONLY:
+            with reads(request):
+                response = await handler(request)
         else:
             response = await handler(request)
     except UserError as exc:

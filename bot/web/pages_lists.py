@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.web.app import db, deps, person_id, render, t, tr
+from bot.web.app import db, deps, only_reads, person_id, render, t, tr
 from handlers.conversations import cards, labels
 from handlers.conversations import ledger as ledger_chat
 from handlers.conversations import revenue_text as rt
@@ -32,6 +32,7 @@ def _today(ctx: Context) -> date:
     return ctx.clock.now().astimezone(ctx.tz).date()
 
 
+@only_reads
 async def tasks(request: web.Request) -> web.Response:
     pid = person_id(request)
     q = request.query
@@ -56,6 +57,7 @@ async def tasks(request: web.Request) -> web.Response:
     )
 
 
+@only_reads
 async def area(request: web.Request) -> web.Response:
     pid = person_id(request)
     q = request.query

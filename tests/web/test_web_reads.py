@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.service.world import WU_STREET, ZHANG_OWNER, World
 from tests.web.conftest import Browser
@@ -16,18 +17,19 @@ from tests.web.conftest import Browser
 
 @contextmanager
 def selects(world: World) -> Iterator[list[str]]:
-    """Every SELECT run meanwhile, its whitespace folded, with its parameters."""
+    """Every SELECT run meanwhile, its whitespace folded, with its parameters, on any engine: the pages
+    read through the web's reading engine on PostgreSQL (storage/engine.py), the world's on SQLite."""
     run: list[str] = []
 
     def before(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
         if statement.lstrip().startswith("SELECT"):
             run.append(" ".join(statement.split()) + f" -- {params!r}")
 
-    event.listen(world.engine, "before_cursor_execute", before)
+    event.listen(Engine, "before_cursor_execute", before)
     try:
         yield run
     finally:
-        event.remove(world.engine, "before_cursor_execute", before)
+        event.remove(Engine, "before_cursor_execute", before)
 
 
 def reads_of(run: list[str], table: str) -> list[str]:
