@@ -63,7 +63,9 @@ def reading_engine(engine: Engine) -> Engine | None:
     autocommit, so a unit of work sends no BEGIN and no ROLLBACK (two of its three round trips besides
     its statements), and every statement is a read-only transaction of its own
     (`default_transaction_read_only`): the server refuses a write that slipped in instead of committing
-    it on the spot. None on SQLite."""
+    it on the spot. No ping before each use either (a round trip per unit of work): a connection the
+    server dropped fails its first statement, which invalidates the pool's older connections, and work
+    that only reads can simply be done again (storage/uow.py `again_if_dropped`). None on SQLite."""
     if engine.dialect.name != "postgresql":
         return None
     url = engine.url
@@ -73,7 +75,7 @@ def reading_engine(engine: Engine) -> Engine | None:
     return create_engine(
         url.update_query_dict({"options": options}),
         isolation_level="AUTOCOMMIT",
-        pool_pre_ping=True,
+        pool_pre_ping=False,
         pool_size=8,  # the web's threads
         max_overflow=4,
         connect_args={"connect_timeout": 10},

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from handlers.domain import Notification
@@ -32,6 +33,18 @@ def reading(engine: Engine, reader: Engine | None) -> Iterator[None]:
         yield
     finally:
         _READING.reset(token)
+
+
+def again_if_dropped(work: Callable[[], R]) -> R:
+    """`work` (in a `reading` block), done once more if the server had dropped the connection it got
+    (a restart, an idle timeout): the reading engine does not ping before each use, and work that only
+    reads changes nothing the first time, so doing it again is safe. Anything else is raised as it is."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if _READING.get() is None or not exc.connection_invalidated:
+            raise
+    return work()
 
 
 class OnFirstUse(Generic[R]):

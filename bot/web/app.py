@@ -34,7 +34,7 @@ from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
 from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, N_, Lang, resolve_language
-from storage.uow import reading
+from storage.uow import again_if_dropped, reading
 
 log = logging.getLogger("wuye.web")
 HERE = Path(__file__).resolve().parent
@@ -80,6 +80,7 @@ class WebDeps:
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,  # everything a person wrote is escaped, everywhere
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # compiled once: no look at the template's file on every page
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -124,7 +125,7 @@ async def db(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Blocking database work (a use case) on the web's thread(s), off the event loop, in the request's
     context: its units of work share what they read of people (see `front_door`)."""
     loop = asyncio.get_running_loop()
-    work = functools.partial(contextvars.copy_context().run, fn, *args)
+    work = functools.partial(contextvars.copy_context().run, again_if_dropped, functools.partial(fn, *args))
     return await loop.run_in_executor(deps(request).executor, work)
 
 

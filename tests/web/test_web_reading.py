@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from bot.web.app import DEPS
 from handlers.domain import Person
 from handlers.services import tickets
 from storage.engine import reading_engine
@@ -96,3 +97,27 @@ async def test_a_change_committed_elsewhere_shows_on_the_next_page(browser: Brow
     tickets.withdraw(world.ctx, pid, ticket.id or 0)  # as the chat would, in a unit of work of its own
     again = await (await browser.client.get(f"/t/{ticket.number}")).text()
     assert "已撤回" in again or "Withdrawn" in again
+
+
+@ON_POSTGRES
+async def test_a_page_read_on_a_connection_the_server_dropped_is_read_again(
+    browser: Browser, world: World
+) -> None:
+    """The reading engine pings no connection before use: one the server dropped (a restart) fails its
+    first statement, and the page's reading work is done again on a fresh one instead of failing."""
+    ticket = world.report(ZHANG_OWNER)
+    await browser.sign_in_as(ZHANG_OWNER)
+    assert (await browser.client.get(f"/t/{ticket.number}")).status == 200  # the pool now holds one
+    pair = browser.client.server.app[DEPS].reader
+    assert pair is not None
+    pool = pair[1].pool
+    held = [pool.connect() for _ in range(pool.checkedin())]  # type: ignore[attr-defined]
+    pids = [c.dbapi_connection.info.backend_pid for c in held]  # type: ignore[union-attr]
+    for c in held:
+        c.close()  # back to the pool, to be dropped by the server under it
+    assert pids
+    with world.engine.connect() as c:
+        for pid in pids:
+            c.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    response = await browser.client.get(f"/t/{ticket.number}")
+    assert response.status == 200 and ticket.number in await response.text()
