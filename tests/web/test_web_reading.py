@@ -76,11 +76,11 @@ def test_a_write_in_a_reading_unit_of_work_is_refused_by_the_database(world: Wor
     reader = reading_engine(world.engine)
     assert reader is not None
     try:
-        with reading(world.engine, reader), SqlUnitOfWork(world.engine) as uow:
-            # repositories write through the connection: without a read-only default, autocommitted at once
-            with pytest.raises(DBAPIError, match="read-only transaction"):
-                uow.people.add(Person(display_name="不该写入", created_at=datetime.now(UTC)))
-                uow.commit()
+        # repositories write through the connection: without a read-only default, autocommitted at once
+        refused = pytest.raises(DBAPIError, match="read-only transaction")
+        with reading(world.engine, reader), SqlUnitOfWork(world.engine) as uow, refused:
+            uow.people.add(Person(display_name="不该写入", created_at=datetime.now(UTC)))
+            uow.commit()
     finally:
         reader.dispose()
     with SqlUnitOfWork(world.engine) as uow:
