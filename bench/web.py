@@ -25,11 +25,14 @@ owners open their four cases in turn.
 Each round runs every page for `--seconds` after a short warm-up (each session's first request is not
 counted); the table shows the median over the rounds of each round's rate, p50 and p95, and the ratio
 of a page's rate to the bare page's in the same round (median of the rounds' ratios). Target: at least
-0.3 of the bare page's rate, p95 under 300 ms. The server's CPU per request is its process's user and
-system time over the round. A schema of its own (wuye_bench_webbench_<random>), dropped afterwards
-unless `--keep`; `--schema NAME` measures a kept one again (its tickets as seeded then, so more of them
-overdue as time passes). `--profile DIR` samples the server with py-spy (every thread) during each page's
-first round and folds the stacks into DIR/<page>.txt (py-spy is not in the test extra: pip install it).
+0.3 of the bare page's rate, p95 under 300 ms. The server's CPU per request is the user and system time
+over the round of its process and every process under it (`--workers N` is passed to `wuye web`; by default
+it runs its own number); PostgreSQL's is that of the backends serving it (its connections carry
+application_name wuye-bench-web; one that exits during the round is missed). A schema of its own
+(wuye_bench_webbench_<random>), dropped afterwards unless `--keep`; `--schema NAME` measures a kept one
+again (its tickets as seeded then, so more of them overdue as time passes). `--profile DIR` samples the
+server with py-spy (every thread, its worker processes too) during each page's first round and folds the
+stacks into DIR/<page>.txt (py-spy is not in the test extra: pip install it).
 """
 
 from __future__ import annotations
