@@ -25,11 +25,14 @@ owners open their four cases in turn.
 Each round runs every page for `--seconds` after a short warm-up (each session's first request is not
 counted); the table shows the median over the rounds of each round's rate, p50 and p95, and the ratio
 of a page's rate to the bare page's in the same round (median of the rounds' ratios). Target: at least
-0.3 of the bare page's rate, p95 under 300 ms. The server's CPU per request is its process's user and
-system time over the round. A schema of its own (wuye_bench_webbench_<random>), dropped afterwards
-unless `--keep`; `--schema NAME` measures a kept one again (its tickets as seeded then, so more of them
-overdue as time passes). `--profile DIR` samples the server with py-spy (every thread) during each page's
-first round and folds the stacks into DIR/<page>.txt (py-spy is not in the test extra: pip install it).
+0.3 of the bare page's rate, p95 under 300 ms. The server's CPU per request is the user and system time
+over the round of its process and every process under it (`--workers N` is passed to `wuye web`; by default
+it runs its own number); PostgreSQL's is that of the backends serving it (its connections carry
+application_name wuye-bench-web; one that exits during the round is missed). A schema of its own
+(wuye_bench_webbench_<random>), dropped afterwards unless `--keep`; `--schema NAME` measures a kept one
+again (its tickets as seeded then, so more of them overdue as time passes). `--profile DIR` samples the
+server with py-spy (every thread, its worker processes too) during each page's first round and folds the
+stacks into DIR/<page>.txt (py-spy is not in the test extra: pip install it).
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ from storage.engine import make_engine  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 
 DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+APP_NAME = "wuye-bench-web"  # the application_name of wuye web's connections, to find their backends
 SECRET = "webbench-secret-0123456789-0123456789"
 LEVELS = ("bureau", "street", "community")
 OWNERS_ESTATES = [10 * k + 1 for k in range(50)]  # estate n of lists.py's district: one owner each
@@ -168,10 +172,52 @@ class Server:
     process: subprocess.Popen[bytes]
     base: str
     log: Path
+    database: Any = None  # an engine to read pg_stat_activity with: wuye's connections carry APP_NAME
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        return sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")  # utime, stime (all threads)
+        """User and system time of the server's process and every process under it (`wuye web
+        --workers`), all threads."""
+        return sum(_cpu(pid) for pid in _tree(self.process.pid))
+
+
+def database_cpu(server: Server) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving the server (its connections' application_name;
+    the server runs on this machine's PostgreSQL)."""
+    if server.database is None:
+        return {}
+    with server.database.connect() as c:
+        pids = c.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"), {"name": APP_NAME}
+        ).scalars()
+        return {pid: _cpu(pid) for pid in pids}
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = _stat(pid)
+    except OSError:  # gone since it was listed
+        return 0.0
+    return sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except OSError:
+                continue
+    found, i = [root], 0
+    while i < len(found):
+        found += [pid for pid, parent in parents.items() if parent == found[i]]
+        i += 1
+    return found
 
 
 async def _listening(server: Server) -> Server:
@@ -195,7 +241,7 @@ def _spawn(name: str, args: list[str], env: dict[str, str], workdir: Path, port:
     return Server(name, process, f"http://127.0.0.1:{port}", log)
 
 
-async def start_wuye_web(url: str, workdir: Path) -> Server:
+async def start_wuye_web(url: str, workdir: Path, workers: int | None) -> Server:
     """`wuye web` exactly as an operator starts it, settings from the environment."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
@@ -207,6 +253,8 @@ async def start_wuye_web(url: str, workdir: Path) -> Server:
         PYTHONUNBUFFERED="1",
     )
     args = [sys.executable, "-m", "bot.cli.main", "web", "--listen", f"127.0.0.1:{port}"]
+    if workers is not None:
+        args += ["--workers", str(workers)]
     return await _listening(_spawn("wuye-web", args, env, workdir, port))
 
 
@@ -267,6 +315,7 @@ class Run:
     errors: int
     cpu: float
     size: int
+    database_cpu: float = 0.0  # PostgreSQL's backends serving the server
 
     @property
     def rate(self) -> float:
@@ -297,6 +346,7 @@ async def drive(client: aiohttp.ClientSession, server: Server, load: Load, secon
     await asyncio.gather(*(warm(i) for i in range(len(load.cookies))))
     stop_at = time.perf_counter() + seconds
     cpu = server.cpu_seconds()
+    backends = database_cpu(server)
     started = time.perf_counter()
 
     async def session(i: int) -> None:
@@ -311,9 +361,9 @@ async def drive(client: aiohttp.ClientSession, server: Server, load: Load, secon
 
     await asyncio.gather(*(session(i) for i in range(len(load.cookies))))
     took = time.perf_counter() - started
-    return Run(
-        len(latencies), took, latencies, errors, server.cpu_seconds() - cpu, int(statistics.median(sizes))
-    )
+    spent = server.cpu_seconds() - cpu
+    by_database = sum(now - backends.get(pid, 0.0) for pid, now in database_cpu(server).items())
+    return Run(len(latencies), took, latencies, errors, spent, int(statistics.median(sizes)), by_database)
 
 
 def profiler(args: argparse.Namespace, server: Server, page: str) -> subprocess.Popen[bytes] | None:
@@ -326,6 +376,7 @@ def profiler(args: argparse.Namespace, server: Server, page: str) -> subprocess.
     spy = Path(sys.executable).with_name("py-spy")
     command = [str(spy), "record", "--pid", str(server.process.pid), "--duration", str(int(args.seconds))]
     command += ["--rate", "250", "--format", "raw", "--output", str(out), "--nonblocking", "--threads"]
+    command += ["--subprocesses"]  # wuye web --workers
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -336,7 +387,8 @@ class Measured:
 
 
 async def measure(args: argparse.Namespace, url: str, app: Any, workdir: Path) -> list[list[Any]]:
-    wuye = await start_wuye_web(url, workdir)
+    wuye = await start_wuye_web(url, workdir, args.workers)
+    wuye.database = app.engine
     bare: Server | None = None
     with stopped_at_end(wuye):
         loads: list[Load] = []
@@ -409,6 +461,7 @@ async def measure(args: argparse.Namespace, url: str, app: Any, workdir: Path) -
                 f"{statistics.median(r.p(95) for r in m.runs):.1f}",
                 f"{statistics.median(m.ratios):.2f}",
                 f"{statistics.median(1000 * r.cpu / r.requests for r in m.runs):.2f}",
+                f"{statistics.median(1000 * r.database_cpu / r.requests for r in m.runs):.2f}",
                 f"{m.runs[0].size:,}",
                 sum(r.errors for r in m.runs),
             ]
@@ -425,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--levels", nargs="+", choices=LEVELS, default=list(LEVELS), help="officials' levels")
     parser.add_argument("--database-url", default=DATABASE)
+    parser.add_argument(
+        "--workers", type=int, help="wuye web's --workers (default: its own, one process per CPU up to 4)"
+    )
     parser.add_argument("--profile", metavar="DIR", help="py-spy each page of the first round into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
     parser.add_argument("--schema", help="measure a kept schema again (no seeding)")
@@ -441,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         url = make_url(args.database_url).update_query_dict({"options": f"-csearch_path={schema}"})
         url_text = url.render_as_string(hide_password=False)
+        served = url.update_query_dict({"application_name": APP_NAME}).render_as_string(hide_password=False)
         app = build_app(Settings(database_url=url_text))
         if not args.schema:
             with tempfile.TemporaryDirectory() as tmp:
@@ -458,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         with tempfile.TemporaryDirectory(prefix="wuye-bench-web-") as tmp:
-            rows = asyncio.run(measure(args, url_text, app, Path(tmp)))
+            rows = asyncio.run(measure(args, served, app, Path(tmp)))
         app.engine.dispose()
         load = os.getloadavg()
         print(
@@ -474,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
             "p95 ms",
             "ratio to bare",
             "server CPU ms/req",
+            "PostgreSQL CPU ms/req",
             "bytes",
             "errors",
         ]

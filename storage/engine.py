@@ -58,6 +58,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def reading_engine(engine: Engine) -> Engine | None:
+    """For units of work that only read (storage/uow.py `reading`): the same PostgreSQL database in
+    autocommit, so a unit of work sends no BEGIN and no ROLLBACK (two of its three round trips besides
+    its statements), and every statement is a read-only transaction of its own
+    (`default_transaction_read_only`): the server refuses a write that slipped in instead of committing
+    it on the spot. No ping before each use either (a round trip per unit of work): a connection the
+    server dropped fails its first statement, which invalidates the pool's older connections, and work
+    that only reads can simply be done again (storage/uow.py `again_if_dropped`). None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    url = engine.url
+    given = url.query.get("options")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    options = " ".join(o for o in (given, "-c default_transaction_read_only=on") if o)
+    return create_engine(
+        url.update_query_dict({"options": options}),
+        isolation_level="AUTOCOMMIT",
+        pool_pre_ping=False,
+        pool_size=8,  # the web's threads
+        max_overflow=4,
+        connect_args={"connect_timeout": 10},
+    )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from handlers.domain import Notification
@@ -14,6 +17,34 @@ from storage import repositories as r
 from storage.conversations import ConversationRepository
 
 R = TypeVar("R")
+
+# (engine, its reading engine) while units of work on that engine only read; see `reading`
+_READING: ContextVar[tuple[Engine, Engine] | None] = ContextVar("wuye_reading", default=None)
+
+
+@contextmanager
+def reading(engine: Engine, reader: Engine | None) -> Iterator[None]:
+    """Units of work on `engine` opened in the block only read: they run on `reader` (storage/engine.py
+    `reading_engine`: autocommit, read-only), without a transaction to begin and roll back. Each
+    statement sees what is committed when it runs, as a fresh unit of work would. A write in the block
+    is refused by the database. `reader` None (SQLite): units of work as usual."""
+    token = _READING.set((engine, reader) if reader is not None else None)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def again_if_dropped(work: Callable[[], R]) -> R:
+    """`work` (in a `reading` block), done once more if the server had dropped the connection it got
+    (a restart, an idle timeout): the reading engine does not ping before each use, and work that only
+    reads changes nothing the first time, so doing it again is safe. Anything else is raised as it is."""
+    try:
+        return work()
+    except DBAPIError as exc:
+        if _READING.get() is None or not exc.connection_invalidated:
+            raise
+    return work()
 
 
 class OnFirstUse(Generic[R]):
@@ -85,7 +116,9 @@ class SqlUnitOfWork:
         self.repositories: dict[str, Any] = {}
 
     def __enter__(self) -> Self:
-        self.session = Session(self.engine, expire_on_commit=False)
+        reading = _READING.get()
+        bind = reading[1] if reading is not None and reading[0] is self.engine else self.engine
+        self.session = Session(bind, expire_on_commit=False)
         self.repositories = {}  # entered again: repositories on the new session
         return self
 

@@ -122,17 +122,27 @@ def web_pages(
         str | None, typer.Option(help="HOST:PORT to serve the web pages on. WUYE_WEB_LISTEN.")
     ] = None,
     database_url: DatabaseOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=8,
+            help="Processes serving the port (SO_REUSEPORT). Default: one per CPU, at most 4, on "
+            "PostgreSQL; 1 on SQLite.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web pages alone (owners, staff and officials in a phone's browser; no bot token needed,
     though the Mini App's sign-in checks Telegram's signature with WUYE_BOT_TOKEN)."""
     import asyncio
 
-    from bot.web.serve import serve_web
+    from bot.web.serve import default_workers, serve_web
 
     settings = settings_or_exit(database_url=database_url, web_listen=listen)
     where = settings.web_listen or "127.0.0.1:8090"
+    count = workers or default_workers(settings.url)
     try:
-        asyncio.run(serve_web(settings, where, asyncio.Event()))
+        asyncio.run(serve_web(settings, where, asyncio.Event(), count))
     except OSError as exc:
         raise fail(f"--listen {where}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

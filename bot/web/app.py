@@ -8,18 +8,21 @@ which takes one writer at a time), and draw tickets through the chat's own rende
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.engine import Engine
 
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
@@ -32,6 +35,7 @@ from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
 from handlers.services.update_reads import one_update
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, N_, Lang, resolve_language
+from storage.uow import again_if_dropped, reading
 
 log = logging.getLogger("wuye.web")
 HERE = Path(__file__).resolve().parent
@@ -66,6 +70,9 @@ class WebDeps:
     bot_token: str | None = None  # checks a Mini App's initData, fetches Telegram's photos; None: neither
     api_url: str | None = None  # the Bot API's address (WUYE_API_URL); None: Telegram's own
     secure: bool = False  # cookies only over HTTPS (WUYE_WEB_URL is https://)
+    # the database's engine and its reading engine (storage/engine.py): the session check and the pages
+    # marked `only_reads` run their units of work on the latter; None: every unit of work as usual
+    reader: tuple[Engine, Engine] | None = None
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="wuye-web")
     )
@@ -74,6 +81,7 @@ class WebDeps:
             loader=jinja2.FileSystemLoader(HERE / "templates"),
             autoescape=True,  # everything a person wrote is escaped, everywhere
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # compiled once: no look at the template's file on every page
             trim_blocks=True,
             lstrip_blocks=True,
         )
@@ -81,6 +89,20 @@ class WebDeps:
 
 
 DEPS = web.AppKey("wuye", WebDeps)
+READ_ONLY: set[Handler] = set()  # pages whose GET only reads
+
+
+def only_reads(handler: Handler) -> Handler:
+    """Mark a page whose GET only reads: its units of work run without a transaction, on the reading
+    engine, where the database refuses a write (storage/uow.py `reading`)."""
+    READ_ONLY.add(handler)
+    return handler
+
+
+def reads(request: web.Request) -> AbstractContextManager[None]:
+    """The block's units of work only read (if the web has a reading engine)."""
+    pair = deps(request).reader
+    return reading(*pair) if pair is not None else contextlib.nullcontext()
 
 
 @dataclass
@@ -104,7 +126,7 @@ async def db(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Blocking database work (a use case) on the web's thread(s), off the event loop, in the request's
     context: its units of work share what they read of people (see `front_door`)."""
     loop = asyncio.get_running_loop()
-    work = functools.partial(contextvars.copy_context().run, fn, *args)
+    work = functools.partial(contextvars.copy_context().run, again_if_dropped, functools.partial(fn, *args))
     return await loop.run_in_executor(deps(request).executor, work)
 
 
@@ -227,7 +249,8 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     tampered = raw is not None and session is None
     fresh = session is None
     session = session or new_session(0, now)
-    found, lang = await db(request, _who, d.ctx, session.person_id)
+    with reads(request):
+        found, lang = await db(request, _who, d.ctx, session.person_id)
     if found is None and session.signed_in:  # their data was deleted, or they are gone
         session, fresh = new_session(0, now), True
     chosen = request.cookies.get(LANG_COOKIE)
@@ -259,6 +282,9 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
                 ),
                 403,
             )
+        elif request.method == "GET" and request.match_info.route.handler in READ_ONLY:
+            with reads(request):
+                response = await handler(request)
         else:
             response = await handler(request)
     except UserError as exc:

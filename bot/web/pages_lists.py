@@ -4,13 +4,15 @@ the supervision figures with their chart, the monthly ledger (台账) to downloa
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from markupsafe import Markup
 
-from bot.web.app import db, deps, person_id, render, t, tr
+from bot.web.app import db, deps, only_reads, person_id, render, t, tr
 from handlers.conversations import cards, labels
 from handlers.conversations import ledger as ledger_chat
 from handlers.conversations import revenue_text as rt
@@ -32,6 +34,7 @@ def _today(ctx: Context) -> date:
     return ctx.clock.now().astimezone(ctx.tz).date()
 
 
+@only_reads
 async def tasks(request: web.Request) -> web.Response:
     pid = person_id(request)
     q = request.query
@@ -56,6 +59,7 @@ async def tasks(request: web.Request) -> web.Response:
     )
 
 
+@only_reads
 async def area(request: web.Request) -> web.Response:
     pid = person_id(request)
     q = request.query
@@ -83,12 +87,22 @@ async def area(request: web.Request) -> web.Response:
             ("supervised", t("Listed for supervision", request)),
             ("area", t("Everything open", request)),
         ],
-        estates=shown.estates,
-        estate=estate,
+        estate_options=estate_options(tuple(shown.estates), estate),
         found=found,
         rows=[(x.number, cards.ticket_line(words, x, now)) for x in found.tickets],
         previous=link(found.page - 1) if found.page > 1 else None,
         next=link(found.page + 1) if found.page < found.pages else None,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def estate_options(estates: tuple[tuple[int, str], ...], chosen: int | None) -> Markup:
+    """The estate filter's options, every name escaped. Kept by what they are drawn from (the names as
+    just read, and the choice), so the same list is escaped once, never shown stale: a bureau's 500
+    estates were a thousand escapes a page, a sixth of its time."""
+    option = Markup('<option value="{}"{}>{}</option>')
+    return Markup("").join(
+        option.format(id_, Markup(" selected") if id_ == chosen else "", name) for id_, name in estates
     )
 
 

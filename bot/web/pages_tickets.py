@@ -16,7 +16,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.web import ticket_actions
-from bot.web.app import db, deps, person_id, redirect, render, t, tr
+from bot.web.app import db, deps, only_reads, person_id, redirect, render, t, tr
 from bot.web.photos import MAX_BYTES, NotAPhoto, PhotoFault, keep_photo, stored_photo, telegram_photo
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
@@ -296,6 +296,7 @@ def _mine(ctx: Context, pid: int) -> list[Ticket]:
         return uow.tickets.of_reporter(pid, limit=100)
 
 
+@only_reads
 async def my_cases(request: web.Request) -> web.Response:
     pid = person_id(request)
     mine = await db(request, _mine, deps(request).ctx, pid)
@@ -304,6 +305,7 @@ async def my_cases(request: web.Request) -> web.Response:
     return render(request, "my.html", rows=rows)
 
 
+@only_reads
 async def ticket_get(request: web.Request) -> web.Response:
     notice = None
     if request.query.get("sent"):

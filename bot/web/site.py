@@ -20,6 +20,8 @@ def make_web_app(deps_: WebDeps) -> web.Application:
 
     async def close(_app: web.Application) -> None:
         deps_.executor.shutdown(wait=False)
+        if deps_.reader is not None:
+            deps_.reader[1].dispose()
 
     app.on_cleanup.append(close)
     return app

@@ -18,6 +18,7 @@ from bot.web.app import WebDeps
 from bot.web.session import Signer
 from bot.web.site import make_web_app
 from handlers.services import web_access
+from storage.engine import reading_engine
 from tests.service.world import SH, START, World, build_world
 from tests.support.botapi import StandInBotAPI
 
@@ -61,6 +62,9 @@ def world(engine: Engine) -> World:
 
 
 def web_deps(world: World, data_dir: Path) -> WebDeps:
+    """As `wuye web` makes them: on PostgreSQL the session check and the reading pages run on the
+    reading engine (so every page test there goes through it); on SQLite there is none."""
+    reader = reading_engine(world.engine)
     return WebDeps(
         ctx=world.ctx,
         translations=load_translations(tz=SH),
@@ -68,6 +72,7 @@ def web_deps(world: World, data_dir: Path) -> WebDeps:
         data_dir=data_dir,
         bot_token=BOT_TOKEN,
         executor=ThreadPoolExecutor(max_workers=1),
+        reader=(world.engine, reader) if reader is not None else None,
     )
 
 

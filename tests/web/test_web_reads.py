@@ -9,25 +9,28 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
+from bot.web.pages_lists import estate_options
 from tests.service.world import WU_STREET, ZHANG_OWNER, World
 from tests.web.conftest import Browser
 
 
 @contextmanager
 def selects(world: World) -> Iterator[list[str]]:
-    """Every SELECT run meanwhile, its whitespace folded, with its parameters."""
+    """Every SELECT run meanwhile, its whitespace folded, with its parameters, on any engine: the pages
+    read through the web's reading engine on PostgreSQL (storage/engine.py), the world's on SQLite."""
     run: list[str] = []
 
     def before(_c: object, _cursor: object, statement: str, params: object, *_: object) -> None:
         if statement.lstrip().startswith("SELECT"):
             run.append(" ".join(statement.split()) + f" -- {params!r}")
 
-    event.listen(world.engine, "before_cursor_execute", before)
+    event.listen(Engine, "before_cursor_execute", before)
     try:
         yield run
     finally:
-        event.remove(world.engine, "before_cursor_execute", before)
+        event.remove(Engine, "before_cursor_execute", before)
 
 
 def reads_of(run: list[str], table: str) -> list[str]:
@@ -66,3 +69,12 @@ async def test_the_case_page_reads_each_thing_once_and_walks_no_office_chain_for
     for table in ("role", "ticket", "ticket_event", "attachment"):
         assert len(reads_of(run, table)) == 1, (table, reads_of(run, table))
     assert not reads_of(run, "office"), reads_of(run, "office")  # an owner governs no area
+
+
+def test_the_estate_filter_escapes_every_name_and_marks_the_chosen_one() -> None:
+    """Its options are kept by what they are drawn from; what is kept is escaped like the rest."""
+    drawn = estate_options(((7, '<script>alert("x")</script>'), (8, "海滨 & 花园")), 8)
+    assert "<script>" not in drawn and "&lt;script&gt;" in drawn
+    assert "海滨 &amp; 花园" in drawn
+    assert '<option value="8" selected>' in drawn and '<option value="7">' in drawn
+    assert estate_options(((7, "a"),), None) != estate_options(((7, "b"),), None)  # drawn again when renamed
