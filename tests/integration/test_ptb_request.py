@@ -20,7 +20,6 @@ from bot.telegram.runtime import Runtime
 @dataclass
 class SlowApi:
     url: str
-    delay: float = 0.05
     in_flight: int = 0
     most: int = 0
     pool: Any = None  # the httpcore pool of the client under test, when set
@@ -30,7 +29,7 @@ class SlowApi:
 
 @pytest.fixture
 async def slow_api() -> AsyncIterator[SlowApi]:
-    """A server that takes `delay` seconds to answer anything, counting the requests it holds at once."""
+    """A server that takes 50 ms to answer anything, counting the requests it holds at once."""
     api = SlowApi("")
 
     async def answer(request: web.Request) -> web.Response:
@@ -39,7 +38,7 @@ async def slow_api() -> AsyncIterator[SlowApi]:
         if api.pool is not None:
             api.most_in_pool = max(api.most_in_pool, len(api.pool._requests))
         try:
-            await asyncio.sleep(api.delay)
+            await asyncio.sleep(0.05)
         finally:
             api.in_flight -= 1
         api.answered += 1
