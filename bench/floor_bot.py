@@ -11,7 +11,8 @@ as wuye's does), with texts and keyboards of the same shape and size in
 Chinese. But there is no wuye behind it: no database, no conversation state, no ticket, the reply is
 chosen from the update alone. Its rate against the echo bot's is therefore the most any implementation
 of this flow can reach on that framework and door; wuye's rate against its rate is what wuye's own work
-costs. Same framework set-up as bench/echo_bot.py (concurrent updates; the same webhook server class).
+costs. Same framework set-up as wuye's (concurrent updates; on PTB its bounded HTTP requests,
+bot/telegram/ptb_request.py; the same webhook server class as bench/echo_bot.py).
 """
 
 from __future__ import annotations
@@ -136,12 +137,15 @@ async def _ptb(api_url: str, token: str, door: str, port: int | None) -> tuple[A
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
+    from bot.telegram.ptb_request import BoundedRequest
+
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(True)
+        .request(BoundedRequest())  # wuye's requests, a few at a time (bot/telegram/ptb_request.py)
     )
     if door == "webhook":
         builder = builder.updater(None)

@@ -26,6 +26,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 
 from bot.delivery.outbox import DeliveryError, Failure
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
+from bot.telegram.ptb_request import BoundedRequest
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
@@ -157,7 +158,7 @@ class PtbFrontEnd:
         self, runtime: Runtime, token: str, api_url: str | None = None, poll_timeout: int = 10
     ) -> None:
         self.runtime = runtime
-        builder = ApplicationBuilder().token(token).concurrent_updates(True)
+        builder = ApplicationBuilder().token(token).concurrent_updates(True).request(BoundedRequest())
         if api_url:
             base = api_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
