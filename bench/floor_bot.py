@@ -100,7 +100,7 @@ def replies(chat_id: int, text: str | None, data: str | None, pressed: str | Non
             return [("send", chat_id, f"房号：{text}\n\n请选择语言 / 請選擇語言 / Choose a language", rows)]
         return [("send", chat_id, PROMPT_PHOTOS, [[("跳过", "r:skip"), ("完成", "r:done")]])]
     if data.startswith("lg:"):
-        edit = ("edit", chat_id, "设置完成。发送 /report 报事，发送 /my 查看报事进度。", [])
+        edit: Action = ("edit", chat_id, "设置完成。发送 /report 报事，发送 /my 查看报事进度。", [])
     elif data.startswith("r:cat:"):
         edit = ("edit", chat_id, ASK_DESCRIPTION, [])
     elif data == "r:skip" and pressed == PROMPT_PHOTOS:
