@@ -80,6 +80,7 @@ async def wuye(
         bot_token=botapi.token,
         api_url=botapi.url,
         framework=request.param,
+        core_processes=0,  # the core on a thread: what is tested is the menus, not the process
         **P.FAST_PACE,
     )
     app = build_app(settings)
