@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,32 @@ from storage.uow import SqlUnitOfWork
 from tests.support.databases import TEMPLATES, close_all, postgres_schema, schema_pool
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+# Where the daily loop (-m "not slow") takes each scenario on one of the two databases: the use cases and
+# the pages, whose database is one way in among two (tests/integration, about the databases themselves,
+# keeps both). The whole suite runs every scenario on both.
+ONE_DATABASE_A_DAY = ("tests/service/", "tests/web/")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark slow one of the two databases of each scenario under ONE_DATABASE_A_DAY: the one not at the
+    scenario's CRC32 (so that between them the scenarios use both), unless the other is slow already."""
+    pairs: dict[str, dict[str, pytest.Item]] = {}
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("database_url") in ("sqlite", "postgresql") and item.nodeid.startswith(
+            ONE_DATABASE_A_DAY
+        ):
+            scenario = item.nodeid.replace("postgresql", "sqlite")
+            pairs.setdefault(scenario, {})[params["database_url"]] = item
+    for scenario, found in pairs.items():
+        if len(found) != 2 or any(item.get_closest_marker("slow") for item in found.values()):
+            continue
+        daily = ("sqlite", "postgresql")[zlib.crc32(scenario.encode()) % 2]
+        for database, item in found.items():
+            if database != daily:
+                item.add_marker(pytest.mark.slow)
 
 
 def _safe(url: str) -> str:

@@ -514,19 +514,26 @@ def core_process() -> multiprocessing.process.BaseProcess:
 
 
 async def test_a_killed_core_process_is_started_again_and_the_owner_goes_on(
-    wuye: Wuye, botapi: StandInBotAPI
+    botapi: StandInBotAPI, door: Door, tmp_path: Path, example_database: Path
 ) -> None:
-    owner = OWNER_EN
-    seen = await start_report(wuye, owner, "The lift in building 3 smells of burning.")
-    first = core_process()
-    os.kill(first.pid or 0, signal.SIGKILL)
-    await asyncio.to_thread(first.join, 10)
-    await finish_report(wuye, owner, seen)  # the next update waits for the new process, then is answered
-    assert core_process().pid != first.pid
-    [ticket] = wuye.tickets()
-    assert ticket.description == "The lift in building 3 smells of burning."
-    # the outbox's database work goes to the new process too: the assignee gets the card
-    await wuye.wait_sent(wuye.assignee(ticket.number), lambda m: ticket.number in text_of(m))
+    wuye = Wuye(botapi, door, tmp_path, core_processes=1)  # on every door, whatever the door's default
+    wuye.load_example(example_database)
+    await wuye.start()
+    try:
+        owner = OWNER_EN
+        seen = await start_report(wuye, owner, "The lift in building 3 smells of burning.")
+        first = core_process()
+        os.kill(first.pid or 0, signal.SIGKILL)
+        await asyncio.to_thread(first.join, 10)
+        await finish_report(wuye, owner, seen)  # the next update waits for the new process, then is answered
+        assert core_process().pid != first.pid
+        [ticket] = wuye.tickets()
+        assert ticket.description == "The lift in building 3 smells of burning."
+        # the outbox's database work goes to the new process too: the assignee gets the card
+        await wuye.wait_sent(wuye.assignee(ticket.number), lambda m: ticket.number in text_of(m))
+    finally:
+        await wuye.stop()
+        wuye.close()
 
 
 async def test_with_the_core_on_a_thread_of_the_bot_process_the_loop_works_the_same(

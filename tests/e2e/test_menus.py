@@ -83,6 +83,7 @@ async def wuye(
         api_url=botapi.url,
         framework=request.param,
         web_url=WEB,
+        core_processes=0,  # the core on a thread: what is tested is the menus, not the process
         **P.FAST_PACE,
     )
     app = build_app(settings)

@@ -50,6 +50,7 @@ async def running(
         bot_token=botapi.token,
         api_url=botapi.url,
         framework=request.param,
+        core_processes=0,  # the core on a thread: what is tested is the buttons, not the process
         web_url=WEB,
         **P.FAST_PACE,
     )

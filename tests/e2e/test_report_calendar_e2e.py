@@ -7,6 +7,7 @@ same for a quarterly line (`every: quarter`, due 5 April, 清明: the 3rd, draft
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,9 +31,9 @@ from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from handlers.services.tickets import TicketDraft, open_ticket
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
+from tests.support.databases import TEMPLATES
 
 pytestmark = pytest.mark.e2e
 
@@ -56,8 +57,8 @@ async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequ
     if cadence == "quarter":
         setup = tmp_path / "setup.yaml"
         setup.write_text(SETUP.read_text(encoding="utf-8") + QUARTERLY, encoding="utf-8")
+    shutil.copyfile(TEMPLATES.migrated_sqlite(), tmp_path / "wuye.db")  # migrated once per test process
     engine = make_engine(f"sqlite:///{tmp_path / 'wuye.db'}")
-    upgrade(engine)
     clock = FixedClock(datetime(2026, 1, 5, 10, tzinfo=SH).astimezone(UTC))
     ctx = Context(
         uow=lambda: SqlUnitOfWork(engine),

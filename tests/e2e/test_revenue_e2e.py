@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,9 +30,9 @@ from handlers.conversations.core import Core
 from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
+from tests.support.databases import TEMPLATES
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +43,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    shutil.copyfile(TEMPLATES.migrated_sqlite(), tmp_path / "wuye.db")  # migrated once per test process
     engine = make_engine(f"sqlite:///{tmp_path / 'wuye.db'}")
-    upgrade(engine)
     ctx = Context(
         uow=lambda: SqlUnitOfWork(engine),
         clock=FixedClock(datetime(2026, 10, 12, 10, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)),

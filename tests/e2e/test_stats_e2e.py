@@ -6,6 +6,7 @@ street (refused)."""
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +32,9 @@ from handlers.services.context import Context
 from handlers.services.setup import apply_setup
 from handlers.services.tickets import TicketDraft, open_ticket
 from storage.engine import make_engine
-from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
+from tests.support.databases import TEMPLATES
 
 pytestmark = pytest.mark.e2e
 
@@ -57,8 +58,8 @@ def december(ctx: Context, clock: FixedClock) -> None:
 
 @pytest.fixture
 async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    shutil.copyfile(TEMPLATES.migrated_sqlite(), tmp_path / "wuye.db")  # migrated once per test process
     engine = make_engine(f"sqlite:///{tmp_path / 'wuye.db'}")
-    upgrade(engine)
     clock = FixedClock(datetime(2026, 11, 23, 10, tzinfo=SH).astimezone(UTC))
     ctx = Context(
         uow=lambda: SqlUnitOfWork(engine),
