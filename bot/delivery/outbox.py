@@ -31,7 +31,7 @@ from handlers.conversations.io import Edit, Send
 from handlers.domain import CardMessage, Notification, Outcome
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
-from handlers.services.notify import keep_for_web, kept_for_web, recipient_blocked
+from handlers.services.notify import keep_for_web, recipient_blocked
 from handlers.text import Lang
 
 log = logging.getLogger("wuye.outbox")
@@ -219,8 +219,7 @@ class Outbox:
             n = self._open(uow, notification_id)
             if n is None:
                 return None, [], None
-            if kept_for_web(uow, n):  # nobody to send it to on Telegram: their web pages show it
-                keep_for_web(uow, n, now)  # and the next person up is told in Telegram
+            if keep_for_web(uow, n, now):  # no Telegram chat: their web pages show it, the next up is told
                 uow.notifications.save(n)
                 uow.commit()
                 return n, [], None

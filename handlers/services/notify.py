@@ -55,18 +55,6 @@ def queue(
     )
 
 
-def kept_for_web(uow: UnitOfWork, notification: Notification) -> bool:
-    """A private message for someone with no Telegram chat (an owner who joined on the web, someone
-    invited who signs in with `wuye invite web`): it is kept for their next visit to the web pages,
-    not sent and not a failure. They are not marked unreachable (that is for people who blocked the
-    bot) and still count as not reachable through the bot (`why_unreachable`: NO_TELEGRAM), so the
-    ladder's rule for an office nobody can be told at still fires."""
-    if notification.chat_id is not None:
-        return False
-    person = uow.people.get(notification.person_id)
-    return person is not None and person.deleted_at is None and person.telegram_id is None
-
-
 class Unreachable(StrEnum):
     """Why the bot cannot reach a person: kept as the value in the managers' notice's params."""
 
@@ -87,13 +75,10 @@ def why_unreachable(uow: UnitOfWork, person_id: int) -> Unreachable | None:
     return None
 
 
-def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
-    """Who gets a message instead of a recipient the bot cannot tell (blocked it, or has no Telegram
-    chat): staff → the estate's managers,
-    a manager → the community, an official → the office above. Owners' messages have no stand-in."""
-    ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
-    if ticket is None:
-        return []
+def next_up(uow: UnitOfWork, notification: Notification, ticket: Ticket) -> list[int]:
+    """Who gets a ticket's message instead of a recipient the bot cannot tell (blocked it, or has no
+    Telegram chat): staff → the estate's managers, a manager → the community, an official → the office
+    above. Owners' messages have no stand-in."""
     from handlers.domain import RoleKind
     from handlers.services.access import office_chain
 
@@ -102,9 +87,8 @@ def next_up(uow: UnitOfWork, notification: Notification) -> list[int]:
     estate = uow.estates.get(ticket.estate_id)
     if estate is None or person_id == ticket.reporter_id:
         return []
-    managers = [r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)]
     if any(r.kind is RoleKind.STAFF for r in roles) and not any(r.kind is RoleKind.MANAGER for r in roles):
-        candidates = managers
+        candidates = [r.person_id for r in uow.roles.at_estate(ticket.estate_id, RoleKind.MANAGER)]
     elif any(r.kind is RoleKind.MANAGER for r in roles):
         candidates = [r.person_id for r in uow.roles.at_office(estate.community_id)]
     else:
@@ -130,20 +114,31 @@ def recipient_blocked(uow: UnitOfWork, notification: Notification, now: datetime
 
 
 def keep_for_web(uow: UnitOfWork, notification: Notification, now: datetime) -> bool:
-    """A private message for someone with no Telegram chat (`kept_for_web`): finished as kept for their
-    next visit to the web pages. Nobody is pinged by a page, so the next person up (`next_up`: staff →
-    the estate's managers, and so on) gets a copy in Telegram saying why, as for someone who blocked the
-    bot: a new task for a repairman who works on the web is not left waiting for his next visit. True
-    if someone stands in."""
+    """A private message for someone with no Telegram chat (an owner who joined on the web, someone
+    invited who signs in with `wuye invite web`) is finished as kept for their next visit to the web
+    pages: not sent and not a failure. They are not marked unreachable (that is for people who blocked
+    the bot) and still count as not reachable through the bot (`why_unreachable`: NO_TELEGRAM), so the
+    ladder's rule for an office nobody can be told at still fires. Nobody is pinged by a page, so the
+    next person up (`next_up`) gets a copy in Telegram saying why, as for someone who blocked the bot:
+    a new task for a repairman who works on the web is not left waiting for his next visit. True if
+    the message is kept (someone with a Telegram chat, or a group's message: False, and unchanged)."""
+    if notification.chat_id is not None:
+        return False
+    person = uow.people.get(notification.person_id)
+    if person is None or person.deleted_at is not None or person.telegram_id is not None:
+        return False
     notification.outcome, notification.sent_at, notification.claimed_until = Outcome.WEB, now, None
-    return pass_up(uow, notification, now, Unreachable.NO_TELEGRAM)
+    pass_up(uow, notification, now, Unreachable.NO_TELEGRAM)
+    return True
 
 
 def pass_up(uow: UnitOfWork, notification: Notification, now: datetime, why: Unreachable) -> bool:
     """Queue a copy of a ticket's message for each person next up, naming whom it stands in for and
     why they cannot be told in Telegram; True if anyone gets one."""
     ticket = uow.tickets.get(notification.ticket_id) if notification.ticket_id else None
-    stand_ins = next_up(uow, notification)
+    if ticket is None:
+        return False
+    stand_ins = next_up(uow, notification, ticket)
     for stand_in in stand_ins:
         queue(
             uow,
