@@ -39,26 +39,14 @@ from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
 from bot.delivery.outbox import DeliveryError, Failure
+from bot.telegram.incoming import callback_incoming, membership_incoming, message_incoming
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate
-from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.aiogram")
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
-OTHER_KINDS = (
-    "sticker",
-    "voice",
-    "audio",
-    "video",
-    "video_note",
-    "animation",
-    "location",
-    "contact",
-    "poll",
-    "venue",
-    "dice",
-)
 
 # aiogram reads every reply as `Response[method.__returning__]`, and pydantic keeps such a generic class
 # only while something else refers to it (a weak cache): after a garbage collection the next request
@@ -88,89 +76,6 @@ def _button(b: Button) -> InlineKeyboardButton:
     if b.web_app:  # a Mini App (the core draws one for private chats only)
         return InlineKeyboardButton(text=b.text[:64], web_app=WebAppInfo(url=b.web_app))
     return InlineKeyboardButton(text=b.text[:64], callback_data=b.data)
-
-
-def message_to_incoming(message: Message, bot_username: str | None) -> Incoming | None:
-    user = message.from_user
-    if user is None or user.is_bot:
-        return None
-    base = Sender(
-        chat_id=message.chat.id,
-        user_id=user.id,
-        user_name=user.full_name,
-        language_code=user.language_code,
-        chat_type=message.chat.type,
-        chat_title=message.chat.title,
-        chat_public=bool(message.chat.username) and message.chat.type != "private",
-    )
-    if message.text is not None:
-        text = message.text
-        if text.startswith("/"):
-            head, _, args = text[1:].partition(" ")
-            command, _, target = head.partition("@")
-            if target and bot_username and target.lower() != bot_username.lower():
-                return None
-            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)
-        return Incoming(kind=Kind.TEXT, text=text, **base)
-    if message.photo:
-        size = message.photo[-1]
-        return Incoming(
-            kind=Kind.PHOTO,
-            text=message.caption or "",
-            file_id=size.file_id,
-            file_unique_id=size.file_unique_id,
-            file_size=size.file_size,
-            **base,
-        )
-    if message.document is not None:
-        doc = message.document
-        return Incoming(
-            kind=Kind.DOCUMENT,
-            text=message.caption or "",
-            file_id=doc.file_id,
-            file_unique_id=doc.file_unique_id,
-            file_size=doc.file_size,
-            mime_type=doc.mime_type,
-            file_name=doc.file_name,
-            **base,
-        )
-    other = next((k for k in OTHER_KINDS if getattr(message, k, None)), "unknown")
-    return Incoming(kind=Kind.OTHER, other=other, **base)
-
-
-def callback_to_incoming(query: CallbackQuery) -> Incoming:
-    user = query.from_user
-    message = query.message  # may be an InaccessibleMessage: it still names its chat
-    chat_id = message.chat.id if message is not None else user.id
-    return Incoming(
-        chat_id=chat_id,
-        user_id=user.id,
-        user_name=user.full_name,
-        kind=Kind.BUTTON,
-        language_code=user.language_code,
-        chat_type=message.chat.type if message else "private",
-        chat_public=bool(message and message.chat.type != "private" and message.chat.username),
-        data=query.data or "",
-        callback_id=query.id,
-        message_id=message.message_id if message is not None else None,
-    )
-
-
-def membership_to_incoming(event: ChatMemberUpdated) -> Incoming | None:
-    if event.chat.type not in ("group", "supergroup"):
-        return None  # a private chat blocked or unblocked the bot: the outbox learns that on its own
-    status = event.new_chat_member.status
-    return Incoming(
-        chat_id=event.chat.id,
-        user_id=event.from_user.id,
-        user_name=event.from_user.full_name,
-        kind=Kind.MEMBERSHIP,
-        chat_type=event.chat.type,
-        chat_title=event.chat.title,
-        chat_public=bool(event.chat.username),
-        text="removed" if status in ("left", "kicked") else "added",
-        language_code=event.from_user.language_code,
-    )
 
 
 def _first_problem(exc: Exception) -> str:
@@ -213,7 +118,7 @@ class AiogramFrontEnd:
             self._handling.discard(task)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:
-        inc = message_to_incoming(message, self.username)
+        inc = message_incoming(message, self.username)
         if inc is not None:
             if inc.kind is Kind.DOCUMENT and inc.file_id:
                 inc = replace(inc, fetch=self._fetcher(inc.file_id))
@@ -236,12 +141,12 @@ class AiogramFrontEnd:
         return fetch
 
     async def _on_membership(self, event: ChatMemberUpdated, event_update: Update) -> None:
-        inc = membership_to_incoming(event)
+        inc = membership_incoming(event)
         if inc is not None:
             await self._handle(replace(inc, update_id=event_update.update_id, bot_id=self.bot.id))
 
     async def _on_callback(self, query: CallbackQuery, event_update: Update) -> None:
-        inc = replace(callback_to_incoming(query), update_id=event_update.update_id, bot_id=self.bot.id)
+        inc = replace(callback_incoming(query), update_id=event_update.update_id, bot_id=self.bot.id)
         await self._handle(inc)
 
     async def perform(self, outputs: list[Output]) -> None:

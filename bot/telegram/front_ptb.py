@@ -17,7 +17,6 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     MenuButtonWebApp,
-    Message,
     Update,
     WebAppInfo,
 )
@@ -25,11 +24,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.delivery.outbox import DeliveryError, Failure
+from bot.telegram.incoming import callback_incoming, membership_incoming, message_incoming
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.ptb_request import BoundedRequest
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
-from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender, SetMenu
+from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
 
 log = logging.getLogger("wuye.ptb")
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -47,25 +47,6 @@ def _button(b: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(b.text[:64], callback_data=b.data)
 
 
-def _other_kind(message: Message) -> str:
-    for kind in (
-        "sticker",
-        "voice",
-        "audio",
-        "video",
-        "video_note",
-        "animation",
-        "location",
-        "contact",
-        "poll",
-        "venue",
-        "dice",
-    ):
-        if getattr(message, kind, None):
-            return kind
-    return "unknown"
-
-
 def to_incoming(update: Update, bot_username: str | None, bot_id: int = 0) -> Incoming | None:
     """The core's plain input for an update, or None for what the bot ignores (edits, channels, bots)."""
     inc = _to_incoming(update, bot_username)
@@ -73,84 +54,13 @@ def to_incoming(update: Update, bot_username: str | None, bot_id: int = 0) -> In
 
 
 def _to_incoming(update: Update, bot_username: str | None) -> Incoming | None:
-    query = update.callback_query
-    if query is not None:
-        user = query.from_user
-        message = query.message
-        chat_id = message.chat.id if message is not None else user.id
-        return Incoming(
-            chat_id=chat_id,
-            user_id=user.id,
-            user_name=user.full_name,
-            kind=Kind.BUTTON,
-            language_code=user.language_code,
-            chat_type=message.chat.type if message else "private",
-            chat_public=bool(message and message.chat.type != "private" and message.chat.username),
-            data=query.data or "",
-            callback_id=query.id,
-            message_id=message.message_id if message is not None else None,
-        )
-    member = update.my_chat_member
-    if member is not None:
-        if member.chat.type not in ("group", "supergroup"):
-            return None  # a private chat blocked or unblocked the bot: the outbox learns that on its own
-        status = member.new_chat_member.status
-        return Incoming(
-            chat_id=member.chat.id,
-            user_id=member.from_user.id,
-            user_name=member.from_user.full_name,
-            kind=Kind.MEMBERSHIP,
-            chat_type=member.chat.type,
-            chat_title=member.chat.title,
-            chat_public=bool(member.chat.username),
-            text="removed" if status in ("left", "kicked") else "added",
-            language_code=member.from_user.language_code,
-        )
-    message = update.message
-    if message is None or message.from_user is None or message.from_user.is_bot:
-        return None
-    user = message.from_user
-    base = Sender(
-        chat_id=message.chat.id,
-        user_id=user.id,
-        user_name=user.full_name,
-        language_code=user.language_code,
-        chat_type=message.chat.type,
-        chat_title=message.chat.title,
-        chat_public=bool(message.chat.username) and message.chat.type != "private",
-    )
-    if message.text is not None:
-        text = message.text
-        if text.startswith("/"):
-            head, _, args = text[1:].partition(" ")
-            command, _, target = head.partition("@")
-            if target and bot_username and target.lower() != bot_username.lower():
-                return None  # a command for another bot in a group
-            return Incoming(kind=Kind.COMMAND, command=command.lower(), text=args.strip(), **base)
-        return Incoming(kind=Kind.TEXT, text=text, **base)
-    if message.photo:
-        size = message.photo[-1]
-        return Incoming(
-            kind=Kind.PHOTO,
-            text=message.caption or "",
-            file_id=size.file_id,
-            file_unique_id=size.file_unique_id,
-            file_size=size.file_size,
-            **base,
-        )
-    if message.document is not None:
-        doc = message.document
-        return Incoming(
-            kind=Kind.DOCUMENT,
-            text=message.caption or "",
-            file_id=doc.file_id,
-            file_unique_id=doc.file_unique_id,
-            file_size=doc.file_size,
-            mime_type=doc.mime_type,
-            file_name=doc.file_name,
-            **base,
-        )
-    return Incoming(kind=Kind.OTHER, other=_other_kind(message), **base)
+    if update.callback_query is not None:
+        return callback_incoming(update.callback_query)
+    if update.my_chat_member is not None:
+        return membership_incoming(update.my_chat_member)
+    if update.message is None:
+        return None  # edits, channel posts: the bot ignores them
+    return message_incoming(update.message, bot_username)
 
 
 class PtbFrontEnd:
@@ -246,17 +156,11 @@ class PtbFrontEnd:
 
     async def send(self, message: Send) -> int:
         bot = self.application.bot
-        if message.photo:
+        picture = message.photo or message.image  # a Telegram file id, or a picture drawn here
+        if picture is not None:
             sent = await bot.send_photo(
                 message.chat_id,
-                message.photo,
-                caption=message.text[:CAPTION_LIMIT] or None,
-                reply_markup=_keyboard(message.buttons),
-            )
-        elif message.image is not None:
-            sent = await bot.send_photo(
-                message.chat_id,
-                message.image,
+                picture,
                 caption=message.text[:CAPTION_LIMIT] or None,
                 reply_markup=_keyboard(message.buttons),
             )

@@ -443,10 +443,10 @@ def test_python_telegram_bot_documents_reach_the_core_with_size_type_and_name() 
 def test_aiogram_documents_reach_the_core_with_size_type_and_name() -> None:
     from aiogram.types import Update
 
-    from bot.telegram.front_aiogram import message_to_incoming
+    from bot.telegram.incoming import message_incoming
 
     update = Update.model_validate(DOCUMENT_UPDATE)
     assert update.message is not None
-    inc = message_to_incoming(update.message, "wuye_bot")
+    inc = message_incoming(update.message, "wuye_bot")
     assert inc is not None
     assert {k: getattr(inc, k) for k in expected_document()} == expected_document()
