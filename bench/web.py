@@ -22,6 +22,12 @@ district: 10,000 open, about 5,000 overdue at 100,000 tickets), 50 at the street
 handled by the estate's repairer. Officials page through their overdue list (pages 1, 2, 3 in turn);
 owners open their four cases in turn.
 
+Each page is measured twice, on two `wuye web` servers over the same database: one without the page
+cache (WUYE_WEB_CACHE_SECONDS=0: every page drawn afresh, as after any change) and one as configured by
+default ("kept" in the table: a session asking again a page it asked before, and nothing committed
+since, is served the page drawn then; bot/web/page_cache.py). Real use lies between the two: every
+commit to a table a page shows empties the cache. `--no-cache` measures the first only.
+
 Each round runs every page for `--seconds` after a short warm-up (each session's first request is not
 counted); the table shows the median over the rounds of each round's rate, p50 and p95, and the ratio
 of a page's rate to the bare page's in the same round (median of the rounds' ratios). Target: at least
@@ -241,8 +247,9 @@ def _spawn(name: str, args: list[str], env: dict[str, str], workdir: Path, port:
     return Server(name, process, f"http://127.0.0.1:{port}", log)
 
 
-async def start_wuye_web(url: str, workdir: Path, workers: int | None) -> Server:
-    """`wuye web` exactly as an operator starts it, settings from the environment."""
+async def start_wuye_web(url: str, workdir: Path, workers: int | None, cache: str | None = None) -> Server:
+    """`wuye web` exactly as an operator starts it, settings from the environment; `cache`, if given,
+    is its WUYE_WEB_CACHE_SECONDS ("0": every page drawn afresh)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUYE_")}
     env.update(
@@ -252,6 +259,8 @@ async def start_wuye_web(url: str, workdir: Path, workers: int | None) -> Server
         WUYE_LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )
+    if cache is not None:
+        env["WUYE_WEB_CACHE_SECONDS"] = cache
     args = [sys.executable, "-m", "bot.cli.main", "web", "--listen", f"127.0.0.1:{port}"]
     if workers is not None:
         args += ["--workers", str(workers)]
@@ -387,10 +396,16 @@ class Measured:
 
 
 async def measure(args: argparse.Namespace, url: str, app: Any, workdir: Path) -> list[list[Any]]:
-    wuye = await start_wuye_web(url, workdir, args.workers)
-    wuye.database = app.engine
+    # Each page twice: drawn afresh by a `wuye web` without the page cache, as after every change, and
+    # by one with it (its default), where a session asks a page it asked before and nothing changed.
+    # The same cookies serve both: they are signed with the same key, and a session lives in its cookie.
+    wuye = await start_wuye_web(url, workdir, args.workers, "0")
+    kept = await start_wuye_web(url, workdir, args.workers) if args.cache else None
+    variants = [("", wuye)] + ([(" kept", kept)] if kept is not None else [])
+    for _, server in variants:
+        server.database = app.engine
     bare: Server | None = None
-    with stopped_at_end(wuye):
+    with stopped_at_end(*(server for _, server in variants)):
         loads: list[Load] = []
         with app.engine.connect() as c:
             owners = c.execute(
@@ -432,18 +447,19 @@ async def measure(args: argparse.Namespace, url: str, app: Any, workdir: Path) -
                     ["B-"] * args.sessions,
                 )
                 results: dict[str, Measured] = {bare_load.name: Measured()}
-                results.update({load.name: Measured() for load in loads})
+                results.update({load.name + name: Measured() for load in loads for name, _ in variants})
                 for round_ in range(args.rounds):
                     floor = await drive(client, bare, bare_load, args.seconds)
                     results[bare_load.name].runs.append(floor)
                     results[bare_load.name].ratios.append(1.0)
                     for load in loads:
-                        spy = profiler(args, wuye, load.name) if round_ == 0 else None
-                        run = await drive(client, wuye, load, args.seconds)
-                        if spy is not None:
-                            await asyncio.to_thread(spy.wait)
-                        results[load.name].runs.append(run)
-                        results[load.name].ratios.append(run.rate / floor.rate)
+                        for name, server in variants:
+                            spy = profiler(args, server, load.name + name) if round_ == 0 else None
+                            run = await drive(client, server, load, args.seconds)
+                            if spy is not None:
+                                await asyncio.to_thread(spy.wait)
+                            results[load.name + name].runs.append(run)
+                            results[load.name + name].ratios.append(run.rate / floor.rate)
                     print(
                         f"round {round_ + 1}: "
                         + ", ".join(f"{n} {m.runs[-1].rate:.0f}/s" for n, m in results.items()),
@@ -480,6 +496,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=DATABASE)
     parser.add_argument(
         "--workers", type=int, help="wuye web's --workers (default: its own, one process per CPU up to 4)"
+    )
+    parser.add_argument(
+        "--no-cache",
+        dest="cache",
+        action="store_false",
+        help="only the pages drawn afresh (no second wuye web)",
     )
     parser.add_argument("--profile", metavar="DIR", help="py-spy each page of the first round into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")

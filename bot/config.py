@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     web_url: str | None = None
     web_listen: str | None = None
     web_secret: str | None = None
+    # Seconds a page that only reads, drawn for one session, may be served again while nothing in the
+    # database changed (bot/web/page_cache.py); 0: every page drawn afresh.
+    web_cache_seconds: float = Field(default=15.0, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -13,7 +13,7 @@ import contextvars
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from bot.web.page_cache import Kept, PageCache
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
 from handlers.conversations.ledger import MESSAGES as LEDGER_MESSAGES
@@ -73,6 +74,9 @@ class WebDeps:
     # the database's engine and its reading engine (storage/engine.py): the session check and the pages
     # marked `only_reads` run their units of work on the latter; None: every unit of work as usual
     reader: tuple[Engine, Engine] | None = None
+    # the reading pages drawn for a session, served again until something changes (bot/web/page_cache.py);
+    # None: every page drawn afresh
+    pages: PageCache | None = None
     executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="wuye-web")
     )
@@ -249,6 +253,14 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     tampered = raw is not None and session is None
     fresh = session is None
     session = session or new_session(0, now)
+    drawn_at, generation = d.ctx.clock.now(), None
+    kept_as = _kept_as(request, d.pages, raw, fresh)
+    if kept_as is not None and d.pages is not None:
+        kept, generation = d.pages.get(kept_as, drawn_at)
+        if kept is not None:
+            again = web.Response(body=kept.body, content_type=kept.content_type, charset=kept.charset)
+            _headers(again)
+            return again
     with reads(request):
         found, lang = await db(request, _who, d.ctx, session.person_id)
     if found is None and session.signed_in:  # their data was deleted, or they are gone
@@ -299,6 +311,17 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             413,
         )
     _headers(response)
+    if (
+        kept_as is not None
+        and generation is not None
+        and d.pages is not None
+        and response.status == 200
+        and not request[VISIT].new_session
+        and isinstance(response, web.Response)
+        and isinstance(response.body, bytes)
+    ):
+        kept = Kept(response.body, response.content_type, response.charset or "utf-8", generation, drawn_at)
+        d.pages.put(kept_as, kept)
     if request[VISIT].new_session:
         response.set_cookie(
             COOKIE,
@@ -310,6 +333,16 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             path="/",
         )
     return response
+
+
+def _kept_as(request: web.Request, pages: PageCache | None, raw: str | None, fresh: bool) -> Hashable | None:
+    """What a page drawn for this request is kept under, if it may be kept (bot/web/page_cache.py): a
+    GET of a page that only reads, by a session whose cookie checked out."""
+    if pages is None or not raw or fresh or request.method != "GET":
+        return None
+    if request.match_info.route.handler not in READ_ONLY:
+        return None
+    return (raw, request.path_qs, request.cookies.get(LANG_COOKIE), request.headers.get("Accept-Language"))
 
 
 async def _csrf_ok(request: web.Request, session: Session) -> bool:

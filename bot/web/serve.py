@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from bot.config import Settings
 from bot.i18n.translator import load_translations
 from bot.web.app import WebDeps
+from bot.web.page_cache import PageCache, changes_for
 from bot.web.session import Signer, web_key
 from bot.web.site import make_web_app
 from handlers.services.context import Context
@@ -40,6 +41,9 @@ def web_deps(settings: Settings, ctx: Context, engine: Engine) -> WebDeps:
         # SQLite takes one writer at a time: one thread queues the pages' work instead of sleeping on the lock
         executor=ThreadPoolExecutor(max_workers=1 if sqlite else 8, thread_name_prefix="wuye-web"),
         reader=_reader(engine),
+        pages=PageCache(changes_for(engine), settings.web_cache_seconds)
+        if settings.web_cache_seconds
+        else None,
     )
 
 

@@ -18,10 +18,17 @@ def make_web_app(deps_: WebDeps) -> web.Application:
     app.router.add_static("/static/", HERE / "static", append_version=False)
     app.router.add_route("*", "/{tail:.*}", not_found)
 
+    async def begin(_app: web.Application) -> None:
+        if deps_.pages is not None:
+            deps_.pages.changes.start()
+
     async def close(_app: web.Application) -> None:
+        if deps_.pages is not None:
+            deps_.pages.changes.stop()
         deps_.executor.shutdown(wait=False)
         if deps_.reader is not None:
             deps_.reader[1].dispose()
 
+    app.on_startup.append(begin)
     app.on_cleanup.append(close)
     return app

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from bot.documents.revenue_files import RevenueDocuments
 from bot.i18n.translator import load_translations
 from bot.web.app import WebDeps
+from bot.web.page_cache import PageCache, changes_for
 from bot.web.session import Signer
 from bot.web.site import make_web_app
 from handlers.services import web_access
@@ -63,7 +64,8 @@ def world(engine: Engine) -> World:
 
 def web_deps(world: World, data_dir: Path) -> WebDeps:
     """As `wuye web` makes them: on PostgreSQL the session check and the reading pages run on the
-    reading engine (so every page test there goes through it); on SQLite there is none."""
+    reading engine (so every page test there goes through it); on SQLite there is none. The page cache
+    is on, as by default: every page test reads its pages again after what it changed."""
     reader = reading_engine(world.engine)
     return WebDeps(
         ctx=world.ctx,
@@ -73,6 +75,7 @@ def web_deps(world: World, data_dir: Path) -> WebDeps:
         bot_token=BOT_TOKEN,
         executor=ThreadPoolExecutor(max_workers=1),
         reader=(world.engine, reader) if reader is not None else None,
+        pages=PageCache(changes_for(world.engine), seconds=15),
     )
 
 
