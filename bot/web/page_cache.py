@@ -13,8 +13,9 @@ language), and served again from memory while both hold:
 - it is younger than `seconds` by the core's clock: a page also shows how long ago things happened and
   what has become overdue since, which changes without a write.
 
-A cookie is still checked (signature and age) before anything is served. Signing out, a role taken
-away, a person deleted: each is a commit, so no page drawn before it is served after it. The pages
+A cookie is still checked (signature and age) before anything is served. A role taken away, a person
+deleted: each is a commit, so no page drawn before it is served after it; signing out gives the browser
+a new cookie, under which nothing was kept. The pages
 that write (the home page notes the visit), answers that set a cookie, and every answer but a 200
 are never kept."""
 
