@@ -78,6 +78,8 @@ class Person:
     telegram_name: str | None = None  # the name they chat under, kept apart from the file's
     code_failures: int = 0  # wrong invite codes tried since code_failed_at
     code_failed_at: datetime | None = None
+    # the web pages' sessions begun before this are over (signed out; a new personal link issued)
+    signed_out_at: datetime | None = None
     id: int | None = None
 
 

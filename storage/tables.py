@@ -91,6 +91,7 @@ class PersonRow(SQLModel, table=True):
     telegram_name: str | None = Field(default=None, max_length=200)  # as they chat, kept apart
     code_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     code_failed_at: datetime | None = _ts()
+    signed_out_at: datetime | None = _ts()  # web sessions begun before this are over
 
 
 class RoleRow(SQLModel, table=True):

@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import functools
 import logging
-import time
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -30,7 +29,7 @@ from handlers.conversations.errors import explain
 from handlers.conversations.ledger import MESSAGES as LEDGER_MESSAGES
 from handlers.domain import RoleKind
 from handlers.ports import Translator, TranslatorFactory
-from handlers.services import people
+from handlers.services import people, web_access
 from handlers.services.access import Actor, load_actor
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, NotFound, UserError
@@ -216,15 +215,22 @@ def browser_language(header: str | None) -> Lang:
     return "zh_Hans"
 
 
-def _who(ctx: Context, person: int) -> tuple[Actor | None, Lang | None]:
-    if person <= 0:
+def _who(ctx: Context, session: Session) -> tuple[Actor | None, Lang | None]:
+    if session.person_id <= 0:
         return None, None
     with ctx.uow() as uow:
         try:
-            found = load_actor(uow, person)
+            found = load_actor(uow, session.person_id)
         except NotFound:
             return None, None
+        if web_access.session_over(found.person, session.issued):  # signed out since, on some device
+            return None, None
         return found, people.language_of(uow, found.person)
+
+
+def clock_now(request: web.Request) -> float:
+    """Now, in unix seconds, by the core's clock: sessions begin and end by it."""
+    return deps(request).ctx.clock.now().timestamp()
 
 
 def redirect(location: str) -> web.Response:
@@ -247,10 +253,11 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
 
 async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     d = deps(request)
-    now = time.time()
+    now = d.ctx.clock.now().timestamp()
     raw = request.cookies.get(COOKIE)
     session = d.signer.load(raw, now) if raw else None
-    tampered = raw is not None and session is None
+    # a cookie we signed that is merely too old signs nobody in, quietly: only a forged one is refused
+    tampered = raw is not None and session is None and d.signer.genuine(raw) is None
     fresh = session is None
     session = session or new_session(0, now)
     drawn_at, generation = d.ctx.clock.now(), None
@@ -262,8 +269,8 @@ async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
             _headers(again)
             return again
     with reads(request):
-        found, lang = await db(request, _who, d.ctx, session.person_id)
-    if found is None and session.signed_in:  # their data was deleted, or they are gone
+        found, lang = await db(request, _who, d.ctx, session)
+    if found is None and session.signed_in:  # their data was deleted, they are gone, or signed out
         session, fresh = new_session(0, now), True
     chosen = request.cookies.get(LANG_COOKIE)
     lang = (

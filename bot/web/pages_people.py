@@ -4,7 +4,6 @@ Telegram Mini App's door (initData checked with aiogram's own helper, never trus
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +11,7 @@ from aiohttp import web
 from bot.web.app import (
     LANG_COOKIE,
     actor,
+    clock_now,
     db,
     deps,
     message_page,
@@ -86,7 +86,7 @@ async def signin(request: web.Request) -> web.Response:
     ctx = deps(request).ctx
     signed = await db(request, web_access.sign_in, ctx, client_of(request), form.get("code", ""))
     who = await db(request, _actor_of, ctx, signed.person_id)
-    set_session(request, new_session(signed.person_id, time.time()), who)
+    set_session(request, new_session(signed.person_id, clock_now(request)), who)
     if signed.link is not None:  # signed in with the recovery code: the new link and code, once
         return _codes_page(request, signed.link, signed.recovery or "", title=t("Signed in", request))
     return redirect("/")
@@ -111,7 +111,10 @@ def _codes_page(request: web.Request, link: str, recovery: str, title: str) -> w
 
 
 async def signout(request: web.Request) -> web.Response:
-    set_session(request, new_session(0, time.time()))
+    who = actor(request)
+    if who is not None:
+        await db(request, web_access.sign_out, deps(request).ctx, who.id)
+    set_session(request, new_session(0, clock_now(request)))
     return redirect("/")
 
 
@@ -133,7 +136,7 @@ async def join(request: web.Request) -> web.Response:
         tr(request).lang,
     )
     who = await db(request, _actor_of, ctx, joined.person_id)
-    set_session(request, new_session(joined.person_id, time.time()), who)
+    set_session(request, new_session(joined.person_id, clock_now(request)), who)
     title = t("Welcome to {estate}!", request, estate=joined.estate_name)
     return _codes_page(request, joined.link, joined.recovery, title=title)
 
@@ -162,7 +165,7 @@ async def delete_data(request: web.Request) -> web.Response:
     if form.get("confirm") != "yes":
         return redirect("/privacy")
     kept = await db(request, people.delete_my_data, deps(request).ctx, pid)
-    set_session(request, new_session(0, time.time()))
+    set_session(request, new_session(0, clock_now(request)))
     return message_page(
         request,
         t("Your data has been deleted", request),
@@ -204,7 +207,7 @@ async def miniapp_auth(request: web.Request) -> web.Response:
             t("Telegram's sign-in for this page could not be checked. Nothing was changed.", request),
             403,
         )
-    set_session(request, new_session(found, time.time()))
+    set_session(request, new_session(found, clock_now(request)))
     target = form.get("next", "")
     return redirect(_after_miniapp(target[3:] if target.startswith("/t/") else None))
 

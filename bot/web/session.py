@@ -43,6 +43,12 @@ class Signer:
 
     def load(self, value: str, now: float) -> Session | None:
         """The session in a cookie, or None when it is forged, tampered with, malformed or too old."""
+        found = self.genuine(value)
+        return found if found is not None and not expired(found, now) else None
+
+    def genuine(self, value: str) -> Session | None:
+        """The session in a cookie we signed, however old; None when it is forged, tampered with or
+        malformed."""
         parts = value.split(".")
         if len(parts) != 4 or len(value) > 200:
             return None
@@ -52,8 +58,6 @@ class Signer:
             return None
         if not person.isdigit() or not issued.isdigit():
             return None
-        if not 0 <= now - int(issued) <= MAX_AGE:
-            return None
         return Session(int(person), nonce, int(issued))
 
     def csrf(self, session: Session) -> str:
@@ -61,6 +65,11 @@ class Signer:
 
     def check_csrf(self, session: Session, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(self.csrf(session), str(token))
+
+
+def expired(session: Session, now: float) -> bool:
+    """Too old to be used (a sign-in lasts MAX_AGE), or issued in the future."""
+    return not 0 <= now - session.issued <= MAX_AGE
 
 
 def new_session(person_id: int, now: float) -> Session:

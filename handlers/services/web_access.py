@@ -126,6 +126,7 @@ def sign_in(ctx: Context, client: str, code: str) -> SignedIn:
             raise _refuse(uow, client, now)  # two sign-ins with the same code at once: one wins
         signed = SignedIn(found.person_id)
         if found.kind is WebCodeKind.RECOVERY:  # the lost link stops working; a new link and recovery code
+            _end_sessions(uow, person, now)  # and whoever signed in with it is signed out
             made = _new_codes(uow, found.person_id, now, (WebCodeKind.LINK, WebCodeKind.RECOVERY))
             signed = SignedIn(found.person_id, made[WebCodeKind.LINK], made[WebCodeKind.RECOVERY])
         uow.commit()
@@ -171,8 +172,29 @@ def new_owner_link(ctx: Context, manager_id: int, owner_id: int) -> tuple[str, s
         if not any(manager.has(RoleKind.MANAGER, estate_id) for estate_id in homes if estate_id):
             raise NotAllowed("managers_only")
         made = _new_codes(uow, owner_id, now, (WebCodeKind.LINK, WebCodeKind.RECOVERY))
+        _end_sessions(uow, owner.person, now)  # a lost phone signed in with the old link is signed out
         uow.commit()
     return made[WebCodeKind.LINK], made[WebCodeKind.RECOVERY]
+
+
+def sign_out(ctx: Context, person_id: int) -> None:
+    """Signing out ends every web session of the person, on every device: a session lives in a signed
+    cookie, and one copied before signing out must not outlive it."""
+    with ctx.uow() as uow:
+        person = uow.people.get(person_id)
+        if person is not None:
+            _end_sessions(uow, person, ctx.clock.now())
+            uow.commit()
+
+
+def _end_sessions(uow: UnitOfWork, person: Person, now: datetime) -> None:
+    person.signed_out_at = now
+    uow.people.save(person)
+
+
+def session_over(person: Person, issued: float) -> bool:
+    """Whether a session begun at `issued` (unix seconds, whole: as a cookie holds it) has been ended."""
+    return person.signed_out_at is not None and issued < int(person.signed_out_at.timestamp())
 
 
 # ---- what changed since the last visit -------------------------------------------------------------

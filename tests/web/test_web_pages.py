@@ -408,6 +408,7 @@ async def test_the_disclosure_page_shows_every_estate_ranked_or_marked_not_ranke
     # The estates joined in 2026Q4; its deadline passes unpublished while the bot watches.
     world.clock.advance(timedelta(days=58))  # 2027-01-20
     revenue_deadlines.sweep_deadlines(world.ctx)
+    await browser.sign_in_as(WU_STREET)  # a sign-in lasts 30 days
     status, page = await text_of(browser, "/disclosure")
     assert status == 200
     ranking = page.partition("<h2>")[2]
