@@ -50,6 +50,18 @@ def statements() -> Iterator[list[str]]:
         event.remove(Engine, "before_cursor_execute", before)
 
 
+def commit_elsewhere(database_url: str, *statements: tuple[str, dict[str, object]]) -> None:
+    """Each statement committed on its own, through an engine that is not the web's (whose own commits
+    count at once): as the bot's core process commits."""
+    elsewhere = make_engine(database_url)
+    try:
+        for statement, params in statements:
+            with elsewhere.begin() as c:
+                c.execute(text(statement), params)
+    finally:
+        elsewhere.dispose()
+
+
 async def until_quiet(pages: PageCache) -> None:
     """Until the cache listens and has heard of the test's own commits so far: on PostgreSQL a commit's
     notice arrives a moment after it, and would otherwise count as a change between two requests."""
@@ -119,12 +131,8 @@ async def test_a_change_another_process_commits_shows_on_the_next_page(
     await browser.client.get(path)
     assert NEW not in await (await browser.client.get(path)).text()
     assert pages.served == 1
-    elsewhere = make_engine(database_url)
-    try:
-        with elsewhere.begin() as c:
-            c.execute(text("UPDATE ticket SET description = :d WHERE id = :id"), {"d": NEW, "id": ticket.id})
-    finally:
-        elsewhere.dispose()
+    change = ("UPDATE ticket SET description = :d WHERE id = :id", {"d": NEW, "id": ticket.id})
+    commit_elsewhere(database_url, change)
     for _ in range(60):  # PostgreSQL's notice arrives after the commit, within milliseconds
         if NEW in await (await browser.client.get(path)).text():
             return
@@ -145,14 +153,13 @@ async def test_nothing_heard_while_the_listening_connection_was_lost_is_served(
     before = pages.changes.generation()
     assert isinstance(pages.changes, PostgresChanges) and pages.changes.conn is not None
     listening = pages.changes.conn.info.backend_pid
-    elsewhere = make_engine(database_url)  # not the web's engine, whose own commits count at once
-    try:
-        with elsewhere.begin() as c:  # the server drops the listening connection (a restart)...
-            c.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": listening})
-        with elsewhere.begin() as c:  # ...and a change is committed that nobody hears of
-            c.execute(text("UPDATE ticket SET description = '断线时改的' WHERE id = :id"), {"id": ticket.id})
-    finally:
-        elsewhere.dispose()
+    commit_elsewhere(
+        database_url,
+        # the server drops the listening connection (a restart)...
+        ("SELECT pg_terminate_backend(:pid)", {"pid": listening}),
+        # ...and a change is committed that nobody hears of
+        ("UPDATE ticket SET description = '断线时改的' WHERE id = :id", {"id": ticket.id}),
+    )
     for _ in range(100):
         now = pages.changes.generation()
         if now is not None and now != before:
