@@ -37,7 +37,7 @@ from bot.i18n.translator import load_translations  # noqa: E402
 from bot.telegram.runtime import Runtime  # noqa: E402
 from bot.wiring import build_app  # noqa: E402
 from handlers.conversations.core import Core  # noqa: E402
-from handlers.domain import Notification  # noqa: E402
+from handlers.domain.notifications import Notification  # noqa: E402
 from handlers.rules.categories import Category, Privacy, Urgency  # noqa: E402
 from handlers.services.notify import notification_key  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402

@@ -32,7 +32,7 @@ from bot.telegram.runtime import Runtime  # noqa: E402
 from handlers.clock import SystemClock  # noqa: E402
 from handlers.conversations.core import Core  # noqa: E402
 from handlers.conversations.io import Incoming, Kind, Send  # noqa: E402
-from handlers.domain import Person, Role, RoleKind  # noqa: E402
+from handlers.domain.people import Person, Role, RoleKind  # noqa: E402
 from handlers.services import revenue  # noqa: E402
 from handlers.services.context import Context  # noqa: E402
 from handlers.services.setup import apply_setup  # noqa: E402

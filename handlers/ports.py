@@ -15,30 +15,13 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, runtime_checkable
 
-from handlers.domain import (
-    Attachment,
-    CalendarOverride,
-    CardMessage,
-    Company,
-    Disclosure,
-    DisclosureDeadline,
-    DisclosureQuestion,
-    DueReport,
-    Estate,
-    GroupBinding,
-    Invite,
-    LedgerVersion,
-    Notification,
-    Office,
-    Person,
-    Role,
-    RoleKind,
-    Ticket,
-    TicketEvent,
-    TypicalCase,
-    WebCode,
-    WebCodeKind,
-)
+from handlers.domain.disclosures import Disclosure, DisclosureDeadline, DisclosureQuestion
+from handlers.domain.ledgers import DueReport, LedgerVersion
+from handlers.domain.notifications import CardMessage, GroupBinding, Notification
+from handlers.domain.organisations import Company, Estate, Office
+from handlers.domain.people import Invite, Person, Role, RoleKind, WebCode, WebCodeKind
+from handlers.domain.ticket import Attachment, Ticket, TicketEvent, TypicalCase
+from handlers.domain.workdays import CalendarOverride
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.figures import Figures
 from handlers.rules.lifecycle import Event, Status

@@ -461,7 +461,7 @@ class LedgerNamedRow(SQLModel, table=True):
 
 
 class WebCodeRow(SQLModel, table=True):
-    """A way into the web front door (handlers/domain.WebCode): only the code's digest is kept."""
+    """A way into the web front door (handlers/domain/people.py's WebCode): only the code's digest is kept."""
 
     __tablename__ = "web_code"
     id: int | None = Field(default=None, primary_key=True)

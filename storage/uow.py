@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from handlers.domain import Notification
+from handlers.domain.notifications import Notification
 from storage import repositories as r
 from storage.conversations import ConversationRepository
 

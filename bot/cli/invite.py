@@ -12,7 +12,7 @@ from bot.cli.common import DatabaseOpt, existing_app_or_exit, fail, invite_link,
 from bot.config import Settings
 
 if TYPE_CHECKING:  # for annotations only: the commands import these when they run
-    from handlers.domain import Company
+    from handlers.domain.organisations import Company
 
 invite_app = typer.Typer(help="Invite codes and links for staff, officials and owners.", no_args_is_help=True)
 
@@ -26,7 +26,7 @@ def invite_staff(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Print a one-time code and its t.me link for a person whose Telegram id you do not know."""
-    from handlers.domain import RoleKind
+    from handlers.domain.people import RoleKind
     from handlers.rules.categories import Duty
     from handlers.services.errors import UserError
     from handlers.services.people import create_invite

@@ -14,7 +14,7 @@ from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, Sender
 from handlers.conversations.labels import DUTY, ROLE, RUNG, label
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.ports import Translator
 from handlers.rules.ladder import Action, Rung
 from handlers.services.context import Context

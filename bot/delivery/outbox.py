@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from bot.delivery.outage import Postponements
 from handlers.conversations import notices
 from handlers.conversations.io import Edit, Send
-from handlers.domain import CardMessage, Notification, Outcome
+from handlers.domain.notifications import CardMessage, Notification, Outcome
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.context import Context
 from handlers.services.notify import keep_for_web, recipient_blocked

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from handlers.domain import Notification, Ticket
+from handlers.domain.notifications import Notification
+from handlers.domain.ticket import Ticket
 from handlers.rules.ladder import plan
 from handlers.rules.lifecycle import OPEN_STATUSES, Status
 from handlers.rules.policy import Policy

@@ -27,7 +27,7 @@ from bot.web.page_cache import Kept, PageCache
 from bot.web.session import COOKIE, MAX_AGE, Session, Signer, new_session
 from handlers.conversations.errors import explain
 from handlers.conversations.ledger import MESSAGES as LEDGER_MESSAGES
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.ports import Translator, TranslatorFactory
 from handlers.services import people, web_access
 from handlers.services.access import Actor, load_actor

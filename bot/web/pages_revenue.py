@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.web.app import actor, db, deps, person_id, redirect, render, tr
 from handlers.conversations import revenue_text as rt
-from handlers.domain import Disclosure as Stored
+from handlers.domain.disclosures import Disclosure as Stored
 from handlers.ports import Translator
 from handlers.rules import revenue as rules
 from handlers.services import revenue, revenue_reading

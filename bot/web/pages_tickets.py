@@ -21,7 +21,8 @@ from bot.web.photos import MAX_BYTES, NotAPhoto, PhotoFault, keep_photo, stored_
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
 from handlers.conversations.report import emergency_text
-from handlers.domain import AttachmentKind, RoleKind, Ticket
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import AttachmentKind, Ticket
 from handlers.ports import Translator
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status

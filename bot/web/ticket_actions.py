@@ -16,7 +16,8 @@ from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import decode
 from handlers.conversations.official import send_back_target
 from handlers.conversations.staff import colleagues
-from handlers.domain import OfficeKind, Ticket
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import membership, supervision, tickets, typical_cases

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.domain import Attachment, AttachmentKind, GroupBinding, Office, OfficeKind, RoleKind, Ticket
+from handlers.domain.notifications import GroupBinding
+from handlers.domain.organisations import Office, OfficeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Attachment, AttachmentKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Privacy
 from handlers.services import access

@@ -9,7 +9,8 @@ from handlers.conversations import labels, revenue_text
 from handlers.conversations.audience import Audience
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button
-from handlers.domain import ERASED_PERSON_KEY, Ticket, TicketEvent, TypicalCase
+from handlers.domain.people import ERASED_PERSON_KEY
+from handlers.domain.ticket import Ticket, TicketEvent, TypicalCase
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status

@@ -10,7 +10,8 @@ from typing import Any
 from handlers.conversations import cards
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
-from handlers.domain import NoticeKind, Notification, Person
+from handlers.domain.notifications import NoticeKind, Notification
+from handlers.domain.people import Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.ranking import Rate
 from handlers.services.digests import rate

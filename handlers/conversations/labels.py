@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.ports import Translator
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status

@@ -9,7 +9,9 @@ from handlers.conversations import cards
 from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Edit, Send
-from handlers.domain import NoticeKind, Notification, Person, Ticket
+from handlers.domain.notifications import NoticeKind, Notification
+from handlers.domain.people import Person
+from handlers.domain.ticket import Ticket
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.lifecycle import Status
 from handlers.services.context import Context

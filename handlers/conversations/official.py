@@ -17,7 +17,9 @@ from handlers.conversations.io import Button
 from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
-from handlers.domain import OfficeKind, RoleKind, Ticket
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import TicketList, UnitOfWork
 from handlers.services import area_lists, membership, supervision, tickets
 from handlers.text import N_

@@ -17,7 +17,7 @@ from handlers.conversations.engine import pressed as press
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.services import people
 from handlers.services.errors import UserError
 from handlers.text import LANGUAGE_NAMES, LANGUAGES, resolve_language

@@ -19,7 +19,7 @@ from handlers.conversations.io import Button
 from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
-from handlers.domain import Ticket
+from handlers.domain.ticket import Ticket
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
 from handlers.services import supervision, tickets
 from handlers.services.errors import UserError

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from handlers.conversations.engine import NO_LONGER_VALID
 from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
-from handlers.domain import Ticket
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import access

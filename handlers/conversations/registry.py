@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.services.access import Actor
 from handlers.text import N_
 

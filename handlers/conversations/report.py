@@ -21,7 +21,7 @@ from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move,
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
 from handlers.conversations.turn import Turn
-from handlers.domain import Company
+from handlers.domain.organisations import Company
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import tickets

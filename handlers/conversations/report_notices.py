@@ -11,7 +11,9 @@ from typing import Any
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
 from handlers.conversations.ledger_sheets import period_label
-from handlers.domain import Notification, Office, Person
+from handlers.domain.notifications import Notification
+from handlers.domain.organisations import Office
+from handlers.domain.people import Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.periods import Period, PeriodKind
 from handlers.rules.ranking import Rate

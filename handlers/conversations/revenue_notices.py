@@ -6,7 +6,8 @@ from handlers.conversations import labels
 from handlers.conversations import revenue_text as rt
 from handlers.conversations.buttons import encode
 from handlers.conversations.io import Button, Send
-from handlers.domain import NoticeKind, Notification, Person
+from handlers.domain.notifications import NoticeKind, Notification
+from handlers.domain.people import Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.services.revenue import to_rules
 from handlers.text import N_

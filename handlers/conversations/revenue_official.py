@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.conversations import revenue_text as rt
 from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.rules import revenue as rules
 from handlers.rules.ranking import Ranking
 from handlers.services import revenue_oversight

@@ -20,7 +20,8 @@ from handlers.conversations.io import Button
 from handlers.conversations.pressed import pressed_ticket
 from handlers.conversations.questions import AboutTicket, Question
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind, Ticket
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import OPEN_STATUSES
 from handlers.services import supervision, tickets

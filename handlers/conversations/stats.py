@@ -14,7 +14,7 @@ from handlers.conversations import stats_text as st
 from handlers.conversations.buttons import SCOPE_CODES, encode
 from handlers.conversations.io import Button
 from handlers.conversations.turn import Turn
-from handlers.domain import Ticket
+from handlers.domain.ticket import Ticket
 from handlers.rules.periods import Period
 from handlers.services import stats
 from handlers.services.figures import Scope, ScopeKind

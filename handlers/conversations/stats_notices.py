@@ -9,7 +9,8 @@ import uuid
 
 from handlers.conversations import stats_text as st
 from handlers.conversations.io import Incoming, Send
-from handlers.domain import Notification, Person
+from handlers.domain.notifications import Notification
+from handlers.domain.people import Person
 from handlers.ports import Translator, UnitOfWork
 from handlers.rules.periods import Period
 from handlers.services import notify, stats

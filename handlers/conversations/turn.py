@@ -9,7 +9,7 @@ from typing import Any
 from handlers.conversations.audience import Audience, audience_for
 from handlers.conversations.buttons import Press
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Output, Send
-from handlers.domain import Person
+from handlers.domain.people import Person
 from handlers.ports import ChatState, Translator, UnitOfWork
 from handlers.services.access import Actor, load_actor
 from handlers.services.context import Context

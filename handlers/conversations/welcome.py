@@ -9,7 +9,7 @@ from __future__ import annotations
 from handlers.conversations import owner, registry
 from handlers.conversations.errors import explain
 from handlers.conversations.turn import Turn
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.services import people
 from handlers.services.access import Actor
 from handlers.services.errors import UserError

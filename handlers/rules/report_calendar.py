@@ -21,7 +21,8 @@ from handlers.rules.revenue import Quarter
 from handlers.rules.worktime import WorkCalendar
 
 DRAFT_WORKING_DAYS = 3  # the draft comes this many working days before the due day
-OFFICE_KINDS = ("community", "street", "bureau")  # who keeps a ledger (handlers.domain.OfficeKind)
+# who keeps a ledger (handlers.domain.organisations.OfficeKind)
+OFFICE_KINDS = ("community", "street", "bureau")
 MAX_IDLE = 40  # days searched for a working day; the longest holiday is nine
 # How far back a bot that was down catches up: a year of periods (older ones are not sent by themselves).
 CATCH_UP = {"month": 12, "quarter": 4}

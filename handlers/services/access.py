@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.domain import Estate, Office, OfficeKind, Person, Role, RoleKind, Ticket
+from handlers.domain.organisations import Estate, Office, OfficeKind
+from handlers.domain.people import Person, Role, RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import Status
 from handlers.services.errors import NotAllowed, NotFound

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from handlers.domain import RoleKind, Ticket
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.policy import Policy
 from handlers.rules.worktime import WorkCalendar

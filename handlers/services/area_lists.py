@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.domain import OfficeKind, Ticket
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import ListCount, ListScope, TicketList, UnitOfWork
 from handlers.services.access import Actor
 from handlers.services.context import Context

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import NoticeKind, OfficeKind, RoleKind
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.people import RoleKind
 from handlers.ports import Activity, ListScope, TicketList, UnitOfWork
 from handlers.rules.digests import DigestDue, DigestKind, due_digests
 from handlers.rules.figures import Figures, total

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from handlers.domain import OfficeKind, Ticket, TicketEvent
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.ticket import Ticket, TicketEvent
 from handlers.ports import UnitOfWork
 from handlers.rules.figures import Figures, Step, TicketFacts, total
 from handlers.rules.lifecycle import Event

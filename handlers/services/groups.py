@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from handlers.domain import GroupBinding, NoticeKind, Notification, RoleKind, Ticket
+from handlers.domain.notifications import GroupBinding, NoticeKind, Notification
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.services import access
 from handlers.services.access import Actor

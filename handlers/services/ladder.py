@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.domain import NoticeKind, RoleKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.ladder import REMINDER_BITS, Action, Due, LadderState, Step, due_steps, plan
 from handlers.rules.lifecycle import Event, Status

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
-from handlers.domain import Estate, LedgerVersion, Office, OfficeKind, RoleKind
+from handlers.domain.ledgers import LedgerVersion
+from handlers.domain.organisations import Estate, Office, OfficeKind
+from handlers.domain.people import RoleKind
 from handlers.ports import UnitOfWork, WorkbookFiles
 from handlers.rules.figures import Figures, total
 from handlers.rules.periods import Period, PeriodKind

@@ -10,7 +10,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from handlers.domain import Estate, OfficeKind, Ticket
+from handlers.domain.organisations import Estate, OfficeKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import EventMark, LedgerTicket, UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status

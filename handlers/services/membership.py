@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import ERASED_PERSON_KEY, Estate, Move, NoticeKind, Person, Role, RoleKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.organisations import Estate
+from handlers.domain.people import ERASED_PERSON_KEY, Person, Role, RoleKind
+from handlers.domain.ticket import Move, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import OPEN_STATUSES, Event, Status

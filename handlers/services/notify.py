@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from handlers.domain import NoticeKind, Notification, Outcome, Ticket
+from handlers.domain.notifications import NoticeKind, Notification, Outcome
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 
 
@@ -79,7 +80,7 @@ def next_up(uow: UnitOfWork, notification: Notification, ticket: Ticket) -> list
     """Who gets a ticket's message instead of a recipient the bot cannot tell (blocked it, or has no
     Telegram chat): staff → the estate's managers, a manager → the community, an official → the office
     above. Owners' messages have no stand-in."""
-    from handlers.domain import RoleKind
+    from handlers.domain.people import RoleKind
     from handlers.services.access import office_chain
 
     person_id = notification.person_id

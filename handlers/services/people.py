@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, NoReturn
 
-from handlers.domain import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
+from handlers.domain.people import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules.attempts import Attempts, after_failure, locked_until
 from handlers.services import membership

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import DueReport, LedgerVersion, NoticeKind, Office, RoleKind
+from handlers.domain.ledgers import DueReport, LedgerVersion
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.organisations import Office
+from handlers.domain.people import RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules import report_calendar as rules
 from handlers.rules.figures import Figures

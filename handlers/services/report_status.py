@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from handlers.domain import DueReport, Office
+from handlers.domain.ledgers import DueReport
+from handlers.domain.organisations import Office
 from handlers.rules.periods import Period
 from handlers.rules.report_calendar import Cadence, Cycle, ReportKind, cycle, previous_period
 from handlers.services.access import load_actor

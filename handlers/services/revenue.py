@@ -7,16 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from handlers.domain import (
-    Disclosure,
-    DisclosureDeadline,
-    DisclosureLine,
-    Estate,
-    NoticeKind,
-    Notification,
-    RoleKind,
-)
-from handlers.domain import Disclosure as Stored
+from handlers.domain.disclosures import Disclosure, DisclosureDeadline, DisclosureLine
+from handlers.domain.disclosures import Disclosure as Stored
+from handlers.domain.notifications import NoticeKind, Notification
+from handlers.domain.organisations import Estate
+from handlers.domain.people import RoleKind
 from handlers.ports import Grid, UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.revenue import DisclosureStatus

@@ -8,7 +8,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from handlers.domain import DisclosureDeadline, Estate, NoticeKind, OfficeKind, RoleKind
+from handlers.domain.disclosures import DisclosureDeadline
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.organisations import Estate, OfficeKind
+from handlers.domain.people import RoleKind
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.worktime import WorkCalendar

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from handlers.domain import Estate
+from handlers.domain.organisations import Estate
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.ranking import Ranking, Rate, rank

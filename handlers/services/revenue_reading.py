@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.domain import Disclosure as Stored
-from handlers.domain import DisclosureLine, DisclosureQuestion, Estate, RoleKind, Ticket
+from handlers.domain.disclosures import Disclosure as Stored
+from handlers.domain.disclosures import DisclosureLine, DisclosureQuestion
+from handlers.domain.organisations import Estate
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules import revenue as rules
 from handlers.rules.categories import Category, Privacy, Urgency

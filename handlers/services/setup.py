@@ -7,18 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from handlers.domain import (
-    ERASED_PERSON_KEY,
-    CalendarOverride,
-    Company,
-    Estate,
-    Invite,
-    Office,
-    OfficeKind,
-    Person,
-    Role,
-    RoleKind,
-)
+from handlers.domain.organisations import Company, Estate, Office, OfficeKind
+from handlers.domain.people import ERASED_PERSON_KEY, Invite, Person, Role, RoleKind
+from handlers.domain.workdays import CalendarOverride
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Duty
 from handlers.rules.numbering import valid_prefix

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from handlers.domain import Estate, OfficeKind, RoleKind, Ticket
+from handlers.domain.organisations import Estate, OfficeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.figures import Figures, total
 from handlers.rules.lifecycle import OPEN_STATUSES

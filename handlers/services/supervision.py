@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.domain import NoticeKind, OfficeKind, RoleKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.lifecycle import HANDLING_STATUSES, Event
 from handlers.rules.worktime import Duration, DurationUnit

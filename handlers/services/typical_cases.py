@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.domain import OfficeKind, Ticket, TypicalCase
+from handlers.domain.organisations import OfficeKind
+from handlers.domain.ticket import Ticket, TypicalCase
 from handlers.ports import UnitOfWork
 from handlers.services import access
 from handlers.services.context import Context

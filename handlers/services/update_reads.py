@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from handlers.domain import Person, Role
+from handlers.domain.people import Person, Role
 
 
 @dataclass

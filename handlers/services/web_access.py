@@ -11,7 +11,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.domain import Notification, Person, Role, RoleKind, WebCode, WebCodeKind
+from handlers.domain.notifications import Notification
+from handlers.domain.people import Person, Role, RoleKind, WebCode, WebCodeKind
 from handlers.ports import UnitOfWork
 from handlers.rules.attempts import Attempts, after_failure, locked_until
 from handlers.services import access

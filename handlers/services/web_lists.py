@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from handlers.domain import RoleKind, Ticket
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.ports import TicketList, UnitOfWork
 from handlers.rules.categories import Category
 from handlers.rules.lifecycle import OPEN_STATUSES, Status

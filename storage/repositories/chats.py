@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from handlers.domain import GroupBinding
+from handlers.domain.notifications import GroupBinding
 from storage.mapping import copy_into, to_domain, to_row_values
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
 from storage.tables import GroupBindingRow, ProcessedUpdateRow

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from handlers.domain import Disclosure, DisclosureDeadline, DisclosureLine, DisclosureQuestion
+from handlers.domain.disclosures import Disclosure, DisclosureDeadline, DisclosureLine, DisclosureQuestion
 from handlers.rules.revenue import DisclosureStatus
 from storage.mapping import copy_into, to_domain, to_row_values
 from storage.tables import DisclosureDeadlineRow, DisclosureLineRow, DisclosureQuestionRow, DisclosureRow

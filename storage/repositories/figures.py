@@ -42,7 +42,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from handlers.domain import Ticket, TicketEvent
+from handlers.domain.ticket import Ticket, TicketEvent
 from handlers.rules.figures import ACKNOWLEDGEMENT_ENDS, SATISFIED_FROM, Figures
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import Rung

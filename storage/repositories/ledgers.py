@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterator
 
 from sqlalchemy import Table, null, select
 
-from handlers.domain import LedgerVersion
+from handlers.domain.ledgers import LedgerVersion
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates

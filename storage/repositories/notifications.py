@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, text, update
 from sqlmodel import Session, col, select
 
-from handlers.domain import Notification, Outcome
+from handlers.domain.notifications import Notification, Outcome
 from storage.mapping import to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared

@@ -9,7 +9,8 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from handlers.domain import Company, Estate, Invite, Office, Person, Role, RoleKind
+from handlers.domain.organisations import Company, Estate, Office
+from handlers.domain.people import Invite, Person, Role, RoleKind
 from handlers.rules.categories import Duty
 from handlers.services.update_reads import UpdateReads, current
 from storage.mapping import to_domain

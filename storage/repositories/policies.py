@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from handlers.domain import CalendarOverride
+from handlers.domain.workdays import CalendarOverride
 from storage.tables import CalendarOverrideRow, PolicyRow, SettingRow
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import col
 
-from handlers.domain import DueReport
+from handlers.domain.ledgers import DueReport
 from storage.mapping import to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates

@@ -12,7 +12,8 @@ from sqlalchemy import String, and_, bindparam, case, distinct, func, literal_co
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from handlers.domain import Attachment, CardMessage, Ticket, TicketEvent
+from handlers.domain.notifications import CardMessage
+from handlers.domain.ticket import Attachment, Ticket, TicketEvent
 from handlers.ports import (
     Activity,
     EventMark,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select
 from sqlmodel import Session
 
-from handlers.domain import TypicalCase
+from handlers.domain.ticket import TypicalCase
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates
 from storage.tables import TicketRow, TypicalCaseRow

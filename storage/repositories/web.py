@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import col
 
-from handlers.domain import WebCode, WebCodeKind
+from handlers.domain.people import WebCode, WebCodeKind
 from storage.repositories.base import Repository
 from storage.repositories.statements import connection_of, insert_ignoring_duplicates
 from storage.tables import WebAttemptRow, WebCodeRow, WebVisitRow

@@ -21,7 +21,7 @@ from bot.i18n.translator import load_translations
 from bot.serve import run_polling
 from bot.wiring import build_app
 from handlers.conversations.menus import menu_commands
-from handlers.domain import Person, Role, RoleKind
+from handlers.domain.people import Person, Role, RoleKind
 from handlers.rules.categories import Duty
 from handlers.services.access import Actor
 from handlers.services.people import create_invite

@@ -26,7 +26,8 @@ from bot.telegram.runtime import Runtime
 from bot.wiring import App
 from handlers.clock import FixedClock
 from handlers.conversations.core import Core
-from handlers.domain import GroupBinding, Notification, Person, Role, RoleKind
+from handlers.domain.notifications import GroupBinding, Notification
+from handlers.domain.people import Person, Role, RoleKind
 from handlers.rules.policy import Rung
 from handlers.services.ladder import sweep
 from tests.support import processes as P

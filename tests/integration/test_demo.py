@@ -14,7 +14,7 @@ import yaml
 
 from bot.i18n.translator import load_translations
 from handlers.conversations.labels import ROLE, STATUS
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.rules.lifecycle import Status
 
 pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.notices import render
-from handlers.domain import CalendarOverride
+from handlers.domain.workdays import CalendarOverride
 from handlers.rules.categories import Urgency
 from handlers.rules.periods import Period
 from handlers.services import tickets

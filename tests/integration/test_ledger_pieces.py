@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from handlers.domain import LedgerVersion
+from handlers.domain.ledgers import LedgerVersion
 from storage.migrate import downgrade, upgrade
 from storage.repositories.ledgers import PIECE
 from storage.uow import SqlUnitOfWork

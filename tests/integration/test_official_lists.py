@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.domain import Company, Estate, Office, OfficeKind, Person, Ticket
+from handlers.domain.organisations import Company, Estate, Office, OfficeKind
+from handlers.domain.people import Person
+from handlers.domain.ticket import Ticket
 from handlers.ports import ListScope, TicketList
 from handlers.rules.categories import Category, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, Status

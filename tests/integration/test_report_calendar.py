@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery.report_jobs import sweep_reports
 from bot.documents.revenue_files import RevenueDocuments
-from handlers.domain import Role, RoleKind
+from handlers.domain.people import Role, RoleKind
 from handlers.services import report_calendar
 from handlers.services.context import Context
 from handlers.services.errors import Conflict

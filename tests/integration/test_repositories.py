@@ -15,22 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import StatementError
 
-from handlers.domain import (
-    Attachment,
-    AttachmentKind,
-    CalendarOverride,
-    Company,
-    Estate,
-    Invite,
-    Notification,
-    Office,
-    OfficeKind,
-    Person,
-    Role,
-    RoleKind,
-    Ticket,
-    TicketEvent,
-)
+from handlers.domain.notifications import Notification
+from handlers.domain.organisations import Company, Estate, Office, OfficeKind
+from handlers.domain.people import Invite, Person, Role, RoleKind
+from handlers.domain.ticket import Attachment, AttachmentKind, Ticket, TicketEvent
+from handlers.domain.workdays import CalendarOverride
 from handlers.ports import ChatState, StaleTicket
 from handlers.rules.categories import Category, Duty, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status

@@ -105,7 +105,7 @@ def _missing() -> NoReturn:
 def test_a_reminder_due_now_is_not_called_overdue() -> None:
     """Half-time has come (a reminder is due), the deadline has not: the ticket is not late."""
     from bot.delivery.status import lateness
-    from handlers.domain import Ticket
+    from handlers.domain.ticket import Ticket
     from handlers.rules.categories import Category, Urgency
     from handlers.rules.lifecycle import Status
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.engine import Engine
 
-from handlers.domain import CardMessage, GroupBinding
+from handlers.domain.notifications import CardMessage, GroupBinding
 from handlers.rules.categories import Category
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import RUNG_ORDER, Rung

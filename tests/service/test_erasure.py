@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from handlers.domain import ERASED_PERSON_KEY
+from handlers.domain.people import ERASED_PERSON_KEY
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import tickets
 from tests.service.talk import Talk

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from handlers.domain import Move, Ticket
+from handlers.domain.ticket import Move, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Urgency
 from handlers.rules.figures import Figures, figures, total

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.conversations.io import Answer, Incoming, Kind
-from handlers.domain import Role, RoleKind
+from handlers.domain.people import Role, RoleKind
 from handlers.rules.categories import Category
 from handlers.services import membership
 from tests.service.talk import Talk

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.documents.setup_file import read_setup
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.ports import UnitOfWork
 from handlers.services import people
 from handlers.services.errors import UserError

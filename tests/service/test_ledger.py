@@ -468,7 +468,7 @@ async def test_someone_with_several_ledgers_chooses_one_by_its_button(world: Wor
     talk = Talk(world.ctx)
     # 王建国 also becomes the 莲花 community's official: two ledgers to choose from.
     with world.ctx.uow() as uow:
-        from handlers.domain import Role, RoleKind
+        from handlers.domain.people import Role, RoleKind
 
         office = uow.offices.by_key("lianhua-community")
         assert office is not None

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.rules.categories import Duty
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import people, tickets

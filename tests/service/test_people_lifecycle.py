@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.documents.setup_file import read_setup
-from handlers.domain import RoleKind
+from handlers.domain.people import RoleKind
 from handlers.rules.categories import Category, Urgency
 from handlers.services import ladder, people
 from handlers.services.setup import apply_setup

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from bot.documents.setup_file import read_setup
-from handlers.domain import RoleKind, Ticket
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Ticket
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import membership, people, tickets

@@ -21,7 +21,8 @@ from handlers.conversations.cards import questioned_line
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Incoming, Kind, Send
 from handlers.conversations.revenue_text import chart_spec
-from handlers.domain import Notification, Person, Role, RoleKind
+from handlers.domain.notifications import Notification
+from handlers.domain.people import Person, Role, RoleKind
 from handlers.ports import Grid
 from handlers.rules.categories import Category, Privacy
 from handlers.rules.lifecycle import Status

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.i18n.translator import load_translations
 from handlers.conversations import cards, notices
 from handlers.conversations.audience import audience_for
-from handlers.domain import CardMessage
+from handlers.domain.notifications import CardMessage
 from handlers.services import tickets
 from tests.service.world import LI_REPAIR, World
 

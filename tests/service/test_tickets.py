@@ -13,7 +13,7 @@ import pytest
 
 from handlers.conversations.audience import audience_for
 from handlers.conversations.cards import reporter_label, timeline
-from handlers.domain import Ticket
+from handlers.domain.ticket import Ticket
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import tickets

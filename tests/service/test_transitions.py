@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from handlers.domain import Move, Ticket
+from handlers.domain.ticket import Move, Ticket
 from handlers.rules.categories import Category, Urgency
 from handlers.rules.lifecycle import NOTES, TRANSITIONS, Event, IllegalTransition, Status, next_status
 from handlers.rules.policy import Rung

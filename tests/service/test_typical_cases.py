@@ -6,7 +6,7 @@ ledger by `typical_cases(estate_ids, start, end)`."""
 from __future__ import annotations
 
 from handlers.conversations.io import Edit, Output, Send
-from handlers.domain import TypicalCase
+from handlers.domain.ticket import TypicalCase
 from handlers.rules.periods import Period
 from handlers.services import people, tickets
 from tests.service.talk import Talk

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Send
-from handlers.domain import Role, RoleKind
+from handlers.domain.people import Role, RoleKind
 from handlers.services.update_reads import one_update
 from tests.service.talk import Seen, Talk
 from tests.service.world import LI_REPAIR, ZHANG_OWNER, World

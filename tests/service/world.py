@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
 from handlers.clock import FixedClock
-from handlers.domain import Ticket, TicketEvent
+from handlers.domain.ticket import Ticket, TicketEvent
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.worktime import OfficeHours

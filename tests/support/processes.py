@@ -114,7 +114,7 @@ def committee_owed_a_comment(app: App, first: int, count: int, comment: str, tag
     from sqlalchemy import insert, select
     from sqlmodel import col
 
-    from handlers.domain import Notification
+    from handlers.domain.notifications import Notification
     from handlers.services.notify import notification_key
     from storage.tables import EstateRow, PersonRow, RoleRow
 

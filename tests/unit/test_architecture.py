@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import pytest
 
-from handlers.domain import Ticket
+from handlers.domain.ticket import Ticket
 from tests.support.import_graph import PROJECT, ROOMS, build_graph, violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,9 +125,9 @@ PLANTED = {
         "handlers-free",
     ),
     "rules purity": Plant(
-        {"handlers/rules/planted.py": "from ..domain import Ticket\n"},
+        {"handlers/rules/planted.py": "from ..domain.ticket import Ticket\n"},
         "pure",
-        ["handlers.rules.planted", "handlers.domain"],
+        ["handlers.rules.planted", "handlers.domain.ticket"],
         "rules-pure",
     ),
     "a room reaching up": Plant(
@@ -152,15 +152,19 @@ PLANTED = {
         "front-ends",
     ),
     "cycle through a function-level import": Plant(
-        {"+handlers/domain.py": function_importing("from handlers.ports import ChatState")},
+        {"+handlers/domain/ticket.py": function_importing("from handlers.ports import ChatState")},
         "cycle",
-        ["handlers.domain -> handlers.ports -> handlers.domain"],
+        ["handlers.domain.ticket -> handlers.ports -> handlers.domain.ticket"],
         "acyclic",
     ),
     "cycle through __import__": Plant(
-        {"+handlers/domain.py": function_importing("__import__('handlers.ports', fromlist=['ChatState'])")},
+        {
+            "+handlers/domain/ticket.py": function_importing(
+                "__import__('handlers.ports', fromlist=['ChatState'])"
+            )
+        },
         "cycle",
-        ["handlers.domain -> handlers.ports -> handlers.domain"],
+        ["handlers.domain.ticket -> handlers.ports -> handlers.domain.ticket"],
         None,
     ),
     "cycle through importlib.import_module": Plant(
@@ -280,7 +284,7 @@ def test_only_the_lifecycle_records_write_ticket_events(path: Path) -> None:
 
 
 # ---- a ticket changes only by its own acts --------------------------------------------------------
-TICKET_OWNER = ROOT / "handlers" / "domain.py"
+TICKET_OWNER = ROOT / "handlers" / "domain" / "ticket.py"
 # What the report is, and how storage keeps it; every other field of Ticket is its lifecycle's, which
 # only Ticket's own acts change (a new field is the lifecycle's unless it is named here).
 TICKET_DATA = {
@@ -415,8 +419,8 @@ def test_the_ticket_checker_sees_a_field_written_by_hand() -> None:
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_only_the_ticket_changes_its_lifecycle(path: Path) -> None:
-    """Status, deadlines, rung, reminders, assignee... change by Ticket's own acts (handlers/domain.py),
-    which apply the lifecycle table; nothing else writes them."""
+    """Status, deadlines, rung, reminders, assignee... change by Ticket's own acts
+    (handlers/domain/ticket.py), which apply the lifecycle table; nothing else writes them."""
     if path == TICKET_OWNER:
         return
     writes = ticket_field_writes(path.read_text(encoding="utf-8"))
@@ -444,7 +448,7 @@ def test_the_private_import_checker_sees_one() -> None:
     planted = "from storage.repositories.statements import prepared, _planted\n"
     planted += "\ndef f():\n    from bot.x import _y\n"
     assert private_imports(planted) == ["storage.repositories.statements._planted", "bot.x._y"]
-    assert private_imports("from typing import _T\nfrom handlers.domain import Ticket\n") == []
+    assert private_imports("from typing import _T\nfrom handlers.domain.ticket import Ticket\n") == []
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from handlers.conversations.engine import END, MESSAGE, TEXT, Flow, FlowError, M
 from handlers.conversations.io import Answer, Incoming, Kind, Send
 from handlers.conversations.report import ReportDraft
 from handlers.conversations.turn import Turn
-from handlers.domain import Person
+from handlers.domain.people import Person
 from handlers.ports import ChatState, Translator
 from handlers.rules.categories import Category, Urgency
 

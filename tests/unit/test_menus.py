@@ -10,7 +10,7 @@ from bot.i18n.translator import load_translations
 from bot.telegram.menu import MENU_LANGUAGES, menu
 from handlers.conversations.core import COMMANDS
 from handlers.conversations.menus import menu_commands, menu_for, set_menu, stranger_menu
-from handlers.domain import Person, Role, RoleKind
+from handlers.domain.people import Person, Role, RoleKind
 from handlers.services.access import Actor
 from handlers.text import LANGUAGES
 

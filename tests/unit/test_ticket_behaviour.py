@@ -1,4 +1,4 @@
-"""The ticket's own acts (handlers.domain.Ticket): each applies the lifecycle table, refuses what it
+"""The ticket's own acts (handlers.domain.ticket.Ticket): each applies the lifecycle table, refuses what it
 forbids with nothing changed, and changes exactly what the act changes."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from handlers.domain import PLAIN_NOTES, Move, Ticket
+from handlers.domain.ticket import PLAIN_NOTES, Move, Ticket
 from handlers.rules.categories import Category, Urgency
 from handlers.rules.lifecycle import FINAL_STATUSES, NOTES, TRANSITIONS, Event, IllegalTransition, Status
 from handlers.rules.policy import Rung

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.web.app import DEPS
-from handlers.domain import Person
+from handlers.domain.people import Person
 from handlers.services import tickets
 from storage.engine import reading_engine
 from storage.uow import SqlUnitOfWork, reading

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from handlers.domain import Attachment, AttachmentKind, Move, NoticeKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.ticket import Attachment, AttachmentKind, Move, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.deadlines import deadlines_for
 from handlers.rules.lifecycle import (

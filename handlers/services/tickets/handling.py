@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.domain import Attachment, AttachmentKind, NoticeKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.ticket import Attachment, AttachmentKind, Ticket
 from handlers.rules.deadlines import deadlines_for, shift_for_pause
 from handlers.rules.lifecycle import (
     Status,

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Attachment, AttachmentKind, NoticeKind, RoleKind, Ticket
+from handlers.domain.notifications import NoticeKind
+from handlers.domain.people import RoleKind
+from handlers.domain.ticket import Attachment, AttachmentKind, Ticket
 from handlers.ports import UnitOfWork
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.deadlines import deadlines_for

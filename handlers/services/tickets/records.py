@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from handlers.domain import Move, Ticket, TicketEvent
+from handlers.domain.ticket import Move, Ticket, TicketEvent
 from handlers.ports import StaleTicket, UnitOfWork
 from handlers.rules.lifecycle import (
     Event,
@@ -22,7 +22,7 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 1000
 NOTE_MAX = 1000
 MAX_PHOTOS = 5
 
-# One of the ticket's own acts (a method of handlers.domain.Ticket), as `lambda t: t.resolve(now)`.
+# One of the ticket's own acts (a method of handlers.domain.ticket.Ticket), as `lambda t: t.resolve(now)`.
 Act = Callable[[Ticket], Move]
 
 
