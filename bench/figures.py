@@ -46,7 +46,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from bench.harness import table  # noqa: E402
 from bench.lists import BUREAU, COMMUNITY, OPEN, STREET, setup_yaml  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.delivery.outbox import Outbox, console_pace  # noqa: E402
+from bot.delivery.outbox import Outbox  # noqa: E402
+from bot.delivery.pace import console_pace  # noqa: E402
 from bot.documents.rates_chart import kept_rates_chart, render_rates_chart  # noqa: E402
 from bot.documents.setup_file import read_setup  # noqa: E402
 from bot.i18n.translator import load_translations  # noqa: E402

@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import table  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.delivery.outbox import LEASE  # noqa: E402
+from bot.delivery.outbox_rows import LEASE  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from tests.support import processes as P  # noqa: E402
 from tests.support.botapi import StandInBotAPI  # noqa: E402

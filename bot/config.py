@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # (at most 1 on SQLite), so the framework's HTTP work and the core's use a CPU each.
     core_processes: int = Field(default=1, ge=0, le=64)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    # Telegram's limits, with 5 % in hand (bot/delivery/outbox.py's RateLimiter): seconds between two messages
+    # Telegram's limits, with 5 % in hand (bot/delivery/pace.py's RateLimiter): seconds between two messages
     # to one private chat (about one a second), to one group (twenty a minute; None: three chat intervals),
     # and messages a second overall (thirty). Only a stand-in Bot API without those limits (the tests)
     # wants them shorter.

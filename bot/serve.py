@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.console.session import ConsoleSession
-from bot.delivery.outbox import Pace, RateLimiter
+from bot.delivery.pace import Pace, RateLimiter
 from bot.processes.core_build import build_core
 from bot.processes.core_process import CoreProcesses
 from bot.processes.heap import settled_heap

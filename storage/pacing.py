@@ -1,6 +1,6 @@
 """Telegram's limits are per bot, so several `wuye run` instances on one PostgreSQL database share one
 pace: each message takes the next free slot from a row in the database, overall and for its chat,
-the way the in-process limiter (bot/delivery/outbox.py's RateLimiter) does in memory.
+the way the in-process limiter (bot/delivery/pace.py's RateLimiter) does in memory.
 
 Why slots in the database and not one sending instance holding a lease: every instance delivers (the
 outbox runs in each), a reservation is one short transaction on rows no instance holds for longer than

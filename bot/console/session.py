@@ -12,7 +12,8 @@ from collections import Counter
 from typing import TextIO
 
 from bot.console.chats import ConsoleChats, action_text, describe
-from bot.delivery.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import console_pace
 from bot.delivery.report_jobs import sweep_reports
 from bot.delivery.status import parse_age
 from bot.telegram.runtime import Runtime

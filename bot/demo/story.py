@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.config import load_settings
 from bot.console.chats import ConsoleChats, action_text, describe
-from bot.delivery.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import console_pace
 from bot.demo.revenue import revenue_act
 from bot.demo.supervision import supervision_act
 from bot.documents.setup_file import read_setup

@@ -19,11 +19,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.outbox import Outbox, Queued
+from bot.delivery.outbox import Queued
+from bot.delivery.outbox_rows import OutboxRows
 from bot.logs import configure as configure_logging
 from bot.processes.core_build import build_core
 from bot.processes.heap import freeze_heap
-from handlers.conversations.io import Edit, Send
 from handlers.services.context import Context
 from storage.engine import TryLater, brief, try_later
 
@@ -149,7 +149,7 @@ def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signal
     built = build_core(settings, migrate=False)
     ctx, core, queued = built.app.ctx, built.core, built.app.queued
     lease = timedelta(seconds=settings.outbox_lease)
-    kept = {"outbox": Outbox(ctx, built.translators, _no_delivery, lease=lease)}
+    kept = {"outbox": OutboxRows(ctx, built.translators, lease=lease)}
     freeze_heap()  # what start-up built lives as long as this process
     channel = _Channel(sock, signals)
     log.debug("%s ready", _me())
@@ -168,10 +168,6 @@ def _serve_turns(sock: socket.socket, settings: Settings, log_level: int, signal
             # else: a download's answer for a turn that has failed meanwhile
     finally:
         built.app.engine.dispose()
-
-
-async def _no_delivery(part: Send | Edit) -> int | None:
-    raise RuntimeError("a core process does not deliver: the front end's outbox does")
 
 
 def _call(value: Any, ctx: Context, kept: dict[str, Any]) -> Any:

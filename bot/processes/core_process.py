@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
-from bot.delivery.outbox import Outbox
+from bot.delivery.outbox_rows import OutboxRows
 from bot.processes.core_child import HEAD, STOP_SIGNALS, frame, serve
 from handlers.conversations.io import Incoming, Output
 from handlers.services.context import Context
@@ -284,12 +284,12 @@ class CoreProcesses:
     async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Run the front end's database work in the first core process, so one process writes the
         database (SQLite would otherwise fail a transaction that read before another process wrote).
-        `fn` is a method of the outbox (the child keeps one of its own) or a function whose first
-        argument is the context (the child passes its own)."""
+        `fn` is a method of the outbox's rows (the child keeps one of its own) or a function whose
+        first argument is the context (the child passes its own)."""
         owner = getattr(fn, "__self__", None)
         if owner is not None:
-            if not isinstance(owner, Outbox):
-                raise TypeError(f"{fn!r}: a core process keeps only an outbox")
+            if not isinstance(owner, OutboxRows):
+                raise TypeError(f"{fn!r}: a core process keeps only the outbox's rows")
             call: tuple[str, Any, str, tuple[Any, ...]] = ("method", "outbox", fn.__name__, args)
         else:
             if not args or not isinstance(args[0], Context):

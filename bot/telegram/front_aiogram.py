@@ -38,7 +38,7 @@ from aiogram.types import (
 from aiogram.types.update import UpdateTypeLookupError
 from pydantic import ValidationError
 
-from bot.delivery.outbox import DeliveryError, Failure
+from bot.delivery.sending import DeliveryError, Failure
 from bot.telegram.incoming import callback_incoming, membership_incoming, message_incoming
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.runtime import Runtime, perform_outputs

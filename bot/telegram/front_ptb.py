@@ -23,7 +23,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.delivery.outbox import DeliveryError, Failure
+from bot.delivery.sending import DeliveryError, Failure
 from bot.telegram.incoming import callback_incoming, membership_incoming, message_incoming
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
 from bot.telegram.ptb_request import BoundedRequest

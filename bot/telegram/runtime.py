@@ -18,8 +18,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.delivery.outbox import LEASE, Deliver, DeliveryError, Failure, Outbox, Pace, Queued, RateLimiter
+from bot.delivery.outbox import Outbox, Queued
+from bot.delivery.outbox_rows import LEASE
+from bot.delivery.pace import Pace, RateLimiter
 from bot.delivery.scheduler import LadderScheduler
+from bot.delivery.sending import Deliver, DeliveryError, Failure
 from bot.documents.sheet_worker import SheetReader, looks_like_spreadsheet
 from bot.processes.core_process import CoreProcesses, TurnFailed, retry_pause
 from bot.telegram.webhook import answer_params, reply_by_webhook
@@ -312,7 +315,7 @@ class Runtime:
                 pass
             try:
                 if held := self._outbox.held():
-                    await self.run_db(self._outbox.release, held)
+                    await self.run_db(self._outbox.rows.release, held)
                     log.info("let go of %d claimed notifications; they go at the next start", len(held))
             except Exception as exc:  # the core processes or the database already gone: the leases expire
                 log.info("could not let go of claimed notifications (%s); they wait for their lease", exc)

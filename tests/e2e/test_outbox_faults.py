@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.outbox import Outbox, Pace, RateLimiter
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import Pace, RateLimiter
 from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
@@ -400,7 +401,7 @@ async def test_a_stop_lets_the_send_on_its_way_be_answered_and_recorded_and_send
         wake.set()
         await asyncio.wait_for(running, 5)
         held = outbox.held()
-        assert outbox.release(held) == len(held)
+        assert outbox.rows.release(held) == len(held)
     answered = [c for c in send_calls(botapi) if c.status == 200]
     assert answered and len(answered) == len(send_calls(botapi))  # none cut off
     # none started after the stop (the first may be a moment behind the stop on a busy machine)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import load_settings
-from bot.delivery.outbox import Outbox, Pace, RateLimiter
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import Pace, RateLimiter
 from bot.documents.setup_file import read_setup
 from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd

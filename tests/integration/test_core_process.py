@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from bot.delivery.outbox import LEASE, Outbox
+from bot.delivery.outbox import Outbox
+from bot.delivery.outbox_rows import LEASE
 from bot.i18n.translator import load_translations
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
@@ -58,7 +59,9 @@ async def test_the_core_process_claims_for_as_long_as_wuye_outbox_lease_says(tmp
         P.open_tickets(app, 1)  # the assignee's card
         outbox = Outbox(app.ctx, load_translations().for_lang, deliver=never, run_db=processes.call)
         before = datetime.now(UTC)
-        [claimed] = await processes.call(outbox._claim)  # the child's own outbox claims, on its clock
+        [claimed] = await processes.call(
+            outbox.rows.claim, outbox.batch
+        )  # the child's own rows claim, on its clock
         after = datetime.now(UTC)
     assert claimed.claimed_until is not None
     assert before + timedelta(seconds=30) <= claimed.claimed_until <= after + timedelta(seconds=30)

@@ -151,7 +151,8 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_i
     dispatcher re-claims what is left, the first must not send it too."""
     from datetime import timedelta
 
-    from bot.delivery.outbox import LEASE, Outbox
+    from bot.delivery.outbox import Outbox
+    from bot.delivery.outbox_rows import LEASE
     from bot.i18n.translator import load_translations
 
     app, clock = P.world_app(database_url, P.days_ago(0))
@@ -162,20 +163,20 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_i
         raise AssertionError("nothing is sent in this test")
 
     first, second = Outbox(app.ctx, translators, never), Outbox(app.ctx, translators, never)
-    taken = first._claim()
+    taken = first.rows.claim(first.batch)
     assert len(taken) == 3
     held = {n.id: n.claimed_until for n in taken}  # the leases the first holds
     [one, *rest] = taken
     clock.advance(LEASE - timedelta(seconds=10))  # a long queue: the first is still busy...
-    n, parts, renewed = first._load(one.id or 0, held[one.id])  # ... and starts on this one, renewing it
+    n, parts, renewed = first.rows.load(one.id or 0, held[one.id])  # ... and starts on this one, renewing it
     assert n is not None and parts and renewed == clock.now() + LEASE
     clock.advance(timedelta(seconds=11))  # the leases it took at the start have now run out
-    retaken = second._claim()
+    retaken = second.rows.claim(second.batch)
     assert {r.id for r in retaken} == {r.id for r in rest}  # the renewed one is still the first's
     theirs = {n.id: n.claimed_until for n in retaken}
     for item in rest:
-        n, parts, renewed = first._load(item.id or 0, held[item.id])
+        n, parts, renewed = first.rows.load(item.id or 0, held[item.id])
         assert n is not None and parts is None and renewed is None  # lost: the first leaves it alone
-        n, parts, renewed = second._load(item.id or 0, theirs[item.id])
+        n, parts, renewed = second.rows.load(item.id or 0, theirs[item.id])
         assert n is not None and parts and renewed  # the second sends it
     app.engine.dispose()

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.delivery.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import console_pace
 from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core

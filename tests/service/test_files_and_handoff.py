@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.delivery.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import console_pace
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
 from bot.i18n.translator import load_translations

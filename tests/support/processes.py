@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.config import load_settings
-from bot.delivery.outbox import RateLimiter
+from bot.delivery.pace import RateLimiter
 from bot.documents.setup_file import read_setup
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock

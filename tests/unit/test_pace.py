@@ -1,4 +1,4 @@
-"""The in-process pace (bot/delivery/outbox.py's RateLimiter), on a clock the test moves: Telegram's limits
+"""The in-process pace (bot/delivery/pace.py's RateLimiter), on a clock the test moves: Telegram's limits
 kept with headroom, and a chat that must wait does not hold back everyone else; and the settings that set
 the pace and the outbox's lease reach what `wuye run` runs with."""
 
@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.config import load_settings, unknown_variables
-from bot.delivery.outbox import LEASE, Outbox, RateLimiter
+from bot.delivery.outbox import Outbox
+from bot.delivery.outbox_rows import LEASE
+from bot.delivery.pace import RateLimiter
 from bot.serve import make_runtime
 
 

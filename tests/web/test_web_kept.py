@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
-from bot.delivery.outbox import Outbox, console_pace
+from bot.delivery.outbox import Outbox
+from bot.delivery.pace import console_pace
 from bot.i18n.translator import load_translations
 from handlers.conversations.io import Edit, Send
 from handlers.rules.lifecycle import Status

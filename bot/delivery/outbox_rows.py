@@ -1,0 +1,166 @@
+"""The outbox's transactions on its rows: claiming notifications under a lease and renewing it, recording
+each part that went out, and how a delivery ended: sent, kept for the web, tried again later, given up,
+or passed up to the next person when the recipient blocked the bot.
+
+Each is one short unit of work, and none sends anything: the outbox (bot/delivery/outbox.py) runs them
+where its database work runs, in a core process when there is one (which keeps an OutboxRows of its
+own), and keeps the knowledge of which leases are its own on its side.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.delivery.sending import DeliveryError, Failure
+from handlers.conversations import notices
+from handlers.conversations.io import Edit, Send
+from handlers.domain.notifications import CardMessage, Notification, Outcome
+from handlers.ports import Translator, UnitOfWork
+from handlers.services.context import Context
+from handlers.services.notify import keep_for_web, recipient_blocked
+from handlers.text import Lang
+
+log = logging.getLogger("wuye.outbox")
+
+MAX_ATTEMPTS = 12
+LEASE = timedelta(minutes=2)
+BACKOFF_CAP = 300.0
+
+# a notification, the parts of it to send and our renewed lease on it (see OutboxRows.load)
+Loaded = tuple[Notification | None, list[Send | Edit] | None, datetime | None]
+
+
+@dataclass
+class OutboxRows:
+    ctx: Context
+    translators: Callable[[Lang], Translator]
+    lease: timedelta = LEASE  # how long a claim holds a notification; renewed before each of its messages
+
+    def claim(self, batch: int, person_ids: Collection[int] | None = None) -> list[Notification]:
+        """Up to `batch` notifications due now, leased to the caller (only these people's private
+        messages, when `person_ids` is given)."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            claimed = uow.notifications.claim(now, batch, now + self.lease, person_ids)
+            uow.commit()
+        return claimed
+
+    def load(self, notification_id: int, held: datetime | None) -> Loaded:
+        """The notification, its parts and our renewed lease; (None, [], None) when it is finished,
+        (n, None, None) when our lease (`held`) on it was lost (a chat's queue outlasted the lease and
+        another dispatcher took it over)."""
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            n = self._open(uow, notification_id)
+            if n is None:
+                return None, [], None
+            if keep_for_web(uow, n, now):  # no Telegram chat: their web pages show it, the next up is told
+                uow.notifications.save(n)
+                uow.commit()
+                return n, [], None
+            # Renew the lease before sending, only if it is still ours (compare-and-set).
+            if held is None or not uow.notifications.renew(notification_id, held, now + self.lease):
+                return n, None, None
+            uow.commit()
+            parts: list[Send | Edit] = list(notices.render(uow, self.translators, n, self.ctx))
+            return n, parts, now + self.lease
+
+    def release(self, ids: list[int]) -> int:
+        """Let go of these leases (at a stop), so that another instance or the next start sends them at
+        once rather than after the lease ran out."""
+        with self.ctx.uow() as uow:
+            uow.notifications.hold_back(ids, None)
+            uow.commit()
+        return len(ids)
+
+    def hold_back(self, failed_id: int, rest: list[int]) -> None:
+        """The messages after one that must wait (a 429's retry_after) wait as long, unleased."""
+        with self.ctx.uow() as uow:
+            failed = uow.notifications.get(failed_id)
+            until = failed.not_before if failed is not None else None
+            uow.notifications.hold_back(rest, until)
+            uow.commit()
+
+    @staticmethod
+    def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:
+        n = uow.notifications.get(notification_id)
+        return n if n is not None and n.sent_at is None and n.failed_at is None else None
+
+    def progress(
+        self, n: Notification, index: int, part: Send | Edit, message_id: int | None, note: str | None = None
+    ) -> None:
+        """Record at once that one part went out, so a restart does not send it again."""
+        with self.ctx.uow() as uow:
+            row = self._open(uow, n.id or 0)
+            if row is None:
+                return
+            row.parts_sent = index + 1
+            if note:
+                row.last_error = note[:500]
+            uow.notifications.save(row)
+            if isinstance(part, Send) and part.card_key and message_id and n.ticket_id:
+                uow.cards.add(
+                    CardMessage(n.ticket_id, n.person_id, part.chat_id, message_id, self.ctx.clock.now())
+                )
+            uow.commit()
+
+    def finish(self, notification_id: int, outcome: Outcome, error: str | None = None) -> None:
+        now = self.ctx.clock.now()
+        with self.ctx.uow() as uow:
+            row = self._open(uow, notification_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.outcome = outcome
+            row.claimed_until = None
+            if outcome in (
+                Outcome.SENT,
+                Outcome.UNCERTAIN,
+            ):  # uncertain: it may have arrived, so it is not resent
+                row.sent_at = now
+            else:
+                row.failed_at = now
+                row.last_error = (error or row.last_error or "")[:500]
+            uow.notifications.save(row)
+            uow.commit()
+
+    def failure(self, notification_id: int, exc: DeliveryError) -> tuple[bool, str | None]:
+        """Record a failed send: whether the notification is finished, and which of the stats it counts
+        in (the caller counts it, and pauses its limiter on a 429: this may run in another process)."""
+        now = self.ctx.clock.now()
+        counted: str | None = None
+        with self.ctx.uow() as uow:
+            row = self._open(uow, notification_id)
+            if row is None:
+                return True, None
+            row.attempts += 1
+            row.last_error = str(exc)[:500]
+            row.claimed_until = None
+            finished = True
+            if exc.kind == Failure.BLOCKED:
+                counted = Outcome.BLOCKED
+                if recipient_blocked(uow, row, now):
+                    log.warning("person %s blocked the bot; the message goes to the next up", row.person_id)
+                else:
+                    log.warning("person %s blocked the bot; nobody stands in for them", row.person_id)
+            elif exc.kind == Failure.BAD_REQUEST or row.attempts >= MAX_ATTEMPTS:
+                counted = Outcome.FAILED
+                row.failed_at, row.outcome = now, Outcome.FAILED
+                log.error("notification %s failed for good: %s", row.id, exc)
+            else:
+                finished = False
+                if exc.kind == Failure.RETRY_AFTER:
+                    counted = "rate_limited"
+                    wait = exc.retry_after
+                else:
+                    counted = "retried"
+                    # Capped exponential backoff with jitter, so a recovering server is not stampeded.
+                    wait = min(BACKOFF_CAP, 2.0 ** min(row.attempts, 10)) * random.uniform(0.5, 1.0)
+                row.not_before = now + timedelta(seconds=wait)
+            uow.notifications.save(row)
+            uow.commit()
+            return finished, counted
