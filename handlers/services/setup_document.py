@@ -1,5 +1,5 @@
 """What a setup document is: sections of entries that remember their lines, the fields each section
-takes and needs, and the shape checks that need no database."""
+takes and needs, and the checks that need no database: of the whole document, and of one field's value."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from handlers.rules.ranking import check_min_sample
 from handlers.rules.report_calendar import ScheduleError, schedule_from
+from handlers.text import LANGUAGES, Lang
 
 
 @dataclass
@@ -26,6 +27,31 @@ class SetupError(Exception):
     def __init__(self, line: int, where: str, message: str) -> None:
         super().__init__(f"line {line}: {where}: {message}")
         self.line, self.where, self.message = line, where, message
+
+
+def text_field(entry: Entry, name: str, section: str, maximum: int = 200) -> str:
+    """The entry's `name`, a text (or a number) not empty, of at most `maximum` characters."""
+    value = entry.data.get(name)
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise SetupError(entry.line_of(name), f"{section}.{name}", "must be a non-empty text")
+    text = str(value).strip()
+    if len(text) > maximum:
+        raise SetupError(entry.line_of(name), f"{section}.{name}", f"longer than {maximum} characters")
+    return text
+
+
+def language_field(entry: Entry, section: str) -> Lang | None:
+    """The entry's `language`, one the bot speaks; None when the entry names none."""
+    value = entry.data.get("language")
+    if value is None or value == "":
+        return None
+    if value not in LANGUAGES:
+        raise SetupError(
+            entry.line_of("language"),
+            f"{section}.language",
+            f"{value!r} is not one of {', '.join(LANGUAGES)}",
+        )
+    return value
 
 
 SECTIONS: dict[str, set[str]] = {
