@@ -20,7 +20,7 @@ from bot.web.app import db, deps, only_reads, person_id, redirect, render, t, tr
 from bot.web.photos import MAX_BYTES, NotAPhoto, PhotoFault, keep_photo, stored_photo, telegram_photo
 from handlers.conversations import cards, labels
 from handlers.conversations.audience import audience_for
-from handlers.conversations.report import emergency_text
+from handlers.conversations.report_questions import emergency_text
 from handlers.domain.people import RoleKind
 from handlers.domain.ticket import AttachmentKind, Ticket
 from handlers.ports import Translator

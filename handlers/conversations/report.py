@@ -1,7 +1,8 @@
 """An owner reports a problem: category, description, photos, place, urgency, privacy, confirm.
 
 The conversation is the table `REPORT` at the end of this module (drawn in docs/flows.md): in each
-state, which press or message leads to which step, and where each step may lead.
+state, which press or message leads to which step, and where each step may lead. What each question
+asks, the summary and the draft they fill in are in report_questions.py.
 
 begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ location ─▶ urgency ─▶ privacy ─▶ confirm
                       │                                                    edit ─▶ (one step) ─▶ confirm
@@ -11,40 +12,29 @@ begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ lo
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from handlers.conversations import engine, files, labels
 from handlers.conversations.buttons import encode
-from handlers.conversations.drafts import Draft
 from handlers.conversations.engine import END, MESSAGE, PHOTO, TEXT, Flow, Move, pressed
 from handlers.conversations.errors import explain
 from handlers.conversations.io import Button, Kind
+from handlers.conversations.report_questions import (
+    ASK,
+    EDITABLE,
+    ReportDraft,
+    ask_after,
+    ask_category,
+    ask_description,
+    draft_text,
+    emergency_text,
+    photo_buttons,
+)
 from handlers.conversations.turn import Turn
 from handlers.domain.organisations import Company
-from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
+from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import tickets
 from handlers.services.errors import UserError
-
-EDITABLE = ("category", "description", "photos", "location", "urgency", "privacy")
-ORDER = ("description", "photos", "location", "urgency", "privacy")
-
-
-@dataclass
-class ReportDraft(Draft):
-    """The report as far as the owner has filled it in (stored under the keys the dict draft had)."""
-
-    key: str | None = None  # the draft's own id, kept with the ticket it opens
-    estate_id: int | None = None
-    category: Category | None = None
-    description: str | None = None
-    photos: tuple[tuple[str, str | None], ...] = ()  # (file_id, file_unique_id)
-    location: str | None = None
-    urgency: Urgency | None = None
-    privacy: Privacy | None = None
-    editing: bool = False  # one part is being changed from the summary: back to it afterwards
-    text: str | None = None  # offered: what the owner wrote outside any conversation
 
 
 def begin(turn: Turn, description: str | None = None) -> None:
@@ -114,15 +104,6 @@ def new_draft_key() -> str:
     return secrets.token_hex(16)
 
 
-def emergency_text(turn: Turn) -> str:
-    return turn.t(
-        "🚨 In an emergency call now:\n"
-        "• Fire: 119\n• Police, gas leak, danger to people: 110\n• Someone trapped in a lift: 96333 "
-        "(the lift rescue line), or the number inside the lift\n\n"
-        "Once you are safe, I can record the problem so the property company must follow up."
-    )
-
-
 # ---- the steps: each takes the turn and the draft, and returns the state the report is in after it ----
 # A press that answers the current question turns its message into the next question (Turn.in_place).
 
@@ -172,7 +153,7 @@ def choose_category(turn: Turn, d: ReportDraft) -> str:
     turn.edit_pressed(turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, d.category)))
     if d.editing or d.description:
         # changed from the summary, or the owner wrote what is wrong before the report began
-        return _after(turn, d, "description")
+        return ask_after(turn, d, "description")
     return ask_description(turn, d)
 
 
@@ -187,7 +168,7 @@ def describe(turn: Turn, d: ReportDraft) -> str:
     except UserError as exc:
         turn.say(explain(turn.tr, exc))
         return "description"
-    return _after(turn, d, "description")
+    return ask_after(turn, d, "description")
 
 
 def describe_in_words(turn: Turn, d: ReportDraft) -> str:
@@ -203,7 +184,7 @@ def add_photo(turn: Turn, d: ReportDraft) -> str:
         return "photos"
     d.photos = (*d.photos, (turn.inc.file_id, turn.inc.file_unique_id))
     if len(d.photos) >= tickets.MAX_PHOTOS:
-        return _after(turn, d, "photos")
+        return ask_after(turn, d, "photos")
     turn.say(
         turn.t("Photo {n} of at most {maximum} received.", n=len(d.photos), maximum=tickets.MAX_PHOTOS),
         [[Button(turn.t("Done"), encode("r", "done"))]],
@@ -213,13 +194,13 @@ def add_photo(turn: Turn, d: ReportDraft) -> str:
 
 def photo_or_done(turn: Turn, d: ReportDraft) -> str:
     problem = files.photo_problem(turn)
-    turn.say(problem or turn.t("Send a photo, or press “Done” or “Skip”."), _photo_buttons(turn))
+    turn.say(problem or turn.t("Send a photo, or press “Done” or “Skip”."), photo_buttons(turn))
     return "photos"
 
 
 def photos_done(turn: Turn, d: ReportDraft) -> str:
     turn.in_place = True
-    return _after(turn, d, "photos")
+    return ask_after(turn, d, "photos")
 
 
 def place(turn: Turn, d: ReportDraft) -> str:
@@ -228,13 +209,13 @@ def place(turn: Turn, d: ReportDraft) -> str:
     except UserError as exc:
         turn.say(explain(turn.tr, exc))
         return "location"
-    return _after(turn, d, "location")
+    return ask_after(turn, d, "location")
 
 
 def no_place(turn: Turn, d: ReportDraft) -> str:
     turn.in_place = True
     d.location = None
-    return _after(turn, d, "location")
+    return ask_after(turn, d, "location")
 
 
 def place_in_words(turn: Turn, d: ReportDraft) -> str:
@@ -249,13 +230,13 @@ def choose_urgency(turn: Turn, d: ReportDraft) -> str:
     turn.in_place = True
     d.urgency = Urgency(turn.arg(1))
     turn.edit_pressed(turn.t("Urgency: {name}", name=labels.label(turn.tr, labels.URGENCY, d.urgency)))
-    return _after(turn, d, "urgency")
+    return ask_after(turn, d, "urgency")
 
 
 def choose_privacy(turn: Turn, d: ReportDraft) -> str:
     turn.in_place = True
     d.privacy = Privacy(turn.arg(1))
-    return _after(turn, d, "privacy")  # the summary, in the pressed message, says the choice
+    return ask_after(turn, d, "privacy")  # the summary, in the pressed message, says the choice
 
 
 def which_to_edit(turn: Turn, d: ReportDraft) -> str:
@@ -288,130 +269,6 @@ def send(turn: Turn, d: ReportDraft) -> str:
     return END
 
 
-# ---- the questions: each asks, and returns the state that waits for its answer ----
-
-
-def ask_category(turn: Turn, d: ReportDraft) -> str:
-    def button(c: Category) -> Button:
-        return Button(
-            f"{labels.CATEGORY_ICON[c]} {labels.label(turn.tr, labels.CATEGORY, c)}",
-            encode("r", "cat", c.value),
-        )
-
-    rows = [
-        [Button("🚨 " + turn.t("Emergency: fire, someone trapped in a lift, gas smell"), encode("r", "emg"))]
-    ]
-    # everyday repairs, cleaning, security and fees first, two to a row; then money and governance
-    rows += [[button(c) for c in EVERYDAY[i : i + 2]] for i in range(0, len(EVERYDAY), 2)]
-    rows += [[button(c)] for c in Category if c not in EVERYDAY]
-    turn.say(turn.t("What is the problem about? (/cancel to stop)"), rows)
-    return "category"
-
-
-def _photo_buttons(turn: Turn) -> list[list[Button]]:
-    return [[Button(turn.t("Skip"), encode("r", "skip")), Button(turn.t("Done"), encode("r", "done"))]]
-
-
-def ask_description(turn: Turn, d: ReportDraft) -> str:
-    turn.say(turn.t("Describe the problem in a few sentences: what, since when, how it affects you."))
-    return "description"
-
-
-def ask_photos(turn: Turn, d: ReportDraft) -> str:
-    turn.say(
-        turn.t(
-            "Send up to {maximum} photos if they help, then press “Done”; or press “Skip”.",
-            maximum=tickets.MAX_PHOTOS,
-        ),
-        _photo_buttons(turn),
-    )
-    return "photos"
-
-
-def ask_location(turn: Turn, d: ReportDraft) -> str:
-    turn.say(
-        turn.t("Where exactly? (e.g. building 3, lift B; the underground car park, row C)"),
-        [[Button(turn.t("Skip"), encode("r", "skip"))]],
-    )
-    return "location"
-
-
-def ask_urgency(turn: Turn, d: ReportDraft) -> str:
-    if d.urgency is Urgency.EMERGENCY and not d.editing:
-        return _after(turn, d, "urgency")  # recorded as an emergency: not asked
-    rows = [
-        [Button(labels.label(turn.tr, labels.URGENCY_CHOICE, u), encode("r", "urg", u.value))]
-        for u in (Urgency.URGENT, Urgency.ORDINARY)
-    ]
-    turn.say(turn.t("How urgent is it?"), rows)
-    return "urgency"
-
-
-def ask_privacy(turn: Turn, d: ReportDraft) -> str:
-    lines = [
-        turn.t("Who may see your name? Complainants are protected: choose what you are comfortable with.")
-    ]
-    for p in Privacy:
-        choice = labels.label(turn.tr, labels.PRIVACY, p)
-        lines.append(f"\n• {choice}\n  {labels.label(turn.tr, labels.PRIVACY_EXPLAINED, p)}")
-    turn.say(
-        "\n".join(lines),
-        [[Button(labels.label(turn.tr, labels.PRIVACY, p), encode("r", "prv", p.value))] for p in Privacy],
-    )
-    return "privacy"
-
-
-ASK: dict[str, Callable[[Turn, ReportDraft], str]] = {
-    "category": ask_category,
-    "description": ask_description,
-    "photos": ask_photos,
-    "location": ask_location,
-    "urgency": ask_urgency,
-    "privacy": ask_privacy,
-}
-
-
-def _after(turn: Turn, d: ReportDraft, done: str) -> str:
-    """Ask what comes after `done`, or show the summary when editing or at the end."""
-    if d.editing or done == ORDER[-1]:
-        d.editing = False
-        summary(turn, d)
-        return "confirm"
-    return ASK[ORDER[ORDER.index(done) + 1]](turn, d)
-
-
-def summary(turn: Turn, d: ReportDraft) -> None:
-    turn.say(
-        turn.t("Please check your report:") + "\n\n" + _draft_text(turn, d),
-        [
-            [
-                Button("📨 " + turn.t("Submit"), encode("r", "ok")),
-                Button("✏️ " + turn.t("Edit"), encode("r", "edit")),
-            ]
-        ],
-    )
-
-
-def _draft_text(turn: Turn, d: ReportDraft) -> str:
-    """The report as the owner filled it in: the summary to check, and later the receipt."""
-    lines = [
-        turn.t("Category: {name}", name=labels.label(turn.tr, labels.CATEGORY, d.category or Category.OTHER)),
-        turn.t(
-            "Urgency: {name}",
-            name=labels.label(turn.tr, labels.URGENCY, d.urgency or Urgency.ORDINARY),
-        ),
-        turn.t("Place: {place}", place=d.location or "—"),
-        turn.t("Photos: {n}", n=len(d.photos)),
-        turn.t(
-            "Who sees my name: {choice}",
-            choice=labels.label(turn.tr, labels.PRIVACY_CHOSEN, d.privacy or Privacy.GOVERNMENT),
-        ),
-        "",
-        d.description or "",
-    ]
-    return "\n".join(lines)
-
-
 def submit(turn: Turn, d: ReportDraft) -> None:
     draft = tickets.TicketDraft(
         category=d.category or Category.OTHER,
@@ -424,7 +281,7 @@ def submit(turn: Turn, d: ReportDraft) -> None:
         key=d.key,
     )
     ticket = tickets.open_ticket(turn.ctx, turn.person_id, draft)
-    receipt = turn.t("Report sent.") + "\n\n" + _draft_text(turn, d)
+    receipt = turn.t("Report sent.") + "\n\n" + draft_text(turn, d)
     limit = ticket.policy.get("resolve_within", "")
     turn.edit_pressed(receipt)  # the summary stays as the receipt, and the number goes under it
     due = turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—"

@@ -15,7 +15,7 @@ from handlers.conversations.buttons import Press
 from handlers.conversations.drafts import Draft, DraftUnreadable
 from handlers.conversations.engine import END, MESSAGE, TEXT, Flow, FlowError, Move, pressed
 from handlers.conversations.io import Answer, Incoming, Kind, Send
-from handlers.conversations.report import ReportDraft
+from handlers.conversations.report_questions import ReportDraft
 from handlers.conversations.turn import Turn
 from handlers.domain.people import Person
 from handlers.ports import ChatState, Translator
