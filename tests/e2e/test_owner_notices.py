@@ -19,7 +19,8 @@ from bot.i18n.translator import load_translations
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
-from handlers.conversations.notices import RENDERERS, AboutOffice
+from handlers.conversations.notice_rendering import AboutOffice
+from handlers.conversations.ticket_notices import RENDERERS
 from handlers.rules.categories import Category, Urgency
 from handlers.services import tickets
 from handlers.services.tickets import TicketDraft, open_ticket
