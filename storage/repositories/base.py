@@ -40,12 +40,12 @@ def _by_id(t: Any) -> Any:
 
 
 def _insert(t: Any) -> Any:
-    columns = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
+    columns: dict[str, Any] = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
     return t.insert().values(columns).returning(t.c.id)
 
 
 def _update(t: Any) -> Any:
-    columns = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
+    columns: dict[str, Any] = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
     return t.update().where(t.c.id == bindparam("_id")).values(columns)
 
 

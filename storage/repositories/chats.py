@@ -13,6 +13,11 @@ from storage.mapping import copy_into, to_domain, to_row_values
 from storage.repositories.statements import Plain, insert_ignoring_duplicates
 from storage.tables import GroupBindingRow, ProcessedUpdateRow
 
+_G = GroupBindingRow.__table__  # type: ignore[attr-defined]
+_FOR_ESTATE = Plain(
+    "groups of an estate", lambda _: sa_select(*_G.columns).where(_G.c.estate_id == bindparam("estate_id"))
+)
+
 
 class GroupRepository:
     def __init__(self, session: Session) -> None:
@@ -39,10 +44,8 @@ class GroupRepository:
         return True
 
     def for_estate(self, estate_id: int) -> list[GroupBinding]:
-        rows = self.session.exec(
-            select(GroupBindingRow).where(col(GroupBindingRow.estate_id) == estate_id)
-        ).all()
-        return [to_domain(r, GroupBinding) for r in rows]
+        """Asked by every ticket opened or moved: a plain statement."""
+        return [to_domain(r, GroupBinding) for r in _FOR_ESTATE.all(self.session, {"estate_id": estate_id})]
 
     def bound_by(self, person_id: int) -> list[GroupBinding]:
         rows = self.session.exec(

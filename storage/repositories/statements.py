@@ -70,7 +70,7 @@ class _Compiled:
         self.keys = tuple(c.key for c in columns)
         self.results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         self.converts = any(p is not None for p in self.results)
-        self.row = namedtuple("Row", self.keys, rename=True) if self.keys else None  # type: ignore[misc]
+        self.row: Any = namedtuple("Row", self.keys, rename=True) if self.keys else None
 
     def parameters(self, given: dict[str, Any]) -> Any:
         values = self.defaults | given if self.defaults else given
