@@ -34,7 +34,8 @@ def connection_of(session: Session) -> Any:
     """The session's connection (its transaction) for a plain statement, once the ORM's pending changes
     are written, as `session.execute` would: the hottest reads and writes skip the ORM's own machinery."""
     session.flush()
-    return session.connection()
+    plain = getattr(session, "plain_connection", None)  # a unit of work's (storage/uow.py)
+    return plain() if plain is not None else session.connection()
 
 
 # Statements built once and reused with fresh parameters: building an UPDATE or INSERT of a wide row
