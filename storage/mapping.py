@@ -39,11 +39,25 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return _FIELD_NAMES[cls]
 
 
-def to_domain(row: SQLModel, cls: type[D]) -> D:
+_MEMBERS: dict[type, tuple[tuple[str, type[enum.Enum], dict[Any, enum.Enum]], ...]] = {}
+
+
+def _members(cls: type) -> tuple[tuple[str, type[enum.Enum], dict[Any, enum.Enum]], ...]:
+    """Each enumerated field of `cls`, its enumeration and its members by stored value: a member is looked
+    up, not constructed (Enum(value) costs a microsecond, and a ticket has four)."""
+    if cls not in _MEMBERS:
+        fields = _enum_fields(cls).items()
+        _MEMBERS[cls] = tuple((name, kind, {m.value: m for m in kind}) for name, kind in fields)
+    return _MEMBERS[cls]
+
+
+def to_domain(row: Any, cls: type[D]) -> D:
     values: dict[str, Any] = {name: getattr(row, name) for name in _field_names(cls)}
-    for name, enum_cls in _enum_fields(cls).items():
-        if values.get(name) is not None:
-            values[name] = enum_cls(values[name])
+    for name, kind, members in _members(cls):
+        value = values.get(name)
+        if value is not None:
+            found = members.get(value)
+            values[name] = found if found is not None else kind(value)  # not a value: its ValueError
     return cls(**values)
 
 

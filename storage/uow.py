@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -82,9 +82,30 @@ class _CountingNotifications(r.NotificationRepository):
         return added
 
 
+class _UnitSession(Session):
+    """The unit of work's session, on the unit's own connection and inside its transaction: the ORM's
+    few users (policies put, group bindings, disclosures) and the plain statements share one
+    transaction, and a unit of work that only runs plain statements (what every update does) never
+    starts the session's own transaction machinery, which costs more than its statements."""
+
+    def __init__(self, unit: SqlUnitOfWork) -> None:
+        # rollback_only: the session never commits the unit's transaction (the unit does), and a
+        # rollback through it rolls the whole transaction back
+        super().__init__(expire_on_commit=False, join_transaction_mode="rollback_only")
+        self.unit = unit
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        return self.unit.connection()
+
+    def plain_connection(self) -> Connection:
+        """For storage/repositories/statements.py: the transaction's connection, without the session's."""
+        return self.unit.connection()
+
+
 class SqlUnitOfWork:
-    """One session, one transaction. `on_queued` is called after a commit that queued notifications
-    (on the committing thread), so whoever sends them knows there is something to send."""
+    """One connection, one transaction, taken on first use. `on_queued` is called after a commit that
+    queued notifications (on the committing thread), so whoever sends them knows there is something to
+    send."""
 
     offices = OnFirstUse(r.OfficeRepository)
     companies = OnFirstUse(r.CompanyRepository)
@@ -117,10 +138,20 @@ class SqlUnitOfWork:
 
     def __enter__(self) -> Self:
         reading = _READING.get()
-        bind = reading[1] if reading is not None and reading[0] is self.engine else self.engine
-        self.session = Session(bind, expire_on_commit=False)
+        self.bind = reading[1] if reading is not None and reading[0] is self.engine else self.engine
+        self._connection: Connection | None = None
+        self.session = _UnitSession(self)
         self.repositories = {}  # entered again: repositories on the new session
         return self
+
+    def connection(self) -> Connection:
+        """The unit's connection, in a transaction (begun again after a commit)."""
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = self.bind.connect()
+        if not connection.in_transaction():
+            connection.begin()
+        return connection
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -129,9 +160,16 @@ class SqlUnitOfWork:
         # what was not committed. (A rollback() first would also expire every object the session
         # loaded, which costs a fifth of a short unit of work and which nothing here reads again.)
         self.session.close()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def commit(self) -> None:
-        self.session.commit()
+        self.session.flush()  # what the ORM holds, written (its own transaction begun if it had any)
+        if self.session.in_transaction():
+            self.session.commit()  # ends the session's part; the transaction is the unit's to commit
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.commit()
         notifications = self.repositories.get("notifications")
         if notifications is not None and notifications.queued:
             notifications.queued = 0
@@ -139,4 +177,6 @@ class SqlUnitOfWork:
                 self.on_queued()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.session.rollback()  # the ORM's objects as the database has them, the transaction rolled back
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()

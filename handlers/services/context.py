@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.ports import ChatTurns, Clock, DocumentTools, UnitOfWork
@@ -39,5 +40,16 @@ class Context:
             on_unknown=self.on_unknown_day,
         )
 
+    # the policies last read and what they made: read on every report, changed by a setup file
+    _policies_made: tuple[list[dict[str, Any]], list[Policy]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
     def policies(self, uow: UnitOfWork) -> list[Policy]:
-        return merge_policies([Policy.from_dict(d) for d in uow.policies.all()])
+        """The policies as stored now; made again only when what is stored changed (making them, every
+        deadline parsed, costs as much as the rest of opening a ticket)."""
+        stored = uow.policies.all()
+        made = self._policies_made
+        if made is None or made[0] != stored:
+            made = self._policies_made = (stored, merge_policies([Policy.from_dict(d) for d in stored]))
+        return list(made[1])

@@ -9,6 +9,7 @@ finds a row written here expired, not stale."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam
@@ -16,10 +17,36 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col
 
 from storage.mapping import to_domain, to_row_values
-from storage.repositories.statements import connection_of, prepared
+from storage.repositories.statements import Plain, connection_of
 
 D = TypeVar("D")
 R = TypeVar("R", bound=SQLModel)
+
+
+# Each table's statements by id, made the first time a repository of that table runs one.
+_PLAIN: dict[tuple[type, str], Plain] = {}
+
+
+def _plain(row: type, what: str, build: Callable[[Any], Any]) -> Plain:
+    found = _PLAIN.get((row, what))
+    if found is None:
+        t = row.__table__  # type: ignore[attr-defined]
+        found = _PLAIN[(row, what)] = Plain(f"{t.name} {what}", lambda _: build(t))
+    return found
+
+
+def _by_id(t: Any) -> Any:
+    return sa_select(*t.columns).where(t.c.id == bindparam("id"))
+
+
+def _insert(t: Any) -> Any:
+    columns: dict[str, Any] = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
+    return t.insert().values(columns).returning(t.c.id)
+
+
+def _update(t: Any) -> Any:
+    columns: dict[str, Any] = {c.name: bindparam(c.name) for c in t.columns if c.name != "id"}
+    return t.update().where(t.c.id == bindparam("_id")).values(columns)
 
 
 class Repository(Generic[D, R]):
@@ -47,41 +74,20 @@ class Repository(Generic[D, R]):
         return [to_domain(r, self.domain) for r in connection_of(self.session).execute(stmt)]
 
     def get(self, id: int) -> D | None:
-        t = self._table
-        stmt = prepared(
-            self.session, f"{t.name} by id", lambda _: sa_select(*t.columns).where(t.c.id == bindparam("id"))
-        )
-        found = connection_of(self.session).execute(stmt, {"id": id}).first()
+        found = _plain(self.row, "by id", _by_id).first(self.session, {"id": id})
         return to_domain(found, self.domain) if found is not None else None
 
     def add(self, item: D) -> D:
-        t = self._table
-        stmt = prepared(
-            self.session,
-            f"{t.name} insert",
-            lambda _: t.insert().values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"}),
-        )
         values = to_row_values(item)
         values.pop("id")
-        result = connection_of(self.session).execute(stmt, values)
-        item.id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+        item.id = _plain(self.row, "insert", _insert).first(self.session, values)[0]  # type: ignore[attr-defined]
         return item
 
     def save(self, item: D) -> D:
-        t = self._table
-        stmt = prepared(
-            self.session,
-            f"{t.name} update",
-            lambda _: (
-                t.update()
-                .where(t.c.id == bindparam("_id"))
-                .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-            ),
-        )
         values = to_row_values(item)
         values["_id"] = values.pop("id")
-        if connection_of(self.session).execute(stmt, values).rowcount != 1:
-            raise LookupError(f"{t.name} {values['_id']} does not exist")
+        if _plain(self.row, "update", _update).run(self.session, values) != 1:
+            raise LookupError(f"{self._table.name} {values['_id']} does not exist")
         self._forget(values["_id"])
         return item
 

@@ -10,8 +10,13 @@ from sqlmodel import Session, col, select
 
 from handlers.domain.notifications import GroupBinding
 from storage.mapping import copy_into, to_domain, to_row_values
-from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
+from storage.repositories.statements import Plain, insert_ignoring_duplicates
 from storage.tables import GroupBindingRow, ProcessedUpdateRow
+
+_G = GroupBindingRow.__table__  # type: ignore[attr-defined]
+_FOR_ESTATE = Plain(
+    "groups of an estate", lambda _: sa_select(*_G.columns).where(_G.c.estate_id == bindparam("estate_id"))
+)
 
 
 class GroupRepository:
@@ -39,10 +44,8 @@ class GroupRepository:
         return True
 
     def for_estate(self, estate_id: int) -> list[GroupBinding]:
-        rows = self.session.exec(
-            select(GroupBindingRow).where(col(GroupBindingRow.estate_id) == estate_id)
-        ).all()
-        return [to_domain(r, GroupBinding) for r in rows]
+        """Asked by every ticket opened or moved: a plain statement."""
+        return [to_domain(r, GroupBinding) for r in _FOR_ESTATE.all(self.session, {"estate_id": estate_id})]
 
     def bound_by(self, person_id: int) -> list[GroupBinding]:
         rows = self.session.exec(
@@ -57,37 +60,34 @@ class GroupRepository:
         return [to_domain(r, GroupBinding) for r in rows]
 
 
+_U = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+_SEEN = Plain(
+    "update seen",
+    lambda _: (
+        sa_select(_U.c.id)
+        .where(_U.c.bot_id == bindparam("bot_id"), _U.c.update_id == bindparam("update_id"))
+        .limit(1)
+    ),
+)
+_MARK = Plain(
+    "update mark",
+    lambda s: (
+        insert_ignoring_duplicates(s, _U)
+        .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
+        .on_conflict_do_nothing(index_elements=[_U.c.bot_id, _U.c.update_id])
+    ),
+)
+
+
 class UpdateLog:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def seen(self, bot_id: int, update_id: int) -> bool:
-        t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-        stmt = prepared(
-            self.session,
-            "update seen",
-            lambda _: (
-                sa_select(t.c.id)
-                .where(t.c.bot_id == bindparam("bot_id"), t.c.update_id == bindparam("update_id"))
-                .limit(1)
-            ),
-        )
-        params = {"bot_id": bot_id, "update_id": update_id}
-        return connection_of(self.session).execute(stmt, params).first() is not None
+        return _SEEN.first(self.session, {"bot_id": bot_id, "update_id": update_id}) is not None
 
     def mark(self, bot_id: int, update_id: int, now: datetime) -> None:
-        t = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
-        stmt = prepared(
-            self.session,
-            "update mark",
-            lambda s: (
-                insert_ignoring_duplicates(s, t)
-                .values({k: bindparam(k) for k in ("bot_id", "update_id", "processed_at")})
-                .on_conflict_do_nothing(index_elements=[t.c.bot_id, t.c.update_id])
-            ),
-        )
-        params = {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
-        connection_of(self.session).execute(stmt, params)
+        _MARK.run(self.session, {"bot_id": bot_id, "update_id": update_id, "processed_at": now})
 
     def prune(self, before: datetime) -> int:
         result = self.session.execute(

@@ -18,7 +18,7 @@ The rows of one ticket (storage/tables.TicketFigureRow says what each column hol
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -40,6 +40,7 @@ from sqlalchemy import (
     text,
     true,
 )
+from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session
 
 from handlers.domain.ticket import Ticket, TicketEvent
@@ -47,7 +48,7 @@ from handlers.rules.figures import ACKNOWLEDGEMENT_ENDS, SATISFIED_FROM, Figures
 from handlers.rules.lifecycle import Event, Status
 from handlers.rules.policy import Rung
 from handlers.rules.ranking import Rate
-from storage.repositories.statements import connection_of, prepared
+from storage.repositories.statements import Plain, connection_of
 from storage.tables import RUNNING_TICKET, TicketFigureRow, TicketRow
 from storage.types import UTCDateTime
 
@@ -102,26 +103,26 @@ def _this(kind: Moment) -> Any:
 # ---- kept as the ticket changes ------------------------------------------------------------------------
 def follow_event(session: Session, event: TicketEvent) -> None:
     """The moments `event`, just appended to its ticket's history, adds or decides."""
-    db, kind, ticket = connection_of(session), event.event, event.ticket_id
+    kind, ticket = event.event, event.ticket_id
     if kind is Event.OPEN:
-        _opened(db, event)
+        _opened(session, event)
     elif kind is Event.ACKNOWLEDGE:
-        db.execute(_statement(session, "acknowledged"), {"_ticket": ticket, "_at": event.at})
+        _PLAIN["acknowledged"].run(session, {"_ticket": ticket, "_at": event.at})
     elif kind in ACKNOWLEDGEMENT_ENDS:  # no longer owed: a case only if the limit had passed
-        db.execute(_statement(session, "unowed"), {"_ticket": ticket, "_at": event.at})
-        db.execute(_statement(session, "missed"), {"_ticket": ticket})
+        _PLAIN["unowed"].run(session, {"_ticket": ticket, "_at": event.at})
+        _PLAIN["missed"].run(session, {"_ticket": ticket})
     if kind is Event.RESOLVE:
-        _resolved(db, session, event)
+        _resolved(connection_of(session), session, event)
     happened = HAPPENED.get(kind)
     if kind is Event.ESCALATE and event.data.get("rung") == Rung.BUREAU.value:
         happened = Moment.SUPERVISED
     if happened is not None:
         values = {"_ticket": ticket, "_at": event.at, "_kind": happened.value}
-        db.execute(_statement(session, "happened"), values)
+        _PLAIN["happened"].run(session, values)
     stars = event.data.get("stars")
     if kind is Event.RATE and isinstance(stars, int):
         values = {"_ticket": ticket, "_at": event.at, "_met": stars >= SATISFIED_FROM}
-        db.execute(_statement(session, "rated"), values)
+        _PLAIN["rated"].run(session, values)
 
 
 def follow_ticket(session: Session, ticket: Ticket) -> None:
@@ -132,16 +133,13 @@ def follow_ticket(session: Session, ticket: Ticket) -> None:
     stops = [ticket.paused_at, ticket.closed_at if ticket.status is Status.WITHDRAWN else None]
     stopped = min((s for s in stops if s is not None), default=None)
     values = {"_ticket": ticket.id, "_at": ticket.due_at, "_stopped": stopped}
-    connection_of(session).execute(_statement(session, "clock"), values)
+    _PLAIN["clock"].run(session, values)
 
 
-def _opened(db: Any, event: TicketEvent) -> None:
-    t = _t()
-    row = db.execute(
-        select(t.c.estate_id, t.c.created_at, t.c.ack_due_at, t.c.due_at, t.c.paused_at).where(
-            t.c.id == event.ticket_id
-        )
-    ).one()
+def _opened(session: Session, event: TicketEvent) -> None:
+    row = _OPENED.first(session, {"_ticket": event.ticket_id})
+    if row is None:
+        raise NoResultFound("No row was found when one was required")  # as Result.one() says it
     limit = _moment(event.data.get("ack_due_at")) or row.ack_due_at
     rows = [
         {"kind": Moment.RECEIVED.value, "at": row.created_at, "met": True, "stopped": None},
@@ -150,7 +148,7 @@ def _opened(db: Any, event: TicketEvent) -> None:
     if limit is not None:
         rows.append({"kind": Moment.RESPONSE.value, "at": limit, "met": None, "stopped": None})
     common = {"ticket_id": event.ticket_id, "estate_id": row.estate_id, "previous": None}
-    db.execute(_f().insert(), [common | r for r in rows])
+    _PLAIN["insert"].run_many(session, [common | r for r in rows])
 
 
 def _resolved(db: Any, session: Session, event: TicketEvent) -> None:
@@ -165,11 +163,7 @@ def _resolved(db: Any, session: Session, event: TicketEvent) -> None:
         return
     met = event.at <= due
     values = {"_ticket": event.ticket_id, "_at": event.at if met else due, "_met": met}
-    db.execute(_statement(session, "resolved"), values)
-
-
-def _statement(session: Session, name: str) -> Any:
-    return prepared(session, f"figures {name}", lambda _: _BUILD[name]())
+    _PLAIN["resolved"].run(session, values)
 
 
 def _acknowledged() -> Any:
@@ -222,6 +216,17 @@ def _rated() -> Any:
     return f.insert().from_select(["ticket_id", "estate_id", "kind", "at", "met"], rows)
 
 
+def _insert() -> Any:
+    f = _f()
+    return f.insert().values(
+        {c: bindparam(c) for c in ("ticket_id", "estate_id", "kind", "at", "met", "stopped", "previous")}
+    )
+
+
+def _built(build: Callable[[], Any]) -> Callable[[Session], Any]:
+    return lambda _: build()
+
+
 _BUILD = {
     "acknowledged": _acknowledged,
     "unowed": _unowed,
@@ -230,7 +235,18 @@ _BUILD = {
     "clock": _clock,
     "happened": _happened,
     "rated": _rated,
+    "insert": _insert,
 }
+_PLAIN = {name: Plain(f"figures {name}", _built(build)) for name, build in _BUILD.items()}
+
+
+def _opened_statement() -> Any:
+    t = _t()
+    columns = (t.c.estate_id, t.c.created_at, t.c.ack_due_at, t.c.due_at, t.c.paused_at)
+    return select(*columns).where(t.c.id == bindparam("_ticket"))
+
+
+_OPENED = Plain("figures opened", lambda _: _opened_statement())
 
 
 # ---- counted -------------------------------------------------------------------------------------------

@@ -7,27 +7,24 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, text, update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from handlers.domain.notifications import Notification, Outcome
 from storage.mapping import to_row_values
 from storage.repositories.base import Repository
-from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
+from storage.repositories.statements import Plain, connection_of, insert_ignoring_duplicates
 from storage.tables import UNFINISHED_NOTIFICATION, NotificationRow
 
-
-def _notification_insert(session: Session) -> Any:
-    t = NotificationRow.__table__  # type: ignore[attr-defined]
-    return prepared(
-        session,
-        "notification insert",
-        lambda s: (
-            insert_ignoring_duplicates(s, NotificationRow)
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-            .on_conflict_do_nothing(index_elements=[NotificationRow.key])
-            .returning(t.c.id)
-        ),
-    )
+_N = NotificationRow.__table__  # type: ignore[attr-defined]
+_INSERT = Plain(
+    "notification insert",
+    lambda s: (
+        insert_ignoring_duplicates(s, _N)
+        .values({c.name: bindparam(c.name) for c in _N.columns if c.name != "id"})
+        .on_conflict_do_nothing(index_elements=[_N.c.key])
+        .returning(_N.c.id)
+    ),
+)
 
 
 class NotificationRepository(Repository[Notification, NotificationRow]):
@@ -38,10 +35,10 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         # abort each other's transaction with a unique violation.
         values = to_row_values(item)
         values.pop("id")
-        new_id = self.session.execute(_notification_insert(self.session), values).scalar_one_or_none()
-        if new_id is None:
+        inserted = _INSERT.first(self.session, values)
+        if inserted is None:
             return False
-        item.id = new_id
+        item.id = inserted.id
         return True
 
     def pending(self, now: datetime, limit: int) -> list[Notification]:

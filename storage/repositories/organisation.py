@@ -16,7 +16,7 @@ from handlers.services.update_reads import UpdateReads, current
 from storage.mapping import to_domain
 from storage.repositories.base import KeyedRepository, MemoisedRepository, Repository
 from storage.repositories.erasure import erase_person
-from storage.repositories.statements import connection_of, prepared
+from storage.repositories.statements import Plain, connection_of
 from storage.tables import CompanyRow, EstateRow, InviteRow, OfficeRow, PersonRow, RoleRow
 
 _CHUNK = 500  # ids to a statement: SQLite takes at most 999 parameters in older builds
@@ -83,6 +83,13 @@ def _wrote(session: Session) -> None:
         reads.forget()
 
 
+_P = PersonRow.__table__  # type: ignore[attr-defined]
+_BY_TELEGRAM = Plain(
+    "person by telegram id",
+    lambda _: sa_select(*_P.columns).where(_P.c.telegram_id == bindparam("telegram_id")),
+)
+
+
 class PersonRepository(Repository[Person, PersonRow]):
     """People; within one update each is read once (its units of work share the read)."""
 
@@ -106,13 +113,7 @@ class PersonRepository(Repository[Person, PersonRow]):
             known, found = reads.by_telegram(telegram_id)
             if known:
                 return found
-        t = PersonRow.__table__  # type: ignore[attr-defined]
-        stmt = prepared(
-            self.session,
-            "person by telegram id",
-            lambda _: sa_select(*t.columns).where(t.c.telegram_id == bindparam("telegram_id")),
-        )
-        row = connection_of(self.session).execute(stmt, {"telegram_id": telegram_id}).first()
+        row = _BY_TELEGRAM.first(self.session, {"telegram_id": telegram_id})
         person = to_domain(row, Person) if row is not None else None
         if reads is not None:
             reads.keep_person(person, telegram_id)
@@ -149,6 +150,47 @@ class PersonRepository(Repository[Person, PersonRow]):
         )
 
 
+_R = RoleRow.__table__  # type: ignore[attr-defined]
+_ROLES = Plain(
+    "roles of a person",
+    lambda _: sa_select(*_R.columns).where(_R.c.person_id == bindparam("person_id")).order_by(_R.c.id),
+)
+_ACTIVE_ROLES = Plain(
+    "active roles of a person",
+    lambda _: (
+        sa_select(*_R.columns)
+        .where(_R.c.person_id == bindparam("person_id"), _R.c.active.is_(True))
+        .order_by(_R.c.id)
+    ),
+)
+# A use case asks for an estate's staff by kind, with or without a duty: the duty as a parameter (None: any).
+_AT_ESTATE = Plain(
+    "roles at an estate",
+    lambda _: (
+        sa_select(*_R.columns)
+        .where(
+            _R.c.estate_id == bindparam("estate_id"),
+            _R.c.kind == bindparam("kind"),
+            _R.c.active,
+        )
+        .order_by(_R.c.id)
+    ),
+)
+_AT_ESTATE_WITH_DUTY = Plain(
+    "roles at an estate with a duty",
+    lambda _: (
+        sa_select(*_R.columns)
+        .where(
+            _R.c.estate_id == bindparam("estate_id"),
+            _R.c.kind == bindparam("kind"),
+            _R.c.active,
+            _R.c.duty == bindparam("duty"),
+        )
+        .order_by(_R.c.id)
+    ),
+)
+
+
 class RoleRepository(Repository[Role, RoleRow]):
     """Roles; within one update a person's active roles are read once (with the person: the actor)."""
 
@@ -160,10 +202,10 @@ class RoleRepository(Repository[Role, RoleRow]):
             known = reads.roles_of(person_id)
             if known is not None:
                 return known
-        where = [col(RoleRow.person_id) == person_id]
-        if active_only:
-            where.append(col(RoleRow.active).is_(True))
-        found = self._many(*where, order=col(RoleRow.id))
+        found = [
+            to_domain(r, Role)
+            for r in (_ACTIVE_ROLES if active_only else _ROLES).all(self.session, {"person_id": person_id})
+        ]
         if reads is not None:
             reads.keep_roles(person_id, found)
         return found
@@ -177,10 +219,12 @@ class RoleRepository(Repository[Role, RoleRow]):
         return super().save(item)
 
     def at_estate(self, estate_id: int, kind: RoleKind, duty: Duty | None = None) -> list[Role]:
-        where = [col(RoleRow.estate_id) == estate_id, col(RoleRow.kind) == kind.value, col(RoleRow.active)]
-        if duty is not None:
-            where.append(col(RoleRow.duty) == duty.value)
-        return self._many(*where, order=col(RoleRow.id))
+        params = {"estate_id": estate_id, "kind": kind.value}
+        if duty is None:
+            found = _AT_ESTATE.all(self.session, params)
+        else:
+            found = _AT_ESTATE_WITH_DUTY.all(self.session, params | {"duty": duty.value})
+        return [to_domain(r, Role) for r in found]
 
     def at_company(self, company_id: int, kind: RoleKind) -> list[Role]:
         return self._many(

@@ -6,10 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session
 
 from handlers.domain.workdays import CalendarOverride
+from storage.repositories.statements import Plain
 from storage.tables import CalendarOverrideRow, PolicyRow, SettingRow
+
+_P = PolicyRow.__table__  # type: ignore[attr-defined]
+_POLICIES = Plain("policies", lambda _: select(_P.c.data).order_by(_P.c.key))
+_C = CalendarOverrideRow.__table__  # type: ignore[attr-defined]
+_OVERRIDES = Plain("calendar overrides", lambda _: select(_C.c.day, _C.c.working))
 
 
 class PolicyRepository:
@@ -17,8 +24,7 @@ class PolicyRepository:
         self.session = session
 
     def all(self) -> list[dict[str, Any]]:
-        rows = self.session.exec(select(PolicyRow).order_by(col(PolicyRow.key))).all()
-        return [dict(r.data) for r in rows]
+        return [dict(r.data) for r in _POLICIES.all(self.session, {})]
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         row = self.session.get(PolicyRow, key)
@@ -34,7 +40,7 @@ class CalendarRepository:
         self.session = session
 
     def overrides(self) -> dict[date, bool]:
-        return {r.day: r.working for r in self.session.exec(select(CalendarOverrideRow)).all()}
+        return {r.day: r.working for r in _OVERRIDES.all(self.session, {})}
 
     def put(self, item: CalendarOverride) -> None:
         row = self.session.get(CalendarOverrideRow, item.day)

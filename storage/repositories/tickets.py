@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import String, and_, bindparam, case, distinct, func, literal_column, null, or_, text, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from handlers.domain.notifications import CardMessage
 from handlers.domain.ticket import Attachment, Ticket, TicketEvent
@@ -29,7 +29,7 @@ from handlers.rules.policy import Rung
 from storage.mapping import to_domain, to_row_values
 from storage.repositories.base import Repository
 from storage.repositories.figures import follow_event, follow_ticket
-from storage.repositories.statements import connection_of, insert_ignoring_duplicates, prepared
+from storage.repositories.statements import Plain, connection_of, insert_ignoring_duplicates
 from storage.tables import (
     OPEN_TICKET,
     RUNNING_TICKET,
@@ -51,18 +51,30 @@ def _values(kind: type[Enum]) -> dict[Any, Any]:
     return {m.value: m for m in kind}
 
 
-def _ticket_update(session: Session) -> Any:
-    """Every column, only if the row is still at the version the caller read (optimistic locking)."""
-    t = TicketRow.__table__  # type: ignore[attr-defined]
-    return prepared(
-        session,
-        "ticket versioned update",
-        lambda _: (
-            t.update()
-            .where(t.c.id == bindparam("_id"), t.c.version == bindparam("_version"))
-            .values({c.name: bindparam(c.name) for c in t.columns if c.name != "id"})
-        ),
-    )
+_T = TicketRow.__table__  # type: ignore[attr-defined]
+# Every column, only if the row is still at the version the caller read (optimistic locking).
+_UPDATE = Plain(
+    "ticket versioned update",
+    lambda _: (
+        _T.update()
+        .where(_T.c.id == bindparam("_id"), _T.c.version == bindparam("_version"))
+        .values({c.name: bindparam(c.name) for c in _T.columns if c.name != "id"})
+    ),
+)
+_BY_DRAFT = Plain(
+    "ticket by draft",
+    lambda _: sa_select(*_T.columns).where(_T.c.draft_key == bindparam("draft_key")).limit(1),
+)
+_S = TicketSequenceRow.__table__  # type: ignore[attr-defined]
+_NEXT = Plain(
+    "ticket sequence",
+    lambda s: (
+        insert_ignoring_duplicates(s, _S)
+        .values(estate_id=bindparam("estate_id"), year=bindparam("year"), last=1)
+        .on_conflict_do_update(index_elements=[_S.c.estate_id, _S.c.year], set_={"last": _S.c.last + 1})
+        .returning(_S.c.last)
+    ),
+)
 
 
 class TicketRepository(Repository[Ticket, TicketRow]):
@@ -72,15 +84,15 @@ class TicketRepository(Repository[Ticket, TicketRow]):
         return self._one(col(TicketRow.number) == number)
 
     def by_draft(self, draft_key: str) -> Ticket | None:
-        return self._one(col(TicketRow.draft_key) == draft_key)
+        found = _BY_DRAFT.first(self.session, {"draft_key": draft_key})
+        return to_domain(found, Ticket) if found is not None else None
 
     def save(self, item: Ticket) -> Ticket:
         values = to_row_values(item)
         values.pop("id")
         values["version"] = item.version + 1
         values["_id"], values["_version"] = item.id, item.version
-        result = self.session.execute(_ticket_update(self.session), values)
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if _UPDATE.run(self.session, values) != 1:
             raise StaleTicket(item.number)
         item.version += 1
         self._forget(item.id)
@@ -91,16 +103,7 @@ class TicketRepository(Repository[Ticket, TicketRow]):
         # One statement: the first reporter of a year inserts the row, later ones bump it. On PostgreSQL
         # a concurrent reporter waits on the row (or on the other's insert), so nobody shares a number
         # and the first two of a year do not collide on the primary key.
-        stmt = (
-            insert_ignoring_duplicates(self.session, TicketSequenceRow)
-            .values(estate_id=estate_id, year=year, last=1)
-            .on_conflict_do_update(
-                index_elements=[TicketSequenceRow.estate_id, TicketSequenceRow.year],
-                set_={"last": TicketSequenceRow.last + 1},
-            )
-            .returning(TicketSequenceRow.last)
-        )
-        return int(self.session.execute(stmt).scalar_one())
+        return int(_NEXT.first(self.session, {"estate_id": estate_id, "year": year}).last)
 
     def of_reporter(self, person_id: int, limit: int = 20) -> list[Ticket]:
         return self._many(
