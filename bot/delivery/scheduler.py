@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -104,7 +104,11 @@ class LadderScheduler:
             self.after_sweep()
 
     def start(self) -> None:
-        now = self.ctx.clock.now()  # the sweeps catch up at once after a restart; pruning can wait
+        # The sweeps catch up at once after a restart; pruning can wait. APScheduler runs on the wall
+        # clock and steps a first run in its past forward interval by interval up to now (millions of
+        # steps for a clock set months back, as in the tests) only to coalesce them into one run now:
+        # a time already past is given as now, which is the same one run.
+        now = max(self.ctx.clock.now(), datetime.now(UTC))
         self._every(self.run_once, "wuye-sweep", now, seconds=self.every_seconds)
         self._every(self.prune_once, "wuye-prune-updates", None, hours=6)
         self._every(self.disclosures_once, "wuye-disclosure-deadlines", now, minutes=15)

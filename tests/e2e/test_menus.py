@@ -17,7 +17,6 @@ import pytest
 
 from bot.config import load_settings
 from bot.documents.setup_file import read_setup
-from bot.i18n.translator import load_translations
 from bot.serve import run_polling
 from bot.wiring import build_app
 from handlers.conversations.menus import menu_commands
@@ -28,6 +27,7 @@ from handlers.services.people import create_invite
 from handlers.services.setup import apply_setup
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +35,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 MANAGER, REPAIR_LI, OWNER_HANS = 100001, 100002, 200001  # people in examples/setup.yaml
 NEWCOMER = 299101  # not in the setup file; a Hong Kong client
 NEW_STAFF = 299102  # not in the setup file; joins with a staff invite, English client
-TRANSLATIONS = load_translations()
+TRANSLATIONS = shared_translations()
 WEB = "https://wuye.example.org"
 
 

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from bot.delivery.outbox import Outbox
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
 from bot.telegram.runtime import Runtime
@@ -29,6 +28,7 @@ from tests.e2e.harness import button, text_of, with_button
 from tests.service.world import sh
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +42,7 @@ STAFF = tuple(t for t in P.TELEGRAM_IDS if t < 200000)  # every member of staff 
 @asynccontextmanager
 async def front_end(front: str, server: StandInBotAPI, app: App) -> AsyncIterator[tuple[Any, Outbox]]:
     """The real front end on the app's context (its fixed clock), and an outbox sending through it."""
-    translations = load_translations(tz=app.settings.zone)
+    translations = shared_translations(tz=app.settings.zone)
     runtime = Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)
     if front == "ptb":
         ptb = PtbFrontEnd(runtime, server.token, server.url)

@@ -20,7 +20,6 @@ import pytest
 
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import Pace, RateLimiter
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
 from bot.telegram.runtime import Runtime
@@ -33,6 +32,7 @@ from handlers.rules.policy import Rung
 from handlers.services.ladder import sweep
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ async def outbox_on(
     """An outbox whose way out is the real front end's `deliver`, pointed at the stand-in; at a pace of
     milliseconds unless `limiter` is given (Telegram's, for the tests about the pace)."""
     pace = limiter or P.fast_pace()
-    translations = load_translations(tz=app.settings.zone)
+    translations = shared_translations(tz=app.settings.zone)
     runtime = Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)
     if front == "ptb":
         ptb = PtbFrontEnd(runtime, server.token, server.url)

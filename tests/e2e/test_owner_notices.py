@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from bot.config import load_settings
-from bot.i18n.translator import load_translations
 from bot.wiring import App, build_app
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
@@ -38,6 +37,7 @@ from tests.e2e.harness import (
 )
 from tests.support.botapi import StandInBotAPI
 from tests.support.processes import days_ago
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -118,7 +118,7 @@ async def test_the_owner_of_a_case_that_climbs_every_rung_is_told_each_step_in_t
     wuye, app, _ = seeded
     numbers = {owner: report(app, owner)[1] for owner in OWNERS}
     await wuye.start()
-    translations = load_translations()
+    translations = shared_translations()
     for owner, lang in OWNERS.items():
         tr = translations.for_lang(lang)
         number = numbers[owner]

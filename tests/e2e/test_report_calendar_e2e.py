@@ -19,7 +19,6 @@ import pytest
 from bot.documents.revenue_files import RevenueDocuments
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
 from bot.telegram.runtime import Runtime
@@ -34,6 +33,7 @@ from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
 from tests.support.databases import TEMPLATES
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,7 @@ async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequ
         assert owner is not None and owner.id is not None
     open_ticket(ctx, owner.id, TicketDraft(Category.LIFT, Urgency.ORDINARY, "3栋电梯门关不上，一直响警报"))
     clock.set(DRAFT_DAYS[cadence])  # the draft day: the scheduler drafts at start
-    translations = load_translations()
+    translations = shared_translations()
     runtime = Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=engine)
     botapi.add_user(STREET, "吴科长", language_code="zh-hans")
     botapi.add_user(BUREAU, "郑处长", language_code="zh-hans")

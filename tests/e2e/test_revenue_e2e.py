@@ -20,7 +20,6 @@ from bot.demo.revenue_examples import example_xlsx
 from bot.documents.revenue_files import RevenueDocuments
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
 from bot.telegram.runtime import Runtime
@@ -33,6 +32,7 @@ from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
 from tests.support.databases import TEMPLATES
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequ
         documents=RevenueDocuments(),
     )
     apply_setup(ctx, read_setup(SETUP))
-    translations = load_translations()
+    translations = shared_translations()
     runtime = Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=engine)
     for user, name, lang in (
         (MANAGER, "王建国", "zh-hans"),

@@ -15,7 +15,6 @@ from bot.config import load_settings
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import Pace, RateLimiter
 from bot.documents.setup_file import read_setup
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.runtime import Runtime
 from bot.wiring import App, build_app
@@ -24,6 +23,7 @@ from handlers.services.setup import apply_setup
 from storage.pacing import SharedPace
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
+from tests.support.translations import shared_translations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
 FIRST, CHATS = 500_000, 150
@@ -43,7 +43,7 @@ async def two_instances_fan_out(
         botapi.add_user(FIRST + i, f"u{i}")
     crowd(app)
     botapi.rate_limit(30, retry_after=1, per_chat=1, strict=True)
-    translations = load_translations()
+    translations = shared_translations()
     fronts, outboxes = [], []
     for _ in range(2):  # two instances: each its own front end, outbox and pace over the one database
         runtime = Runtime(app.ctx, Core(app.ctx, translations), translations.for_lang, engine=app.engine)

@@ -19,7 +19,6 @@ from PIL import Image
 from bot.documents.revenue_files import RevenueDocuments
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n.translator import load_translations
 from bot.telegram.front_aiogram import AiogramFrontEnd
 from bot.telegram.front_ptb import PtbFrontEnd
 from bot.telegram.runtime import Runtime
@@ -35,6 +34,7 @@ from storage.engine import make_engine
 from storage.uow import SqlUnitOfWork
 from tests.support.botapi import StandInBotAPI
 from tests.support.databases import TEMPLATES
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ async def bot(botapi: StandInBotAPI, tmp_path: Path, request: pytest.FixtureRequ
     )
     apply_setup(ctx, read_setup(SETUP))
     december(ctx, clock)
-    translations = load_translations()
+    translations = shared_translations()
     runtime = Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=engine)
     botapi.add_user(STREET, "吴科长", language_code="zh-hans")
     front = request.param(runtime, botapi.token, api_url=botapi.url, poll_timeout=1)

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.i18n.translator import load_translations
 from bot.wiring import build_app
 from handlers.conversations.core import Core
 from handlers.conversations.io import Incoming, Kind, Output
 from storage.engine import make_engine
 from storage.turns import AdvisoryChatTurns, ChatBusy
 from tests.support import processes as P
+from tests.support.translations import shared_translations
 
 STEPS = [
     "/report",
@@ -47,7 +47,7 @@ def test_an_update_redelivered_to_a_second_process_during_its_turn_is_handled_on
 ) -> None:
     first, clock = P.world_app(postgres_url, P.days_ago(0))
     second = build_app(load_settings(database_url=postgres_url), clock=clock, migrate=False)
-    translations = load_translations()
+    translations = shared_translations()
     cores = [Core(first.ctx, translations), Core(second.ctx, translations)]
     try:
         for i, what in enumerate(STEPS, start=1):

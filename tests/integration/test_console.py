@@ -14,17 +14,17 @@ from zoneinfo import ZoneInfo
 from bot.config import load_settings
 from bot.console.session import CONSOLE_COMMANDS
 from bot.documents.setup_file import read_setup
-from bot.i18n.translator import load_translations
 from bot.serve import run_console
 from bot.wiring import build_app
 from handlers.clock import ShiftedClock
 from handlers.conversations.core import COMMANDS
 from handlers.services.setup import apply_setup
+from tests.support.translations import shared_translations
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 OWNER, REPAIR = 200001, 100002  # 张女士 and 李师傅（维修）, both reading zh_Hans
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # a working day, office hours
-TR = load_translations().for_lang("zh_Hans")
+TR = shared_translations().for_lang("zh_Hans")
 NUMBER = "HB-2026-000001"
 # The owner reports a broken lift: urgent, name shown to the government side only, submitted.
 REPORT = ["/report", "6", "3栋B梯停在8楼不动", "1", "3栋B梯", "1", "2", "1"]

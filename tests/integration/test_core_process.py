@@ -20,12 +20,12 @@ import pytest
 from bot.config import load_settings
 from bot.delivery.outbox import Outbox
 from bot.delivery.outbox_rows import LEASE
-from bot.i18n.translator import load_translations
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
 from handlers.services.context import Context
 from tests.support import processes as P
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
 
@@ -57,7 +57,7 @@ async def never(part: Send | Edit) -> int | None:
 async def test_the_core_process_claims_for_as_long_as_wuye_outbox_lease_says(tmp_path: Path) -> None:
     async with core_processes(f"sqlite:///{tmp_path / 'wuye.db'}", outbox_lease=30) as (app, processes):
         P.open_tickets(app, 1)  # the assignee's card
-        outbox = Outbox(app.ctx, load_translations().for_lang, deliver=never, run_db=processes.call)
+        outbox = Outbox(app.ctx, shared_translations().for_lang, deliver=never, run_db=processes.call)
         before = datetime.now(UTC)
         [claimed] = await processes.call(
             outbox.rows.claim, outbox.batch
@@ -98,7 +98,7 @@ async def test_the_outbox_keeps_its_leases_when_the_core_process_dies_and_delive
             return next(message_ids)
 
         outbox = Outbox(
-            app.ctx, load_translations().for_lang, deliver, run_db=processes.call, limiter=P.fast_pace()
+            app.ctx, shared_translations().for_lang, deliver, run_db=processes.call, limiter=P.fast_pace()
         )
         finished = await asyncio.wait_for(outbox.drain(), 60)  # one drain: nobody waits for a lease
         assert killed and child.process is not first

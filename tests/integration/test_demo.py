@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.i18n.translator import load_translations
 from handlers.conversations.labels import ROLE, STATUS
 from handlers.domain.people import RoleKind
 from handlers.rules.lifecycle import Status
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = load_translations()
+TRANSLATIONS = shared_translations()
 # Everyone's Telegram id in the example setup: none may be printed, each chat is named by its owner.
 TELEGRAM_IDS = [
     str(p["telegram_id"])

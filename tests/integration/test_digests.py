@@ -10,7 +10,6 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.notices import render
 from handlers.domain.workdays import CalendarOverride
@@ -35,6 +34,7 @@ from tests.service.world import (
     sh,
     unit_of_work,
 )
+from tests.support.translations import shared_translations
 
 WEEKLY = "digest.weekly"
 
@@ -121,7 +121,7 @@ def test_the_weekly_digest_reads_in_the_readers_language_with_buttons_to_the_old
     sweep_digests(world.ctx)
     street = world.pid(WU_STREET)
     [queued] = [n for n in world.notifications(kind=WEEKLY) if n.person_id == street]
-    translations = load_translations()
+    translations = shared_translations()
     with world.ctx.uow() as uow:
         notification = uow.notifications.get(queued.id or 0)
         assert notification is not None

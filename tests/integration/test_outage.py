@@ -22,7 +22,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from bot.config import load_settings
-from bot.i18n.translator import load_translations
 from bot.processes.core_process import CoreProcesses
 from bot.serve import make_runtime
 from bot.telegram.runtime import Runtime
@@ -32,6 +31,7 @@ from handlers.conversations.io import Incoming, Kind, Output, Send
 from handlers.ports import UnitOfWork
 from storage.engine import make_engine, try_later
 from tests.support import processes as P
+from tests.support.translations import shared_translations
 
 pytestmark = pytest.mark.slow  # processes of its own: left out of the daily loop
 
@@ -139,22 +139,22 @@ def failing_at(uow: Callable[[], UnitOfWork], n: int) -> Callable[[], UnitOfWork
 
 def test_a_turn_that_finds_the_database_gone_before_it_began_may_be_tried_again(tmp_path: Path) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
-    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 1)), load_translations())
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 1)), shared_translations())
     with pytest.raises(OperationalError) as failed:
         core.handle(report(update_id=7))
     assert try_later(failed.value)  # nothing happened yet: the runtime tries it again
-    assert Core(app.ctx, load_translations()).handle(report(update_id=7))  # and then it goes through
+    assert Core(app.ctx, shared_translations()).handle(report(update_id=7))  # and then it goes through
     app.engine.dispose()
 
 
 def test_a_turn_that_fails_after_its_flow_began_is_answered_and_not_tried_again(tmp_path: Path) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
-    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 2)), load_translations())
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 2)), shared_translations())
     outputs = core.handle(report(update_id=7))
     # part of the flow may be committed (a report filed): trying it again could do it twice, so the
     # update counts as handled, and the owner is told it did not work rather than left waiting
     assert [o.text for o in outputs if isinstance(o, Send)] == [
-        load_translations()
+        shared_translations()
         .for_lang("zh_Hans")
         .gettext("Sorry, that did not work on our side. Please try again in a moment.")
     ]
@@ -165,7 +165,7 @@ def test_a_turn_that_fails_after_its_flow_began_is_answered_and_not_tried_again(
 
 def test_a_turn_whose_bookkeeping_fails_after_its_flow_is_not_tried_again_by_itself(tmp_path: Path) -> None:
     app, _ = P.world_app(f"sqlite:///{tmp_path / 'wuye.db'}", P.days_ago(0))
-    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 3)), load_translations())
+    core = Core(replace(app.ctx, uow=failing_at(app.ctx.uow, 3)), shared_translations())
     with pytest.raises(TurnBroken) as failed:
         core.handle(report(update_id=7))
     assert not try_later(failed.value) and isinstance(failed.value.__cause__, OperationalError)
@@ -174,7 +174,7 @@ def test_a_turn_whose_bookkeeping_fails_after_its_flow_is_not_tried_again_by_its
 
 def runtime_on(app: App, uow: Callable[[], UnitOfWork]) -> Runtime:
     """`wuye run`'s runtime with the core on its database thread, over `uow`."""
-    ctx, translations = replace(app.ctx, uow=uow), load_translations()
+    ctx, translations = replace(app.ctx, uow=uow), shared_translations()
     return Runtime(ctx, Core(ctx, translations), translations.for_lang, engine=app.engine)
 
 

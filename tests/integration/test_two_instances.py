@@ -153,11 +153,11 @@ def test_a_dispatcher_whose_lease_ran_out_leaves_the_rest_to_the_one_that_took_i
 
     from bot.delivery.outbox import Outbox
     from bot.delivery.outbox_rows import LEASE
-    from bot.i18n.translator import load_translations
+    from tests.support.translations import shared_translations
 
     app, clock = P.world_app(database_url, P.days_ago(0))
     P.open_tickets(app, 3)
-    translators = load_translations().for_lang
+    translators = shared_translations().for_lang
 
     async def never(part: object) -> int:
         raise AssertionError("nothing is sent in this test")

@@ -13,11 +13,11 @@ from typing import Any
 
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import console_pace
-from bot.i18n.translator import load_translations
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Output, Send
 from handlers.services.context import Context
+from tests.support.translations import shared_translations
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Talk:
     _by_chat: dict[int, list[Seen]] = field(default_factory=dict)  # `seen`, chat by chat
 
     def __post_init__(self) -> None:
-        translations = load_translations()
+        translations = shared_translations()
         self.core = Core(self.ctx, translations)
         self.outbox = Outbox(self.ctx, translations.for_lang, self._deliver, limiter=console_pace())
 

@@ -19,7 +19,6 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.pace import console_pace
 from bot.documents.setup_file import read_setup
 from bot.holidays import ChineseCalendarSource
-from bot.i18n.translator import load_translations
 from handlers.clock import FixedClock
 from handlers.conversations.buttons import unversioned
 from handlers.conversations.core import Core
@@ -30,6 +29,7 @@ from handlers.services import tickets
 from handlers.services.context import Context
 from handlers.services.errors import NotAllowed, UserError
 from storage.uow import SqlUnitOfWork
+from tests.support.translations import shared_translations
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -144,7 +144,7 @@ class World:
         with self.ctx.uow() as uow:
             person = uow.people.by_telegram_id(telegram_id)
             assert person is not None
-        return load_translations().for_lang(person.language)  # type: ignore[arg-type]
+        return shared_translations().for_lang(person.language)  # type: ignore[arg-type]
 
     def says(self, telegram_id: int, message: str, **params: Any) -> str:
         """``message`` as the core says it to this person, in their language."""
@@ -169,7 +169,7 @@ async def desk(engine: Engine) -> World:
         uow=lambda: SqlUnitOfWork(engine), clock=FixedClock(MONDAY), holidays=ChineseCalendarSource()
     )
     apply_setup(ctx, read_setup(EXAMPLE))
-    translations = load_translations()
+    translations = shared_translations()
     w = World(ctx, Core(ctx, translations))
     w.outbox = Outbox(ctx, translations.for_lang, w.deliver, limiter=console_pace())  # no Telegram here
     return w
@@ -265,7 +265,7 @@ async def test_file_answers_are_in_the_persons_language(desk: World) -> None:
     await desk.press(owner_hant, "r:cat:lift")
     await desk.text(owner_hant, "3號樓B梯從昨晚起停在8樓不動，按鈕沒反應。")
     sent = await desk.handle(owner_hant, Kind.PHOTO, file_id="x", file_unique_id="x", file_size=40 * MB)
-    hant = load_translations().for_lang("zh_Hant")
+    hant = shared_translations().for_lang("zh_Hant")
     assert sent[0].text == hant.gettext(TOO_LARGE).format(size="40.0", limit=20)
     skip = hant.gettext("Skip")
     assert skip != "Skip" and sent[0].buttons[0][0].text == skip

@@ -15,7 +15,6 @@ import pytest
 
 from bot.documents.revenue_files import RevenueDocuments
 from bot.documents.setup_file import read_setup
-from bot.i18n.translator import load_translations
 from handlers.conversations.io import Send
 from handlers.conversations.ledger_sheets import drawer
 from handlers.rules.categories import Category, Privacy, Urgency
@@ -38,10 +37,11 @@ from tests.service.world import (
     World,
     sh,
 )
+from tests.support.translations import shared_translations
 
 NOVEMBER = Period.month(2026, 11)
 BUILT = sh(2026, 12, 5, 10)
-ZH = load_translations().for_lang("zh_Hans")
+ZH = shared_translations().for_lang("zh_Hans")
 FORMULA = '=HYPERLINK("http://evil.example","点我")'
 HEADER = [
     "编号", "小区", "物业服务企业", "社区", "街道", "类别", "紧急程度", "问题描述", "位置", "报事人",

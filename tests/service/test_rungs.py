@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from bot.i18n.translator import load_translations
 from handlers.conversations import labels
 from handlers.rules.lifecycle import Event, Status
 from handlers.services import ladder, tickets
 from tests.service.talk import Seen, Talk
 from tests.service.world import LIU_COMMUNITY, WANG_MANAGER, WU_STREET, ZHANG_OWNER, World, sh
+from tests.support.translations import shared_translations
 
 # An ordinary lift report of Monday 2026-11-23 10:00 is due in 7 working days: Wednesday 2 December
 # 10:00. The community hears of it at the deadline, the street office 3 working days after it.
@@ -190,7 +190,7 @@ RETIRED = {"zh_Hans": ("催办", "转办"), "zh_Hant": ("催辦", "轉辦"), "en
 @pytest.mark.parametrize("act", list(ACTS))
 def test_an_act_has_one_word_in_the_button_the_timeline_and_the_notices(act: str, lang: str) -> None:
     messages, words = ACTS[act]
-    tr = load_translations().for_lang(lang)  # type: ignore[arg-type]
+    tr = shared_translations().for_lang(lang)  # type: ignore[arg-type]
     for message in messages:
         shown = tr.gettext(message)
         assert lang == "en" or shown != message, f"not in the {lang} catalog: {message!r}"

@@ -4,12 +4,12 @@ such button (Telegram refuses them there, and a group is read by people the page
 
 from __future__ import annotations
 
-from bot.i18n.translator import load_translations
 from handlers.conversations import cards, notices
 from handlers.conversations.audience import audience_for
 from handlers.domain.notifications import CardMessage
 from handlers.services import tickets
 from tests.service.world import LI_REPAIR, World
+from tests.support.translations import shared_translations
 
 WEB = "https://wuye.example.org"
 
@@ -20,7 +20,7 @@ def pages(rows: list[list[cards.Button]]) -> list[str]:
 
 def test_a_private_card_opens_the_tickets_page_and_a_group_card_does_not(world: World) -> None:
     ticket = world.report()
-    tr = load_translations().for_lang("zh_Hans")
+    tr = shared_translations().for_lang("zh_Hans")
     li = world.pid(LI_REPAIR)
     with world.ctx.uow() as uow:
         private = audience_for(uow, LI_REPAIR, li)
@@ -40,7 +40,7 @@ def test_a_private_card_opens_the_tickets_page_and_a_group_card_does_not(world: 
 
 def test_the_assignees_card_and_its_refresh_carry_it_when_the_pages_are_on_https(world: World) -> None:
     world.ctx.web_url = WEB
-    translations = load_translations()
+    translations = shared_translations()
     ticket = world.report()
     [row] = world.notifications(ticket.id, "ticket.assigned")
     with world.ctx.uow() as uow:

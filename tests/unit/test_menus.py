@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from bot.i18n.translator import load_translations
 from bot.telegram.menu import MENU_LANGUAGES, menu
 from handlers.conversations.core import COMMANDS
 from handlers.conversations.menus import menu_commands, menu_for, set_menu, stranger_menu
 from handlers.domain.people import Person, Role, RoleKind
 from handlers.services.access import Actor
 from handlers.text import LANGUAGES
+from tests.support.translations import shared_translations
 
 COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")  # Telegram's rule for a menu command
 TAIL = ["language", "privacy", "cancel", "help"]
@@ -111,7 +111,7 @@ def test_every_menu_command_is_one_the_core_handles() -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_menus_are_translated_and_within_telegrams_limits(lang: str) -> None:
-    translations = load_translations()
+    translations = shared_translations()
     tr = translations.for_lang(lang)  # type: ignore[arg-type]
     for who in (None, actor(OWNER), actor(STAFF, MANAGER), actor(OFFICIAL)):
         shown = menu_for(who, tr)
@@ -122,7 +122,7 @@ def test_menus_are_translated_and_within_telegrams_limits(lang: str) -> None:
 
 
 def test_the_owner_menu_in_traditional_chinese_differs_from_simplified() -> None:
-    translations = load_translations()
+    translations = shared_translations()
     hans = menu_for(actor(OWNER), translations.for_lang("zh_Hans"))
     hant = menu_for(actor(OWNER), translations.for_lang("zh_Hant"))
     en = menu_for(actor(OWNER), translations.for_lang("en"))
@@ -132,14 +132,14 @@ def test_the_owner_menu_in_traditional_chinese_differs_from_simplified() -> None
 
 
 def test_set_menu_carries_the_chat_and_the_translated_commands() -> None:
-    tr = load_translations().for_lang("en")
+    tr = shared_translations().for_lang("en")
     out = set_menu(200003, actor(OWNER), tr)
     assert out.chat_id == 200003
     assert out.commands == menu_for(actor(OWNER), tr)
 
 
 def test_the_default_menus_are_the_strangers_menu_per_client_language() -> None:
-    translations = load_translations()
+    translations = shared_translations()
     assert set(MENU_LANGUAGES) == {None, "zh", "en"}
     for code, lang in MENU_LANGUAGES.items():
         tr = translations.for_lang(lang)  # type: ignore[arg-type]

@@ -21,12 +21,12 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.documents.invite_layout import A4_150DPI, PRIVACY, Company, deep_link, poster_layout
 from bot.documents.qr_invite import draw_invite, invite_pdf, write_invite
-from bot.i18n.translator import load_translations
 from handlers.conversations import labels
 from handlers.rules.categories import EVERYDAY
 from handlers.text import LANGUAGES, Lang
+from tests.support.translations import shared_translations
 
-TR = load_translations().for_lang("zh_Hans")
+TR = shared_translations().for_lang("zh_Hans")
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "setup.yaml"
 
 
@@ -95,7 +95,7 @@ def compact(text: str) -> str:
 
 
 def says_everything(words: str, lang: Lang) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     words = compact(words)
     assert compact(tr.gettext(PRIVACY)) in words, f"{lang}: no privacy sentence"
     assert COMPANY.name in words and "0592-5551234" in words, f"{lang}: no company or phone"
@@ -105,7 +105,7 @@ def says_everything(words: str, lang: Lang) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_poster_says_what_to_report_who_sees_the_name_and_whom_to_call(lang: Lang) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     poster = poster_layout(tr, "海滨花园", "EHB7QK4M9W", "haibin_wuye_bot", COMPANY)
     says_everything(poster.words(), lang)
     if lang != "en":  # the privacy sentence is the estate's language, not English
@@ -115,7 +115,7 @@ def test_the_poster_says_what_to_report_who_sees_the_name_and_whom_to_call(lang:
 def test_the_privacy_sentence_promises_no_more_than_the_bot_does() -> None:
     """The reporter chooses, and may keep their name from the company; officials may still see it, so
     the poster must not say the report is anonymous."""
-    tr = load_translations()
+    tr = shared_translations()
     for lang in LANGUAGES:
         sentence = tr.for_lang(lang).gettext(PRIVACY)
         assert not any(word in sentence.lower() for word in ("anonym", "匿名", "nobody", "任何人"))
@@ -136,7 +136,7 @@ CROWDED = (  # the longest of everything: the words push the QR code smaller
 def test_nothing_on_the_poster_overlaps_or_leaves_the_page(
     lang: Lang, name: str, bot: str, company: Company
 ) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     poster = poster_layout(tr, name, "EHB7QK4M9W", bot, company)
     width, height = poster.size
     assert poster.qr is not None and poster.qr.side >= width * 2 // 7  # about 6 cm on A4, or more
@@ -152,7 +152,7 @@ def test_nothing_on_the_poster_overlaps_or_leaves_the_page(
 
 
 def pdf_of(lang: Lang) -> PdfReader:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     return PdfReader(io.BytesIO(invite_pdf(tr, "海滨花园", "EHB7QK4M9W", "haibin_wuye_bot", COMPANY)))
 
 

@@ -15,10 +15,10 @@ from PIL import Image
 
 from bot.documents.fonts import cjk_font_path
 from bot.documents.revenue_chart import chart_labels, draw_figure, render_chart, thousands
-from bot.i18n.translator import load_translations
 from handlers.conversations.revenue_text import QUARTERS_TITLE, ChartSpec, chart_spec
 from handlers.rules.revenue import Disclosure, DisclosureKind, Line, Quarter, Section
 from handlers.text import LANGUAGES, Lang
+from tests.support.translations import shared_translations
 
 LINES = (
     Line(Section.INCOME, "parking", 9_600_000, "合同"),
@@ -39,7 +39,7 @@ def quarter(q: int, scale: int = 1) -> Disclosure:
 
 
 def spec_in(lang: Lang) -> ChartSpec:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     history = [quarter(1), quarter(2, 2), quarter(3)]
     return chart_spec(tr, "海滨花园", history[-1], history)
 
@@ -95,7 +95,7 @@ def drawn_texts(fig: Figure) -> list[str]:
 
 
 def one_quarter(lang: Lang) -> ChartSpec:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     return chart_spec(tr, "海滨花园", quarter(3), [quarter(3)])
 
 
@@ -114,7 +114,7 @@ LONG_NAME = "厦门市思明区莲花街道海滨花园小区二期东区暨西�
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("quarters", [1, 3])
 def test_every_label_lies_inside_the_picture(lang: Lang, quarters: int) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     history = [quarter(q, scale=1000) for q in range(1, quarters + 1)]  # amounts in the millions
     fig = draw_figure(chart_spec(tr, LONG_NAME, history[-1], history))
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -132,7 +132,7 @@ def test_every_label_lies_inside_the_picture(lang: Lang, quarters: int) -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_transfer_to_the_fund_and_the_balances_are_drawn(lang: Lang) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     texts = " ".join(drawn_texts(draw_figure(spec_in(lang))))
     assert tr.gettext("Transfer to the maintenance fund") in texts
     assert "70,000.00" in texts  # its amount, at the end of its bar
@@ -145,7 +145,7 @@ def test_the_transfer_to_the_fund_and_the_balances_are_drawn(lang: Lang) -> None
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_first_quarter_gets_a_sentence_not_a_trend_panel(lang: Lang) -> None:
-    tr = load_translations().for_lang(lang)
+    tr = shared_translations().for_lang(lang)
     fig = draw_figure(one_quarter(lang))
     texts = ["".join(t.split()) for t in drawn_texts(fig)]  # the sentence is wrapped over lines
     note = tr.gettext("First quarter published: the comparison with earlier quarters starts next quarter.")

@@ -13,7 +13,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import Engine
 
 from bot.documents.revenue_files import RevenueDocuments
-from bot.i18n.translator import load_translations
 from bot.web.app import WebDeps
 from bot.web.page_cache import PageCache, changes_for
 from bot.web.session import Signer
@@ -22,6 +21,7 @@ from handlers.services import web_access
 from storage.engine import reading_engine
 from tests.service.world import SH, START, World, build_world
 from tests.support.botapi import StandInBotAPI
+from tests.support.translations import shared_translations
 
 KEY = b"k" * 40
 # A token of the right shape for the Mini App's signature (nothing is sent to Telegram in these tests).
@@ -69,7 +69,7 @@ def web_deps(world: World, data_dir: Path) -> WebDeps:
     reader = reading_engine(world.engine)
     return WebDeps(
         ctx=world.ctx,
-        translations=load_translations(tz=SH),
+        translations=shared_translations(tz=SH),
         signer=Signer(KEY),
         data_dir=data_dir,
         bot_token=BOT_TOKEN,

@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import console_pace
-from bot.i18n.translator import load_translations
 from handlers.conversations.io import Edit, Send
 from handlers.rules.lifecycle import Status
 from handlers.services import tickets
 from storage.tables import NotificationRow, PersonRow, TicketRow
 from tests.service.world import World
+from tests.support.translations import shared_translations
 from tests.web.conftest import Browser
 
 HAIBIN_CODE = "EHB7QK4M9W"
@@ -25,7 +25,7 @@ def outbox(world: World, sent: list[Send | Edit]) -> Outbox:
         sent.append(part)
         return len(sent)
 
-    return Outbox(world.ctx, load_translations().for_lang, deliver, limiter=console_pace())
+    return Outbox(world.ctx, shared_translations().for_lang, deliver, limiter=console_pace())
 
 
 async def test_a_web_only_owner_is_told_on_the_next_visit_and_nothing_counts_as_failed(
