@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from bot.web.app import DEPS
 from bot.web.page_cache import PageCache, PostgresChanges
+from handlers.domain.ticket import Ticket
 from storage.engine import make_engine
 from tests.service.world import HO_OWNER, WU_STREET, ZHANG_OWNER, World
 from tests.web.conftest import Browser
@@ -60,6 +61,17 @@ def commit_elsewhere(database_url: str, *statements: tuple[str, dict[str, object
                 c.execute(text(statement), params)
     finally:
         elsewhere.dispose()
+
+
+async def case_page_seen(browser: Browser, world: World) -> tuple[Ticket, PageCache, str]:
+    """An owner's report, its page asked once by them (now kept), once the cache has heard all that."""
+    ticket = world.report(ZHANG_OWNER)
+    await browser.sign_in_as(ZHANG_OWNER)
+    pages = pages_of(browser)
+    await until_quiet(pages)
+    path = f"/t/{ticket.number}"
+    await browser.client.get(path)
+    return ticket, pages, path
 
 
 async def until_quiet(pages: PageCache) -> None:
@@ -123,15 +135,13 @@ async def test_a_change_another_process_commits_shows_on_the_next_page(
 ) -> None:
     """Not through the web's engine (as the bot's core process writes): on SQLite its file's
     data_version moves, on PostgreSQL the ticket table's trigger sends a notice the web hears."""
-    ticket = world.report(ZHANG_OWNER)
-    await browser.sign_in_as(ZHANG_OWNER)
-    pages = pages_of(browser)
-    await until_quiet(pages)
-    path = f"/t/{ticket.number}"
-    await browser.client.get(path)
+    ticket, pages, path = await case_page_seen(browser, world)
     assert NEW not in await (await browser.client.get(path)).text()
     assert pages.served == 1
-    change = ("UPDATE ticket SET description = :d WHERE id = :id", {"d": NEW, "id": ticket.id})
+    change: tuple[str, dict[str, object]] = (
+        "UPDATE ticket SET description = :d WHERE id = :id",
+        {"d": NEW, "id": ticket.id},
+    )
     commit_elsewhere(database_url, change)
     for _ in range(60):  # PostgreSQL's notice arrives after the commit, within milliseconds
         if NEW in await (await browser.client.get(path)).text():
@@ -144,12 +154,7 @@ async def test_a_change_another_process_commits_shows_on_the_next_page(
 async def test_nothing_heard_while_the_listening_connection_was_lost_is_served(
     browser: Browser, world: World, database_url: str
 ) -> None:
-    ticket = world.report(ZHANG_OWNER)
-    await browser.sign_in_as(ZHANG_OWNER)
-    pages = pages_of(browser)
-    await until_quiet(pages)
-    path = f"/t/{ticket.number}"
-    await browser.client.get(path)
+    ticket, pages, path = await case_page_seen(browser, world)
     before = pages.changes.generation()
     assert isinstance(pages.changes, PostgresChanges) and pages.changes.conn is not None
     listening = pages.changes.conn.info.backend_pid
