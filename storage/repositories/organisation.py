@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import Select, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -163,32 +163,18 @@ _ACTIVE_ROLES = Plain(
         .order_by(_R.c.id)
     ),
 )
+
+
 # A use case asks for an estate's staff by kind, with or without a duty: the duty as a parameter (None: any).
-_AT_ESTATE = Plain(
-    "roles at an estate",
-    lambda _: (
-        sa_select(*_R.columns)
-        .where(
-            _R.c.estate_id == bindparam("estate_id"),
-            _R.c.kind == bindparam("kind"),
-            _R.c.active,
-        )
-        .order_by(_R.c.id)
-    ),
-)
-_AT_ESTATE_WITH_DUTY = Plain(
-    "roles at an estate with a duty",
-    lambda _: (
-        sa_select(*_R.columns)
-        .where(
-            _R.c.estate_id == bindparam("estate_id"),
-            _R.c.kind == bindparam("kind"),
-            _R.c.active,
-            _R.c.duty == bindparam("duty"),
-        )
-        .order_by(_R.c.id)
-    ),
-)
+def _at_estate(with_duty: bool) -> Select[tuple[object, ...]]:
+    where = [_R.c.estate_id == bindparam("estate_id"), _R.c.kind == bindparam("kind"), _R.c.active]
+    if with_duty:
+        where.append(_R.c.duty == bindparam("duty"))
+    return sa_select(*_R.columns).where(*where).order_by(_R.c.id)
+
+
+_AT_ESTATE = Plain("roles at an estate", lambda _: _at_estate(False))
+_AT_ESTATE_WITH_DUTY = Plain("roles at an estate with a duty", lambda _: _at_estate(True))
 
 
 class RoleRepository(Repository[Role, RoleRow]):
