@@ -67,11 +67,10 @@ class _LocalCommits:
 
 class SqliteChanges:
     """`PRAGMA data_version` on a connection that never writes: it moves whenever another connection,
-    in this process or another, commits to the file."""
+    in this process (the engine's own included) or another, commits to the file."""
 
     def __init__(self, engine: Engine) -> None:
         self.path = engine.url.database or ""
-        self.local = _LocalCommits(engine)
         self.lock = threading.Lock()
         self.conn: sqlite3.Connection | None = None
 
@@ -86,10 +85,9 @@ class SqliteChanges:
                 version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         except sqlite3.Error:
             return None
-        return (version, self.local.count)
+        return int(version)
 
     def stop(self) -> None:
-        self.local.close()
         if self.conn is not None:
             self.conn.close()
             self.conn = None
