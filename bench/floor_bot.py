@@ -11,7 +11,7 @@ as wuye's does), with texts and keyboards of the same shape and size in
 Chinese. But there is no wuye behind it: no database, no conversation state, no ticket, the reply is
 chosen from the update alone. Its rate against the echo bot's is therefore the most any implementation
 of this flow can reach on that framework and door; wuye's rate against its rate is what wuye's own work
-costs. Same framework set-up as wuye's (concurrent updates; on PTB its bounded HTTP requests,
+costs. Same framework set-up as wuye's (concurrent updates; on PTB its HTTP requests on aiohttp,
 bot/telegram/ptb_request.py; the same webhook server class as bench/echo_bot.py).
 """
 
@@ -137,7 +137,7 @@ async def _ptb(api_url: str, token: str, door: str, port: int | None) -> tuple[A
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
     from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
-    from bot.telegram.ptb_request import BoundedRequest
+    from bot.telegram.ptb_request import AiohttpRequest
 
     builder = (
         ApplicationBuilder()
@@ -145,7 +145,8 @@ async def _ptb(api_url: str, token: str, door: str, port: int | None) -> tuple[A
         .base_url(f"{api_url}/bot")
         .base_file_url(f"{api_url}/file/bot")
         .concurrent_updates(True)
-        .request(BoundedRequest())  # wuye's requests, a few at a time (bot/telegram/ptb_request.py)
+        .request(AiohttpRequest())  # wuye's requests (bot/telegram/ptb_request.py)
+        .get_updates_request(AiohttpRequest(slots=1))
     )
     if door == "webhook":
         builder = builder.updater(None)

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import httpx
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -26,7 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from bot.delivery.sending import DeliveryError, Failure
 from bot.telegram.incoming import callback_incoming, membership_incoming, message_incoming
 from bot.telegram.menu import MENU_LANGUAGES, chat_menu_button, menu, menu_button
-from bot.telegram.ptb_request import BoundedRequest
+from bot.telegram.ptb_request import AiohttpRequest, never_sent
 from bot.telegram.runtime import Runtime, perform_outputs
 from bot.telegram.webhook import NotAnUpdate, check_incoming
 from handlers.conversations.io import Answer, Button, Edit, Incoming, Kind, Output, Send, SetMenu
@@ -68,7 +67,13 @@ class PtbFrontEnd:
         self, runtime: Runtime, token: str, api_url: str | None = None, poll_timeout: int = 10
     ) -> None:
         self.runtime = runtime
-        builder = ApplicationBuilder().token(token).concurrent_updates(True).request(BoundedRequest())
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .concurrent_updates(True)
+            .request(AiohttpRequest())  # bot/telegram/ptb_request.py: httpx cost three times the CPU
+            .get_updates_request(AiohttpRequest(slots=1))
+        )
         if api_url:
             base = api_url.rstrip("/")
             builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
@@ -144,11 +149,7 @@ class PtbFrontEnd:
         except BadRequest as exc:
             raise DeliveryError(Failure.BAD_REQUEST, str(exc)) from None
         except TimedOut as exc:
-            # A connect or pool timeout never reached Telegram; a read timeout may have been delivered.
-            if (
-                isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
-                or "pool" in str(exc).lower()
-            ):
+            if never_sent(exc):
                 raise DeliveryError(Failure.TRANSIENT, str(exc)) from None
             raise DeliveryError(Failure.UNCERTAIN, f"timed out, may have been delivered: {exc}") from None
         except (NetworkError, TelegramError) as exc:

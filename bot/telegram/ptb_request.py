@@ -1,37 +1,137 @@
-"""python-telegram-bot's HTTP requests, a few at a time on a small pool of connections.
+"""python-telegram-bot's HTTP requests over aiohttp, a few at a time on a small pool of connections.
 
-PTB's default pool holds up to 256 connections, and httpcore walks every one of them, asking each idle
-socket whether the server closed it, whenever a request starts or ends (encode/httpcore#1035; for each
-idle connection it also counts them all again). With updates handled concurrently, a busy bot opens
-one connection per request in flight: at 200 chats measured with bench/throughput.py that bookkeeping
-was most of the bot's CPU per update (py-spy: 47 % of both processes' samples in httpx's transport, a
-third in the pool's loops). Here at most `SLOTS` requests are in flight, on as many connections; the
-others wait their turn in an asyncio semaphore, outside the pool, whose queue is walked whole too (every
-queued request against every connection) at each start and end.
+PTB lets a bot choose how it talks HTTP (`telegram.request.BaseRequest`, set by `ApplicationBuilder.request`
+and `.get_updates_request`); its default is httpx. Two costs of httpx made it most of a busy PTB bot's
+CPU per update (bench/README.md):
+
+- httpcore walks every connection of its pool, asking each idle socket whether the server closed it,
+  whenever a request starts or ends, and for each idle one counts them all again (encode/httpcore#1035).
+  With updates handled concurrently a busy bot held a connection per request in flight (up to 200).
+  Bounding the requests in flight (the semaphore below) cut that, and left the rest:
+- httpx builds a request, a response, headers, URL objects and a transport's stream for each call, and
+  every await passes through anyio. With the same requests on aiohttp (already here for the webhook
+  server, the web pages and aiogram), bench/throughput.py's floor bot by polling went from 6.0 to 1.2 ms
+  of CPU per update, and wuye from 8.4 to 2.7 (the echo, on httpx: 2.6-3.0).
+
+So the bot's requests go through one `aiohttp.ClientSession`. At most `SLOTS` requests are in flight, on
+as many connections; the others wait their turn in an asyncio semaphore, where no timeout runs out on
+them (a burst of notices waits, it does not fail with "pool timeout"). What PTB expects of a request is
+kept: parameters sent as a urlencoded form of JSON values, or multipart with files (as HTTPXRequest sends
+them); a timeout raises `TimedOut`, any other failure to talk `NetworkError`; the status and body are
+returned as they came, for PTB to read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-from telegram.request import HTTPXRequest
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger("wuye.telegram")
 
 # Requests in flight at once. Enough to keep the loopback stand-in busy and, at Telegram's ~0.2 s round
 # trip, some 80 requests a second, more than the 30 messages a second Telegram lets a bot send in bulk.
 SLOTS = 16
 
+# PTB's own defaults (HTTPXRequest), in seconds.
+READ_TIMEOUT = 5.0
+WRITE_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 5.0
+MEDIA_WRITE_TIMEOUT = 20.0
 
-class BoundedRequest(HTTPXRequest):
-    """HTTPXRequest with `slots` connections, and at most as many requests in its pool: the others wait
-    for a slot before they enter it."""
+NOT_SENT = "Timed out connecting: the request was not sent"
 
-    __slots__ = ("slots",)
+# What PTB passes for a timeout nobody gave (its DefaultValue, not public under that name).
+DefaultValue = type(BaseRequest.DEFAULT_NONE)
 
-    def __init__(self, slots: int = SLOTS, **kwargs: Any) -> None:
-        super().__init__(connection_pool_size=slots, **kwargs)
+
+class AiohttpRequest(BaseRequest):
+    """PTB's requests on aiohttp: `slots` connections, and at most as many requests on them at once."""
+
+    __slots__ = ("_limit", "_read_timeout", "_session", "slots")
+
+    def __init__(self, slots: int = SLOTS, read_timeout: float | None = READ_TIMEOUT) -> None:
         self.slots = asyncio.Semaphore(slots)
+        self._limit = slots
+        self._read_timeout = read_timeout
+        self._session: aiohttp.ClientSession | None = None
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, skip_auto_headers=("Accept",)
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,  # no pool timeout: a request waits for its slot
+    ) -> tuple[int, bytes]:
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        data: Any = None
+        files = False
+        if request_data is not None:
+            files = request_data.contains_files
+            data = _multipart(request_data) if files else (request_data.json_parameters or None)
+        if isinstance(read_timeout, DefaultValue):
+            read_timeout = self._read_timeout
+        if isinstance(write_timeout, DefaultValue):
+            write_timeout = MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT
+        if isinstance(connect_timeout, DefaultValue):
+            connect_timeout = CONNECT_TIMEOUT
+        # aiohttp has no timeout for writing the body alone: the exchange as a whole gets the three
+        # allowances together, and reading and connecting keep their own.
+        parts = (connect_timeout, write_timeout, read_timeout)
+        total = None if None in parts else sum(parts)
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect_timeout, sock_read=read_timeout)
         async with self.slots:
-            return await super().do_request(*args, **kwargs)
+            try:
+                async with session.request(method, url, data=data, timeout=timeout) as response:
+                    body = await response.read()
+            except aiohttp.ConnectionTimeoutError as exc:
+                raise TimedOut(NOT_SENT) from exc
+            except TimeoutError as exc:  # aiohttp's read timeout is one too, and the exchange's total
+                raise TimedOut from exc
+            except aiohttp.ClientError as exc:
+                raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        # As httpx did for PTB's default request: a line per request when debugging (the token in the
+        # address is redacted by bot/logs.py's filter, like every secret).
+        log.debug("HTTP Request: %s %s %d", method, url, response.status)
+        return response.status, body
+
+
+def never_sent(exc: TimedOut) -> bool:
+    """Whether a request that timed out never reached the server (no connection was made), so sending it
+    again cannot send it twice; a read timeout may have been delivered."""
+    return isinstance(exc.__cause__, aiohttp.ConnectionTimeoutError)
+
+
+def _multipart(request_data: RequestData) -> aiohttp.FormData:
+    """The parameters and files as HTTPXRequest sends them: each parameter a form field holding its JSON
+    value, each file a part with its name, file name and type."""
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form

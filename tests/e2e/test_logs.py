@@ -85,8 +85,10 @@ async def test_at_debug_the_log_shows_requests_and_no_token_webhook_secret_or_da
     debug = {line.partition(":")[0] for line in log.splitlines() if line.startswith("DEBUG ")}
     assert "DEBUG wuye.core_process" in debug, log[-5000:]  # the level took in the core process,
     assert "DEBUG apscheduler.scheduler" in debug, log[-5000:]  # and in the bot's (the ladder's timer)
-    if door.framework == "ptb":  # aiogram's HTTP client (aiohttp) writes no requests, PTB's (httpx) does
-        requests = [line for line in log.splitlines() if line.startswith("INFO httpx: HTTP Request:")]
+    if door.framework == "ptb":  # aiogram's HTTP client writes no requests; wuye's for PTB does
+        requests = [
+            line for line in log.splitlines() if line.startswith("DEBUG wuye.telegram: HTTP Request:")
+        ]
         assert len(requests) > 3 and all("/bot<token>/" in line for line in requests), requests[:5]
     # The Telegram libraries stay at INFO: at DEBUG they would write every update and message in full
     # (the people's names, what they typed, every card), which no privacy choice lets an operator read.
