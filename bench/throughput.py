@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,22 @@ class Options:
     frozen_echo: bool = False
     concurrent_echo: bool = False
     core_processes: int | None = None
+    profile: Path | None = None  # py-spy wuye's processes (the bot's and its core's) into this file
+
+
+def _profilers(process: subprocess.Popen[bytes], out: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy sampling `process` and each of its children (py-spy's own --subprocesses did not find the
+    core process here) until told to stop (SIGINT), the stacks folded into `out` and `out`.PID (one line
+    a stack and its samples, as flame graph tools read them)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    spies = []
+    for pid in [str(process.pid), *children]:
+        command = [str(spy), "record", "--pid", pid, "--rate", "250", "--format", "raw", "--nonblocking"]
+        command += ["--output", str(out if pid == str(process.pid) else out.with_suffix(f".{pid}.txt"))]
+        spies.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return spies
 
 
 async def measure(framework: str, door: str, owners: int, options: Options = Options()) -> Round:
@@ -171,10 +188,18 @@ async def measure(framework: str, door: str, owners: int, options: Options = Opt
                     people = [Owner(run, FIRST_OWNER + i, latencies) for i in range(owners)]
                     if kind != "echo":
                         await asyncio.gather(*(p.join() for p in people))
+                    spies = []
+                    if kind == "wuye" and options.profile is not None:
+                        spies = _profilers(run.process, options.profile)
+                        await asyncio.sleep(1)  # py-spy attached to every process
                     cpu_before, started = run.cpu_seconds(), time.perf_counter()
                     flows = [p.echo() if kind == "echo" else p.report() for p in people]
                     counts = await asyncio.gather(*flows)
                     elapsed, cpu = time.perf_counter() - started, run.cpu_seconds() - cpu_before
+                    for spy in spies:
+                        spy.send_signal(signal.SIGINT)
+                    for spy in spies:
+                        spy.wait()
                 finally:
                     await run.stop()
         updates = sum(counts)
@@ -258,9 +283,18 @@ async def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the echo bot too freezes its start-up heap, as wuye and the floor do",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        type=Path,
+        help="py-spy wuye's processes in each framework and door's first round into DIR (the bot's CPU "
+        "figures then include py-spy's pauses)",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.owners < 1:
         parser.error("--rounds and --owners must be at least 1")
+    if args.profile and not Path(sys.executable).with_name("py-spy").exists():
+        parser.error("--profile needs py-spy beside this Python: .venv/bin/pip install py-spy")
     rows: list[list[Any]] = []
     burner = _busy_core() if args.load else None
     load_before = os.getloadavg()
@@ -310,7 +344,8 @@ async def _all(args: argparse.Namespace, rows: list[list[Any]]) -> None:
         for door in args.door or DOORS:
             rounds = []
             for i in range(args.rounds):
-                options = Options(args.frozen_echo, args.concurrent_echo, args.core_processes)
+                profile = args.profile / f"{framework}-{door}.txt" if args.profile and i == 0 else None
+                options = Options(args.frozen_echo, args.concurrent_echo, args.core_processes, profile)
                 rounds.append(await measure(framework, door, args.owners, options))
                 print(
                     f"  measured {framework}/{door}, round {i + 1} of {args.rounds}",
