@@ -70,7 +70,7 @@ def missing_database(url: str, current: bool = False) -> str | None:
     from sqlalchemy.pool import NullPool
 
     from storage.engine import brief, make_engine
-    from storage.migrate import current_revision, head_revision
+    from storage.migrate import current_revision, newest_revision
 
     parsed, where = make_url(url), safe_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -91,7 +91,7 @@ def missing_database(url: str, current: bool = False) -> str | None:
         engine.dispose()
     if revision is None:
         return f"{where} has no wuye tables (the wrong database? `wuye load` creates them)"
-    head = head_revision()
+    head = newest_revision()
     if current and revision != head:
         return (
             f"{where} has schema revision {revision}, this wuye expects {head}: run `wuye db upgrade` "

@@ -13,9 +13,6 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
 from bot.documents.xlsx_read import read_xlsx
 from handlers.conversations import revenue_text as rt
 from handlers.ports import Cell, Grid, Sheet, Translator, WorkbookFiles
@@ -162,6 +159,11 @@ def template_rows(
 
 
 def write_xlsx(rows: list[list[str]]) -> bytes:
+    # openpyxl (and numpy, which it loads when it is there) only when a template is written: a third of a
+    # second that every process opening the database paid at start-up for a file few of them write.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -24,9 +24,6 @@ import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import load_workbook
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
 from bot.documents.xlsx_scan import MeasuredSheet, refusal, scan_parts
 from handlers.ports import Cell, Grid
 from handlers.services.revenue_import import (
@@ -114,6 +111,10 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
 
 
 def _read_first_sheet(data: bytes, sheets: dict[str, MeasuredSheet]) -> Grid:
+    # openpyxl only here (revenue_files.write_xlsx says why); the sheet worker's child loads it anyway.
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
     # Not data_only: a formula must be seen as a formula, not as whatever value Excel cached.
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     try:

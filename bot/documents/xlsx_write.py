@@ -23,9 +23,8 @@ from decimal import Decimal
 from typing import IO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
-from openpyxl.utils import get_column_letter
-
 from handlers.ports import Cell
+from handlers.services.revenue_import import column_letter
 
 MAX_TEXT = 32_767  # characters in a cell (Excel's limit)
 MAX_SHEET_NAME = 31
@@ -88,7 +87,7 @@ class Columns:
 
     def upto(self, n: int) -> list[str]:
         while len(self.letters) < n:
-            self.letters.append(get_column_letter(len(self.letters) + 1))
+            self.letters.append(column_letter(len(self.letters)))
         return self.letters
 
 

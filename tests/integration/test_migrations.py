@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from storage.migrate import MIGRATIONS, current_revision, downgrade, head_revision, revisions, upgrade
+from storage.migrate import (
+    MIGRATIONS,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    newest_revision,
+    revisions,
+    upgrade,
+)
 
 
 def differences(engine: Engine) -> list[Any]:
@@ -55,6 +66,37 @@ def test_after_upgrading_the_database_is_at_the_head_revision(blank_engine: Engi
     upgrade(blank_engine)
     assert current_revision(blank_engine) == head_revision()
     assert head_revision() == revisions()[-1]
+
+
+def test_the_head_from_the_file_names_is_alembics_and_each_revision_is_its_files_number() -> None:
+    """What lets `upgrade` leave a current database alone without loading Alembic (storage/migrate.py):
+    a revision whose id is not its file's number, or a second head, fails here."""
+    from alembic.script import ScriptDirectory
+
+    assert newest_revision() == head_revision()
+    script = ScriptDirectory.from_config(alembic_config())
+    previous = None
+    for revision in reversed(list(script.walk_revisions())):
+        assert Path(revision.path).name.partition("_")[0] == revision.revision
+        assert revision.down_revision == previous
+        previous = revision.revision
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """Every `wuye` command and `wuye run` opens the database through `upgrade`; at the head that is one
+    query, not Alembic's import and a reading of every revision (about half a second a process)."""
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    program = (
+        "import sys\n"
+        "from storage.engine import make_engine\n"
+        "from storage.migrate import upgrade\n"
+        f"engine = make_engine({url!r})\n"
+        "upgrade(engine)\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
 
 
 def test_upgrading_an_up_to_date_database_changes_nothing(engine: Engine) -> None:
