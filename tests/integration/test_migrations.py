@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -82,6 +83,7 @@ def test_the_head_from_the_file_names_is_alembics_and_each_revision_is_its_files
         previous = revision.revision
 
 
+@pytest.mark.slow  # two processes of its own
 def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
     """Every `wuye` command and `wuye run` opens the database through `upgrade`; at the head that is one
     query, not Alembic's import and a reading of every revision (about half a second a process)."""
