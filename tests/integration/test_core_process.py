@@ -22,7 +22,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.delivery.outbox import Outbox
-from bot.delivery.outbox_rows import LEASE
+from bot.delivery.outbox_rows import LEASE, OutboxRows
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
@@ -115,6 +115,28 @@ def _claim_count(ctx: Context, now: datetime) -> int:
         found = uow.notifications.claim(now, 100, now + LEASE)
         uow.commit()
     return len(found)
+
+
+def test_a_lease_renewal_sent_again_after_the_core_process_died_finds_the_lease_still_its_own(
+    database_url: str,
+) -> None:
+    """A core process that dies between committing the outbox's renewal of a lease and answering it: the
+    front end sends the same request to its successor, which finds the lease moved on from the one the
+    outbox holds. It is still the outbox's own (nobody may take it before it ends), not "lost to
+    another dispatcher", which left the notification unsent until the lease ran out (seen under load:
+    the test above sent 2 of its 3)."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    assert claimed.id is not None and claimed.claimed_until is not None
+    clock.advance(timedelta(seconds=2))
+    _, parts, _ = rows.load(claimed.id, claimed.claimed_until)  # committed; the answer died with the process
+    assert parts
+    clock.advance(timedelta(seconds=3))
+    n, parts, renewed = rows.load(claimed.id, claimed.claimed_until)  # the same request, to the successor
+    assert n is not None and parts and renewed == clock.now() + LEASE
+    app.engine.dispose()
 
 
 async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for_the_new_one(
