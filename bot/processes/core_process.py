@@ -219,11 +219,11 @@ class _Child:
 @contextlib.contextmanager
 def _holding_stop_signals() -> Iterator[None]:
     """SIGINT and SIGTERM are held back (blocked, not ignored) in this thread meanwhile: one that comes is
-    kept pending and taken as the block ends, so it still stops wuye. A process started meanwhile is born
-    with them blocked (the signal mask survives fork and exec): one sent to the whole group while it
-    imports, a second or two, neither kills it nor prints a traceback, and stays pending until it can
-    pass them on (`core_child._catch_stop_signals` unblocks them). This thread holds them back only for
-    the milliseconds of the fork.
+    taken by another thread, or kept pending until the block ends, and still stops wuye (an ignored one was
+    lost). A process started meanwhile is born with them blocked (the signal mask survives fork and exec):
+    one sent to the whole group while it imports, a second or two, neither kills it nor prints a
+    traceback, and stays pending until it can pass them on (`core_child._catch_stop_signals` unblocks
+    them). This thread holds them back only for the milliseconds of the fork.
 
     multiprocessing's resource tracker is started first if it is not running: starting it unblocks both
     signals in this thread (it blocks them around its own fork), and a core process started after that
