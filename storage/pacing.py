@@ -1,6 +1,7 @@
 """Telegram's limits are per bot, so several `wuye run` instances on one PostgreSQL database share one
-pace: each message takes the next free slot from a row in the database, overall and for its chat,
-the way the in-process limiter (bot/delivery/pace.py's RateLimiter) does in memory.
+pace: each message takes a slot from a row in the database, overall and for its chat, as the in-process
+limiter (bot/delivery/pace.py's RateLimiter) does in memory, except that a chat's slot is taken only once
+it is free (see `SharedPace.reserve`).
 
 Why slots in the database and not one sending instance holding a lease: every instance delivers (the
 outbox runs in each), a reservation is one short transaction on rows no instance holds for longer than
@@ -13,17 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 _ENSURE = text("INSERT INTO send_pace (key, next_at) VALUES (:key, clock_timestamp()) ON CONFLICT DO NOTHING")
-# One slot of a chat's pace: the later of its next slot and now; the next is an interval after it.
+# A chat's slot, taken only when it is free now; its next one is an interval later (or later still: _AFTER)
 _CHAT = text(
-    "UPDATE send_pace SET next_at = greatest(next_at, clock_timestamp()) + :every "
-    "WHERE key = :key RETURNING next_at - :every AS start, clock_timestamp() AS now"
+    "UPDATE send_pace SET next_at = clock_timestamp() + :every "
+    "WHERE key = :key AND next_at <= clock_timestamp() RETURNING next_at"
 )
+# How long until a chat's slot is free
+_CHAT_FREE = text("SELECT next_at - clock_timestamp() FROM send_pace WHERE key = :key")
 # One slot of the overall pace, likewise
 _ALL = text(
     "UPDATE send_pace SET next_at = greatest(next_at, clock_timestamp()) + :every "
@@ -58,35 +61,43 @@ class SharedPace:
         return self.group if chat_id < 0 else self.private
 
     def reserve(self, chat_id: int) -> tuple[float, float | None]:
-        """Take the chat's next slot, and when it is free now the overall slot too, in one
-        transaction (a fan-out's chats are nearly all free: one round trip per message). Returns the
-        seconds to wait for the chat's slot, and for the overall one (None: not taken yet, since
-        waiting for the chat holds no overall slot)."""
+        """When the chat's slot is free now, take it and the overall slot, in one transaction (a
+        fan-out's chats are nearly all free: one round trip per message): (0, seconds to wait for the
+        overall slot). Otherwise take nothing: (seconds until the chat's slot is free, None).
+
+        Nothing is booked ahead for a chat, unlike RateLimiter: the overall slot may come later than the
+        chat's, and the chat's next slot is then counted from the overall one (_AFTER). Booked ahead,
+        a second sender to the chat (another instance) held a slot an interval after the first's chat
+        slot while the first still waited for its overall slot, and the two went out closer together
+        than the interval."""
         key = f"c{chat_id}"
         with self.engine.begin() as conn:
             conn.execute(_ENSURE, {"key": key})
-            start, now = conn.execute(_CHAT, {"key": key, "every": self._interval(chat_id)}).one()
+            taken = conn.execute(_CHAT, {"key": key, "every": self._interval(chat_id)}).first()
             if next(self._count) % 1000 == 999:
                 conn.execute(_PRUNE)
-            chat_wait = max(0.0, (start - now).total_seconds())
-            return chat_wait, None if chat_wait > 0 else self._overall(conn, chat_id)
-
-    def reserve_overall(self, chat_id: int) -> float:
-        """Take the next slot of the bot's overall pace; seconds to wait for it."""
-        with self.engine.begin() as conn:
-            return self._overall(conn, chat_id)
+            if taken is None:
+                free_in = conn.execute(_CHAT_FREE, {"key": key}).scalar_one()
+                return max(0.0, free_in.total_seconds()), None
+            return 0.0, self._overall(conn, chat_id)
 
     def _overall(self, conn: Connection, chat_id: int) -> float:
-        """The overall slot, the chat's next slot counted from it."""
+        """The overall slot, the chat's next slot counted from it; seconds to wait for it."""
         start, now = conn.execute(_ALL, {"every": self.every}).one()
         conn.execute(_AFTER, {"key": f"c{chat_id}", "at": start + self._interval(chat_id)})
+        self._sent_at(chat_id, start)
         return max(0.0, (start - now).total_seconds())
 
+    def _sent_at(self, chat_id: int, slot: datetime) -> None:
+        """A message to `chat_id` goes out at `slot` (the database's clock), when its wait ends: nothing to
+        do here (the tests note the slots)."""
+
     async def wait(self, chat_id: int) -> None:
-        chat_wait, overall_wait = await asyncio.to_thread(self.reserve, chat_id)
-        if overall_wait is None:
+        while True:  # until the chat's slot is ours (another instance may take it while this one waits)
+            chat_wait, overall_wait = await asyncio.to_thread(self.reserve, chat_id)
+            if overall_wait is not None:
+                break
             await asyncio.sleep(chat_wait)
-            overall_wait = await asyncio.to_thread(self.reserve_overall, chat_id)
         if overall_wait > 0:
             await asyncio.sleep(overall_wait)
 

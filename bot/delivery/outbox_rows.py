@@ -63,7 +63,7 @@ class OutboxRows:
                 uow.commit()
                 return n, [], None
             # Renew the lease before sending, only if it is still ours (compare-and-set).
-            if held is None or not uow.notifications.renew(notification_id, held, now + self.lease):
+            if held is None or not self._renew(uow, n, held, now):
                 return n, None, None
             uow.commit()
             parts: list[Send | Edit] = list(notices.render(uow, self.translators, n, self.ctx))
@@ -84,6 +84,20 @@ class OutboxRows:
             until = failed.not_before if failed is not None else None
             uow.notifications.hold_back(rest, until)
             uow.commit()
+
+    def _renew(self, uow: UnitOfWork, n: Notification, held: datetime, now: datetime) -> bool:
+        """Extend our lease on `n` to a full term from now, if it is still ours: still the one we hold
+        (`held`, compare-and-set), or one that moved on from it while most of our term was left and no
+        further than this renewal would take it. Nobody else may claim it before our term ends, so only a
+        renewal of ours moved it: this very request, run first in a core process that died between
+        committing and answering, and now sent again to its successor. The half a term of margin keeps
+        a clock a little ahead in another instance, which may claim it a little early, on the safe side."""
+        until = now + self.lease
+        if uow.notifications.renew(n.id or 0, held, until):
+            return True
+        moved = n.claimed_until
+        ours = moved is not None and held < moved <= until and held - now >= self.lease / 2
+        return ours and moved is not None and uow.notifications.renew(n.id or 0, moved, until)
 
     @staticmethod
     def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:

@@ -121,13 +121,16 @@ def _me() -> str:
 
 def _catch_stop_signals() -> int:
     """SIGINT and SIGTERM no longer end this process (no KeyboardInterrupt in the middle of a turn): each
-    writes its number to the pipe returned, which `_Channel` watches. Until now they were ignored (see
-    `core_process._ignoring_stop_signals`)."""
+    writes its number to the pipe returned, which `_Channel` watches. Until now they were blocked (see
+    `core_process._holding_stop_signals`): one sent while this process imported was kept pending, and is
+    written to the pipe as they are unblocked here. Unblocked, so that nothing this process starts
+    later is born with them blocked."""
     readable, writable = os.pipe()
     os.set_blocking(writable, False)
     signal.set_wakeup_fd(writable)
     for number in STOP_SIGNALS:
         signal.signal(number, _noted)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     return readable
 
 

@@ -42,6 +42,7 @@ import signal
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from multiprocessing import resource_tracker
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +115,7 @@ class _Child:
             name=f"wuye-core-{self.number}",
             daemon=True,
         )
-        with _ignoring_stop_signals():
+        with _holding_stop_signals():
             self.process.start()
         theirs.close()
         reader, self.writer = await asyncio.open_connection(sock=ours)
@@ -216,22 +217,23 @@ class _Child:
 
 
 @contextlib.contextmanager
-def _ignoring_stop_signals() -> Iterator[None]:
-    """A process started meanwhile is born ignoring SIGINT and SIGTERM (an ignored signal stays ignored
-    across exec, and Python then installs no KeyboardInterrupt for SIGINT): one sent to the whole group
-    while it imports, a second or two, neither kills it nor prints a traceback. It takes them again once
-    it can pass them on (`core_child._catch_stop_signals`). This process ignores them only for the
-    milliseconds of the fork."""
-    try:
-        previous = {number: signal.signal(number, signal.SIG_IGN) for number in STOP_SIGNALS}
-    except ValueError:  # not the main thread, where only signal handlers can be set: start as it is
-        yield
-        return
+def _holding_stop_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM are held back (blocked, not ignored) in this thread meanwhile: one that comes is
+    taken by another thread, or kept pending until the block ends, and still stops wuye (an ignored one was
+    lost). A process started meanwhile is born with them blocked (the signal mask survives fork and exec):
+    one sent to the whole group while it imports, a second or two, neither kills it nor prints a
+    traceback, and stays pending until it can pass them on (`core_child._catch_stop_signals` unblocks
+    them). This thread holds them back only for the milliseconds of the fork.
+
+    multiprocessing's resource tracker is started first if it is not running: starting it unblocks both
+    signals in this thread (it blocks them around its own fork), and a core process started after that
+    would be born without them blocked."""
+    resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class CoreProcesses:

@@ -9,9 +9,12 @@ import contextlib
 import itertools
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.delivery.outbox import Outbox
-from bot.delivery.outbox_rows import LEASE
+from bot.delivery.outbox_rows import LEASE, OutboxRows
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
@@ -114,6 +117,28 @@ def _claim_count(ctx: Context, now: datetime) -> int:
     return len(found)
 
 
+def test_a_lease_renewal_sent_again_after_the_core_process_died_finds_the_lease_still_its_own(
+    database_url: str,
+) -> None:
+    """A core process that dies between committing the outbox's renewal of a lease and answering it: the
+    front end sends the same request to its successor, which finds the lease moved on from the one the
+    outbox holds. It is still the outbox's own (nobody may take it before it ends), not "lost to
+    another dispatcher", which left the notification unsent until the lease ran out (seen under load:
+    the test above sent 2 of its 3)."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    assert claimed.id is not None and claimed.claimed_until is not None
+    clock.advance(timedelta(seconds=2))
+    _, parts, _ = rows.load(claimed.id, claimed.claimed_until)  # committed; the answer died with the process
+    assert parts
+    clock.advance(timedelta(seconds=3))
+    n, parts, renewed = rows.load(claimed.id, claimed.claimed_until)  # the same request, to the successor
+    assert n is not None and parts and renewed == clock.now() + LEASE
+    app.engine.dispose()
+
+
 async def test_work_sent_while_the_dead_core_process_is_being_replaced_waits_for_the_new_one(
     core: tuple[App, CoreProcesses],
 ) -> None:
@@ -165,3 +190,82 @@ async def test_when_the_next_core_process_fails_to_start_the_work_waits_and_it_i
     claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 60)
     assert claimed == 0 and len(tries) == 2  # answered by the second try, which came a second later
     assert tries[1] - tries[0] >= 1.0
+
+
+def stop_signals_blocked(pid: int) -> dict[str, bool]:
+    """Each thread of process `pid`: whether it has SIGINT or SIGTERM blocked (its SigBlk in /proc)."""
+    stop = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith("SigBlk:"):
+                found[task.name] = bool(int(line.split()[1], 16) & stop)
+    return found
+
+
+async def test_a_stop_signal_while_the_core_process_starts_is_taken_by_both_processes_once_it_is_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM to the group (`systemctl stop`) in the milliseconds the front end forks the core process:
+    the front end takes it as the fork is done, and the newborn core process, still importing, neither
+    dies of it nor loses it: it asks the front end to stop once it is up. Before, both were ignoring it
+    then, and wuye went on running."""
+    url = f"sqlite:///{tmp_path / 'wuye.db'}"
+    app, _ = P.world_app(url, P.days_ago(0))
+    start = SpawnProcess.start
+
+    def start_then_signal(process: SpawnProcess) -> None:  # the signal arrives within the start
+        start(process)
+        assert process.pid is not None
+        os.kill(process.pid, signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(SpawnProcess, "start", start_then_signal)
+    heard: list[str] = []
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, heard.append, "SIGTERM to the front end")
+    processes = CoreProcesses(load_settings(database_url=url), 1, on_signal=heard.append)
+    try:
+        await processes.start()
+        await P.wait_for(lambda: len(heard) == 2, 60, "the signal to be taken by both processes")
+        assert sorted(heard) == ["SIGTERM to core process 1", "SIGTERM to the front end"]
+        claimed = await asyncio.wait_for(processes.call(_claim_count, app.ctx, app.ctx.clock.now()), 30)
+        assert claimed == 0  # the core process lives on, answering until the front end closes it
+        child = processes.children[0].process
+        assert child is not None and child.pid is not None
+        # its main thread takes them again, and so does what it starts later (threads it started while
+        # importing keep them blocked: numpy's OpenBLAS workers, which start nothing)
+        assert not stop_signals_blocked(child.pid)[str(child.pid)]
+        assert not {signal.SIGINT, signal.SIGTERM} & signal.pthread_sigmask(signal.SIG_BLOCK, [])  # as before
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        await processes.stop()
+        app.engine.dispose()
+
+
+BORN = """
+import multiprocessing, sys, time
+from bot.processes.core_process import _holding_stop_signals
+with _holding_stop_signals():
+    process = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(60,), daemon=True)
+    process.start()
+print(process.pid, flush=True)
+sys.stdin.read()
+process.kill()  # it holds SIGTERM back, which multiprocessing ends it with at exit
+"""
+
+
+def test_the_first_core_process_is_born_holding_the_stop_signals_back_too() -> None:
+    """In a fresh `wuye run` the core process's start also starts multiprocessing's resource tracker,
+    which unblocks SIGINT and SIGTERM in the starting thread: the core process is still born with them
+    blocked (a process that never unblocks them here: time.sleep)."""
+    with subprocess.Popen(
+        [sys.executable, "-c", BORN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as parent:
+        assert parent.stdin is not None and parent.stdout is not None
+        try:
+            child = int(parent.stdout.readline())
+            assert stop_signals_blocked(child)[str(child)]
+        finally:
+            parent.stdin.close()
+            parent.wait(60)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from handlers.rules.policy import RUNG_ORDER, Rung
 from storage.engine import make_engine
+from storage.pacing import SharedPace
 from tests.support import processes as P
 from tests.support.botapi import StandInBotAPI
 
@@ -105,6 +108,52 @@ async def test_two_processes_on_postgresql_never_escalate_a_ticket_twice_nor_sen
         assert min(gaps) > 0.1, f"two messages to one chat {min(gaps):.3f} s apart"
         print(f"two instances: {sum(committed.values())} messages, closest two to one chat {min(gaps):.3f} s")
     engine.dispose()
+
+
+class _Recorded(SharedPace):
+    """The shared pace, noting the slot each message goes out in (the database's clock)."""
+
+    def __init__(self, engine: Engine, slots: list[tuple[int, datetime]]) -> None:
+        super().__init__(engine, per_second=28.5, private_interval=0.2, group_interval=0.6)
+        self.slots = slots
+
+    def _sent_at(self, chat_id: int, slot: datetime) -> None:
+        self.slots.append((chat_id, slot))
+
+
+@pytest.mark.postgres
+async def test_two_instances_sending_to_one_chat_behind_a_fan_out_keep_its_pace(postgres_url: str) -> None:
+    """What the pace promises: the slots two instances send one chat's messages in are its interval
+    apart, though a fan-out to other chats holds each of them back in the overall pace. (Arrivals at a
+    stand-in server are not what it promises: a busy machine delays one message's arrival after its
+    slot and not the next one's.) Before, an instance took the chat's next slot while the other's
+    message was still waiting for an overall slot, which then came later than its chat slot: the two
+    went out an overall slot (0.035 s) apart."""
+    app, _ = P.world_app(postgres_url, P.days_ago(0))
+    app.engine.dispose()
+    engine = make_engine(postgres_url, poolclass=NullPool)
+    slots: list[tuple[int, datetime]] = []
+    first, second = _Recorded(engine, slots), _Recorded(engine, slots)
+    chat = 4242
+
+    async def messages_to_the_chat(pace: SharedPace) -> None:  # one after another, as an outbox does
+        for _ in range(4):
+            await pace.wait(chat)
+
+    async def fan_out(pace: SharedPace, chats: range) -> None:
+        await asyncio.gather(*(pace.wait(other) for other in chats))
+
+    await asyncio.gather(
+        fan_out(first, range(10_000, 10_030)),
+        messages_to_the_chat(first),
+        fan_out(second, range(20_000, 20_030)),
+        messages_to_the_chat(second),
+    )
+    engine.dispose()
+    ours = sorted(slot for to, slot in slots if to == chat)
+    assert len(ours) == 8 and len(slots) == 68
+    gaps = [(later - earlier).total_seconds() for earlier, later in zip(ours, ours[1:], strict=False)]
+    assert min(gaps) >= 0.2, f"two messages to one chat {min(gaps):.3f} s apart: {gaps}"
 
 
 async def test_a_second_process_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
