@@ -17,17 +17,23 @@ So the bot's requests go through one `aiohttp.ClientSession`. At most `SLOTS` re
 as many connections; the others wait their turn in an asyncio semaphore, where no timeout runs out on
 them (a burst of notices waits, it does not fail with "pool timeout"). What PTB expects of a request is
 kept: parameters sent as a urlencoded form of JSON values, or multipart with files (as HTTPXRequest sends
-them); a timeout raises `TimedOut`, any other failure to talk `NetworkError`; the status and body are
-returned as they came, for PTB to read.
+them, a file's name unencoded); certifi's certificates and a proxy from HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+(http and https proxies; aiohttp reads no socks proxy from the environment); no redirects followed; a
+timeout raises `TimedOut`, any other failure to talk `NetworkError`; the status and body are returned
+as they came, for PTB to read. Connecting and each read are timed as httpx times them; writing is not
+(aiohttp has no such timeout), and no deadline cuts off a large upload that is making progress.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import ssl
 from typing import Any
 
 import aiohttp
+import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -39,9 +45,7 @@ SLOTS = 16
 
 # PTB's own defaults (HTTPXRequest), in seconds.
 READ_TIMEOUT = 5.0
-WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
-MEDIA_WRITE_TIMEOUT = 20.0
 
 NOT_SENT = "Timed out connecting: the request was not sent"
 
@@ -55,8 +59,8 @@ class AiohttpRequest(BaseRequest):
     __slots__ = ("_limit", "_read_timeout", "_session", "slots")
 
     def __init__(self, slots: int = SLOTS, read_timeout: float | None = READ_TIMEOUT) -> None:
-        self.slots = asyncio.Semaphore(slots)
         self._limit = slots
+        self.slots = asyncio.Semaphore(slots)  # made again by initialize, on the loop that runs the bot
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
 
@@ -66,9 +70,16 @@ class AiohttpRequest(BaseRequest):
 
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit)
+            self.slots = asyncio.Semaphore(self._limit)
+            # As PTB's httpx client does: certifi's certificates (SSL_CERT_FILE if set), and a proxy from
+            # HTTPS_PROXY / HTTP_PROXY / NO_PROXY (aiohttp reads http and https proxies, not socks).
+            verify = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+            connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit, ssl=verify)
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}, skip_auto_headers=("Accept",)
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                skip_auto_headers=("Accept",),
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -81,7 +92,7 @@ class AiohttpRequest(BaseRequest):
         method: str,
         request_data: RequestData | None = None,
         read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,  # no write timeout in aiohttp: see below
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,  # no pool timeout: a request waits for its slot
     ) -> tuple[int, bytes]:
@@ -89,28 +100,28 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         data: Any = None
-        files = False
-        if request_data is not None:
-            files = request_data.contains_files
-            data = _multipart(request_data) if files else (request_data.json_parameters or None)
+        if request_data is not None and request_data.contains_files:
+            data = _multipart(request_data)
+        elif request_data is not None:
+            data = request_data.json_parameters or None
         if isinstance(read_timeout, DefaultValue):
             read_timeout = self._read_timeout
-        if isinstance(write_timeout, DefaultValue):
-            write_timeout = MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT
         if isinstance(connect_timeout, DefaultValue):
             connect_timeout = CONNECT_TIMEOUT
-        # aiohttp has no timeout for writing the body alone: the exchange as a whole gets the three
-        # allowances together, and reading and connecting keep their own.
-        parts = (connect_timeout, write_timeout, read_timeout)
-        total = None if None in parts else sum(parts)
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect_timeout, sock_read=read_timeout)
+        # Connecting (the name's lookup too) and each read are timed as httpx times them. aiohttp has no
+        # timeout for writing, and a deadline for the whole exchange would cut off a large upload or
+        # download that is making progress; the reply's read timeout starts once the body is sent.
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect_timeout, sock_connect=connect_timeout, sock_read=read_timeout
+        )
         async with self.slots:
             try:
-                async with session.request(method, url, data=data, timeout=timeout) as response:
+                request = session.request(method, url, data=data, timeout=timeout, allow_redirects=False)
+                async with request as response:
                     body = await response.read()
             except aiohttp.ConnectionTimeoutError as exc:
                 raise TimedOut(NOT_SENT) from exc
-            except TimeoutError as exc:  # aiohttp's read timeout is one too, and the exchange's total
+            except TimeoutError as exc:  # aiohttp's read timeout is one: the request may have arrived
                 raise TimedOut from exc
             except aiohttp.ClientError as exc:
                 raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
@@ -129,7 +140,7 @@ def never_sent(exc: TimedOut) -> bool:
 def _multipart(request_data: RequestData) -> aiohttp.FormData:
     """The parameters and files as HTTPXRequest sends them: each parameter a form field holding its JSON
     value, each file a part with its name, file name and type."""
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(quote_fields=False)  # a file's name as it is (aiohttp would %-encode 报表.xlsx)
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in request_data.multipart_data.items():

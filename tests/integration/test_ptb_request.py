@@ -50,7 +50,9 @@ async def slow_api() -> AsyncIterator[SlowApi]:
                     data = await part.read()  # type: ignore[union-attr]
                     name = part.name or ""
                     if part.filename:  # type: ignore[union-attr]
-                        body[name] = (part.filename, part.headers.get("Content-Type"), bytes(data))  # type: ignore[union-attr]
+                        # the header as sent: a name %-encoded on the way would be decoded by .filename
+                        raw = part.headers.get("Content-Disposition")
+                        body[name] = (raw, part.headers.get("Content-Type"), bytes(data))
                     else:
                         body[name] = data.decode()
             else:
@@ -126,7 +128,7 @@ async def _send_a_message_and_a_photo(url: str, request: Any) -> None:
     bot = Bot(TOKEN, base_url=f"{url}/bot", request=request)
     async with bot:  # getMe
         await bot.send_message(42, "报修：电梯 ✓", disable_notification=True)
-        photo = InputFile(b"\x89PNG fake bytes", filename="lift.png")
+        photo = InputFile(b"\x89PNG fake bytes", filename="电梯 维修后.png")
         await bot.send_photo(42, photo, caption="维修后 & after")
 
 
@@ -146,7 +148,28 @@ async def test_parameters_and_files_arrive_as_ptbs_own_request_sends_them(slow_a
     assert message["text"] == "报修：电梯 ✓" and json.loads(message["disable_notification"]) is True
     assert photo["content-type"] == "multipart/form-data"
     assert photo["caption"] == "维修后 & after"
-    assert photo["photo"] == ("lift.png", "image/png", b"\x89PNG fake bytes")
+    assert photo["photo"] == (
+        'form-data; name="photo"; filename="电梯 维修后.png"',
+        "image/png",
+        b"\x89PNG fake bytes",
+    )
+
+
+async def test_a_proxy_named_in_the_environment_carries_the_requests(
+    slow_api: SlowApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As PTB's httpx client did: a bot that reaches Telegram through HTTPS_PROXY / HTTP_PROXY keeps
+    reaching it. The stand-in is the proxy here, answering for a host that does not exist."""
+    monkeypatch.setenv("HTTP_PROXY", slow_api.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        assert await request.post("http://api.telegram.invalid/bot123456:TEST/sendMessage") is True
+    finally:
+        await request.shutdown()
+    assert slow_api.answered == 1
 
 
 async def test_a_server_too_slow_raises_timed_out_that_may_have_been_delivered(slow_api: SlowApi) -> None:
