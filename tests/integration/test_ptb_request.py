@@ -82,13 +82,9 @@ async def slow_api() -> AsyncIterator[SlowApi]:
 
 
 async def test_requests_beyond_the_slots_wait_for_one_and_all_arrive(slow_api: SlowApi) -> None:
-    request = AiohttpRequest(slots=2)
-    await request.initialize()
-    try:
+    async with AiohttpRequest(slots=2) as request:
         calls = (request.do_request(f"{slow_api.url}/m{i}", "POST") for i in range(12))
         answers = await asyncio.gather(*calls)
-    finally:
-        await request.shutdown()
     assert [status for status, _ in answers] == [200] * 12
     assert slow_api.answered == 12
     assert slow_api.most == 2
@@ -96,16 +92,13 @@ async def test_requests_beyond_the_slots_wait_for_one_and_all_arrive(slow_api: S
 
 async def test_a_burst_waits_for_its_slots_however_long_without_a_timeout_running(slow_api: SlowApi) -> None:
     """httpx's pool gave up after a second of waiting ("pool timeout", the notice not sent). Here a
-    request's timeouts begin when it has its slot: each of these may take at most 0.9 s in all, and the
-    40th waits 2 s (20 rounds of a 0.1 s server on two slots) before it is sent."""
+    request's timeouts begin when it has its slot: each of these may take 0.2 s to connect (to aiohttp
+    that includes waiting for a free connection) and 0.5 s to read, and the 40th waits 2 s (20 rounds of
+    a 0.1 s server on two slots) before it is sent."""
     slow_api.delay = 0.1
-    request = AiohttpRequest(slots=2)
-    await request.initialize()
     limits = {"connect_timeout": 0.2, "write_timeout": 0.2, "read_timeout": 0.5}
-    try:
+    async with AiohttpRequest(slots=2) as request:
         answers = await asyncio.gather(*(request.post(f"{slow_api.url}/m", **limits) for _ in range(40)))
-    finally:
-        await request.shutdown()
     assert answers == [True] * 40
 
 
@@ -163,24 +156,16 @@ async def test_a_proxy_named_in_the_environment_carries_the_requests(
     monkeypatch.setenv("HTTP_PROXY", slow_api.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with AiohttpRequest() as request:
         assert await request.post("http://api.telegram.invalid/bot123456:TEST/sendMessage") is True
-    finally:
-        await request.shutdown()
     assert slow_api.answered == 1
 
 
 async def test_a_server_too_slow_raises_timed_out_that_may_have_been_delivered(slow_api: SlowApi) -> None:
     slow_api.delay = 0.4
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with AiohttpRequest() as request:
         with pytest.raises(TimedOut) as raised:
             await request.post(f"{slow_api.url}/m", read_timeout=0.1)
-    finally:
-        await request.shutdown()
     assert not never_sent(raised.value)  # the outbox counts it uncertain: not sent again
 
 
@@ -195,13 +180,11 @@ async def test_a_server_that_takes_no_connection_raises_timed_out_never_sent() -
         for connection in waiting:
             connection.setblocking(False)
             connection.connect_ex(address)
-        request = AiohttpRequest()
-        await request.initialize()
         try:
-            with pytest.raises(TimedOut) as raised:
-                await request.post(f"http://127.0.0.1:{address[1]}/m", connect_timeout=0.2)
+            async with AiohttpRequest() as request:
+                with pytest.raises(TimedOut) as raised:
+                    await request.post(f"http://127.0.0.1:{address[1]}/m", connect_timeout=0.2)
         finally:
-            await request.shutdown()
             for connection in waiting:
                 connection.close()
     assert never_sent(raised.value)
@@ -211,13 +194,9 @@ async def test_no_server_raises_network_error() -> None:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
         port = free.getsockname()[1]
-    request = AiohttpRequest()
-    await request.initialize()
-    try:
+    async with AiohttpRequest() as request:
         with pytest.raises(NetworkError) as raised:
             await request.post(f"http://127.0.0.1:{port}/m")
-    finally:
-        await request.shutdown()
     assert not isinstance(raised.value, TimedOut)
     assert "aiohttp.ClientConnectorError" in str(raised.value)
 
