@@ -19,7 +19,8 @@ class Pace(Protocol):
 
 class RateLimiter:
     """Telegram's limits: about 30 messages a second overall, one a second per private chat and
-    twenty a minute per group. Slots are reserved before waiting, so concurrent senders queue fairly."""
+    twenty a minute per group. The overall slot is reserved before waiting for it; a chat's slot is taken
+    only when it is free (`reserve_chat`)."""
 
     # Telegram counts strictly (at most 30 in any one second, one a second per private chat, twenty a
     # minute per group): pacing at exactly those rates turns every request that arrives a little late
@@ -39,14 +40,22 @@ class RateLimiter:
         self._next_chat: dict[int, float] = {}
 
     def reserve_chat(self, chat_id: int) -> float:
-        """Book the chat's next slot; returns how long to wait for it. A chat that must wait (its
-        second message within a second) holds no overall slot while it waits: the others go on."""
+        """When the chat's slot is free now, take it and return 0: the caller then takes the overall slot
+        at once (`reserve_overall`, which says when the chat's next slot is). Otherwise take nothing and
+        return how long until it is free; a chat that must wait holds no overall slot meanwhile.
+
+        Nothing is booked ahead for a chat: the overall slot may come later than the chat's (a fan-out's
+        backlog, a 429's pause), and a second sender to the chat (a reply beside the outbox) booked an
+        interval after the first's chat slot then went out closer to the first than the interval. The
+        shared pace (storage/pacing.py) does the same across instances."""
         now = self.clock()
-        start = max(now, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = start + self._chat_interval(chat_id)
+        free_at = self._next_chat.get(chat_id, 0.0)
+        if free_at > now:
+            return free_at - now
+        self._next_chat[chat_id] = now + self._chat_interval(chat_id)
         if len(self._next_chat) > 50_000:  # forget chats whose slot is long past
             self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
-        return start - now
+        return 0.0
 
     def reserve_overall(self, chat_id: int) -> float:
         """Book the next slot of the bot's overall pace; returns how long to wait for it. The chat's
@@ -62,8 +71,9 @@ class RateLimiter:
         return self.group_interval if chat_id < 0 else self.private_interval
 
     async def wait(self, chat_id: int) -> None:
-        delay = self.reserve_chat(chat_id)
-        if delay > 0:
+        # Until the chat's slot is ours (another sender may take it while this one sleeps); then the
+        # overall slot, with no await between the two.
+        while (delay := self.reserve_chat(chat_id)) > 0:
             await asyncio.sleep(delay)
         delay = self.reserve_overall(chat_id)
         if delay > 0:

@@ -5,6 +5,7 @@ the pace and the outbox's lease reach what `wuye run` runs with."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,6 +44,25 @@ def test_a_chats_second_message_waits_a_second_without_holding_back_the_others()
     assert pace.reserve_overall(8) < 0.1
     assert pace.reserve_chat(-100) == 0 and pace.reserve_overall(-100) < 0.1
     assert 3.0 < pace.reserve_chat(-100) <= 3.3  # a group: three seconds apart
+
+
+async def test_two_senders_to_one_chat_behind_a_backlog_still_keep_its_pace() -> None:
+    """A reply and the outbox both sending to chat 7 while the overall pace is held back (here by a
+    429's pause, as by a fan-out's backlog): the second goes out a chat interval after the first, not
+    one overall slot (0.035 s) after it. On the real clock, at a tenth of Telegram's intervals; spacing
+    only grows on a busy machine."""
+    pace = RateLimiter(private_interval=0.3)
+    await pace.wait(7)  # a message to chat 7 now
+    pace.pause(0.5)
+    sent: list[float] = []
+
+    async def send() -> None:
+        await pace.wait(7)
+        sent.append(time.monotonic())
+
+    await asyncio.gather(send(), send())
+    first, second = sorted(sent)
+    assert second - first >= 0.3 - 0.01, f"two messages to one chat {second - first:.3f} s apart"
 
 
 def test_a_429_pauses_everyone() -> None:
