@@ -33,7 +33,8 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    if revision in ("head", newest_revision()) and current_revision(engine) == newest_revision():
+    newest = newest_revision()
+    if revision in ("head", newest) and current_revision(engine) == newest:
         return
     from alembic import command
 

@@ -96,8 +96,9 @@ class OutboxRows:
         if uow.notifications.renew(n.id or 0, held, until):
             return True
         moved = n.claimed_until
-        ours = moved is not None and held < moved <= until and held - now >= self.lease / 2
-        return ours and moved is not None and uow.notifications.renew(n.id or 0, moved, until)
+        if moved is None or not (held < moved <= until and held - now >= self.lease / 2):
+            return False
+        return uow.notifications.renew(n.id or 0, moved, until)
 
     @staticmethod
     def _open(uow: UnitOfWork, notification_id: int) -> Notification | None:
