@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import textwrap
 from collections.abc import Callable
@@ -99,6 +100,7 @@ class ConsoleChats:
         self.outbox: Outbox | None = None
         self.save_dir: Path | None = None  # where pictures and files sent in chats are saved, if anywhere
         self.saved: list[Path] = []  # what the bot sent
+        self._saved_as: dict[tuple[str, bytes], Path] = {}  # (name, digest) -> where it was saved first
         self.uploads: dict[str, Path] = {}  # file id -> where a file sent to the bot was kept
 
     # -- what people type -------------------------------------------------------------
@@ -237,13 +239,17 @@ class ConsoleChats:
         data, name = (send.image, "chart.png") if send.image is not None else (send.document, send.filename)
         if data is None:
             return send.text
-        n = next(self._files)
         label = f"{len(data) // 1024 + 1} KB"
         if self.save_dir is not None:
-            self.save_dir.mkdir(parents=True, exist_ok=True)
-            path = self.save_dir / f"{n:02d}-{name or 'file'}"
-            path.write_bytes(data)
-            self.saved.append(path)
+            # The same file sent again (an archived ledger to the official who asked, to the one who
+            # confirms it, to the one it is sent up to) is the one saved first, as Telegram sends it again.
+            key = (name or "file", hashlib.sha256(data).digest())
+            path = self._saved_as.get(key) or self.save_dir / f"{next(self._files):02d}-{key[0]}"
+            if key not in self._saved_as:
+                self.save_dir.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                self._saved_as[key] = path
+                self.saved.append(path)
             label = str(path)
         icon = "🖼" if send.image is not None else "📎"
         return f"{icon} [{name}: {label}] {send.text}".rstrip()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import signal
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,14 @@ def test_the_demo_tells_all_three_acts_in_each_language(tmp_path: Path, lang: st
     upload = tmp_path / "wuye-demo" / "04-revenue-2026Q4.xlsx"
     assert f"▶ 📎 [revenue-2026Q4.xlsx: {upload}] 2026Q4" in out
     assert upload.read_bytes()[:2] == b"PK"  # a real .xlsx (a zip)
+    # A file sent again (January's ledger: to the official who asked, with the draft, to the bureau) is
+    # the one saved the first time, as Telegram sends it again: the folder holds no two alike.
+    kept = Counter(
+        (p.name[3:], hashlib.sha256(p.read_bytes()).digest()) for p in (tmp_path / "wuye-demo").iterdir()
+    )
+    assert not [name for (name, _), copies in kept.items() if copies > 1]
+    january = re.findall(r"\[(ledger-2027-01-\S+): (\S+)\]", out)
+    assert len(january) == 3 and len({path for _, path in january}) == 1, january
 
 
 def test_zh_hans_chats_show_no_english_interface_text(tmp_path: Path) -> None:
