@@ -65,6 +65,10 @@ def describe(ctx: Context, tr: Translator, telegram_id: int) -> str | None:
         )
 
 
+class Unreadable(ValueError):
+    """A typed `file PATH` that names nothing the console can read: said to the operator, nothing sent."""
+
+
 @dataclass
 class Shown:
     id: int
@@ -132,7 +136,11 @@ class ConsoleChats:
         if typed.lower().startswith("file "):
             path, _, caption = typed[5:].strip().partition(" ")
             file = Path(path).expanduser()
-            return self.document(user_id, file.read_bytes(), file.name, caption, name)
+            try:
+                data = file.read_bytes()
+            except OSError as exc:  # a typo in the path, a folder, a file not ours to read
+                raise Unreadable(f"file {path}: {exc.strerror or exc}; nothing was sent") from exc
+            return self.document(user_id, data, file.name, caption, name)
         if typed.lower().startswith("photo"):
             n = next(self._files)
             return Incoming(

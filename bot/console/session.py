@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from bot.console.chats import ConsoleChats, action_text, describe
+from bot.console.chats import ConsoleChats, Unreadable, action_text, describe
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import console_pace
 from bot.delivery.report_jobs import sweep_reports
@@ -72,8 +72,12 @@ class ConsoleSession:
             self._wait(arg.strip())
         elif typed.strip():
             self._deliver_to_viewer()
-            inc = self.chats.incoming(self.viewer, typed, name=self._name())
-            await self.chats.handle(inc, echo=False)
+            try:
+                inc = self.chats.incoming(self.viewer, typed, name=self._name())
+            except Unreadable as exc:
+                self.chats.note(f"wuye chat: {exc}")
+            else:
+                await self.chats.handle(inc, echo=False)
         await self._settle()
 
     # -- console commands ------------------------------------------------------------------------

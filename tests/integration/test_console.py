@@ -85,10 +85,22 @@ def test_the_sweep_in_the_console_delivers_a_reminder(database_url: str, tmp_pat
 
 
 def test_bad_console_commands_are_explained_and_change_nothing(database_url: str, tmp_path: Path) -> None:
-    out = chat(database_url, tmp_path, OWNER, ["/wait soon", "/as someone", "/as 99", "/my"])
+    typos = [
+        "/wait soon",
+        "/as someone",
+        "/as 99",
+        f"file {tmp_path}/nosuch.pdf 看看",
+        f"file {tmp_path}",
+        "/my",
+    ]
+    out = chat(database_url, tmp_path, OWNER, typos)
     assert "wuye chat: /wait takes a duration like 30m, 2h or 1d ('soon')" in out
     assert "wuye chat: /as takes a Telegram id like 100002, not 'someone'" in out
     assert "wuye chat: nobody with Telegram id 99 here; /as alone lists who" in out
+    # A document that cannot be read (a typo in its path, a folder) is said, and nothing goes to the bot.
+    assert f"wuye chat: file {tmp_path}/nosuch.pdf: No such file or directory; nothing was sent" in out
+    assert f"wuye chat: file {tmp_path}: Is a directory; nothing was sent" in out
+    assert TR.gettext("Report sent.") not in out and "📎" not in out
     assert "later:" not in out and out.count("── ") == 1  # the clock did not move; still the owner
 
 
