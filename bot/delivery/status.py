@@ -24,7 +24,7 @@ def status_lines(ctx: Context, limit: int = 10) -> list[str]:
         upcoming = uow.tickets.due(datetime.max.replace(tzinfo=now.tzinfo), limit)
         lines = [f"outbox: waiting {waiting}" if waiting else "outbox: empty"]
         if oldest is not None:
-            age = now - waiting_since(oldest)
+            age = waited(oldest, now)
             lines.append(
                 f"oldest undelivered: #{oldest.id} {oldest.kind} to person {oldest.person_id}, waiting "
                 f"{int(age.total_seconds() // 60)} min, attempts {oldest.attempts}"
@@ -67,7 +67,13 @@ def oldest_wait(ctx: Context) -> timedelta | None:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         oldest = uow.notifications.oldest_waiting(now)
-    return now - waiting_since(oldest) if oldest is not None else None
+    return waited(oldest, now) if oldest is not None else None
+
+
+def waited(n: Notification, now: datetime) -> timedelta:
+    """How long `n` has waited by `now`; nothing, not a negative time, for one queued after `now` (a
+    database whose clock a console moved on, or an instance whose clock runs a little ahead)."""
+    return max(now - waiting_since(n), timedelta(0))
 
 
 def waiting_since(n: Notification) -> datetime:

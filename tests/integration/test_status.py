@@ -123,3 +123,16 @@ def test_a_reminder_due_now_is_not_called_overdue() -> None:
     ticket.status, ticket.due_at, ticket.ack_due_at = Status.ASSIGNED, now + timedelta(days=3), now
     ticket.next_action_at = None
     assert lateness(ticket, now + timedelta(minutes=1)) == " (not acknowledged in time)"
+
+
+def test_a_message_queued_after_now_has_waited_nothing() -> None:
+    """A database a console moved on (`wuye chat`, `/wait 400d`) holds messages queued after the real
+    now: `wuye status` says they waited 0 min, not a negative time."""
+    from bot.delivery.status import waited
+    from handlers.domain.notifications import Notification
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    ahead = Notification("k", 1, "revenue.reminder", {}, created_at=now + timedelta(days=400))
+    assert waited(ahead, now) == timedelta(0)
+    ahead.created_at = now - timedelta(minutes=30)
+    assert waited(ahead, now) == timedelta(minutes=30)
