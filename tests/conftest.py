@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,15 @@ from storage.uow import SqlUnitOfWork
 from tests.support.databases import TEMPLATES, close_all, postgres_schema, schema_pool
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+# The suite keeps the bytecode of what it imports, even where the machine says not to write any
+# (PYTHONDONTWRITEBYTECODE, as on ours and CI's): it starts hundreds of Python processes (its workers,
+# each `wuye` command and `wuye run`, their core processes), and each would otherwise compile the
+# project's modules and rewrite the test modules afresh, about 3.5 s per worker at collection and a few
+# tenths of a second per command. Set here, in the first conftest, before any worker or command starts;
+# the __pycache__ folders it writes are ignored by git.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 # Where the daily loop (-m "not slow") takes each scenario on one of the two databases: the use cases and
