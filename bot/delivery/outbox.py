@@ -220,7 +220,10 @@ class Outbox:
                     uncertain = True
                     await record(self.rows.progress, n, index, part, None, str(exc))
                     continue
-                finished, counted = await self.run_db(self.rows.failure, notification_id, exc)
+                finished, counted = await self.run_db(
+                    self.rows.failure, notification_id, exc, self._leases.get(notification_id)
+                )
+                self._leases.pop(notification_id, None)  # let go of (or lost to another dispatcher)
                 if counted:
                     setattr(self.stats, counted, getattr(self.stats, counted) + 1)
                 if counted == "rate_limited":
