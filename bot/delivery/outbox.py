@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -144,7 +145,9 @@ class Outbox:
             while True:
                 exhausted = exhausted or self.stopping.is_set()
                 if not exhausted and sum(len(q) for q in queues.values()) < max(1, self.batch // 2):
-                    claimed = await self.run_db(self.rows.claim, self.batch, self.person_ids)
+                    # a token of its own, so that the claim sent again (its core process died) is known
+                    token = uuid.uuid4().hex
+                    claimed = await self.run_db(self.rows.claim, self.batch, self.person_ids, token)
                     exhausted = not claimed
                     for n in claimed:
                         if n.id is not None and n.claimed_until is not None:

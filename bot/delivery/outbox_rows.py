@@ -40,12 +40,17 @@ class OutboxRows:
     translators: Callable[[Lang], Translator]
     lease: timedelta = LEASE  # how long a claim holds a notification; renewed before each of its messages
 
-    def claim(self, batch: int, person_ids: Collection[int] | None = None) -> list[Notification]:
+    def claim(
+        self, batch: int, person_ids: Collection[int] | None = None, token: str | None = None
+    ) -> list[Notification]:
         """Up to `batch` notifications due now, leased to the caller (only these people's private
-        messages, when `person_ids` is given)."""
+        messages, when `person_ids` is given). `token` names this claim (the caller makes a new one
+        each time): the same claim run again (sent again to a core process's successor, the first run
+        committed and its answer lost with the dead process) returns what the first run leased, which
+        would otherwise wait for a whole term with nobody sending it."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            claimed = uow.notifications.claim(now, batch, now + self.lease, person_ids)
+            claimed = uow.notifications.claim(now, batch, now + self.lease, person_ids, token)
             uow.commit()
         return claimed
 

@@ -216,6 +216,37 @@ def test_a_failure_after_the_lease_went_to_another_dispatcher_leaves_their_notif
     app.engine.dispose()
 
 
+def test_a_claim_sent_again_after_the_core_process_died_returns_what_the_lost_one_took(
+    database_url: str,
+) -> None:
+    """A core process that dies between committing a claim and answering it: the outbox never learns of
+    the notifications it leased, which waited a whole term (two minutes) for anyone to send them. The
+    same claim, sent to the successor, hands them back."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 3)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    lost = rows.claim(10, None, "first")  # committed; the answer died with the process
+    assert len(lost) == 3
+    clock.advance(timedelta(seconds=3))
+    again = rows.claim(10, None, "first")  # the same request, to the successor
+    assert [(n.id, n.claimed_until) for n in again] == [(n.id, n.claimed_until) for n in lost]
+    assert rows.claim(10, None, "another") == []  # still leased: nobody else's claim takes them
+    app.engine.dispose()
+
+
+def test_a_claim_does_not_hand_back_what_a_claim_with_another_token_took(database_url: str) -> None:
+    """Two instances, or two claims on a clock that did not move, ask for the same lease's end: only the
+    token names a claim."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 2)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [first] = rows.claim(1, None, "one")
+    [second] = rows.claim(1, None, "two")  # the same moment, the same lease's end
+    assert first.id != second.id and first.claimed_until == second.claimed_until
+    assert rows.claim(10, None, "three") == []
+    app.engine.dispose()
+
+
 def test_a_part_recorded_twice_keeps_its_card_message_once(database_url: str) -> None:
     app, _ = P.world_app(database_url, P.days_ago(0))
     P.open_tickets(app, 1)
@@ -227,6 +258,39 @@ def test_a_part_recorded_twice_keeps_its_card_message_once(database_url: str) ->
     rows.progress(n, 0, parts[0], 4242)  # the same request run again
     assert P.scalar(app.engine, "SELECT count(*) FROM card_message WHERE message_id = 4242") == 1
     assert _notification(app, n.id or 0).parts_sent == 1
+    app.engine.dispose()
+
+
+async def test_an_outbox_whose_every_database_request_runs_twice_sends_each_part_once(
+    database_url: str,
+) -> None:
+    """The worst a dying core process can do to the outbox: every request committed, its answer lost,
+    and the request sent again to the successor. Each part still goes out once, a failed send counts one
+    attempt, and nothing waits for a lease that nobody knew was taken."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 3)
+
+    async def twice(fn: Any, *args: Any) -> Any:
+        await asyncio.to_thread(fn, *args)
+        return await asyncio.to_thread(fn, *args)
+
+    sent: list[Send | Edit] = []
+    tries = itertools.count()
+
+    async def deliver(part: Send | Edit) -> int:
+        if next(tries) == 0:
+            raise DeliveryError(Failure.TRANSIENT, "502 Bad Gateway")  # the very first send fails
+        sent.append(part)
+        return len(sent)
+
+    outbox = Outbox(app.ctx, shared_translations().for_lang, deliver, run_db=twice, limiter=P.fast_pace())
+    await outbox.drain()
+    assert outbox.stats.retried == 1
+    clock.advance(timedelta(minutes=10))  # past the retry's backoff
+    await outbox.drain()
+    assert outbox.stats.sent == 3 and outbox.stats.retried == 1
+    assert len(sent) == P.scalar(app.engine, "SELECT sum(parts_sent) FROM notification")
+    assert sorted(a for (a,) in P.rows(app.engine, "SELECT attempts FROM notification")) == [1, 1, 2]
     app.engine.dispose()
 
 
