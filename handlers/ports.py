@@ -297,10 +297,16 @@ class NotificationRepository(Protocol):
     def pending(self, now: datetime, limit: int) -> list[Notification]: ...
     def save(self, item: Notification) -> Notification: ...
     def claim(
-        self, now: datetime, limit: int, lease_until: datetime, person_ids: Collection[int] | None = None
+        self,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        person_ids: Collection[int] | None = None,
+        token: str | None = None,
     ) -> list[Notification]:
         """Lease pending notifications that no other dispatcher holds (only these people's private
-        messages, when `person_ids` is given)."""
+        messages, when `person_ids` is given), marked with `token` (unique to this claim): run again with
+        it, what the earlier run leased and still holds is returned instead."""
         ...
 
     def counts(self, now: datetime) -> dict[str, int]:

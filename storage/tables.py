@@ -267,6 +267,7 @@ class NotificationRow(SQLModel, table=True):
     parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_until: datetime | None = _ts()
     outcome: str | None = Field(default=None, max_length=16)
+    claimed_by: str | None = Field(default=None, max_length=32)  # the claim that took the lease: its token
 
 
 class CardMessageRow(SQLModel, table=True):

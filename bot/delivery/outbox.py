@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -144,7 +145,9 @@ class Outbox:
             while True:
                 exhausted = exhausted or self.stopping.is_set()
                 if not exhausted and sum(len(q) for q in queues.values()) < max(1, self.batch // 2):
-                    claimed = await self.run_db(self.rows.claim, self.batch, self.person_ids)
+                    # a token of its own, so that the claim sent again (its core process died) is known
+                    token = uuid.uuid4().hex
+                    claimed = await self.run_db(self.rows.claim, self.batch, self.person_ids, token)
                     exhausted = not claimed
                     for n in claimed:
                         if n.id is not None and n.claimed_until is not None:
@@ -220,7 +223,10 @@ class Outbox:
                     uncertain = True
                     await record(self.rows.progress, n, index, part, None, str(exc))
                     continue
-                finished, counted = await self.run_db(self.rows.failure, notification_id, exc)
+                finished, counted = await self.run_db(
+                    self.rows.failure, notification_id, exc, self._leases.get(notification_id)
+                )
+                self._leases.pop(notification_id, None)  # let go of (or lost to another dispatcher)
                 if counted:
                     setattr(self.stats, counted, getattr(self.stats, counted) + 1)
                 if counted == "rate_limited":

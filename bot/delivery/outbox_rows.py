@@ -40,12 +40,17 @@ class OutboxRows:
     translators: Callable[[Lang], Translator]
     lease: timedelta = LEASE  # how long a claim holds a notification; renewed before each of its messages
 
-    def claim(self, batch: int, person_ids: Collection[int] | None = None) -> list[Notification]:
+    def claim(
+        self, batch: int, person_ids: Collection[int] | None = None, token: str | None = None
+    ) -> list[Notification]:
         """Up to `batch` notifications due now, leased to the caller (only these people's private
-        messages, when `person_ids` is given)."""
+        messages, when `person_ids` is given). `token` names this claim (the caller makes a new one
+        each time): the same claim run again (sent again to a core process's successor, the first run
+        committed and its answer lost with the dead process) returns what the first run leased, which
+        would otherwise wait for a whole term with nobody sending it."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            claimed = uow.notifications.claim(now, batch, now + self.lease, person_ids)
+            claimed = uow.notifications.claim(now, batch, now + self.lease, person_ids, token)
             uow.commit()
         return claimed
 
@@ -108,10 +113,11 @@ class OutboxRows:
     def progress(
         self, n: Notification, index: int, part: Send | Edit, message_id: int | None, note: str | None = None
     ) -> None:
-        """Record at once that one part went out, so a restart does not send it again."""
+        """Record at once that one part went out, so a restart does not send it again. Recorded already
+        (this very request run twice), it changes nothing: the card's message is kept once."""
         with self.ctx.uow() as uow:
             row = self._open(uow, n.id or 0)
-            if row is None:
+            if row is None or row.parts_sent > index:
                 return
             row.parts_sent = index + 1
             if note:
@@ -124,6 +130,7 @@ class OutboxRows:
             uow.commit()
 
     def finish(self, notification_id: int, outcome: Outcome, error: str | None = None) -> None:
+        """Record how it ended; finished already (this request run twice), it changes nothing."""
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             row = self._open(uow, notification_id)
@@ -143,12 +150,20 @@ class OutboxRows:
             uow.notifications.save(row)
             uow.commit()
 
-    def failure(self, notification_id: int, exc: DeliveryError) -> tuple[bool, str | None]:
+    def failure(
+        self, notification_id: int, exc: DeliveryError, held: datetime | None
+    ) -> tuple[bool, str | None]:
         """Record a failed send: whether the notification is finished, and which of the stats it counts
-        in (the caller counts it, and pauses its limiter on a 429: this may run in another process)."""
+        in (the caller counts it, and pauses its limiter on a 429: this may run in another process).
+        Only while our lease (`held`) is still on it (compare-and-set): the same request run again, the
+        first run committed in a core process that died before answering, changes nothing (it counted
+        the attempt twice and pushed the next try twice) and answers what the first run decided."""
         now = self.ctx.clock.now()
         counted: str | None = None
         with self.ctx.uow() as uow:
+            # a renewal to the same end: ours still, and locked (PostgreSQL) until this commits
+            if held is None or not uow.notifications.renew(notification_id, held, held):
+                return self._decided(uow.notifications.get(notification_id), exc)
             row = self._open(uow, notification_id)
             if row is None:
                 return True, None
@@ -179,3 +194,19 @@ class OutboxRows:
             uow.notifications.save(row)
             uow.commit()
             return finished, counted
+
+    @staticmethod
+    def _decided(row: Notification | None, exc: DeliveryError) -> tuple[bool, str | None]:
+        """`failure`'s answer where the lease is no longer the caller's: what its earlier run for this
+        very error decided, read back from the row it left (unleased, the error recorded); or, the row
+        another's (the lease ran out and another dispatcher took it), finished or not, counted nowhere."""
+        if row is None:
+            return True, None
+        finished = row.sent_at is not None or row.failed_at is not None
+        if row.claimed_until is not None or row.attempts == 0 or row.last_error != str(exc)[:500]:
+            return finished, None
+        if not finished:
+            return False, "rate_limited" if exc.kind == Failure.RETRY_AFTER else "retried"
+        if row.outcome in (Outcome.BLOCKED, Outcome.REROUTED):
+            return True, Outcome.BLOCKED
+        return True, Outcome.FAILED if row.outcome == Outcome.FAILED else None

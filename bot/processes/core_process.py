@@ -19,7 +19,9 @@ transactions (`call`); the front end's process only migrates at start and answer
 has one writing process, as before.
 
 A child that dies (killed, out of memory) is started again and its unanswered turns are sent to the new
-one, once: a turn the dead child had finished is then a redelivered update, which the core ignores.
+one, once: a turn the dead child had finished is then a redelivered update, which the core ignores, and
+database work it had committed runs twice, which each of the outbox's transactions allows for
+(bot/delivery/outbox_rows.py: a claim by its token, a failure by the lease the caller holds).
 Work that arrives while the next child is starting waits for it; a successor that fails to start is tried
 again (after 1, 2, 5, 10 s, then every 30 s) while the work keeps waiting.
 

@@ -85,6 +85,7 @@ class Notification:
     last_error: str | None = None
     parts_sent: int = 0  # messages of this notification already delivered (a card plus its photos)
     claimed_until: datetime | None = None  # a dispatcher's lease; another may take it after this
+    claimed_by: str | None = None  # the claim that took the lease (a token its caller made for it)
     outcome: str | None = None  # an Outcome; None: not finished
     id: int | None = None
 

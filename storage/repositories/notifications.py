@@ -51,11 +51,27 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         )
 
     def claim(
-        self, now: datetime, limit: int, lease_until: datetime, person_ids: Collection[int] | None = None
+        self,
+        now: datetime,
+        limit: int,
+        lease_until: datetime,
+        person_ids: Collection[int] | None = None,
+        token: str | None = None,
     ) -> list[Notification]:
         """Take a lease on pending notifications that nobody else holds (SKIP LOCKED on PostgreSQL), so
         two dispatchers never send the same one; a dispatcher that dies loses its lease when it expires.
-        With `person_ids`, only those people's private messages (`wuye chat` delivers to whom it plays)."""
+        With `person_ids`, only those people's private messages (`wuye chat` delivers to whom it plays).
+        The leases are marked with `token`; when some still carry it, this claim ran before (its answer
+        was lost) and those are returned as they are, nothing more taken."""
+        if token is not None:
+            taken = self._many(
+                text(UNFINISHED_NOTIFICATION),
+                col(NotificationRow.claimed_by) == token,
+                col(NotificationRow.claimed_until).is_not(None),
+                order=col(NotificationRow.id),
+            )
+            if taken:
+                return taken
         pending = (
             select(NotificationRow.id)
             .where(
@@ -77,7 +93,9 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         if not ids:
             return []
         self.session.execute(
-            update(NotificationRow).where(col(NotificationRow.id).in_(ids)).values(claimed_until=lease_until)
+            update(NotificationRow)
+            .where(col(NotificationRow.id).in_(ids))
+            .values(claimed_until=lease_until, claimed_by=token)
         )
         self.session.flush()
         return self._many(col(NotificationRow.id).in_(ids), order=col(NotificationRow.id))

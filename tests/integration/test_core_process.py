@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
@@ -22,10 +23,12 @@ import pytest
 
 from bot.config import load_settings
 from bot.delivery.outbox import Outbox
-from bot.delivery.outbox_rows import LEASE, OutboxRows
+from bot.delivery.outbox_rows import LEASE, MAX_ATTEMPTS, OutboxRows
+from bot.delivery.sending import DeliveryError, Failure
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
 from handlers.conversations.io import Edit, Incoming, Kind, Send
+from handlers.domain.notifications import Notification, Outcome
 from handlers.services.context import Context
 from tests.support import processes as P
 from tests.support.translations import shared_translations
@@ -136,6 +139,158 @@ def test_a_lease_renewal_sent_again_after_the_core_process_died_finds_the_lease_
     clock.advance(timedelta(seconds=3))
     n, parts, renewed = rows.load(claimed.id, claimed.claimed_until)  # the same request, to the successor
     assert n is not None and parts and renewed == clock.now() + LEASE
+    app.engine.dispose()
+
+
+def _notification(app: App, notification_id: int) -> Notification:
+    with app.ctx.uow() as uow:
+        found = uow.notifications.get(notification_id)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    ("error", "decided"),
+    [
+        (DeliveryError(Failure.TRANSIENT, "502 Bad Gateway"), (False, "retried")),
+        (DeliveryError(Failure.RETRY_AFTER, "flood", retry_after=30), (False, "rate_limited")),
+        (DeliveryError(Failure.BLOCKED, "bot was blocked by the user"), (True, Outcome.BLOCKED)),
+    ],
+)
+def test_a_failure_sent_again_after_the_core_process_died_counts_the_attempt_once(
+    database_url: str, error: DeliveryError, decided: tuple[bool, str]
+) -> None:
+    """A core process that dies between committing a failed send and answering it: the front end sends
+    the same request to its successor, which must neither count the attempt again nor push the next try
+    further, and answers what the first run decided (the caller never heard it: it counts the failure in
+    its stats and pauses on a 429 by that answer)."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    assert claimed.id is not None
+    _, parts, held = rows.load(claimed.id, claimed.claimed_until)
+    assert parts and held is not None
+    assert rows.failure(claimed.id, error, held) == decided  # committed; the answer died with the process
+    first = _notification(app, claimed.id)
+    clock.advance(timedelta(seconds=3))
+    assert rows.failure(claimed.id, error, held) == decided  # the same request, to the successor
+    again = _notification(app, claimed.id)
+    assert (again.attempts, again.not_before, again.failed_at) == (1, first.not_before, first.failed_at)
+    app.engine.dispose()
+
+
+def test_a_failure_sent_again_one_attempt_before_the_last_does_not_give_up(database_url: str) -> None:
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    assert claimed.id is not None
+    with app.ctx.uow() as uow:  # tried all but twice
+        uow.notifications.save(replace(_notification(app, claimed.id), attempts=MAX_ATTEMPTS - 2))
+        uow.commit()
+    _, parts, held = rows.load(claimed.id, claimed.claimed_until)
+    error = DeliveryError(Failure.TRANSIENT, "connection reset")
+    assert rows.failure(claimed.id, error, held) == (False, "retried")
+    clock.advance(timedelta(seconds=3))
+    assert rows.failure(claimed.id, error, held) == (False, "retried")
+    n = _notification(app, claimed.id)
+    assert n.attempts == MAX_ATTEMPTS - 1 and n.failed_at is None
+    app.engine.dispose()
+
+
+def test_a_failure_after_the_lease_went_to_another_dispatcher_leaves_their_notification_alone(
+    database_url: str,
+) -> None:
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    assert claimed.id is not None
+    clock.advance(LEASE + timedelta(seconds=1))  # ours ran out; another dispatcher takes it
+    [theirs] = rows.claim(10)
+    error = DeliveryError(Failure.TRANSIENT, "502 Bad Gateway")
+    assert rows.failure(claimed.id, error, claimed.claimed_until) == (False, None)
+    n = _notification(app, claimed.id)
+    assert (n.attempts, n.not_before, n.claimed_until) == (0, None, theirs.claimed_until)
+    app.engine.dispose()
+
+
+def test_a_claim_sent_again_after_the_core_process_died_returns_what_the_lost_one_took(
+    database_url: str,
+) -> None:
+    """A core process that dies between committing a claim and answering it: the outbox never learns of
+    the notifications it leased, which waited a whole term (two minutes) for anyone to send them. The
+    same claim, sent to the successor, hands them back."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 3)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    lost = rows.claim(10, None, "first")  # committed; the answer died with the process
+    assert len(lost) == 3
+    clock.advance(timedelta(seconds=3))
+    again = rows.claim(10, None, "first")  # the same request, to the successor
+    assert [(n.id, n.claimed_until) for n in again] == [(n.id, n.claimed_until) for n in lost]
+    assert rows.claim(10, None, "another") == []  # still leased: nobody else's claim takes them
+    app.engine.dispose()
+
+
+def test_a_claim_does_not_hand_back_what_a_claim_with_another_token_took(database_url: str) -> None:
+    """Two instances, or two claims on a clock that did not move, ask for the same lease's end: only the
+    token names a claim."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 2)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [first] = rows.claim(1, None, "one")
+    [second] = rows.claim(1, None, "two")  # the same moment, the same lease's end
+    assert first.id != second.id and first.claimed_until == second.claimed_until
+    assert rows.claim(10, None, "three") == []
+    app.engine.dispose()
+
+
+def test_a_part_recorded_twice_keeps_its_card_message_once(database_url: str) -> None:
+    app, _ = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 1)
+    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    [claimed] = rows.claim(10)
+    n, parts, _ = rows.load(claimed.id or 0, claimed.claimed_until)
+    assert n is not None and parts and isinstance(parts[0], Send) and parts[0].card_key
+    rows.progress(n, 0, parts[0], 4242)
+    rows.progress(n, 0, parts[0], 4242)  # the same request run again
+    assert P.scalar(app.engine, "SELECT count(*) FROM card_message WHERE message_id = 4242") == 1
+    assert _notification(app, n.id or 0).parts_sent == 1
+    app.engine.dispose()
+
+
+async def test_an_outbox_whose_every_database_request_runs_twice_sends_each_part_once(
+    database_url: str,
+) -> None:
+    """The worst a dying core process can do to the outbox: every request committed, its answer lost,
+    and the request sent again to the successor. Each part still goes out once, a failed send counts one
+    attempt, and nothing waits for a lease that nobody knew was taken."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, 3)
+
+    async def twice(fn: Any, *args: Any) -> Any:
+        await asyncio.to_thread(fn, *args)
+        return await asyncio.to_thread(fn, *args)
+
+    sent: list[Send | Edit] = []
+    tries = itertools.count()
+
+    async def deliver(part: Send | Edit) -> int:
+        if next(tries) == 0:
+            raise DeliveryError(Failure.TRANSIENT, "502 Bad Gateway")  # the very first send fails
+        sent.append(part)
+        return len(sent)
+
+    outbox = Outbox(app.ctx, shared_translations().for_lang, deliver, run_db=twice, limiter=P.fast_pace())
+    await outbox.drain()
+    assert outbox.stats.retried == 1
+    clock.advance(timedelta(minutes=10))  # past the retry's backoff
+    await outbox.drain()
+    assert outbox.stats.sent == 3 and outbox.stats.retried == 1
+    assert len(sent) == P.scalar(app.engine, "SELECT sum(parts_sent) FROM notification")
+    assert sorted(a for (a,) in P.rows(app.engine, "SELECT attempts FROM notification")) == [1, 1, 2]
     app.engine.dispose()
 
 
