@@ -250,6 +250,8 @@ class NotificationRow(SQLModel, table=True):
         Index("ix_notification_pending", "sent_at", "failed_at", "not_before"),
         # `wuye status` counts, and finds the oldest of, those not yet finished: a handful among millions.
         _partial("ix_notification_unfinished", "id", where=UNFINISHED_NOTIFICATION),
+        # A claim sent again finds what its first run took by its token, among the unfinished only.
+        _partial("ix_notification_claimed_by", "claimed_by", where=UNFINISHED_NOTIFICATION),
     )
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
