@@ -27,6 +27,7 @@ from bot.delivery.outbox_rows import LEASE, MAX_ATTEMPTS, OutboxRows
 from bot.delivery.sending import DeliveryError, Failure
 from bot.processes.core_process import CoreProcesses, TurnFailed
 from bot.wiring import App
+from handlers.clock import FixedClock
 from handlers.conversations.io import Edit, Incoming, Kind, Send
 from handlers.domain.notifications import Notification, Outcome
 from handlers.services.context import Context
@@ -120,6 +121,14 @@ def _claim_count(ctx: Context, now: datetime) -> int:
     return len(found)
 
 
+def outbox_rows(database_url: str, tickets: int) -> tuple[App, FixedClock, OutboxRows]:
+    """The example world on a clock fixed at now, with `tickets` new ones (their cards queued), and the
+    outbox's transactions on it, as a core process runs them."""
+    app, clock = P.world_app(database_url, P.days_ago(0))
+    P.open_tickets(app, tickets)
+    return app, clock, OutboxRows(app.ctx, shared_translations().for_lang)
+
+
 def test_a_lease_renewal_sent_again_after_the_core_process_died_finds_the_lease_still_its_own(
     database_url: str,
 ) -> None:
@@ -128,9 +137,7 @@ def test_a_lease_renewal_sent_again_after_the_core_process_died_finds_the_lease_
     outbox holds. It is still the outbox's own (nobody may take it before it ends), not "lost to
     another dispatcher", which left the notification unsent until the lease ran out (seen under load:
     the test above sent 2 of its 3)."""
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 1)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
     assert claimed.id is not None and claimed.claimed_until is not None
     clock.advance(timedelta(seconds=2))
@@ -164,9 +171,7 @@ def test_a_failure_sent_again_after_the_core_process_died_counts_the_attempt_onc
     the same request to its successor, which must neither count the attempt again nor push the next try
     further, and answers what the first run decided (the caller never heard it: it counts the failure in
     its stats and pauses on a 429 by that answer)."""
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 1)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
     assert claimed.id is not None
     _, parts, held = rows.load(claimed.id, claimed.claimed_until)
@@ -181,9 +186,7 @@ def test_a_failure_sent_again_after_the_core_process_died_counts_the_attempt_onc
 
 
 def test_a_failure_sent_again_one_attempt_before_the_last_does_not_give_up(database_url: str) -> None:
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 1)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
     assert claimed.id is not None
     with app.ctx.uow() as uow:  # tried all but twice
@@ -202,9 +205,7 @@ def test_a_failure_sent_again_one_attempt_before_the_last_does_not_give_up(datab
 def test_a_failure_after_the_lease_went_to_another_dispatcher_leaves_their_notification_alone(
     database_url: str,
 ) -> None:
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 1)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
     assert claimed.id is not None
     clock.advance(LEASE + timedelta(seconds=1))  # ours ran out; another dispatcher takes it
@@ -222,9 +223,7 @@ def test_a_claim_sent_again_after_the_core_process_died_returns_what_the_lost_on
     """A core process that dies between committing a claim and answering it: the outbox never learns of
     the notifications it leased, which waited a whole term (two minutes) for anyone to send them. The
     same claim, sent to the successor, hands them back."""
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 3)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=3)
     lost = rows.claim(10, None, "first")  # committed; the answer died with the process
     assert len(lost) == 3
     clock.advance(timedelta(seconds=3))
@@ -237,9 +236,7 @@ def test_a_claim_sent_again_after_the_core_process_died_returns_what_the_lost_on
 def test_a_claim_does_not_hand_back_what_a_claim_with_another_token_took(database_url: str) -> None:
     """Two instances, or two claims on a clock that did not move, ask for the same lease's end: only the
     token names a claim."""
-    app, clock = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 2)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, clock, rows = outbox_rows(database_url, tickets=2)
     [first] = rows.claim(1, None, "one")
     [second] = rows.claim(1, None, "two")  # the same moment, the same lease's end
     assert first.id != second.id and first.claimed_until == second.claimed_until
@@ -248,9 +245,7 @@ def test_a_claim_does_not_hand_back_what_a_claim_with_another_token_took(databas
 
 
 def test_a_part_recorded_twice_keeps_its_card_message_once(database_url: str) -> None:
-    app, _ = P.world_app(database_url, P.days_ago(0))
-    P.open_tickets(app, 1)
-    rows = OutboxRows(app.ctx, shared_translations().for_lang)
+    app, _, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
     n, parts, _ = rows.load(claimed.id or 0, claimed.claimed_until)
     assert n is not None and parts and isinstance(parts[0], Send) and parts[0].card_key
