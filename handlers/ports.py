@@ -334,8 +334,10 @@ class NotificationRepository(Protocol):
         """Extend a lease only if it is still the one this dispatcher took; False if it was lost."""
         ...
 
-    def hold_back(self, ids: Sequence[int], until: datetime | None) -> None:
-        """Let these go (no lease) and let none of them be sent before `until`."""
+    def hold_back(self, leases: Mapping[int, datetime], until: datetime | None) -> int:
+        """Let these go (no lease) and let none of them be sent before `until`: each only while its lease
+        is still the one held (id -> lease), not one another dispatcher took after ours ran out. How many
+        were let go."""
         ...
 
     def release_leases(self) -> int:

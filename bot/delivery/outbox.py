@@ -133,10 +133,12 @@ class Outbox:
                         break
                     # Not now (a 429, a server error): the chat's other messages wait as long, in order,
                     # and are let go at once, not after their lease ran out.
-                    rest = [n.id for n in queue if n.id is not None]
+                    rest = {
+                        n.id: held
+                        for n in queue
+                        if n.id is not None and (held := self._leases.pop(n.id, None))
+                    }
                     queue.clear()
-                    for n_id in rest:
-                        self._leases.pop(n_id, None)
                     if rest:
                         await self.run_db(self.rows.hold_back, item.id or 0, rest)
                 del queues[key]
@@ -173,9 +175,9 @@ class Outbox:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    def held(self) -> list[int]:
-        """The notifications this dispatcher holds a lease on and has not finished."""
-        return list(self._leases)
+    def held(self) -> dict[int, datetime]:
+        """The notifications this dispatcher holds a lease on and has not finished, with the lease."""
+        return dict(self._leases)
 
     @staticmethod
     def _chat_key(n: Notification) -> int:

@@ -74,16 +74,19 @@ class OutboxRows:
             parts: list[Send | Edit] = list(notices.render(uow, self.translators, n, self.ctx))
             return n, parts, now + self.lease
 
-    def release(self, ids: list[int]) -> int:
-        """Let go of these leases (at a stop), so that another instance or the next start sends them at
-        once rather than after the lease ran out."""
+    def release(self, leases: dict[int, datetime]) -> int:
+        """Let go of these leases (id -> the lease held; at a stop), so that another instance or the next
+        start sends them at once rather than after the lease ran out. Only those still ours: one that ran
+        out and another dispatcher took is theirs to send, and letting it go would let a third take it
+        while they send it. How many were let go."""
         with self.ctx.uow() as uow:
-            uow.notifications.hold_back(ids, None)
+            let_go = uow.notifications.hold_back(leases, None)
             uow.commit()
-        return len(ids)
+        return let_go
 
-    def hold_back(self, failed_id: int, rest: list[int]) -> None:
-        """The messages after one that must wait (a 429's retry_after) wait as long, unleased."""
+    def hold_back(self, failed_id: int, rest: dict[int, datetime]) -> None:
+        """The messages after one that must wait (a 429's retry_after) wait as long, unleased (those
+        whose lease is still ours, id -> lease, as `release`)."""
         with self.ctx.uow() as uow:
             failed = uow.notifications.get(failed_id)
             until = failed.not_before if failed is not None else None

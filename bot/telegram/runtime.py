@@ -315,8 +315,8 @@ class Runtime:
                 pass
             try:
                 if held := self._outbox.held():
-                    await self.run_db(self._outbox.rows.release, held)
-                    log.info("let go of %d claimed notifications; they go at the next start", len(held))
+                    let_go = await self.run_db(self._outbox.rows.release, held)
+                    log.info("let go of %d claimed notifications; they go at the next start", let_go)
             except Exception as exc:  # the core processes or the database already gone: the leases expire
                 log.info("could not let go of claimed notifications (%s); they wait for their lease", exc)
             self._outbox_task = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -142,14 +142,19 @@ class NotificationRepository(Repository[Notification, NotificationRow]):
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-    def hold_back(self, ids: Sequence[int], until: datetime | None) -> None:
-        if not ids:
-            return
+    def hold_back(self, leases: Mapping[int, datetime], until: datetime | None) -> int:
         values: dict[str, Any] = {"claimed_until": None}
         if until is not None:
             values["not_before"] = until
-        chosen = col(NotificationRow.id).in_(list(ids))
-        self.session.execute(update(NotificationRow).where(chosen).values(**values))
+        let_go = 0
+        for notification_id, held in leases.items():  # a chat's queue, or what a stop held: a few
+            result = self.session.execute(
+                update(NotificationRow)
+                .where(col(NotificationRow.id) == notification_id, col(NotificationRow.claimed_until) == held)
+                .values(**values)
+            )
+            let_go += result.rowcount  # type: ignore[attr-defined]
+        return let_go
 
     def release_leases(self) -> int:
         """Drop every lease on unfinished notifications (only safe when no other dispatcher runs)."""

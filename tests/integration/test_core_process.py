@@ -244,6 +244,25 @@ def test_a_claim_does_not_hand_back_what_a_claim_with_another_token_took(databas
     app.engine.dispose()
 
 
+def test_letting_go_leaves_alone_a_lease_that_ran_out_and_another_dispatcher_took(database_url: str) -> None:
+    """At a stop (`release`) and behind a 429 (`hold_back`) the outbox lets go of what it claimed. A lease
+    of ours that ran out meanwhile (a chat's queue outlasted it) and another dispatcher took is theirs:
+    cleared, a third could claim it while they send it, and the message would go out twice."""
+    app, clock, rows = outbox_rows(database_url, tickets=2)
+    ours = {n.id or 0: n.claimed_until for n in rows.claim(10, None, "ours") if n.claimed_until}
+    assert len(ours) >= 2
+    clock.advance(LEASE + timedelta(seconds=1))  # ours ran out
+    [theirs] = rows.claim(1, None, "theirs")  # another dispatcher takes one
+    assert theirs.id in ours and theirs.claimed_until is not None
+    held = {i: until for i, until in ours.items() if i != theirs.id}
+    rows.hold_back(theirs.id or 0, {theirs.id or 0: ours[theirs.id or 0]})  # behind a 429 of ours
+    assert rows.release(ours) == len(held)  # at our stop
+    assert _notification(app, theirs.id or 0).claimed_until == theirs.claimed_until  # still theirs
+    assert all(_notification(app, i).claimed_until is None for i in held)  # ours, let go
+    assert rows.claim(10, None, "a third") == [_notification(app, i) for i in sorted(held)]
+    app.engine.dispose()
+
+
 def test_a_part_recorded_twice_keeps_its_card_message_once(database_url: str) -> None:
     app, _, rows = outbox_rows(database_url, tickets=1)
     [claimed] = rows.claim(10)
