@@ -34,6 +34,7 @@ from handlers.domain.organisations import Company
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import tickets
+from handlers.services.after_hours import held_until
 from handlers.services.errors import UserError
 
 
@@ -299,7 +300,7 @@ def submit(turn: Turn, d: ReportDraft) -> None:
         number = turn.t(
             "Your report number is {number}. Keep it: you can quote it on the phone.", number=ticket.number
         )
-    turn.say(
+    text = (
         number
         + "\n"
         + turn.t(
@@ -308,6 +309,14 @@ def submit(turn: Turn, d: ReportDraft) -> None:
             limit=_limit_text(turn, limit),
         )
     )
+    with turn.ctx.uow() as uow:  # reported at night: staff get it in the morning (README: night and holidays)
+        opens = held_until(turn.ctx.calendar(uow), ticket, turn.ctx.clock.now())
+    if opens is not None:
+        text += "\n" + turn.t(
+            "The property office is closed now: its staff get your report when it opens, {opens}.",
+            opens=turn.tr.format_datetime(opens),
+        )
+    turn.say(text)
 
 
 def _company_of(turn: Turn, estate_id: int) -> Company | None:

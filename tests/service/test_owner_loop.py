@@ -94,6 +94,24 @@ async def test_the_receipt_names_the_company_to_call_and_the_summary_says_each_t
     assert "海滨花园：厦门海欣物业服务有限公司，电话 0592-5551234" in talk.since(mark)[-1].text
 
 
+async def test_a_report_at_night_tells_the_owner_when_the_staff_get_it(world: World) -> None:
+    """By day the receipt says nothing of office hours; at 23:00 the staff's card waits for the morning
+    (README: night and holidays), and the owner is told so, with the hour, rather than left to wonder
+    why nobody answers."""
+    talk = Talk(world.ctx)
+    closed = "物业现在已下班"
+    for hours, expected in ((0, None), (13, "工作人员将在 2026年11月24日 09:00 上班时收到您的报事。")):
+        world.clock.advance(timedelta(hours=hours))  # Monday 10:00, then 23:00
+        await talk.fill_report(ZHANG_OWNER, "3栋电梯门关不上，一直响警报")
+        mark = len(talk.seen)
+        await talk.press(ZHANG_OWNER, "r:ok")
+        receipt = "\n".join(s.text for s in talk.since(mark))
+        assert "您的报事编号是" in receipt
+        assert (closed in receipt) == (expected is not None) and (expected is None or expected in receipt), (
+            receipt
+        )
+
+
 async def test_words_written_outside_a_report_are_offered_as_one_and_the_category_can_be_changed(
     world: World,
 ) -> None:
