@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,6 +28,7 @@ from handlers.ports import Translator
 from handlers.rules.categories import EVERYDAY, Category, Privacy, Urgency
 from handlers.rules.lifecycle import OPEN_STATUSES, TRANSITIONS, Event, Status
 from handlers.services import tickets, web_lists
+from handlers.services.after_hours import held_until
 from handlers.services.context import Context
 from handlers.services.errors import UserError
 
@@ -306,11 +308,30 @@ async def my_cases(request: web.Request) -> web.Response:
     return render(request, "my.html", rows=rows)
 
 
+def _opens(ctx: Context, number: str) -> datetime | None:
+    """When the staff get a report filed now: None at once, else when the office opens (night, holidays)."""
+    with ctx.uow() as uow:
+        ticket = uow.tickets.by_number(number)
+        return held_until(ctx.calendar(uow), ticket, ctx.clock.now()) if ticket is not None else None
+
+
 @only_reads
 async def ticket_get(request: web.Request) -> web.Response:
     notice = None
     if request.query.get("sent"):
-        notice = t("Report sent. The staff have been told; this page shows every step.", request)
+        opens = await db(request, _opens, deps(request).ctx, request.match_info["number"])
+        if opens is None:
+            notice = t("Report sent. The staff have been told; this page shows every step.", request)
+        else:  # the staff's card waits for the morning, as in the chat's receipt
+            notice = (
+                t("Report sent; this page shows every step.", request)
+                + " "
+                + t(
+                    "The property office is closed now: its staff get your report when it opens, {opens}.",
+                    request,
+                    opens=tr(request).format_datetime(opens),
+                )
+            )
     elif request.query.get("done"):
         notice = t("Done.", request)
     return await ticket_page(request, notice)

@@ -187,6 +187,28 @@ async def test_an_owner_reports_with_a_photo_and_a_script_in_the_description_is_
     assert shown.status == 200 and (await shown.read())[:3] == b"\xff\xd8\xff"  # re-encoded as a JPEG
 
 
+async def test_a_report_sent_at_night_says_when_the_staff_get_it_not_that_they_were_told(
+    browser: Browser, world: World
+) -> None:
+    """As the chat's receipt: by day the staff are told at once; at 23:00 their card waits for the
+    office to open, and the page says so rather than that they have been told."""
+    await browser.sign_in_as(ZHANG_OWNER)
+    form = {
+        "category": "lift",
+        "urgency": "urgent",
+        "privacy": "nobody",
+        "description": "电梯门关不上，一直响",
+    }
+    for hours, told in ((0, True), (13, False)):
+        world.clock.advance(timedelta(hours=hours))  # Monday 10:00, then 23:00
+        response = await browser.client.post("/report", data={**form, "csrf": await browser.csrf("/report")})
+        page = await response.text()
+        assert response.status == 200 and ("已通知物业人员" in page) == told
+        assert ("物业现在已下班：工作人员将在 2026年11月24日 09:00 上班时收到您的报事。" in page) == (
+            not told
+        )
+
+
 async def test_a_file_that_is_not_an_image_or_too_large_is_refused_and_nothing_is_reported(
     browser: Browser, world: World
 ) -> None:
