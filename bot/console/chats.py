@@ -103,9 +103,13 @@ class ConsoleChats:
         self._files = itertools.count(1)
         self.outbox: Outbox | None = None
         self.save_dir: Path | None = None  # where pictures and files sent in chats are saved, if anywhere
-        self.saved: list[Path] = []  # what the bot sent
         self._saved_as: dict[tuple[str, bytes], Path] = {}  # (name, digest) -> where it was saved first
         self.uploads: dict[str, Path] = {}  # file id -> where a file sent to the bot was kept
+
+    @property
+    def saved(self) -> list[Path]:
+        """The files the bot sent, each once, in the order they were first saved."""
+        return list(self._saved_as.values())
 
     # -- what people type -------------------------------------------------------------
     def incoming(
@@ -257,7 +261,6 @@ class ConsoleChats:
                 self.save_dir.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
                 self._saved_as[key] = path
-                self.saved.append(path)
             label = str(path)
         icon = "🖼" if send.image is not None else "📎"
         return f"{icon} [{name}: {label}] {send.text}".rstrip()
