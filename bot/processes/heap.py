@@ -15,15 +15,25 @@ from collections.abc import Iterator
 
 
 def freeze_heap() -> None:
-    """Collect what start-up left behind, then leave everything alive now out of later collections."""
-    gc.collect()
+    """Leave everything alive now out of later full collections, after collecting the young generations
+    (what start-up made last and dropped). No full pass first: in 26 of `wuye run`'s processes it found 0
+    to 10 unreachable objects and cost 0.05 to 0.26 s of CPU each, for every start; what few objects
+    start-up left unreachable in the old generation stay frozen with the rest."""
+    gc.collect(1)
     gc.freeze()
 
 
 @contextlib.contextmanager
 def settled_heap() -> Iterator[None]:
     """The heap frozen while the block runs (a bot serving); unfrozen on the way out, so a program that
-    runs wuye and goes on (the tests) can collect it afterwards."""
+    runs wuye and goes on can collect it afterwards.
+
+    A program that froze its own heap before (the test suite freezes what each worker imported) keeps it
+    as it was: its frozen objects are already out of full passes, a second full collection here would
+    walk everything that program made since, and unfreezing on the way out would undo its freeze."""
+    if gc.get_freeze_count():
+        yield
+        return
     freeze_heap()
     try:
         yield

@@ -4,8 +4,19 @@ serves."""
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+
+import pytest
 
 from bot.processes.heap import settled_heap
+
+
+@pytest.fixture(autouse=True)
+def unsettled() -> Iterator[None]:
+    """These tests start from a heap nobody froze, as `wuye run`'s is; the suite's freeze is back after."""
+    gc.unfreeze()
+    yield
+    gc.freeze()
 
 
 def test_the_heap_is_frozen_while_serving_and_given_back_after() -> None:
@@ -26,3 +37,11 @@ def test_the_heap_is_given_back_when_serving_fails() -> None:
     except RuntimeError:
         pass
     assert gc.get_freeze_count() == 0
+
+
+def test_a_heap_its_program_froze_before_is_left_as_that_program_froze_it() -> None:
+    gc.freeze()  # the program running wuye (the test suite, say) settled its own heap
+    frozen = gc.get_freeze_count()
+    with settled_heap():
+        assert gc.get_freeze_count() == frozen  # no second collection and freeze over the program's heap
+    assert gc.get_freeze_count() == frozen  # and not unfrozen on the way out: that freeze is not wuye's
