@@ -27,6 +27,7 @@ as they came, for PTB to read. Connecting and each read are timed as httpx times
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import ssl
@@ -53,6 +54,13 @@ NOT_SENT = "Timed out connecting: the request was not sent"
 DefaultValue = type(BaseRequest.DEFAULT_NONE)
 
 
+@functools.cache
+def _verified(cafile: str) -> ssl.SSLContext:
+    """One context per certificate file for the process: reading the certificates costs some 25 ms of CPU,
+    and a bot makes two requests objects (updates and the rest), again at each restart of its loop."""
+    return ssl.create_default_context(cafile=cafile)
+
+
 class AiohttpRequest(BaseRequest):
     """PTB's requests on aiohttp: `slots` connections, and at most as many requests on them at once."""
 
@@ -73,7 +81,7 @@ class AiohttpRequest(BaseRequest):
             self.slots = asyncio.Semaphore(self._limit)
             # As PTB's httpx client does: certifi's certificates (SSL_CERT_FILE if set), and a proxy from
             # HTTPS_PROXY / HTTP_PROXY / NO_PROXY (aiohttp reads http and https proxies, not socks).
-            verify = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+            verify = _verified(os.environ.get("SSL_CERT_FILE") or certifi.where())
             connector = aiohttp.TCPConnector(limit=self._limit, limit_per_host=self._limit, ssl=verify)
             self._session = aiohttp.ClientSession(
                 connector=connector,
