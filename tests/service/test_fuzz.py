@@ -25,6 +25,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
 from handlers.conversations.buttons import LAYOUTS, encode
 from handlers.conversations.io import Answer, Edit, Incoming, Kind, Output, Send
@@ -32,6 +34,7 @@ from handlers.rules.categories import Privacy
 from handlers.rules.lifecycle import Status, next_status
 from handlers.services import ladder
 from handlers.services.errors import UserError
+from storage.tables import TicketRow
 from tests.service.talk import Talk
 from tests.service.world import (
     CHEN_SERVICE,
@@ -251,6 +254,14 @@ def describe(inc: Incoming) -> str:
     return f"{inc.kind.value} from {inc.user_id} in {inc.chat_id}: {what}"
 
 
+def ticket_ids(world: World) -> list[int]:
+    """Every ticket's id, in the order of the repository's lists (due first, then the rest): read as ids
+    alone, since a twelfth of the crowd's inputs ask and loading every ticket made half the test's time."""
+    order = (col(TicketRow.due_at).nulls_last(), col(TicketRow.id))
+    with world.engine.connect() as connection:
+        return list(connection.scalars(select(TicketRow.id).order_by(*order)))
+
+
 def make_input(rng: random.Random, talk: Talk, world: World, n: int) -> Incoming:
     user = rng.choice(PEOPLE)
     chat = user if rng.random() < 0.85 else rng.choice(GROUPS)
@@ -272,15 +283,10 @@ def make_input(rng: random.Random, talk: Talk, world: World, n: int) -> Incoming
             base, kind=Kind.BUTTON, data=encode_again(data), callback_id=f"c{n}", message_id=message
         )
     if roll < 0.42:
-        with world.ctx.uow() as uow:
-            ids = [
-                t.id or 0
-                for t in uow.tickets.of_estates([e.id or 0 for e in uow.estates.all()], EVERY_STATUS)
-            ]
         return replace(
             base,
             kind=Kind.BUTTON,
-            data=forged(rng, ids),
+            data=forged(rng, ticket_ids(world)),
             callback_id=f"c{n}",
             message_id=rng.randint(1, 10**6),
         )
