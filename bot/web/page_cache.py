@@ -21,7 +21,10 @@ are never kept."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import select
+import socket
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -104,6 +107,8 @@ class PostgresChanges:
         self.heard = 0  # notifications, plus one for every (re)connection: nothing heard in between counts
         self.listening = False
         self.stopping = threading.Event()
+        # stop() writes a byte here, so that a listener waiting for a notification stops at once
+        self.wake, self.woken = socket.socketpair()
         self.thread: threading.Thread | None = None
         self.conn: psycopg.Connection[object] | None = None
 
@@ -126,7 +131,9 @@ class PostgresChanges:
                     self.heard += 1
                     self.listening = True
                     while not self.stopping.is_set():
-                        for notice in conn.notifies(timeout=1.0):
+                        # the connection's socket (a notification, or the connection lost) or stop()
+                        select.select([conn.fileno(), self.woken.fileno()], [], [], 60.0)
+                        for notice in conn.notifies(timeout=0.0):
                             if notice.payload == schema:  # other schemas of the database are others' wuyes
                                 self.heard += 1
             except psycopg.Error as exc:
@@ -140,9 +147,13 @@ class PostgresChanges:
 
     def stop(self) -> None:
         self.stopping.set()
+        with contextlib.suppress(OSError):
+            self.wake.send(b"x")
         self.local.close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        self.wake.close()
+        self.woken.close()
 
 
 def changes_for(engine: Engine) -> Changes:
