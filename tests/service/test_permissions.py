@@ -79,14 +79,25 @@ def report(world: World) -> Ticket:
 
 async def pressed(talk: Talk, world: World, person: int, data: str, chat: int | None = None) -> bool:
     """Press and tell whether it acted; a refused press must leave everything exactly as it was."""
+    return (await press_and_see(talk, world, person, data, chat))[0]
+
+
+async def press_and_see(
+    talk: Talk, world: World, person: int, data: str, chat: int | None
+) -> tuple[bool, bool]:
+    """Press: whether it acted, and whether the ticket, its log or the outbox differ afterwards (a
+    conversation the press started cancelled first). Two snapshots a press, three when it asked something:
+    these tables press thousands of times, and snapshots were most of their time."""
     tid = int(data.split(":")[1])
     before = world.snapshot(tid)
     outputs = await talk.press(person, data, chat=chat)
     state = talk.state(person, chat)
     after = world.snapshot(tid)
+    changed = after != before
     if state is not None:
         await talk.cancel_all(person, chat)
-    return acted(outputs) or before != after or state is not None
+        changed = world.snapshot(tid) != before
+    return acted(outputs) or after != before or state is not None, changed
 
 
 async def who_acts(
@@ -97,11 +108,11 @@ async def who_acts(
     out: set[int] = set()
     ticket = make()
     for person in EVERYONE:
-        before = world.snapshot(ticket.id or 0)
         data = button.format(t=ticket.id, li=world.pid(LI_REPAIR))
-        if await pressed(talk, world, person, data, person if chat is None else chat):
+        did, changed = await press_and_see(talk, world, person, data, person if chat is None else chat)
+        if did:
             out.add(person)
-        if world.snapshot(ticket.id or 0) != before:
+        if changed:
             ticket = make()
     return out
 
