@@ -12,6 +12,7 @@ begin ─▶ [estate] ─▶ category ─▶ description ─▶ photos ─▶ lo
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from handlers.conversations import engine, files, labels
 from handlers.conversations.buttons import encode
@@ -31,6 +32,7 @@ from handlers.conversations.report_questions import (
 )
 from handlers.conversations.turn import Turn
 from handlers.domain.organisations import Company
+from handlers.domain.ticket import Ticket
 from handlers.rules.categories import Category, Privacy, Urgency
 from handlers.rules.worktime import Duration, DurationUnit
 from handlers.services import tickets
@@ -288,7 +290,7 @@ def submit(turn: Turn, d: ReportDraft) -> None:
     due = turn.tr.format_datetime(ticket.due_at) if ticket.due_at else "—"
     if ticket.deadline_provisional:
         due += " " + turn.t("(provisional: holidays for that year not yet published)")
-    company = _company_of(turn, ticket.estate_id)
+    company, opens = _receipt_facts(turn, ticket)
     if company is not None and company.phone:
         number = turn.t(
             "Your report number is {number}. Keep it: quote it when you call {company} on {phone}.",
@@ -309,9 +311,7 @@ def submit(turn: Turn, d: ReportDraft) -> None:
             limit=_limit_text(turn, limit),
         )
     )
-    with turn.ctx.uow() as uow:  # reported at night: staff get it in the morning (README: night and holidays)
-        opens = held_until(turn.ctx.calendar(uow), ticket, turn.ctx.clock.now())
-    if opens is not None:
+    if opens is not None:  # reported at night: staff get it in the morning (README: night and holidays)
         text += "\n" + turn.t(
             "The property office is closed now: its staff get your report when it opens, {opens}.",
             opens=turn.tr.format_datetime(opens),
@@ -319,10 +319,13 @@ def submit(turn: Turn, d: ReportDraft) -> None:
     turn.say(text)
 
 
-def _company_of(turn: Turn, estate_id: int) -> Company | None:
+def _receipt_facts(turn: Turn, ticket: Ticket) -> tuple[Company | None, datetime | None]:
+    """What the receipt says beside the ticket, read at once: the estate's company (its phone), and when
+    the staff get the report (None: now; else when the office opens)."""
     with turn.ctx.uow() as uow:
-        estate = uow.estates.get(estate_id)
-        return uow.companies.get(estate.company_id) if estate is not None else None
+        estate = uow.estates.get(ticket.estate_id)
+        company = uow.companies.get(estate.company_id) if estate is not None else None
+        return company, held_until(turn.ctx.calendar(uow), ticket, turn.ctx.clock.now())
 
 
 def _limit_text(turn: Turn, compact: str) -> str:
