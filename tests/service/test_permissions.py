@@ -92,12 +92,11 @@ async def press_and_see(
     before = world.snapshot(tid)
     outputs = await talk.press(person, data, chat=chat)
     state = talk.state(person, chat)
-    after = world.snapshot(tid)
-    changed = after != before
+    changed = moved = world.snapshot(tid) != before
     if state is not None:
         await talk.cancel_all(person, chat)
         changed = world.snapshot(tid) != before
-    return acted(outputs) or after != before or state is not None, changed
+    return acted(outputs) or moved or state is not None, changed
 
 
 async def who_acts(
